@@ -1,0 +1,223 @@
+"""The planner: source timestamps (and cut flags) in, a stream of output-frame decisions out.
+
+Pure and streaming: it reads source times lazily, looks ahead only as far as
+its anchor window needs, and never touches images. Times are exact fractions
+of a second on the source timeline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+
+from tempo_cli.errors import TempoError
+
+
+@dataclass(frozen=True)
+class SourceTime:
+    """A source frame's index, presentation time and whether a new shot starts at it."""
+
+    index: int
+    time: Fraction
+    cut_before: bool = False
+
+
+@dataclass(frozen=True)
+class Copy:
+    """Output the source frame `source` unchanged."""
+
+    time: Fraction
+    source: int
+
+
+@dataclass(frozen=True)
+class Synthesize:
+    """Make consecutive output frames at `times` from the source frames `anchors` (all in one shot)."""
+
+    times: tuple[Fraction, ...]
+    anchors: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class CrossFade:
+    """Blend two source frames across a scene cut (`--cut-mode blend`)."""
+
+    time: Fraction
+    first: int
+    second: int
+    weight: float
+
+
+PlanItem = Copy | Synthesize | CrossFade
+
+
+@dataclass(frozen=True)
+class PlanConfig:
+    """Output rate and mode.
+
+    rate: output frames per second. period: the nominal source frame interval
+    (1 / input fps), used for the last frame's duration and for frames added
+    before or after the clip. causal: synthesize from past frames only.
+    """
+
+    rate: Fraction
+    period: Fraction
+    anchors: int = 2
+    cut_mode: str = "repeat"
+    causal: bool = False
+    ahead: int = 0
+    behind: int = 0
+
+    def __post_init__(self) -> None:
+        if self.rate <= 0 or self.period <= 0:
+            raise TempoError("rate and period must be positive")
+        if self.anchors < 2:
+            raise TempoError("at least two anchors are needed")
+        if self.cut_mode not in ("repeat", "blend"):
+            raise TempoError(f"unknown cut mode {self.cut_mode!r}")
+
+    @property
+    def tolerance(self) -> Fraction:
+        """Output times this close to a source time reuse that frame (absorbs PTS rounding)."""
+        return Fraction(1, 100) / self.rate
+
+
+class _Lookahead:
+    """Random access to the recent part of a lazily read stream of SourceTime."""
+
+    def __init__(self, items: Iterable[SourceTime]) -> None:
+        self._it = iter(items)
+        self._items: dict[int, SourceTime] = {}
+        self._next = 0
+        self._ended = False
+
+    def get(self, index: int) -> SourceTime | None:
+        while not self._ended and self._next <= index:
+            try:
+                item = next(self._it)
+            except StopIteration:
+                self._ended = True
+                break
+            if item.index != self._next:
+                raise TempoError(f"source frames must be numbered 0, 1, 2...; got {item.index} after {self._next - 1}")
+            self._items[item.index] = item
+            self._next += 1
+        return self._items.get(index)
+
+    def forget_before(self, index: int) -> None:
+        for key in [k for k in self._items if k < index]:
+            del self._items[key]
+
+
+def _shot_start(src: _Lookahead, k: int, floor: int) -> int:
+    """First index of the shot containing k, searching no further back than floor (or 0)."""
+    i = k
+    while i > max(floor, 0):
+        item = src.get(i)
+        if item is None or item.cut_before:
+            return i
+        i -= 1
+    return i
+
+
+def _window(src: _Lookahead, k: int, anchors: int, causal: bool) -> tuple[int, ...]:
+    """Anchor indices for targets just after frame k, all in k's shot."""
+    if causal:
+        lo = _shot_start(src, k, k - anchors + 1)
+        return tuple(range(lo, k + 1))
+    half = anchors // 2
+    start = _shot_start(src, k, k - (anchors - half) + 1)
+    indices = []
+    for i in range(start, k + half + 1):
+        item = src.get(i)
+        if item is None or (i > k and item.cut_before):
+            break
+        indices.append(i)
+    lo_needed = max(start, indices[-1] - anchors + 1)
+    return tuple(i for i in indices if i >= lo_needed)[-anchors:]
+
+
+def _edge_window(src: _Lookahead, first: int, anchors: int) -> tuple[int, ...]:
+    """Up to `anchors` frames from `first` forward within its shot (for frames before the clip)."""
+    out = [first]
+    for i in range(first + 1, first + anchors):
+        item = src.get(i)
+        if item is None or item.cut_before:
+            break
+        out.append(i)
+    return tuple(out)
+
+
+def _predict(times: list[Fraction], anchors: tuple[int, ...], fallback: int) -> list[PlanItem]:
+    if not times:
+        return []
+    if len(anchors) >= 2:
+        return [Synthesize(tuple(times), anchors)]
+    return [Copy(t, fallback) for t in times]
+
+
+def _merge(items: list[PlanItem]) -> list[PlanItem]:
+    """Join consecutive Synthesize items that share anchors, so one call serves them all."""
+    out: list[PlanItem] = []
+    for item in items:
+        prev = out[-1] if out else None
+        if isinstance(item, Synthesize) and isinstance(prev, Synthesize) and prev.anchors == item.anchors:
+            out[-1] = Synthesize(prev.times + item.times, item.anchors)
+        else:
+            out.append(item)
+    return out
+
+
+def plan(frames: Iterable[SourceTime], config: PlanConfig) -> Iterator[PlanItem]:
+    """Output frames in order. The output timeline starts `behind` periods before the first frame.
+
+    Items for the interval after frame k are all yielded before frame k+1 is
+    read in causal mode; otherwise the lookahead is the anchor window's.
+    """
+    src = _Lookahead(frames)
+    first = src.get(0)
+    if first is None:
+        return
+    eps = config.tolerance
+    if config.behind:
+        times = [first.time - i * config.period for i in range(config.behind, 0, -1)]
+        yield from _predict(times, _edge_window(src, 0, config.anchors), 0)
+    step = 1 / config.rate
+    j = 0
+    k = 0
+    cur = first
+    while True:
+        nxt = None if config.causal else src.get(k + 1)
+        end = nxt.time if nxt is not None else cur.time + config.period
+        items: list[PlanItem] = []
+        while first.time + j * step < end - eps:
+            t = first.time + j * step
+            j += 1
+            if abs(t - cur.time) <= eps:
+                items.append(Copy(t, k))
+            elif t < cur.time:
+                items += _predict([t], _window(src, k - 1, config.anchors, True), k - 1)
+            elif nxt is not None and nxt.cut_before:
+                items.append(_across_cut(t, cur, nxt, config.cut_mode))
+            elif nxt is None and not config.causal:
+                items.append(Copy(t, k))
+            else:
+                items += _predict([t], _window(src, k, config.anchors, config.causal), k)
+        yield from _merge(items)
+        src.forget_before(k - config.anchors)
+        following = src.get(k + 1)
+        if following is None:
+            break
+        k, cur = k + 1, following
+    if config.ahead:
+        times = [cur.time + i * config.period for i in range(1, config.ahead + 1)]
+        yield from _predict(times, _window(src, k, config.anchors, causal=True), k)
+
+
+def _across_cut(t: Fraction, cur: SourceTime, nxt: SourceTime, mode: str) -> PlanItem:
+    if mode == "blend":
+        weight = float((t - cur.time) / (nxt.time - cur.time))
+        return CrossFade(t, cur.index, nxt.index, weight)
+    nearest = cur.index if t - cur.time <= nxt.time - t else nxt.index
+    return Copy(t, nearest)

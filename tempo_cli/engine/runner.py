@@ -1,0 +1,185 @@
+"""The engine: follows the plan, keeps a bounded window of frames and runs the synthesizer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Protocol
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from tempo_cli.engine.planner import Copy, CrossFade, PlanConfig, PlanItem, SourceTime, Synthesize, plan
+from tempo_cli.engine.tiling import Tile, TileMerger, split
+from tempo_cli.synth.base import SynthesisResult, Synthesizer
+
+CutDetector = Callable[[int, np.ndarray], bool]
+
+
+class FrameLike(Protocol):
+    """A decoded source frame: index in order, time in seconds, RGB image (uint8 or uint16)."""
+
+    @property
+    def index(self) -> int: ...
+    @property
+    def time(self) -> Fraction: ...
+    @property
+    def image(self) -> np.ndarray: ...
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Plan, cut handling and tiling."""
+
+    plan: PlanConfig
+    model_cut_threshold: float = 0.5
+    tile: int | None = None
+    tile_overlap: int = 64
+
+
+@dataclass
+class EngineStats:
+    """Counts for the closing summary."""
+
+    frames_in: int = 0
+    frames_out: int = 0
+    synthesized: int = 0
+    scene_cuts: int = 0
+    model_cuts: int = 0
+
+
+@dataclass(frozen=True)
+class OutputFrame:
+    """An output frame at `time` seconds from the start of the output."""
+
+    time: Fraction
+    image: np.ndarray
+    synthesized: bool
+    confidence: np.ndarray | None = None
+
+
+def to_tensor(image: np.ndarray) -> Tensor:
+    """RGB uint8/uint16 (H,W,3) -> float [3,H,W] in [0,1]."""
+    scale = 65535.0 if image.dtype == np.uint16 else 255.0
+    return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float().div_(scale)
+
+
+def to_image(frame: Tensor, dtype: np.dtype) -> np.ndarray:
+    """float [3,H,W] in [0,1] -> RGB (H,W,3) of `dtype`, rounded."""
+    scale = 65535.0 if dtype == np.uint16 else 255.0
+    arr = frame.clamp(0, 1).mul(scale).add_(0.5).permute(1, 2, 0).numpy()
+    return arr.astype(dtype)
+
+
+@dataclass
+class _Window:
+    """Recent source frames and their prepared synthesizer state, keyed by index (and tile)."""
+
+    images: dict[int, np.ndarray] = field(default_factory=dict)
+    times: dict[int, Fraction] = field(default_factory=dict)
+    prepared: dict[tuple[int, Tile | None], object] = field(default_factory=dict)
+
+    def forget_before(self, index: int) -> None:
+        for key in [k for k in self.images if k < index]:
+            del self.images[key]
+            del self.times[key]
+        for pkey in [k for k in self.prepared if k[0] < index]:
+            del self.prepared[pkey]
+
+
+class Engine:
+    """Turns a stream of source frames into a stream of output frames."""
+
+    def __init__(self, synthesizer: Synthesizer, config: EngineConfig, cut_detector: CutDetector | None = None) -> None:
+        self.synthesizer = synthesizer
+        self.config = config
+        self.cut_detector = cut_detector
+        self.stats = EngineStats()
+        self._window = _Window()
+
+    def _source_times(self, frames: Iterable[FrameLike]) -> Iterator[SourceTime]:
+        for frame in frames:
+            cut = bool(self.cut_detector(frame.index, frame.image)) if self.cut_detector else False
+            self.stats.frames_in += 1
+            self.stats.scene_cuts += int(cut)
+            self._window.images[frame.index] = frame.image
+            self._window.times[frame.index] = frame.time
+            yield SourceTime(frame.index, frame.time, cut)
+
+    def run(self, frames: Iterable[FrameLike]) -> Iterator[OutputFrame]:
+        """Output frames in order; memory holds only the anchor window."""
+        origin: Fraction | None = None
+        keep = self.config.plan.anchors + 1
+        for item in plan(self._source_times(frames), self.config.plan):
+            if origin is None:
+                origin = self._window.times[0] - self.config.plan.behind * self.config.plan.period
+            for out in self._render(item):
+                self.stats.frames_out += 1
+                yield OutputFrame(out.time - origin, out.image, out.synthesized, out.confidence)
+            self._window.forget_before(_lowest_index(item) - keep)
+
+    def _render(self, item: PlanItem) -> list[OutputFrame]:
+        images = self._window.images
+        if isinstance(item, Copy):
+            return [OutputFrame(item.time, images[item.source], False)]
+        if isinstance(item, CrossFade):
+            a, b = images[item.first], images[item.second]
+            mixed = to_tensor(a) * (1 - item.weight) + to_tensor(b) * item.weight
+            return [OutputFrame(item.time, to_image(mixed, a.dtype), False)]
+        return self._synthesize(item)
+
+    def _synthesize(self, item: Synthesize) -> list[OutputFrame]:
+        times = [float(self._window.times[i]) for i in item.anchors]
+        targets = [float(t) for t in item.times]
+        sample = self._window.images[item.anchors[0]]
+        result = self._run_tiles(item.anchors, times, targets, sample.shape[0], sample.shape[1])
+        self.stats.synthesized += len(targets)
+        if result.cut_score is not None and result.cut_score > self.config.model_cut_threshold:
+            self.stats.model_cuts += 1
+            nearest = [min(item.anchors, key=lambda i: abs(self._window.times[i] - t)) for t in item.times]
+            return [OutputFrame(t, self._window.images[i], False) for t, i in zip(item.times, nearest, strict=True)]
+        out = []
+        for n, t in enumerate(item.times):
+            conf = None if result.confidence is None else result.confidence[n, 0].numpy()
+            out.append(OutputFrame(t, to_image(result.frames[n], sample.dtype), True, conf))
+        return out
+
+    def _prepared(self, index: int, tile: Tile | None) -> object:
+        key = (index, tile)
+        if key not in self._window.prepared:
+            frame = to_tensor(self._window.images[index])
+            if tile is not None:
+                frame = frame[:, tile.y0 : tile.y1, tile.x0 : tile.x1]
+            self._window.prepared[key] = self.synthesizer.prepare(frame)
+        return self._window.prepared[key]
+
+    def _run_tiles(
+        self, anchors: tuple[int, ...], times: list[float], targets: list[float], h: int, w: int
+    ) -> SynthesisResult:
+        tile = self.config.tile
+        if tile is None or (h <= tile and w <= tile):
+            return self.synthesizer.synthesize([self._prepared(i, None) for i in anchors], times, targets)
+        overlap = self.config.tile_overlap
+        frames = TileMerger((len(targets), 3, h, w), overlap)
+        conf = TileMerger((len(targets), 1, h, w), overlap)
+        has_conf, cut_score = True, None
+        for rect in split(h, w, tile, overlap):
+            res = self.synthesizer.synthesize([self._prepared(i, rect) for i in anchors], times, targets)
+            frames.add(rect, res.frames)
+            if res.confidence is None:
+                has_conf = False
+            else:
+                conf.add(rect, res.confidence)
+            if res.cut_score is not None:
+                cut_score = max(cut_score or 0.0, res.cut_score)
+        return SynthesisResult(frames.result(), conf.result() if has_conf else None, cut_score)
+
+
+def _lowest_index(item: PlanItem) -> int:
+    if isinstance(item, Copy):
+        return item.source
+    if isinstance(item, CrossFade):
+        return item.first
+    return min(item.anchors)

@@ -1,0 +1,48 @@
+"""TEMPO model configuration."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+
+
+@dataclass(frozen=True)
+class TempoConfig:
+    """Every size and switch of a TEMPO network.
+
+    Widths and depths are per encoder scale (1, 1/2, 1/4, 1/8). The pyramid
+    attention refines motion at 1/8, 1/4 and 1/2; the image itself is sampled at
+    full resolution with the upsampled offsets and weights.
+    """
+
+    name: str = "tempo-s"
+    widths: tuple[int, int, int, int] = (8, 16, 32, 80)
+    depths: tuple[int, int, int, int] = (0, 0, 1, 2)
+    time_bands: int = 10
+    time_dim: int = 64
+    heads: int = 2
+    points: int = 2
+    refine_width: int = 64
+    transformer_layers: int = 2
+    transformer_heads: int = 4
+    fft_blocks: int = 1
+    corr_radius: int = 3
+    motion_prior: bool = True
+    cut_threshold: float = 0.5
+
+    def to_json(self) -> str:
+        """Serialize for safetensors metadata."""
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> TempoConfig:
+        """Inverse of :meth:`to_json`; unknown keys are an error."""
+        raw = json.loads(text)
+        known = {f.name for f in fields(cls)}
+        unknown = set(raw) - known
+        if unknown:
+            raise ValueError(f"unknown config keys: {sorted(unknown)}")
+        for key in ("widths", "depths"):
+            if key in raw:
+                raw[key] = tuple(raw[key])
+        return cls(**raw)

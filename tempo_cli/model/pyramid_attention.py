@@ -1,0 +1,88 @@
+"""Time-aware pyramid (deformable) attention: per anchor, per head, K sampling points."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+from tempo_cli.model.blocks import ConvStack
+from tempo_cli.model.warp import backward_warp, sample_at
+
+
+class AttentionLevel(nn.Module):
+    """Predicts, for every anchor, a motion residual, K points per head and their logits.
+
+    Input per anchor: its features warped by the current offsets, the mean
+    over anchors of those (what agrees), the target-level decoder state and
+    the offsets themselves; FiLM-conditioned on the anchor's time offset.
+    Logits get a time bias: a learned -alpha*|dt| plus a learned projection
+    of the time embedding.
+    """
+
+    def __init__(self, feat_ch: int, state_ch: int, hidden: int, time_dim: int, heads: int, points: int) -> None:
+        super().__init__()
+        self.heads, self.points = heads, points
+        m = heads * points
+        self.stack = ConvStack(2 * feat_ch + state_ch + 2, hidden, time_dim)
+        self.head = nn.Conv2d(hidden, 2 + 2 * m + m, 3, padding=1)
+        nn.init.zeros_(self.head.weight)
+        bias = torch.zeros(2 + 3 * m)
+        angles = torch.arange(m, dtype=torch.float32) * (2 * math.pi / m)
+        if m > 1:
+            bias[2 : 2 + m] = 0.25 * torch.cos(angles)
+            bias[2 + m : 2 + 2 * m] = 0.25 * torch.sin(angles)
+        with torch.no_grad():
+            self.head.bias.copy_(bias)
+        self.time_bias = nn.Linear(time_dim, m)
+        nn.init.zeros_(self.time_bias.weight)
+        nn.init.zeros_(self.time_bias.bias)
+        self.alpha = nn.Parameter(torch.tensor(2.0))
+
+    def forward(
+        self, feats: Tensor, offsets: Tensor, state: Tensor | None, time_emb: Tensor, dt: Tensor
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        """feats [B,N,C,h,w], offsets [B,N,2,h,w], state [B,S,h,w] or None, time_emb [B,N,D], dt [B,N].
+
+        Returns refined offsets [B,N,2,h,w], point positions [B,N,M,2,h,w]
+        (absolute offsets) and logits [B,N,M,h,w] with M = heads*points.
+        """
+        b, n, c, h, w = feats.shape
+        m = self.heads * self.points
+        warped = backward_warp(feats.flatten(0, 1), offsets.flatten(0, 1)).view(b, n, c, h, w)
+        ctx = warped.mean(dim=1, keepdim=True).expand(-1, n, -1, -1, -1)
+        parts = [warped, ctx, offsets.to(warped.dtype)]
+        if state is not None:
+            parts.append(state[:, None].expand(-1, n, -1, -1, -1).to(warped.dtype))
+        x = torch.cat(parts, dim=2).flatten(0, 1)
+        out = self.head(self.stack(x, time_emb.flatten(0, 1))).float().view(b, n, 2 + 3 * m, h, w)
+        offsets = offsets.float() + out[:, :, :2]
+        points = torch.stack([out[:, :, 2 : 2 + m], out[:, :, 2 + m : 2 + 2 * m]], dim=3)
+        positions = offsets[:, :, None] + points
+        bias = self.time_bias(time_emb.float()) - self.alpha * dt.abs()[..., None]
+        logits = out[:, :, 2 + 2 * m :] + bias[..., None, None]
+        return offsets, positions, logits
+
+
+def attention_weights(logits: Tensor) -> Tensor:
+    """Softmax over anchors and hypotheses: [B,N,M,h,w] -> same shape, summing to 1 per pixel."""
+    b, n, m, h, w = logits.shape
+    return torch.softmax(logits.reshape(b, n * m, h, w), dim=1).view(b, n, m, h, w)
+
+
+def aggregate(values: Tensor, positions: Tensor, weights: Tensor, heads: int) -> Tensor:
+    """Deformable attention: each head's channels averaged over anchors and points.
+
+    values [B,N,C,h,w], positions [B,N,H*K,2,h,w], weights [B,N,H*K,h,w] -> [B,C,h,w].
+    Each head samples only its own channel group.
+    """
+    b, n, c, h, w = values.shape
+    points = positions.shape[2] // heads
+    per_head = values.reshape(b * n * heads, c // heads, h, w)
+    pos = positions.reshape(b * n * heads, points, 2, h, w)
+    sampled = sample_at(per_head, pos).view(b, n, heads, points, c // heads, h, w)
+    wts = weights.view(b, n, heads, points, h, w).to(sampled.dtype)
+    num = torch.einsum("bnekcyx,bnekyx->becyx", sampled, wts)
+    den = wts.sum(dim=(1, 3)).unsqueeze(2).clamp_min(1e-6)
+    return (num / den).reshape(b, c, h, w)

@@ -1,0 +1,242 @@
+"""TEMPO: N anchors at arbitrary times -> a frame at any target time."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from tempo_cli.model.blocks import ConvStack, conv3x3
+from tempo_cli.model.config import TempoConfig
+from tempo_cli.model.correlation import local_correlation
+from tempo_cli.model.cut_detector import CutDetector
+from tempo_cli.model.encoder import Encoder
+from tempo_cli.model.fft_block import FFTBlock
+from tempo_cli.model.motion_prior import dis_velocity
+from tempo_cli.model.pyramid_attention import AttentionLevel, aggregate, attention_weights
+from tempo_cli.model.temporal_transformer import TemporalTransformer
+from tempo_cli.model.time_encoding import TimeEncoding
+from tempo_cli.model.warp import resize_flow, sample_at
+
+PAD_MULTIPLE = 8
+
+
+@dataclass
+class Encoded:
+    """Encoder output for N frames of B items: padded images and per-scale features [B,N,C,h,w]."""
+
+    images: Tensor
+    feats: list[Tensor]
+    size: tuple[int, int]
+
+    @staticmethod
+    def stack(items: list[Encoded]) -> Encoded:
+        """Join encodings along the anchor axis (N)."""
+        return Encoded(
+            images=torch.cat([e.images for e in items], dim=1),
+            feats=[torch.cat(level, dim=1) for level in zip(*(e.feats for e in items), strict=True)],
+            size=items[0].size,
+        )
+
+
+@dataclass
+class AnchorSet:
+    """Everything about a set of anchors that does not depend on the target time."""
+
+    images: Tensor
+    feats: list[Tensor]
+    times: Tensor
+    velocity: Tensor
+    cut_logit: Tensor
+    size: tuple[int, int]
+
+    def expand(self, batch: int) -> AnchorSet:
+        """Repeat a single anchor set for `batch` target times (views, no copies)."""
+        if self.times.shape[0] == batch:
+            return self
+
+        def rep(t: Tensor) -> Tensor:
+            return t.expand(batch, *t.shape[1:])
+
+        return AnchorSet(
+            rep(self.images),
+            [rep(f) for f in self.feats],
+            rep(self.times),
+            rep(self.velocity),
+            rep(self.cut_logit),
+            self.size,
+        )
+
+
+def _pad_to_multiple(x: Tensor, multiple: int) -> Tensor:
+    h, w = x.shape[-2:]
+    ph, pw = (-h) % multiple, (-w) % multiple
+    if ph == 0 and pw == 0:
+        return x
+    lead = x.shape[:-3]
+    flat = F.pad(x.reshape(-1, *x.shape[-3:]), (0, pw, 0, ph), mode="replicate")
+    return flat.reshape(*lead, *flat.shape[-3:])
+
+
+def _gather_anchors(x: Tensor, order: Tensor) -> Tensor:
+    """Reorder dim 1 of x [B,N,...] by order [B,N]."""
+    idx = order.view(*order.shape, *([1] * (x.dim() - 2))).expand_as(x)
+    return torch.gather(x, 1, idx)
+
+
+class Tempo(nn.Module):
+    """The TEMPO network; see ../shared/design/ARCHITECTURE.md section 2."""
+
+    def __init__(self, config: TempoConfig) -> None:
+        super().__init__()
+        self.config = config
+        w = config.widths
+        td = config.time_dim
+        m = config.heads * config.points
+        for width in (w[1], w[2], w[3]):
+            if width % config.heads:
+                raise ValueError(f"width {width} is not divisible by heads={config.heads}")
+        self.encoder = Encoder(config.widths, config.depths)
+        self.time_encoding = TimeEncoding(config.time_bands, td)
+        self.transformer = TemporalTransformer(w[3], td, config.transformer_layers, config.transformer_heads)
+        corr_ch = (2 * config.corr_radius + 1) ** 2
+        self.motion_stack = ConvStack(2 * w[3] + corr_ch + 2, config.refine_width, td)
+        self.motion_head = nn.Conv2d(config.refine_width, 2, 3, padding=1)
+        nn.init.zeros_(self.motion_head.weight)
+        nn.init.zeros_(self.motion_head.bias)
+        self.cut_detector = CutDetector()
+        self.level8 = AttentionLevel(w[3], 0, config.refine_width, td, config.heads, config.points)
+        self.state8 = ConvStack(2 * w[3], w[3], td)
+        self.fft = nn.ModuleList([FFTBlock(w[3]) for _ in range(config.fft_blocks)])
+        self.to_level4 = nn.Conv2d(w[3], w[2], 1)
+        self.level4 = AttentionLevel(w[2], w[2], w[2], td, config.heads, config.points)
+        self.state4 = ConvStack(2 * w[2], w[2], td)
+        self.state2 = ConvStack(w[2] + w[1], w[1], td)
+        self.residual = conv3x3(w[1], 3 * 4)
+        nn.init.zeros_(self.residual.weight)
+        nn.init.zeros_(self.residual.bias)
+        self.hypotheses = m
+
+    # ---- stage 1: per-frame encoding -------------------------------------------------
+    def encode(self, frames: Tensor) -> Encoded:
+        """frames [B,N,3,H,W] in [0,1] -> features per scale; independent of any time."""
+        b, n = frames.shape[:2]
+        size = (frames.shape[-2], frames.shape[-1])
+        images = _pad_to_multiple(frames, PAD_MULTIPLE)
+        feats = self.encoder(images.flatten(0, 1))
+        return Encoded(images, [f.view(b, n, *f.shape[1:]) for f in feats], size)
+
+    # ---- stage 2: per-anchor-set context ------------------------------------------
+    def bind(self, encoded: Encoded, anchor_times: Tensor) -> AnchorSet:
+        """Sort anchors by time, add temporal context, estimate coarse motion and the cut score."""
+        times, order = torch.sort(anchor_times.float(), dim=1)
+        images = _gather_anchors(encoded.images, order)
+        feats = [_gather_anchors(f, order) for f in encoded.feats]
+        n = times.shape[1]
+        if n < 2:
+            raise ValueError("TEMPO needs at least two anchors")
+        spacing = ((times[:, -1] - times[:, 0]) / (n - 1)).clamp_min(1e-6)
+        coarse = feats[3]
+        if n > 2:
+            rel = (times - times.mean(dim=1, keepdim=True)) / spacing[:, None]
+            coarse = self.transformer(coarse, self.time_encoding(rel))
+            feats = [*feats[:3], coarse]
+        velocity = self._pair_velocity(images, coarse)
+        cut_logit = self.cut_detector(feats[3], images)
+        return AnchorSet(images, feats, times, velocity, cut_logit, encoded.size)
+
+    def _pair_velocity(self, images: Tensor, coarse: Tensor) -> Tensor:
+        """Velocity per consecutive anchor pair at 1/8 scale: [B,N-1,2,h,w] in 1/8-scale pixels."""
+        b, n, _, h, w = coarse.shape
+        first, second = coarse[:, :-1].flatten(0, 1), coarse[:, 1:].flatten(0, 1)
+        if self.config.motion_prior:
+            prior = dis_velocity(images[:, :-1].flatten(0, 1), images[:, 1:].flatten(0, 1))
+            prior = resize_flow(prior, (h, w))
+        else:
+            prior = torch.zeros(first.shape[0], 2, h, w, device=coarse.device)
+        corr = local_correlation(first, second, self.config.corr_radius).to(first.dtype)
+        x = torch.cat([first, second, corr, prior.to(first.dtype)], dim=1)
+        zero_emb = torch.zeros(x.shape[0], self.config.time_dim, device=x.device)
+        delta = self.motion_head(self.motion_stack(x, zero_emb)).float()
+        return (prior + delta).view(b, n - 1, 2, h, w)
+
+    # ---- stage 3: per-target synthesis --------------------------------------------
+    def synthesize(self, aset: AnchorSet, target_time: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        """Frame at each target time [T] from a bound anchor set (batch B = T, or 1 expanded)."""
+        aset = aset.expand(target_time.shape[0])
+        times, feats, images = aset.times, aset.feats, aset.images
+        b, n = times.shape
+        t = target_time.float().view(b, 1)
+        pair = (torch.searchsorted(times.contiguous(), t, right=True) - 1).clamp(0, n - 2)
+        t0 = torch.gather(times, 1, pair)
+        t1 = torch.gather(times, 1, pair + 1)
+        interval = (t1 - t0).clamp_min(1e-6)
+        dt = (times - t) / interval
+        temb = self.time_encoding(dt)
+        target_emb = temb.mean(dim=1)
+        vel = torch.gather(aset.velocity, 1, pair.view(b, 1, 1, 1, 1).expand(-1, 1, *aset.velocity.shape[2:]))
+        offsets = dt[..., None, None, None] * vel
+
+        f8, f4, f2 = feats[3], feats[2], feats[1]
+        offsets, pos8, logits8 = self.level8(f8, offsets, None, temb, dt)
+        heads = self.config.heads
+        a8 = aggregate(f8, pos8, attention_weights(logits8), heads)
+        state = self.state8(torch.cat([a8, f8.mean(dim=1)], dim=1), target_emb)
+        for block in self.fft:
+            state = block(state)
+
+        size4 = f4.shape[-2:]
+        offsets = resize_flow(offsets, size4)
+        state = F.interpolate(self.to_level4(state), size=size4, mode="bilinear", align_corners=False)
+        offsets, pos4, logits4 = self.level4(f4, offsets, state, temb, dt)
+        a4 = aggregate(f4, pos4, attention_weights(logits4), heads)
+        state = self.state4(torch.cat([state, a4], dim=1), target_emb)
+
+        size2 = f2.shape[-2:]
+        pos2, logits2 = self._upsample_hypotheses(pos4, logits4, size2)
+        a2 = aggregate(f2, pos2, attention_weights(logits2), heads)
+        state = F.interpolate(state, size=size2, mode="bilinear", align_corners=False)
+        state = self.state2(torch.cat([state, a2], dim=1), target_emb)
+        residual = F.pixel_shuffle(self.residual(state), 2).float()
+
+        full = images.shape[-2:]
+        pos1, logits1 = self._upsample_hypotheses(pos2, logits2, full)
+        weights = attention_weights(logits1)
+        samples = sample_at(images.flatten(0, 1), pos1.flatten(0, 1)).view(b, n, self.hypotheses, 3, *full)
+        blend = torch.einsum("bnmchw,bnmhw->bchw", samples.float(), weights)
+        pred = blend + residual
+
+        h, w = aset.size
+        pred = pred[..., :h, :w]
+        weights = weights[..., :h, :w]
+        cut_score = torch.sigmoid(aset.cut_logit.float())
+        fallback = cut_score > self.config.cut_threshold
+        nearest = dt.abs().argmin(dim=1)
+        nearest_img = images[torch.arange(b), nearest][..., :h, :w].float()
+        pred = torch.where(fallback.view(b, 1, 1, 1), nearest_img, pred)
+        flat_w = weights.flatten(1, 2)
+        aux = {
+            "weights": weights.sum(dim=2).mean(dim=(-2, -1)),
+            "conf_map": flat_w.amax(dim=1, keepdim=True),
+            "attn_entropy": -(flat_w * flat_w.clamp_min(1e-8).log()).sum(dim=1, keepdim=True),
+            "cut_score": cut_score,
+            "cut_logit": aset.cut_logit.float(),
+            "fallback_mask": fallback,
+            "blend": blend[..., :h, :w],
+        }
+        return pred, aux
+
+    @staticmethod
+    def _upsample_hypotheses(
+        positions: Tensor, logits: Tensor, size: tuple[int, int] | torch.Size
+    ) -> tuple[Tensor, Tensor]:
+        b, n, m = logits.shape[:3]
+        pos = resize_flow(positions, (int(size[0]), int(size[1])))
+        lg = F.interpolate(logits.flatten(1, 2), size=tuple(size), mode="bilinear", align_corners=False)
+        return pos, lg.view(b, n, m, *lg.shape[-2:])
+
+    def forward(self, frames: Tensor, anchor_times: Tensor, target_time: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
+        """frames [B,N,3,H,W] in [0,1], anchor_times [B,N], target_time [B] -> (pred [B,3,H,W], aux)."""
+        return self.synthesize(self.bind(self.encode(frames), anchor_times), target_time)

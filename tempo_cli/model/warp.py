@@ -1,0 +1,47 @@
+"""Backward warping and multi-hypothesis sampling with grid_sample."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+def _base_grid(h: int, w: int, device: torch.device) -> Tensor:
+    ys, xs = torch.meshgrid(
+        torch.arange(h, device=device, dtype=torch.float32),
+        torch.arange(w, device=device, dtype=torch.float32),
+        indexing="ij",
+    )
+    return torch.stack([xs, ys], dim=-1)
+
+
+def sample_at(x: Tensor, offsets: Tensor) -> Tensor:
+    """Sample x [B,C,H,W] at pixel positions p + offsets[B,M,2,H,W] -> [B,M,C,H,W].
+
+    M hypotheses are stacked along the sampling grid's height so one
+    grid_sample call serves them all. Borders are replicated.
+    """
+    b, c, h, w = x.shape
+    m = offsets.shape[1]
+    pos = _base_grid(h, w, x.device) + offsets.float().permute(0, 1, 3, 4, 2)
+    scale = torch.tensor([2.0 / w, 2.0 / h], device=x.device)
+    grid = (pos + 0.5) * scale - 1.0
+    grid = grid.reshape(b, m * h, w, 2)
+    out = F.grid_sample(x.float(), grid, mode="bilinear", padding_mode="border", align_corners=False)
+    return out.reshape(b, c, m, h, w).transpose(1, 2).to(x.dtype)
+
+
+def backward_warp(x: Tensor, flow: Tensor) -> Tensor:
+    """x [B,C,H,W] sampled at p + flow[B,2,H,W]."""
+    return sample_at(x, flow[:, None])[:, 0]
+
+
+def resize_flow(flow: Tensor, size: tuple[int, int]) -> Tensor:
+    """Resize a flow field [...,2,H,W] and scale its vectors to the new size."""
+    lead = flow.shape[:-3]
+    h, w = flow.shape[-2:]
+    flat = flow.reshape(-1, 2, h, w).float()
+    out = F.interpolate(flat, size=size, mode="bilinear", align_corners=False)
+    out = out * torch.tensor([size[1] / w, size[0] / h], device=flow.device).view(1, 2, 1, 1)
+    return out.reshape(*lead, 2, *size).to(flow.dtype)

@@ -1,0 +1,65 @@
+"""Safetensors weights with the config in the file's metadata; no pickled code is ever run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file, safe_open, save_file
+
+from tempo_cli.errors import TempoError
+from tempo_cli.model.config import TempoConfig
+from tempo_cli.model.tempo import Tempo
+
+CONFIG_KEY = "tempo_config"
+
+
+class WeightsError(TempoError):
+    """A weights file that cannot be used: unreadable, no config, or a config mismatch."""
+
+
+def save_weights(model: Tempo, path: str | Path, half: bool = False, extra: dict[str, str] | None = None) -> None:
+    """Write the model's parameters (fp16 if `half`) and config to `path` atomically."""
+    path = Path(path)
+    dtype = torch.float16 if half else torch.float32
+    tensors = {k: v.detach().to(dtype).contiguous() for k, v in model.state_dict().items()}
+    metadata = {CONFIG_KEY: model.config.to_json(), **(extra or {})}
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp), metadata=metadata)
+    tmp.replace(path)
+
+
+def read_config(path: str | Path) -> TempoConfig:
+    """The config stored in a weights file."""
+    try:
+        with safe_open(str(path), framework="pt") as f:
+            meta = f.metadata() or {}
+    except (SafetensorError, OSError) as exc:
+        raise WeightsError(f"cannot read weights {path}: {exc}") from exc
+    if CONFIG_KEY not in meta:
+        raise WeightsError(f"{path} has no tempo config in its metadata")
+    try:
+        return TempoConfig.from_json(meta[CONFIG_KEY])
+    except (ValueError, TypeError) as exc:
+        raise WeightsError(f"{path} has an unreadable tempo config: {exc}") from exc
+
+
+def load_weights(model: Tempo, path: str | Path) -> None:
+    """Load parameters into `model`, refusing a file made for another config."""
+    stored = read_config(path)
+    if stored != model.config:
+        raise WeightsError(
+            f"{path} was trained for config {stored.name!r} ({stored}), not {model.config.name!r} ({model.config})"
+        )
+    state = load_file(str(path))
+    own = model.state_dict()
+    state = {k: v.to(own[k].dtype) if k in own else v for k, v in state.items()}
+    model.load_state_dict(state, strict=True)
+
+
+def model_from_weights(path: str | Path) -> Tempo:
+    """Build the model the file's config describes and load it."""
+    model = Tempo(read_config(path))
+    load_weights(model, path)
+    return model.eval()

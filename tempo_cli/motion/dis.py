@@ -1,0 +1,36 @@
+"""OpenCV DIS optical flow on numpy frames."""
+
+from __future__ import annotations
+
+import threading
+
+import cv2
+import numpy as np
+
+_local = threading.local()
+
+
+def _dis() -> cv2.DISOpticalFlow:
+    """One DIS instance per thread (OpenCV objects are not thread-safe)."""
+    inst = getattr(_local, "dis", None)
+    if inst is None:
+        inst = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+        _local.dis = inst
+    return inst
+
+
+def to_gray_u8(frame: np.ndarray) -> np.ndarray:
+    """RGB float [0,1] (H,W,3) or uint8 image to 8-bit grayscale."""
+    if frame.dtype != np.uint8:
+        frame = np.clip(frame * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2GRAY)
+
+
+def dis_flow(src_gray: np.ndarray, dst_gray: np.ndarray) -> np.ndarray:
+    """Dense flow (H,W,2) float32 such that src(x) ~ dst(x + flow(x))."""
+    return _dis().calc(src_gray, dst_gray, None)
+
+
+def dis_flow_pair(a_gray: np.ndarray, b_gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Flows a->b and b->a."""
+    return dis_flow(a_gray, b_gray), dis_flow(b_gray, a_gray)

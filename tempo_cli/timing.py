@@ -1,0 +1,42 @@
+"""Frame-rate parsing and the output rate of a run."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from tempo_cli.errors import TempoError
+
+NTSC = Fraction(1000, 1001)
+
+
+class RateError(TempoError):
+    """An unusable --factor or --fps."""
+
+
+def parse_rate(text: str) -> Fraction:
+    """'60', '59.94', '60000/1001' -> exact rate; decimals near N*1000/1001 snap to it (29.97 -> 30000/1001)."""
+    try:
+        rate = Fraction(text.strip())
+    except (ValueError, ZeroDivisionError) as exc:
+        raise RateError(f"not a frame rate: {text!r} (use e.g. 60, 59.94 or 60000/1001)") from exc
+    if rate <= 0:
+        raise RateError(f"frame rate must be positive, got {text}")
+    if "." in text and rate.denominator != 1:
+        ntsc = round(rate / NTSC) * NTSC
+        if abs(ntsc - rate) < Fraction(1, 100):
+            return ntsc
+    return rate
+
+
+def output_rate(input_fps: Fraction, factor: int | None, fps: Fraction | None) -> Fraction:
+    """The output rate from exactly one of --factor and --fps."""
+    if (factor is None) == (fps is None):
+        raise RateError("give exactly one of --factor and --fps")
+    if factor is not None:
+        if factor < 2:
+            raise RateError(f"--factor must be an integer of at least 2, got {factor}")
+        return input_fps * factor
+    assert fps is not None
+    if fps < input_fps:
+        raise RateError(f"--fps {float(fps):g} is below the input's {float(input_fps):g} fps")
+    return fps

@@ -1,0 +1,1 @@
+"""Training: data sources, losses and the loop behind `tempo train`."""

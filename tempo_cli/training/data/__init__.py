@@ -1,0 +1,1 @@
+"""Training data sources: synthetic layered sequences, video clips, frame-sequence layouts."""

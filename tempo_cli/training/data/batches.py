@@ -1,0 +1,111 @@
+"""Mixing sources by weight, augmenting and collating samples into training batches."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.utils.data import IterableDataset, get_worker_info
+
+from tempo_cli.errors import TempoError
+from tempo_cli.training.data.sample import Sample
+
+
+class Source(Protocol):
+    """Anything that draws a sample of N anchors (interpolation or extrapolation)."""
+
+    def draw(self, rng: np.random.Generator, anchors: int, extrapolate: bool) -> Sample: ...
+
+
+@dataclass(frozen=True)
+class BatchSpec:
+    """What a batch looks like: its size and how often each task appears."""
+
+    batch_size: int = 8
+    anchor_choices: tuple[int, ...] = (2, 2, 2, 2, 2, 3, 4)
+    extrapolate_prob: float = 0.25
+    cut_prob: float = 0.04
+
+
+def augment(sample: Sample, rng: np.random.Generator) -> Sample:
+    """Same flips, time reversal and colour gain for every frame of a sample."""
+    frames = [*sample.anchors, sample.target]
+    if rng.random() < 0.5:
+        frames = [f[:, ::-1] for f in frames]
+    if rng.random() < 0.3:
+        frames = [f[::-1] for f in frames]
+    if rng.random() < 0.5:
+        gain = rng.uniform(0.93, 1.07, 3).astype(np.float32)
+        frames = [np.clip(f.astype(np.float32) * gain, 0, 255).astype(np.uint8) for f in frames]
+    anchor_times, target_time = sample.anchor_times, sample.target_time
+    if rng.random() < 0.5:
+        last = anchor_times[-1]
+        anchor_times = [last - t for t in anchor_times]
+        target_time = last - target_time
+    n = len(sample.anchors)
+    return Sample(
+        [np.ascontiguousarray(f) for f in frames[:n]],
+        anchor_times,
+        np.ascontiguousarray(frames[n]),
+        target_time,
+        sample.is_cut,
+    )
+
+
+def make_cut(a: Sample, b: Sample) -> Sample:
+    """Anchors whose later half comes from an unrelated sample: a scene cut."""
+    n = len(a.anchors)
+    half = max(1, n // 2)
+    return Sample([*a.anchors[:half], *b.anchors[half:]], a.anchor_times, a.target, a.target_time, is_cut=True)
+
+
+def _to_tensor(img: np.ndarray) -> Tensor:
+    return torch.from_numpy(img).permute(2, 0, 1).float().div_(255.0)
+
+
+def collate(samples: list[Sample]) -> dict[str, Tensor]:
+    """Stack samples that share N into model inputs."""
+    return {
+        "frames": torch.stack([torch.stack([_to_tensor(f) for f in s.anchors]) for s in samples]),
+        "anchor_times": torch.tensor([s.anchor_times for s in samples], dtype=torch.float32),
+        "target_time": torch.tensor([s.target_time for s in samples], dtype=torch.float32),
+        "target": torch.stack([_to_tensor(s.target) for s in samples]),
+        "is_cut": torch.tensor([s.is_cut for s in samples]),
+    }
+
+
+class MixedBatches(IterableDataset):
+    """Endless batches from several sources mixed by weight; seeded per worker and rank."""
+
+    def __init__(self, sources: list[tuple[Source, float]], spec: BatchSpec, seed: int, rank: int = 0) -> None:
+        super().__init__()
+        self.sources = [s for s, _ in sources]
+        weights = np.array([w for _, w in sources], dtype=np.float64)
+        if not len(weights) or weights.sum() <= 0:
+            raise TempoError("data sources need positive weights")
+        self.weights = weights / weights.sum()
+        self.spec = spec
+        self.seed = seed
+        self.rank = rank
+
+    def _draw(self, rng: np.random.Generator, anchors: int) -> Sample:
+        source = self.sources[int(rng.choice(len(self.sources), p=self.weights))]
+        return source.draw(rng, anchors, bool(rng.random() < self.spec.extrapolate_prob))
+
+    def __iter__(self) -> Iterator[dict[str, Tensor]]:
+        info = get_worker_info()
+        worker = info.id if info is not None else 0
+        rng = np.random.default_rng([self.seed, self.rank, worker])
+        while True:
+            anchors = int(rng.choice(self.spec.anchor_choices))
+            samples = []
+            for _ in range(self.spec.batch_size):
+                sample = self._draw(rng, anchors)
+                if rng.random() < self.spec.cut_prob:
+                    sample = make_cut(sample, self._draw(rng, anchors))
+                samples.append(augment(sample, rng))
+            yield collate(samples)

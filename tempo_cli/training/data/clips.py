@@ -1,0 +1,112 @@
+"""Real footage: frames of video files and frame folders held in memory at reduced size."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from tempo_cli.errors import TempoError
+from tempo_cli.training.data.sample import Sample
+from tempo_cli.training.data.synthetic import IMAGE_SUFFIXES
+from tempo_cli.video.reader import VideoError, iter_video_frames
+
+VIDEO_SUFFIXES = {".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v"}
+
+
+def _resize_short(frame: np.ndarray, short: int) -> np.ndarray:
+    h, w = frame.shape[:2]
+    s = short / min(h, w)
+    if s >= 1:
+        return frame
+    return cv2.resize(frame, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
+
+
+def load_sequence(path: Path, short_side: int, max_frames: int) -> list[np.ndarray]:
+    """Consecutive RGB uint8 frames of a video file or a folder of images."""
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)[:max_frames]
+        frames = []
+        for f in files:
+            bgr = cv2.imread(str(f), cv2.IMREAD_COLOR)
+            if bgr is None:
+                raise TempoError(f"cannot read image {f}")
+            frames.append(_resize_short(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), short_side))
+        return frames
+    frames = []
+    for frame in iter_video_frames(path):
+        frames.append(_resize_short(frame, short_side))
+        if len(frames) >= max_frames:
+            break
+    return frames
+
+
+def find_sequences(root: Path) -> list[Path]:
+    """Video files and image folders under root (a single file or folder is itself)."""
+    if root.is_file():
+        return [root]
+    if any(p.suffix.lower() in IMAGE_SUFFIXES for p in root.iterdir()):
+        return [root]
+    found = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
+    found += sorted(
+        d for d in root.rglob("*") if d.is_dir() and any(p.suffix.lower() in IMAGE_SUFFIXES for p in d.iterdir())
+    )
+    return found
+
+
+class ClipFrames:
+    """Random windows of real frames: N anchors a gap apart, the held-back frame is the target."""
+
+    def __init__(
+        self, paths: list[Path], crop: int, short_side: int = 320, max_frames: int = 160, min_frames: int = 5
+    ) -> None:
+        self.crop = crop
+        self.sequences: list[list[np.ndarray]] = []
+        self.names: list[str] = []
+        for path in paths:
+            try:
+                frames = load_sequence(path, short_side, max_frames)
+            except VideoError:
+                continue
+            if len(frames) >= min_frames and min(frames[0].shape[:2]) >= crop:
+                self.sequences.append(frames)
+                self.names.append(path.name)
+        if not self.sequences:
+            raise TempoError(f"no usable sequence (at least {min_frames} frames of {crop} px) among {len(paths)} paths")
+
+    def draw(self, rng: np.random.Generator, anchors: int, extrapolate: bool) -> Sample:
+        """A window of anchors and a target frame inside (interpolation) or after it (extrapolation)."""
+        for _ in range(20):
+            frames = self.sequences[int(rng.integers(len(self.sequences)))]
+            if extrapolate:
+                gap = int(rng.choice([1, 1, 2]))
+                ahead = int(rng.integers(1, 3)) if gap == 1 else 1
+                span = (anchors - 1) * gap + ahead
+                target_rel = (anchors - 1) * gap + ahead
+            else:
+                gap = int(rng.choice([2, 2, 3, 4]))
+                span = (anchors - 1) * gap
+                target_rel = ((anchors - 2) // 2) * gap + int(rng.integers(1, gap))
+            if span < len(frames):
+                break
+        else:
+            raise TempoError("sequences are too short for the requested window")
+        start = int(rng.integers(0, len(frames) - span))
+        idx = [start + i * gap for i in range(anchors)]
+        crop_src = int(self.crop * rng.uniform(1.0, min(2.0, min(frames[0].shape[:2]) / self.crop)))
+        h, w = frames[0].shape[:2]
+        y, x = int(rng.integers(0, h - crop_src + 1)), int(rng.integers(0, w - crop_src + 1))
+
+        def cut(frame: np.ndarray) -> np.ndarray:
+            patch = frame[y : y + crop_src, x : x + crop_src]
+            if crop_src == self.crop:
+                return np.ascontiguousarray(patch)
+            return cv2.resize(patch, (self.crop, self.crop), interpolation=cv2.INTER_AREA)
+
+        return Sample(
+            anchors=[cut(frames[i]) for i in idx],
+            anchor_times=[float(i) for i in range(anchors)],
+            target=cut(frames[start + target_rel]),
+            target_time=target_rel / gap,
+        )

@@ -1,0 +1,40 @@
+"""One training sample and the plan of which times it covers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass
+class Sample:
+    """N anchors (uint8 HxWx3 each) at times, one target frame at target_time."""
+
+    anchors: list[np.ndarray]
+    anchor_times: list[float]
+    target: np.ndarray
+    target_time: float
+    is_cut: bool = False
+
+
+@dataclass(frozen=True)
+class TimePlan:
+    """Anchor positions 0..N-1 (in units of the anchor gap) and the target position."""
+
+    anchors: int
+    target: float
+
+    @property
+    def extrapolating(self) -> bool:
+        return not 0 < self.target < self.anchors - 1
+
+
+def draw_plan(rng: np.random.Generator, anchors: int, extrapolate: bool) -> TimePlan:
+    """Interpolation between the middle pair, or extrapolation up to two gaps past an end."""
+    if extrapolate:
+        ahead = float(rng.choice([0.5, 1.0, 1.0, 1.0, 2.0]))
+        target = anchors - 1 + ahead if rng.random() < 0.8 else -ahead
+        return TimePlan(anchors, target)
+    left = (anchors - 2) // 2
+    return TimePlan(anchors, left + float(rng.uniform(0.1, 0.9)))

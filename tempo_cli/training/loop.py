@@ -1,0 +1,180 @@
+"""The training loop: AdamW, warm-up + cosine, AMP, EMA, validation, checkpoints, DDP."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+from torch import Tensor, nn
+from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.utils.data import DataLoader
+
+from tempo_cli.model import create_model
+from tempo_cli.model.weights import load_weights, save_weights
+from tempo_cli.training.checkpoint import load_checkpoint, save_checkpoint
+from tempo_cli.training.config import TrainConfig
+from tempo_cli.training.data.batches import BatchSpec, MixedBatches, Source, collate
+from tempo_cli.training.data.sources import build_sources
+from tempo_cli.training.logger import RunLogger
+from tempo_cli.training.losses import psnr, synthesis_loss
+
+
+def lr_factor(step: int, warmup: int, total: int, floor: float) -> float:
+    """Linear warm-up, then cosine decay to `floor` (a fraction of the peak)."""
+    if step < warmup:
+        return (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def autocast_dtype(precision: str) -> torch.dtype | None:
+    """None for fp32, else the autocast dtype."""
+    return {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+
+
+def validation_batches(
+    sources: list[tuple[Source, float]], count: int, batch_size: int, seed: int
+) -> list[dict[str, Tensor]]:
+    """A fixed set: two-anchor interpolation batches, then next-frame extrapolation batches."""
+    rng = np.random.default_rng(seed)
+    batches = []
+    for extrapolate in (False, True):
+        n = count if not extrapolate else max(batch_size, count // 4)
+        samples = [sources[i % len(sources)][0].draw(rng, 2, extrapolate) for i in range(n)]
+        batches += [
+            {**collate(samples[i : i + batch_size]), "extrapolate": torch.tensor(extrapolate)}
+            for i in range(0, n, batch_size)
+        ]
+    return batches
+
+
+@torch.no_grad()
+def validate(model: nn.Module, batches: list[dict[str, Tensor]], amp: torch.dtype | None) -> dict[str, float]:
+    """Mean PSNR of the model and of a linear blend, for interpolation and extrapolation."""
+    model.eval()
+    scores: dict[str, list[float]] = {"interp": [], "extrap": [], "interp_blend": [], "extrap_repeat": []}
+    for batch in batches:
+        with torch.autocast("cpu", dtype=amp or torch.bfloat16, enabled=amp is not None):
+            pred, _ = model(batch["frames"], batch["anchor_times"], batch["target_time"])
+        key = "extrap" if bool(batch["extrapolate"]) else "interp"
+        scores[key] += psnr(pred.float(), batch["target"]).tolist()
+        frames, t = batch["frames"], batch["target_time"].view(-1, 1, 1, 1)
+        if key == "interp":
+            baseline = frames[:, 0] * (1 - t) + frames[:, 1] * t
+            scores["interp_blend"] += psnr(baseline, batch["target"]).tolist()
+        else:
+            scores["extrap_repeat"] += psnr(frames[:, -1], batch["target"]).tolist()
+    model.train()
+    return {k: float(np.mean(v)) for k, v in scores.items() if v}
+
+
+def _distributed() -> tuple[int, int]:
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not dist.is_initialized():
+        dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
+    rank = dist.get_rank() if dist.is_initialized() else 0
+    return rank, world
+
+
+def _batches(loader: DataLoader) -> Iterator[dict[str, Tensor]]:
+    while True:
+        yield from loader
+
+
+def train(config: TrainConfig, echo=print) -> dict[str, float]:  # noqa: ANN001
+    """Run (or resume) training; returns the last validation scores."""
+    rank, world = _distributed()
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    out = Path(config.out)
+    model = create_model(config.model)
+    if config.init:
+        load_weights(model, config.init)
+        echo(f"initialised from {config.init}")
+    sources = build_sources(config.data, config.crop, config.images, config.exclude)
+    val_sources = build_sources(config.val_data, config.crop, config.images) if config.val_data else sources
+    val = validation_batches(val_sources, config.val_samples, config.batch_size, seed=1234) if rank == 0 else []
+    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
+    net: nn.Module = model
+    if world > 1:
+        net = nn.parallel.DistributedDataParallel(model)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    floor = config.min_lr / config.lr
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, config.warmup, config.steps, floor))
+    step, best = 0, -math.inf
+    ckpt_path = out / "last.ckpt"
+    if config.resume:
+        state = load_checkpoint(ckpt_path, model.config.to_json())
+        model.load_state_dict(state["model"])
+        ema.load_state_dict(state["ema"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        step, best = int(state["step"]), float(state["best"])
+        echo(f"resumed {ckpt_path} at step {step}")
+    spec = BatchSpec(batch_size=config.batch_size)
+    dataset = MixedBatches(sources, spec, seed=config.seed + step, rank=rank)
+    loader = DataLoader(dataset, batch_size=None, num_workers=config.workers, persistent_workers=config.workers > 0)
+    logger = RunLogger(out, enabled=rank == 0, wandb=config.wandb, config=config.to_dict())
+    amp = autocast_dtype(config.precision)
+    model.train()
+    batches = _batches(loader)
+    scores: dict[str, float] = {}
+    tick, seen = time.perf_counter(), 0
+    while step < config.steps:
+        optimizer.zero_grad(set_to_none=True)
+        terms: dict[str, Tensor] = {}
+        for _ in range(config.accumulate):
+            batch = next(batches)
+            with torch.autocast("cpu", dtype=amp or torch.bfloat16, enabled=amp is not None):
+                pred, aux = net(batch["frames"], batch["anchor_times"], batch["target_time"])
+            terms = synthesis_loss(pred.float(), batch["target"], aux, batch["is_cut"], config.loss)
+            (terms["total"] / config.accumulate).backward()
+            seen += batch["frames"].shape[0]
+        grad_norm = nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+        optimizer.step()
+        scheduler.step()
+        ema.update_parameters(model)
+        step += 1
+        if rank == 0 and step % config.log_every == 0:
+            rate = seen * world / (time.perf_counter() - tick)
+            tick, seen = time.perf_counter(), 0
+            logger.scalars(step, {f"loss/{k}": float(v) for k, v in terms.items()})
+            logger.scalars(
+                step, {"lr": scheduler.get_last_lr()[0], "grad_norm": float(grad_norm), "samples_per_s": rate}
+            )
+            echo(
+                f"step {step} loss {float(terms['total']):.4f} lr {scheduler.get_last_lr()[0]:.2e} {rate:.1f} samples/s"
+            )
+        if rank == 0 and (step % config.val_every == 0 or step == config.steps):
+            scores = validate(ema.module, val, amp)
+            logger.scalars(step, {f"val/{k}": v for k, v in scores.items()})
+            logger.samples(step, ema.module, val[0], amp)
+            echo(f"step {step} val " + " ".join(f"{k} {v:.2f}" for k, v in scores.items()))
+            if scores["interp"] > best:
+                best = scores["interp"]
+                save_weights(ema.module, out / "best.safetensors", extra={"step": str(step), "val_psnr": f"{best:.3f}"})
+            save_weights(ema.module, out / "last.safetensors", extra={"step": str(step)})
+        if rank == 0 and (step % config.ckpt_every == 0 or step == config.steps):
+            state = {
+                "model": model.state_dict(),
+                "ema": ema.state_dict(),
+                "optimizer": optimizer.state_dict(),
+                "scheduler": scheduler.state_dict(),
+                "step": step,
+                "best": best,
+                "model_config": model.config.to_json(),
+                "train_config": repr(replace(config)),
+            }
+            save_checkpoint(ckpt_path, state)
+    logger.close()
+    if dist.is_initialized():
+        dist.barrier()
+    return scores

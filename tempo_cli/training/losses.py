@@ -1,0 +1,105 @@
+"""Reconstruction losses for frame synthesis."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+
+@dataclass(frozen=True)
+class LossWeights:
+    """Weights of each term; a term with weight 0 is not computed."""
+
+    charbonnier: float = 1.0
+    census: float = 0.1
+    ssim: float = 0.2
+    frequency: float = 0.01
+    entropy: float = 0.0
+    cut: float = 0.1
+    scales: int = 3
+
+
+def charbonnier(pred: Tensor, target: Tensor, eps: float = 1e-3) -> Tensor:
+    """Mean sqrt((p - t)^2 + eps^2)."""
+    return torch.sqrt((pred - target) ** 2 + eps * eps).mean()
+
+
+def multiscale_charbonnier(pred: Tensor, target: Tensor, scales: int) -> Tensor:
+    """Charbonnier at full, 1/2, 1/4... resolution, averaged."""
+    total = charbonnier(pred, target)
+    for _ in range(1, scales):
+        pred, target = F.avg_pool2d(pred, 2), F.avg_pool2d(target, 2)
+        total = total + charbonnier(pred, target)
+    return total / scales
+
+
+def ssim(pred: Tensor, target: Tensor, window: int = 7) -> Tensor:
+    """Mean SSIM with a uniform window, inputs in [0,1]."""
+    c1, c2 = 0.01**2, 0.03**2
+    pad = window // 2
+    mu_p = F.avg_pool2d(pred, window, 1, pad, count_include_pad=False)
+    mu_t = F.avg_pool2d(target, window, 1, pad, count_include_pad=False)
+    var_p = F.avg_pool2d(pred * pred, window, 1, pad, count_include_pad=False) - mu_p**2
+    var_t = F.avg_pool2d(target * target, window, 1, pad, count_include_pad=False) - mu_t**2
+    cov = F.avg_pool2d(pred * target, window, 1, pad, count_include_pad=False) - mu_p * mu_t
+    num = (2 * mu_p * mu_t + c1) * (2 * cov + c2)
+    den = (mu_p**2 + mu_t**2 + c1) * (var_p + var_t + c2)
+    return (num / den).mean()
+
+
+def _census_transform(img: Tensor, patch: int = 7) -> Tensor:
+    gray = img.mean(dim=1, keepdim=True) * 255
+    eye = torch.eye(patch * patch, device=img.device, dtype=img.dtype).view(patch * patch, 1, patch, patch)
+    neighbours = F.conv2d(gray, eye, padding=patch // 2)
+    diff = neighbours - gray
+    return diff / torch.sqrt(0.81 + diff * diff)
+
+
+def census(pred: Tensor, target: Tensor) -> Tensor:
+    """Ternary census loss (robust to brightness change), as in flow-based VFI training."""
+    tp, tt = _census_transform(pred), _census_transform(target)
+    dist = (tp - tt) ** 2
+    dist = (dist / (0.1 + dist)).sum(dim=1, keepdim=True)
+    return charbonnier(dist, torch.zeros_like(dist))
+
+
+def frequency(pred: Tensor, target: Tensor) -> Tensor:
+    """L1 between FFT amplitudes plus L1 between phases weighted by target amplitude."""
+    fp = torch.fft.rfft2(pred.float(), norm="ortho")
+    ft = torch.fft.rfft2(target.float(), norm="ortho")
+    amp_loss = (fp.abs() - ft.abs()).abs().mean()
+    phase = torch.angle(fp * ft.conj())
+    phase_loss = (phase.abs() * ft.abs()).mean()
+    return amp_loss + 0.1 * phase_loss
+
+
+def synthesis_loss(
+    pred: Tensor, target: Tensor, aux: dict[str, Tensor], is_cut: Tensor, w: LossWeights
+) -> dict[str, Tensor]:
+    """All weighted terms and their sum under 'total'; cut samples only train the cut detector."""
+    keep = ~is_cut
+    terms: dict[str, Tensor] = {}
+    if keep.any():
+        p, t = pred[keep].float(), target[keep].float()
+        terms["charbonnier"] = w.charbonnier * multiscale_charbonnier(p, t, w.scales)
+        if w.census:
+            terms["census"] = w.census * census(p, t)
+        if w.ssim:
+            terms["ssim"] = w.ssim * (1 - ssim(p.clamp(0, 1), t))
+        if w.frequency:
+            terms["frequency"] = w.frequency * frequency(p, t)
+        if w.entropy:
+            terms["entropy"] = w.entropy * aux["attn_entropy"][keep].mean()
+    if w.cut:
+        terms["cut"] = w.cut * F.binary_cross_entropy_with_logits(aux["cut_logit"], is_cut.float())
+    terms["total"] = torch.stack(list(terms.values())).sum()
+    return terms
+
+
+def psnr(pred: Tensor, target: Tensor) -> Tensor:
+    """PSNR in dB per item for images in [0,1] (whole frame, RGB)."""
+    mse = ((pred.clamp(0, 1) - target) ** 2).flatten(1).mean(dim=1).clamp_min(1e-10)
+    return -10 * torch.log10(mse)

@@ -1,0 +1,138 @@
+"""One suite over every registered TEMPO config, at small sizes."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from tempo_cli.model import create_model, list_models
+from tempo_cli.model.weights import WeightsError, load_weights, model_from_weights, save_weights
+from tempo_cli.synth.registry import shipped_weights
+
+SIZE = (40, 56)
+
+
+@pytest.fixture(scope="module", params=list_models())
+def model(request):
+    torch.manual_seed(0)
+    return create_model(request.param).eval()
+
+
+def moving_frames(n: int, h: int = SIZE[0], w: int = SIZE[1], batch: int = 1, shift: int = 2) -> torch.Tensor:
+    """A smooth pattern moving right by `shift` px per frame: [B,N,3,H,W]."""
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    frames = []
+    for i in range(n):
+        x = xs - shift * i
+        img = np.stack([0.5 + 0.4 * np.sin(x / 5), 0.5 + 0.4 * np.cos(ys / 7 + x / 9), 0.5 + 0.3 * np.sin((x + ys) / 6)])
+        frames.append(img)
+    t = torch.from_numpy(np.stack(frames))
+    return t[None].expand(batch, -1, -1, -1, -1).contiguous()
+
+
+@pytest.mark.parametrize("n", [2, 3, 4])
+@pytest.mark.parametrize("target", [0.5, 0.25, 1.7, -0.6])
+def test_output_shapes_for_interpolation_and_extrapolation(model, n, target):
+    frames = moving_frames(n, batch=2)
+    times = torch.arange(n, dtype=torch.float32)[None].expand(2, -1)
+    t = torch.tensor([target, target + (n - 1) * 0.1 if target > 1 else target])
+    with torch.no_grad():
+        pred, aux = model(frames, times, t)
+    assert pred.shape == (2, 3, *SIZE)
+    assert aux["weights"].shape == (2, n)
+    assert aux["conf_map"].shape == (2, 1, *SIZE)
+    assert aux["attn_entropy"].shape == (2, 1, *SIZE)
+    assert aux["cut_score"].shape == (2,)
+    assert aux["fallback_mask"].shape == (2,) and aux["fallback_mask"].dtype == torch.bool
+    assert torch.allclose(aux["weights"].sum(dim=1), torch.ones(2), atol=1e-4)
+
+
+def test_every_parameter_gets_a_gradient(model):
+    model.train()
+    frames = moving_frames(3, batch=2)
+    times = torch.tensor([[0.0, 1.0, 2.0], [0.0, 1.0, 2.0]])
+    pred, aux = model(frames, times, torch.tensor([0.5, 2.5]))
+    loss = pred.mean() + aux["cut_logit"].sum()
+    loss.backward()
+    missing = [name for name, p in model.named_parameters() if p.grad is None]
+    model.zero_grad(set_to_none=True)
+    model.eval()
+    assert not missing, f"parameters without gradient: {missing}"
+
+
+@pytest.mark.parametrize("autocast", [False, True])
+def test_no_nan_or_inf_in_fp32_and_bf16(model, autocast):
+    frames = moving_frames(2)
+    with torch.no_grad(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
+        pred, aux = model(frames, torch.tensor([[0.0, 1.0]]), torch.tensor([0.5]))
+    for value in (pred, aux["conf_map"], aux["attn_entropy"], aux["cut_score"]):
+        assert torch.isfinite(value.float()).all()
+
+
+@pytest.mark.parametrize("size", [(17, 23), (33, 41)])
+def test_odd_frame_sizes(model, size):
+    frames = moving_frames(2, *size)
+    with torch.no_grad():
+        pred, _ = model(frames, torch.tensor([[0.0, 1.0]]), torch.tensor([0.5]))
+    assert pred.shape == (1, 3, *size)
+
+
+def test_anchor_order_does_not_matter(model):
+    frames = moving_frames(3)
+    times = torch.tensor([[0.0, 1.0, 2.0]])
+    perm = [2, 0, 1]
+    with torch.no_grad():
+        a, _ = model(frames, times, torch.tensor([1.4]))
+        b, _ = model(frames[:, perm], times[:, perm], torch.tensor([1.4]))
+    assert torch.allclose(a, b, atol=1e-5)
+
+
+def test_encode_once_synthesize_many_equals_one_call_per_target(model):
+    frames = moving_frames(2)
+    times = torch.tensor([[0.0, 1.0]])
+    targets = [0.125, 0.5, 0.875]
+    with torch.no_grad():
+        aset = model.bind(model.encode(frames), times)
+        many, _ = model.synthesize(aset, torch.tensor(targets))
+        singles = [model(frames, times, torch.tensor([t]))[0][0] for t in targets]
+    assert torch.allclose(many, torch.stack(singles), atol=1e-4)
+
+
+def test_unrelated_images_fall_back_to_the_nearest_anchor(model):
+    ys, xs = np.mgrid[0:SIZE[0], 0:SIZE[1]].astype(np.float32)
+    bright = np.stack([xs / SIZE[1], np.full_like(xs, 0.9), ys / SIZE[0]])
+    dark = np.stack([((xs // 4 + ys // 4) % 2) * 0.2, np.full_like(xs, 0.05), 1 - ys / SIZE[0]])
+    frames = torch.from_numpy(np.stack([bright, dark]))[None].float()
+    with torch.no_grad():
+        pred, aux = model(frames, torch.tensor([[0.0, 1.0]]), torch.tensor([0.3]))
+    assert bool(aux["fallback_mask"][0])
+    assert torch.equal(pred[0], frames[0, 0])
+
+
+def test_weights_round_trip_and_config_check(model, tmp_path):
+    path = tmp_path / "w.safetensors"
+    save_weights(model, path)
+    loaded = model_from_weights(path)
+    for (name, a), (_, b) in zip(model.state_dict().items(), loaded.state_dict().items(), strict=True):
+        assert torch.equal(a, b), name
+    other = create_model("tempo-s-learned" if model.config.name != "tempo-s-learned" else "tempo-s")
+    with pytest.raises(WeightsError, match="trained for config"):
+        load_weights(other, path)
+
+
+def test_weights_file_without_config_is_refused(tmp_path):
+    from safetensors.torch import save_file
+
+    path = tmp_path / "bare.safetensors"
+    save_file({"x": torch.zeros(1)}, str(path))
+    with pytest.raises(WeightsError, match="no tempo config"):
+        model_from_weights(path)
+
+
+def test_shipped_weights_load_and_detect_a_cut():
+    path = shipped_weights()
+    if path is None:
+        pytest.skip("no shipped weights in weights/ yet")
+    model = model_from_weights(path)
+    test_unrelated_images_fall_back_to_the_nearest_anchor(model)

@@ -1,0 +1,130 @@
+"""The planner, without any video: timestamps in, output decisions out."""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import pytest
+
+from tempo_cli.engine.planner import Copy, CrossFade, PlanConfig, SourceTime, Synthesize, plan
+
+
+def cfr(n: int, fps: F, cuts: tuple[int, ...] = ()) -> list[SourceTime]:
+    return [SourceTime(i, i / fps, i in cuts) for i in range(n)]
+
+
+def times_of(items) -> list[F]:
+    out = []
+    for item in items:
+        out += list(item.times) if isinstance(item, Synthesize) else [item.time]
+    return out
+
+
+@pytest.mark.parametrize("factor", [2, 3, 4, 8])
+@pytest.mark.parametrize("fps", [F(24000, 1001), F(25), F(30000, 1001)])
+def test_factor_gives_n_times_the_frames_on_an_exact_grid(factor, fps):
+    n = 10
+    items = list(plan(cfr(n, fps), PlanConfig(rate=fps * factor, period=1 / fps)))
+    times = times_of(items)
+    assert len(times) == n * factor
+    assert times == [j / (fps * factor) for j in range(n * factor)]
+    copies = [i for i in items if isinstance(i, Copy)]
+    assert [c.source for c in copies[:n]] == list(range(n))
+
+
+@pytest.mark.parametrize("fps", [F(24000, 1001), F(25), F(30000, 1001)])
+def test_target_fps_keeps_the_duration_within_one_output_frame(fps):
+    rate = F(60000, 1001)
+    n = 240
+    times = times_of(plan(cfr(n, fps), PlanConfig(rate=rate, period=1 / fps)))
+    duration_in = n / fps
+    duration_out = len(times) / rate
+    assert abs(duration_out - duration_in) <= 1 / rate
+    assert times == [j / rate for j in range(len(times))]
+
+
+def test_source_frames_at_source_times_are_copies():
+    fps = F(24000, 1001)
+    items = list(plan(cfr(20, fps), PlanConfig(rate=F(60000, 1001), period=1 / fps)))
+    copies = {c.time: c.source for c in items if isinstance(c, Copy)}
+    for k in range(0, 20, 2):
+        assert copies[k / fps] == k
+
+
+def test_pts_rounding_still_copies_source_frames():
+    fps = F(24000, 1001)
+    tb = F(1, 15360)
+    src = [SourceTime(i, round(i / fps / tb) * tb) for i in range(12)]
+    items = list(plan(src, PlanConfig(rate=fps * 2, period=1 / fps)))
+    assert sum(isinstance(i, Copy) for i in items) == 13
+
+
+def test_no_synthesis_across_a_cut_and_no_window_straddles_it():
+    items = list(plan(cfr(12, F(24), cuts=(6,)), PlanConfig(rate=F(96), period=F(1, 24), anchors=4)))
+    for item in items:
+        if isinstance(item, Synthesize):
+            assert all(a < 6 for a in item.anchors) or all(a >= 6 for a in item.anchors)
+            assert not (min(item.anchors) <= 5 and max(item.anchors) >= 6)
+    between = [i for i in items if not isinstance(i, Synthesize) and F(5, 24) < i.time < F(6, 24)]
+    assert len(between) == 3 and all(isinstance(i, Copy) for i in between)
+    assert [i.source for i in between] == [5, 5, 6]
+
+
+def test_cut_mode_blend_cross_fades_instead():
+    items = list(plan(cfr(4, F(24), cuts=(2,)), PlanConfig(rate=F(48), period=F(1, 24), cut_mode="blend")))
+    fades = [i for i in items if isinstance(i, CrossFade)]
+    assert len(fades) == 1 and fades[0].first == 1 and fades[0].second == 2 and fades[0].weight == 0.5
+
+
+def test_four_anchors_take_two_on_each_side():
+    items = list(plan(cfr(8, F(24)), PlanConfig(rate=F(48), period=F(1, 24), anchors=4)))
+    synth = [i for i in items if isinstance(i, Synthesize)]
+    assert synth[3].anchors == (2, 3, 4, 5)
+    assert all(len(s.anchors) >= 2 for s in synth)
+
+
+def test_variable_frame_rate_is_planned_by_real_timestamps():
+    times = [F(0), F(1, 30), F(3, 30), F(4, 30), F(7, 30)]
+    src = [SourceTime(i, t) for i, t in enumerate(times)]
+    items = list(plan(src, PlanConfig(rate=F(60), period=F(1, 30))))
+    out = times_of(items)
+    assert out == [F(j, 60) for j in range(len(out))]
+    assert len(out) == 16
+    for item in items:
+        if isinstance(item, Synthesize):
+            for t in item.times:
+                lo, hi = times[item.anchors[0]], times[item.anchors[-1]]
+                assert lo < t < hi
+
+
+def test_ahead_and_behind_add_frames_at_the_source_interval():
+    items = list(plan(cfr(6, F(25)), PlanConfig(rate=F(25), period=F(1, 25), anchors=3, ahead=2, behind=1)))
+    times = times_of(items)
+    assert times == [F(-1, 25)] + [F(i, 25) for i in range(8)]
+    assert isinstance(items[0], Synthesize) and items[0].anchors == (0, 1, 2)
+    assert isinstance(items[-1], Synthesize) and items[-1].anchors == (3, 4, 5)
+
+
+@pytest.mark.parametrize("factor", [2, 4])
+def test_causal_uses_only_past_frames_and_emits_before_reading_ahead(factor):
+    read: list[int] = []
+
+    def stream():
+        for s in cfr(6, F(24)):
+            read.append(s.index)
+            yield s
+
+    config = PlanConfig(rate=F(24) * factor, period=F(1, 24), anchors=3, causal=True)
+    count = 0
+    for item in plan(stream(), config):
+        count += len(item.times) if isinstance(item, Synthesize) else 1
+        newest = read[-1]
+        if isinstance(item, Synthesize):
+            assert max(item.anchors) == newest
+            assert all(t > newest / F(24) for t in item.times)
+    assert count == 6 * factor
+
+
+def test_extrapolation_after_a_cut_uses_only_the_new_shot():
+    items = list(plan(cfr(6, F(24), cuts=(5,)), PlanConfig(rate=F(24), period=F(1, 24), anchors=3, ahead=1)))
+    assert isinstance(items[-1], Copy) and items[-1].source == 5
