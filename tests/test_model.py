@@ -25,7 +25,9 @@ def moving_frames(n: int, h: int = SIZE[0], w: int = SIZE[1], batch: int = 1, sh
     frames = []
     for i in range(n):
         x = xs - shift * i
-        img = np.stack([0.5 + 0.4 * np.sin(x / 5), 0.5 + 0.4 * np.cos(ys / 7 + x / 9), 0.5 + 0.3 * np.sin((x + ys) / 6)])
+        img = np.stack(
+            [0.5 + 0.4 * np.sin(x / 5), 0.5 + 0.4 * np.cos(ys / 7 + x / 9), 0.5 + 0.3 * np.sin((x + ys) / 6)]
+        )
         frames.append(img)
     t = torch.from_numpy(np.stack(frames))
     return t[None].expand(batch, -1, -1, -1, -1).contiguous()
@@ -100,7 +102,7 @@ def test_encode_once_synthesize_many_equals_one_call_per_target(model):
 
 
 def test_unrelated_images_fall_back_to_the_nearest_anchor(model):
-    ys, xs = np.mgrid[0:SIZE[0], 0:SIZE[1]].astype(np.float32)
+    ys, xs = np.mgrid[0 : SIZE[0], 0 : SIZE[1]].astype(np.float32)
     bright = np.stack([xs / SIZE[1], np.full_like(xs, 0.9), ys / SIZE[0]])
     dark = np.stack([((xs // 4 + ys // 4) % 2) * 0.2, np.full_like(xs, 0.05), 1 - ys / SIZE[0]])
     frames = torch.from_numpy(np.stack([bright, dark]))[None].float()

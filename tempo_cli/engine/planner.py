@@ -79,8 +79,12 @@ class PlanConfig:
 
     @property
     def tolerance(self) -> Fraction:
-        """Output times this close to a source time reuse that frame (absorbs PTS rounding)."""
-        return Fraction(1, 100) / self.rate
+        """Output times this close to a source time reuse that frame.
+
+        It absorbs timestamp rounding (Matroska stores milliseconds): 2 ms, or a
+        quarter of an output frame at very high rates.
+        """
+        return min(Fraction(1, 4) / self.rate, Fraction(1, 500))
 
 
 class _Lookahead:

@@ -10,6 +10,10 @@ from torch import Tensor, nn
 from tempo_cli.model.blocks import ConvStack
 from tempo_cli.model.warp import backward_warp, sample_at
 
+# Initial distance of the K points from their anchor's offset, in pixels of the level: enough to break
+# their symmetry, small enough (0.08 px at full resolution from 1/4) not to blur the first prediction.
+POINT_SPREAD = 0.02
+
 
 class AttentionLevel(nn.Module):
     """Predicts, for every anchor, a motion residual, K points per head and their logits.
@@ -31,8 +35,8 @@ class AttentionLevel(nn.Module):
         bias = torch.zeros(2 + 3 * m)
         angles = torch.arange(m, dtype=torch.float32) * (2 * math.pi / m)
         if m > 1:
-            bias[2 : 2 + m] = 0.25 * torch.cos(angles)
-            bias[2 + m : 2 + 2 * m] = 0.25 * torch.sin(angles)
+            bias[2 : 2 + m] = POINT_SPREAD * torch.cos(angles)
+            bias[2 + m : 2 + 2 * m] = POINT_SPREAD * torch.sin(angles)
         with torch.no_grad():
             self.head.bias.copy_(bias)
         self.time_bias = nn.Linear(time_dim, m)

@@ -49,6 +49,7 @@ class AnchorSet:
     feats: list[Tensor]
     times: Tensor
     velocity: Tensor
+    prior: Tensor | None
     cut_logit: Tensor
     size: tuple[int, int]
 
@@ -65,6 +66,7 @@ class AnchorSet:
             [rep(f) for f in self.feats],
             rep(self.times),
             rep(self.velocity),
+            None if self.prior is None else rep(self.prior),
             rep(self.cut_logit),
             self.size,
         )
@@ -78,6 +80,16 @@ def _pad_to_multiple(x: Tensor, multiple: int) -> Tensor:
     lead = x.shape[:-3]
     flat = F.pad(x.reshape(-1, *x.shape[-3:]), (0, pw, 0, ph), mode="replicate")
     return flat.reshape(*lead, *flat.shape[-3:])
+
+
+def _per_hypothesis(offsets: Tensor | float) -> Tensor | float:
+    """[B,N,2,h,w] -> [B,N,1,2,h,w], broadcasting over the hypotheses (a float stays as it is)."""
+    return offsets[:, :, None] if isinstance(offsets, Tensor) else offsets
+
+
+def _pick_pair(per_pair: Tensor, pair: Tensor) -> Tensor:
+    """per_pair [B,P,2,h,w] at index pair [B,1] -> [B,1,2,h,w]."""
+    return torch.gather(per_pair, 1, pair.view(-1, 1, 1, 1, 1).expand(-1, 1, *per_pair.shape[2:]))
 
 
 def _gather_anchors(x: Tensor, order: Tensor) -> Tensor:
@@ -143,24 +155,27 @@ class Tempo(nn.Module):
             rel = (times - times.mean(dim=1, keepdim=True)) / spacing[:, None]
             coarse = self.transformer(coarse, self.time_encoding(rel))
             feats = [*feats[:3], coarse]
-        velocity = self._pair_velocity(images, coarse)
+        prior = None
+        if self.config.motion_prior:
+            flat = dis_velocity(images[:, :-1].flatten(0, 1), images[:, 1:].flatten(0, 1))
+            prior = flat.view(images.shape[0], n - 1, *flat.shape[1:])
+        velocity = self._pair_velocity(coarse, prior)
         cut_logit = self.cut_detector(feats[3], images)
-        return AnchorSet(images, feats, times, velocity, cut_logit, encoded.size)
+        return AnchorSet(images, feats, times, velocity, prior, cut_logit, encoded.size)
 
-    def _pair_velocity(self, images: Tensor, coarse: Tensor) -> Tensor:
+    def _pair_velocity(self, coarse: Tensor, prior: Tensor | None) -> Tensor:
         """Velocity per consecutive anchor pair at 1/8 scale: [B,N-1,2,h,w] in 1/8-scale pixels."""
         b, n, _, h, w = coarse.shape
         first, second = coarse[:, :-1].flatten(0, 1), coarse[:, 1:].flatten(0, 1)
-        if self.config.motion_prior:
-            prior = dis_velocity(images[:, :-1].flatten(0, 1), images[:, 1:].flatten(0, 1))
-            prior = resize_flow(prior, (h, w))
+        if prior is None:
+            seed = torch.zeros(first.shape[0], 2, h, w, device=coarse.device)
         else:
-            prior = torch.zeros(first.shape[0], 2, h, w, device=coarse.device)
+            seed = resize_flow(prior.flatten(0, 1), (h, w))
         corr = local_correlation(first, second, self.config.corr_radius).to(first.dtype)
-        x = torch.cat([first, second, corr, prior.to(first.dtype)], dim=1)
+        x = torch.cat([first, second, corr, seed.to(first.dtype)], dim=1)
         zero_emb = torch.zeros(x.shape[0], self.config.time_dim, device=x.device)
         delta = self.motion_head(self.motion_stack(x, zero_emb)).float()
-        return (prior + delta).view(b, n - 1, 2, h, w)
+        return (seed + delta).view(b, n - 1, 2, h, w)
 
     # ---- stage 3: per-target synthesis --------------------------------------------
     def synthesize(self, aset: AnchorSet, target_time: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
@@ -176,8 +191,19 @@ class Tempo(nn.Module):
         dt = (times - t) / interval
         temb = self.time_encoding(dt)
         target_emb = temb.mean(dim=1)
-        vel = torch.gather(aset.velocity, 1, pair.view(b, 1, 1, 1, 1).expand(-1, 1, *aset.velocity.shape[2:]))
+        vel = _pick_pair(aset.velocity, pair)
         offsets = dt[..., None, None, None] * vel
+        prior = None if aset.prior is None else _pick_pair(aset.prior, pair)
+
+        def prior_at(size: tuple[int, int] | torch.Size) -> Tensor | float:
+            """Backward offsets to each anchor from the full-resolution prior, at `size`: [B,N,2,h,w].
+
+            What the network learns is carried between scales as a residual over
+            this, so with untrained heads every scale is exactly the prior.
+            """
+            if prior is None:
+                return 0.0
+            return dt[..., None, None, None] * resize_flow(prior, (int(size[0]), int(size[1])))
 
         f8, f4, f2 = feats[3], feats[2], feats[1]
         offsets, pos8, logits8 = self.level8(f8, offsets, None, temb, dt)
@@ -188,21 +214,24 @@ class Tempo(nn.Module):
             state = block(state)
 
         size4 = f4.shape[-2:]
-        offsets = resize_flow(offsets, size4)
+        offsets = resize_flow(offsets - prior_at(f8.shape[-2:]), size4) + prior_at(size4)
         state = F.interpolate(self.to_level4(state), size=size4, mode="bilinear", align_corners=False)
         offsets, pos4, logits4 = self.level4(f4, offsets, state, temb, dt)
         a4 = aggregate(f4, pos4, attention_weights(logits4), heads)
         state = self.state4(torch.cat([state, a4], dim=1), target_emb)
 
         size2 = f2.shape[-2:]
-        pos2, logits2 = self._upsample_hypotheses(pos4, logits4, size2)
+        residual4 = pos4 - _per_hypothesis(prior_at(size4))
+        residual2, logits2 = self._upsample_hypotheses(residual4, logits4, size2)
+        pos2 = residual2 + _per_hypothesis(prior_at(size2))
         a2 = aggregate(f2, pos2, attention_weights(logits2), heads)
         state = F.interpolate(state, size=size2, mode="bilinear", align_corners=False)
         state = self.state2(torch.cat([state, a2], dim=1), target_emb)
         residual = F.pixel_shuffle(self.residual(state), 2).float()
 
         full = images.shape[-2:]
-        pos1, logits1 = self._upsample_hypotheses(pos2, logits2, full)
+        residual1, logits1 = self._upsample_hypotheses(residual2, logits2, full)
+        pos1 = residual1 + _per_hypothesis(prior_at(full))
         weights = attention_weights(logits1)
         samples = sample_at(images.flatten(0, 1), pos1.flatten(0, 1)).view(b, n, self.hypotheses, 3, *full)
         blend = torch.einsum("bnmchw,bnmhw->bchw", samples.float(), weights)

@@ -38,10 +38,17 @@ def backward_warp(x: Tensor, flow: Tensor) -> Tensor:
 
 
 def resize_flow(flow: Tensor, size: tuple[int, int]) -> Tensor:
-    """Resize a flow field [...,2,H,W] and scale its vectors to the new size."""
+    """Resize a flow field [...,2,H,W] (area average when shrinking) and scale its vectors to the new size."""
     lead = flow.shape[:-3]
     h, w = flow.shape[-2:]
+    if (h, w) == tuple(size):
+        return flow
     flat = flow.reshape(-1, 2, h, w).float()
-    out = F.interpolate(flat, size=size, mode="bilinear", align_corners=False)
+    shrink = size[0] <= h and size[1] <= w
+    out = (
+        F.interpolate(flat, size=size, mode="area")
+        if shrink
+        else F.interpolate(flat, size=size, mode="bilinear", align_corners=False)
+    )
     out = out * torch.tensor([size[1] / w, size[0] / h], device=flow.device).view(1, 2, 1, 1)
     return out.reshape(*lead, 2, *size).to(flow.dtype)

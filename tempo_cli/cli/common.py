@@ -1,0 +1,73 @@
+"""Option types shared by `interpolate` and `extrapolate`, and the run both end in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tempo_cli.api import Interpolator, RunOptions, load_model
+from tempo_cli.cli.options import default_output, parse_count
+from tempo_cli.cli.progress import frame_progress, print_summary, warn
+from tempo_cli.devices import set_threads
+from tempo_cli.video.writer import EncodeOptions
+
+Input = Annotated[Path, typer.Argument(help="Input video file, or a folder of PNG/JPG frames (with --input-fps).")]
+Output = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", help="Output video file, or a folder for numbered PNGs. Default: beside the input."),
+]
+Model = Annotated[
+    str, typer.Option(help="Synthesizer: tempo (shipped weights), flow (OpenCV DIS), blend, or a TEMPO config name.")
+]
+Weights = Annotated[Path | None, typer.Option(help="TEMPO weights (.safetensors) instead of the shipped ones.")]
+Device = Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")]
+Precision = Annotated[str, typer.Option(help="auto (fp16 on CUDA, fp32 on CPU), fp32, fp16 or bf16.")]
+Threads = Annotated[int | None, typer.Option(help="CPU threads for torch and OpenCV (default: all).")]
+Batch = Annotated[int, typer.Option(help="Target frames synthesized per model call.")]
+CutThreshold = Annotated[float, typer.Option(help="Scene-cut threshold of scenedetect's content detector.")]
+NoCutDetect = Annotated[bool, typer.Option("--no-cut-detect", help="Do not look for scene cuts with scenedetect.")]
+CutMode = Annotated[str, typer.Option(help="Frames between two shots: repeat (nearest source frame) or blend.")]
+TileOpt = Annotated[str | None, typer.Option("--tile", help="Tile size in pixels for large frames, or 'auto'.")]
+TileOverlap = Annotated[int, typer.Option(help="Overlap between tiles in pixels (feathered).")]
+Codec = Annotated[str, typer.Option(help="Video encoder, e.g. libx264, libx265, ffv1.")]
+Crf = Annotated[int, typer.Option(help="Constant rate factor of the encoder (lower is better).")]
+Preset = Annotated[str, typer.Option(help="Encoder preset, e.g. medium, fast, veryslow.")]
+PixFmt = Annotated[
+    str | None, typer.Option(help="Output pixel format (default: yuv420p, 10-bit kept for 10-bit input).")
+]
+Lossless = Annotated[bool, typer.Option("--lossless", help="Lossless output (libx264 qp 0 or ffv1) for measurement.")]
+InputFps = Annotated[str | None, typer.Option(help="Frame rate of an image-folder input, e.g. 24 or 30000/1001.")]
+Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
+SaveMaps = Annotated[Path | None, typer.Option(help="Folder for the model's confidence map of each synthesized frame.")]
+
+
+@dataclass(frozen=True)
+class RuntimeSettings:
+    """How the synthesizer runs."""
+
+    model: str
+    weights: Path | None
+    device: str
+    precision: str
+    threads: int | None
+    batch: int
+
+
+def encode_options(codec: str, crf: int, preset: str, pix_fmt: str | None, lossless: bool) -> EncodeOptions:
+    """The encoder settings of the command line."""
+    return EncodeOptions(codec=codec, crf=crf, preset=preset, pix_fmt=pix_fmt, lossless=lossless)
+
+
+def execute(src: Path, dst: Path | None, tag: str, options: RunOptions, runtime: RuntimeSettings, quiet: bool) -> None:
+    """Load the synthesizer, run with a progress bar and print the summary."""
+    set_threads(runtime.threads)
+    parse_count(runtime.batch, "--batch")
+    synth = load_model(runtime.model, runtime.weights, runtime.device, runtime.precision, runtime.batch)
+    target = dst or default_output(src, tag)
+    with frame_progress(quiet, target.name) as progress:
+        summary = Interpolator(synth).interpolate_video(src, target, options, progress, warn)
+    print_summary(summary, quiet)

@@ -1,0 +1,61 @@
+"""Parsing of option values shared by several commands."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+from tempo_cli.cli.errors import CliError
+from tempo_cli.timing import parse_rate
+
+
+def parse_factor(text: str | None) -> int | None:
+    """An integer factor of at least 2, or None."""
+    if text is None:
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        raise CliError(f"--factor must be a whole number of at least 2, got {text!r}") from None
+    if value < 2:
+        raise CliError(f"--factor must be a whole number of at least 2, got {value}")
+    return value
+
+
+def parse_optional_rate(text: str | None, option: str) -> Fraction | None:
+    """A positive frame rate, or None."""
+    if text is None:
+        return None
+    try:
+        return parse_rate(text)
+    except ValueError as exc:
+        raise CliError(f"{option}: {exc}") from None
+
+
+def parse_tile(text: str | None) -> int | str | None:
+    """'auto', a size in pixels (>= 64) or None."""
+    if text is None:
+        return None
+    if text == "auto":
+        return "auto"
+    try:
+        size = int(text)
+    except ValueError:
+        raise CliError(f"--tile must be a size in pixels or 'auto', got {text!r}") from None
+    if size < 64:
+        raise CliError(f"--tile must be at least 64 pixels, got {size}")
+    return size
+
+
+def parse_count(value: int, option: str) -> int:
+    """A positive count."""
+    if value < 1:
+        raise CliError(f"{option} must be a positive whole number, got {value}")
+    return value
+
+
+def default_output(src: Path, tag: str) -> Path:
+    """Beside the input: clip.mp4 -> clip_x4.mp4; a folder -> folder_x4."""
+    if src.is_dir():
+        return src.with_name(f"{src.name}_{tag}")
+    return src.with_name(f"{src.stem}_{tag}{src.suffix}")

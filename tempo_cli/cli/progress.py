@@ -1,0 +1,56 @@
+"""Progress bar and closing summary on stderr."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+
+from tempo_cli.api import RunSummary
+
+console = Console(stderr=True)
+
+
+@contextmanager
+def frame_progress(quiet: bool, label: str) -> Iterator[Callable[[int, int | None], None]]:
+    """A callback (done, total) that drives a rich progress bar with frames, fps and ETA."""
+    if quiet:
+        yield lambda _done, _total: None
+        return
+    columns = (
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[fps]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    )
+    with Progress(*columns, console=console, transient=False) as bar:
+        task = bar.add_task(label, total=None, fps="")
+
+        def update(done: int, total: int | None) -> None:
+            speed = bar.tasks[0].speed
+            bar.update(task, completed=done, total=total, fps=f"{speed:5.1f} fps" if speed else "")
+
+        yield update
+
+
+def print_summary(summary: RunSummary, quiet: bool) -> None:
+    """One block: frames in and out, synthesized, cuts, time, output size."""
+    if quiet:
+        return
+    size_mb = summary.output_bytes / 1e6
+    console.print(
+        f"[bold green]done[/] {summary.output}: {summary.frames_in} frames in, {summary.frames_out} out "
+        f"({summary.synthesized} synthesized), cuts {summary.scene_cuts} scene + {summary.model_cuts} model, "
+        f"{summary.seconds:.1f} s ({summary.frames_out / max(summary.seconds, 1e-9):.1f} fps), {size_mb:.2f} MB"
+        + (f", {summary.skipped_packets} corrupt packets skipped" if summary.skipped_packets else ""),
+        soft_wrap=True,
+    )
+
+
+def warn(message: str) -> None:
+    """A warning line on stderr."""
+    console.print(f"[yellow]warning:[/] {message}", soft_wrap=True)

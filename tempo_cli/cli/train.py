@@ -1,0 +1,75 @@
+"""`tempo train`: fine-tune or train TEMPO on synthetic data, videos and frame folders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from tempo_cli.cli.errors import CliError, run_guarded
+
+
+def _overrides(pairs: list[str]) -> dict[str, str]:
+    out = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep:
+            raise CliError(f"--set takes KEY=VALUE, got {pair!r}")
+        out[key.strip()] = value.strip()
+    return out
+
+
+def train_command(
+    data: list[str] = typer.Option(
+        [],
+        "--data",
+        help="Source and weight, repeatable: synthetic:0.5, a video, a folder of videos or a Vimeo-90K root.",
+    ),
+    images: Path | None = typer.Option(None, help="Folder of natural images for the synthetic source."),
+    val_data: list[str] = typer.Option(
+        [], "--val-data", help="Held-out sources for validation (default: the training ones)."
+    ),
+    model: str | None = typer.Option(None, help="Registered TEMPO config to train (default tempo-s)."),
+    init: Path | None = typer.Option(None, help="Start from these weights (.safetensors), e.g. the shipped ones."),
+    out: Path | None = typer.Option(
+        None, help="Run folder: checkpoints, weights, TensorBoard logs (default runs/tempo)."
+    ),
+    steps: int | None = typer.Option(None, help="Optimizer steps."),
+    batch_size: int | None = typer.Option(None, help="Samples per step."),
+    lr: float | None = typer.Option(None, help="Peak learning rate."),
+    precision: str | None = typer.Option(None, help="fp32, or bf16/fp16 autocast."),
+    config: Path | None = typer.Option(None, help="JSON file of training options (see tempo_cli/training/config.py)."),
+    set_: list[str] = typer.Option([], "--set", help="Override any option: --set loss.census=0.2 --set warmup=500."),
+    resume: bool = typer.Option(False, "--resume", help="Continue from OUT/last.ckpt."),
+    wandb: bool = typer.Option(False, "--wandb", help="Also log to Weights & Biases (if installed)."),
+    threads: int | None = typer.Option(None, help="CPU threads."),
+) -> None:
+    """Train TEMPO. Several processes: `torchrun --nproc_per_node 2 -m tempo_cli train ...`."""
+
+    def run() -> None:
+        from tempo_cli.training.config import load_config
+        from tempo_cli.training.loop import train
+
+        overrides: dict[str, object] = dict(_overrides(set_))
+        named = {
+            "data": tuple(data) or None,
+            "val_data": tuple(val_data) or None,
+            "images": str(images) if images else None,
+            "model": model,
+            "init": str(init) if init else None,
+            "out": str(out) if out else None,
+            "steps": steps,
+            "batch_size": batch_size,
+            "lr": lr,
+            "precision": precision,
+            "resume": resume or None,
+            "wandb": wandb or None,
+            "threads": threads,
+        }
+        overrides.update({k: v for k, v in named.items() if v is not None})
+        cfg = load_config(config, overrides)
+        if not cfg.data:
+            raise CliError("no training data: give --data synthetic:0.5 --data PATH:0.5")
+        train(cfg, echo=typer.echo)
+
+    run_guarded(run)

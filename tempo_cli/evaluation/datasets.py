@@ -1,0 +1,275 @@
+"""Evaluation data: which layout a path has, and its items, loaded one at a time.
+
+Benchmark layouts (the GT frame is always the one between the two inputs):
+
+- interpolate: the two outer frames at times 0 and 1 predict the middle one at 0.5.
+  Vimeo septuplets use the centre: im3, im5 -> im4.
+- extrapolate: the first frame and the ground-truth middle frame (times 0 and 1)
+  predict the last frame (time 2). Vimeo septuplets: im1, im2, im3 (times 0, 1, 2) -> im4 (time 3).
+
+Videos (one file, or the video files directly inside a folder) are scored by dropping frames:
+
+- "2x": frame 2k+1 from frames 2k and 2k+2 (time 0.5);
+- "4x": frames 4k+1..4k+3 from frames 4k and 4k+4 (times 0.25, 0.5, 0.75), one item;
+- "ahead{h}" for h in 1, 2, 4: frame k+h from frames k-1 and k (times 0 and 1, target 1+h).
+
+Task "interpolate" gives 2x and 4x, "extrapolate" the ahead sets, "all" both (for
+benchmarks too). Each video set uses at most `max_windows` windows spread evenly
+through the clip, decoded in one streaming pass that keeps only the frames still needed.
+`max_side`, if given, downscales every frame (inputs and ground truth alike, INTER_AREA)
+so that its short side is at most that many pixels; the default keeps full size.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+from tempo_cli.video.reader import VideoError, iter_video_frames
+
+LAYOUTS = ("middlebury", "ucf101", "davis", "vimeo_triplet", "vimeo_septuplet", "video", "video_folder")
+TASKS = ("interpolate", "extrapolate", "all")
+VIDEO_SUFFIXES = frozenset({".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v"})
+AHEAD = (1, 2, 4)
+VIMEO_DEPTH = 3
+_EXPECTED = (
+    "expected a video file, a folder of videos, Middlebury (other-data/, other-gt-interp/), DAVIS (input/, gt/), "
+    "UCF101 (<id>/frame_00.png, frame_01_gt.png, frame_02.png) or Vimeo-90K (folders of im1..im3 or im1..im7 .png)"
+)
+
+
+@dataclass
+class Item:
+    """Anchor frames at their times and the ground-truth frames to predict, float32 (H,W,3) in [0,1].
+
+    `group` is the dataset folder's name (or the video's stem) and `kind` the scored set
+    within it ("" for benchmark interpolation, "extrapolate", "2x", "4x", "ahead1"...).
+    """
+
+    name: str
+    group: str
+    kind: str
+    frames: list[np.ndarray]
+    times: list[float]
+    gts: list[np.ndarray]
+    gt_times: list[float]
+
+    @property
+    def set_name(self) -> str:
+        """Name of the set this item is scored in, e.g. "davis_triplets" or "bear/ahead2"."""
+        return f"{self.group}/{self.kind}" if self.kind else self.group
+
+
+def _natural(path: Path) -> list[str | int]:
+    """Sort key that orders "9" before "10"."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.as_posix())]
+
+
+def _is_video(path: Path) -> bool:
+    return path.is_file() and path.suffix.lower() in VIDEO_SUFFIXES
+
+
+def _vimeo_folders(root: Path) -> Iterator[Path]:
+    """Folders holding im1.png at most VIMEO_DEPTH levels below root (root included), in sorted order."""
+    for depth in range(VIMEO_DEPTH + 1):
+        pattern = "/".join(["*"] * depth + ["im1.png"])
+        yield from sorted((p.parent for p in root.glob(pattern)), key=_natural)
+
+
+def _has_frames(folder: Path, count: int) -> bool:
+    return all((folder / f"im{i}.png").is_file() for i in range(1, count + 1))
+
+
+def detect_layout(path: Path) -> str:
+    """One of LAYOUTS for `path`, or ValueError with a one-line explanation."""
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"cannot tell the layout of {path}: it does not exist")
+    if _is_video(path):
+        return "video"
+    if path.is_dir():
+        if (path / "other-data").is_dir() and (path / "other-gt-interp").is_dir():
+            return "middlebury"
+        if (path / "input").is_dir() and (path / "gt").is_dir():
+            return "davis"
+        if any(path.glob("*/frame_01_gt.png")):
+            return "ucf101"
+        if any(_is_video(p) for p in path.iterdir()):
+            return "video_folder"
+        for folder in _vimeo_folders(path):
+            if _has_frames(folder, 7):
+                return "vimeo_septuplet"
+            if _has_frames(folder, 3):
+                return "vimeo_triplet"
+    raise ValueError(f"cannot tell the layout of {path}: {_EXPECTED}")
+
+
+def _resize(frame: np.ndarray, max_side: int | None) -> np.ndarray:
+    h, w = frame.shape[:2]
+    if max_side is None or min(h, w) <= max_side:
+        return frame
+    s = max_side / min(h, w)
+    return cv2.resize(frame, (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA)
+
+
+def _to_float(rgb: np.ndarray, max_side: int | None) -> np.ndarray:
+    return _resize(rgb, max_side).astype(np.float32) / 255.0
+
+
+def load_image(path: Path, max_side: int | None = None) -> np.ndarray:
+    """An image file as float32 RGB (H,W,3) in [0,1]."""
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise ValueError(f"cannot read image {path}")
+    return _to_float(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), max_side)
+
+
+def _triplet_files(path: Path, layout: str) -> Iterator[tuple[str, list[Path]]]:
+    """(name, [first, middle, last]) file triples of a benchmark, or the 7 frames of each septuplet."""
+    if layout == "middlebury":
+        for gt in sorted((path / "other-gt-interp").glob("*/frame10i11.png"), key=_natural):
+            seq = gt.parent.name
+            frames = path / "other-data" / seq
+            yield seq, [frames / "frame10.png", gt, frames / "frame11.png"]
+    elif layout == "davis":
+        for gt in sorted((path / "gt").glob("*/frame10i11.png"), key=_natural):
+            seq = gt.parent.name
+            frames = path / "input" / seq
+            yield seq, [frames / "frame10.png", gt, frames / "frame11.png"]
+    elif layout == "ucf101":
+        for gt in sorted(path.glob("*/frame_01_gt.png"), key=_natural):
+            yield gt.parent.name, [gt.parent / "frame_00.png", gt, gt.parent / "frame_02.png"]
+    else:
+        count = 7 if layout == "vimeo_septuplet" else 3
+        for folder in _vimeo_folders(path):
+            if _has_frames(folder, count):
+                name = folder.relative_to(path).as_posix() if folder != path else folder.name
+                yield name, [folder / f"im{i}.png" for i in range(1, count + 1)]
+
+
+def _benchmark_items(path: Path, layout: str, task: str, max_side: int | None) -> Iterator[Item]:
+    group = path.resolve().name
+    septuplet = layout == "vimeo_septuplet"
+    for name, files in _triplet_files(path, layout):
+        if not all(f.is_file() for f in files):
+            continue
+        if task in ("interpolate", "all"):
+            first, mid, last = (load_image(files[i], max_side) for i in ((2, 3, 4) if septuplet else (0, 1, 2)))
+            yield Item(name, group, "", [first, last], [0.0, 1.0], [mid], [0.5])
+        if task in ("extrapolate", "all"):
+            *anchors, target = (load_image(f, max_side) for f in (files[:4] if septuplet else files))
+            times = [float(t) for t in range(len(anchors))]
+            yield Item(name, group, "extrapolate", anchors, times, [target], [float(len(anchors))])
+
+
+def count_video_frames(path: Path) -> int:
+    """Number of frames the first video stream decodes to (decoded, not taken from metadata)."""
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            return sum(1 for _ in container.decode(stream))
+    except (av.error.FFmpegError, IndexError) as exc:
+        raise VideoError(f"cannot read video {path}: {exc}") from exc
+
+
+def spread(count: int, n: int) -> list[int]:
+    """min(count, n) indices in range(count), evenly spaced, first and last included."""
+    n = min(count, n)
+    if n <= 1:
+        return [(count - 1) // 2] if n == 1 else []
+    return [i * (count - 1) // (n - 1) for i in range(n)]
+
+
+@dataclass(frozen=True)
+class Window:
+    """Frame indices of a video window: anchors at `times`, targets at `target_times`."""
+
+    kind: str
+    anchors: tuple[int, ...]
+    times: tuple[float, ...]
+    targets: tuple[int, ...]
+    target_times: tuple[float, ...]
+
+    @property
+    def last(self) -> int:
+        """Index of the last frame the window needs."""
+        return max(*self.anchors, *self.targets)
+
+
+def video_windows(frame_count: int, task: str, max_windows: int) -> list[Window]:
+    """The scored windows of a clip with `frame_count` frames, each set spread over the clip."""
+    n = frame_count
+    windows: list[Window] = []
+    if task in ("interpolate", "all"):
+        for k in spread((n - 1) // 2, max_windows):
+            windows.append(Window("2x", (2 * k, 2 * k + 2), (0.0, 1.0), (2 * k + 1,), (0.5,)))
+        for k in spread((n - 1) // 4, max_windows):
+            s = 4 * k
+            windows.append(Window("4x", (s, s + 4), (0.0, 1.0), (s + 1, s + 2, s + 3), (0.25, 0.5, 0.75)))
+    if task in ("extrapolate", "all"):
+        for h in AHEAD:
+            for k in spread(n - 1 - h, max_windows):
+                windows.append(Window(f"ahead{h}", (k, k + 1), (0.0, 1.0), (k + 1 + h,), (1.0 + h,)))
+    return windows
+
+
+def _video_items(path: Path, task: str, max_windows: int, max_side: int | None) -> Iterator[Item]:
+    windows = sorted(video_windows(count_video_frames(path), task, max_windows), key=lambda w: w.last)
+    last_use: dict[int, int] = {}
+    for w in windows:
+        for i in (*w.anchors, *w.targets):
+            last_use[i] = max(last_use.get(i, -1), w.last)
+    held: dict[int, np.ndarray] = {}
+    pending = iter(windows)
+    window = next(pending, None)
+    for index, rgb in enumerate(iter_video_frames(path)):
+        if window is None:
+            break
+        if index in last_use:
+            held[index] = _to_float(rgb, max_side)
+        while window is not None and window.last == index:
+            yield Item(
+                f"{path.stem}@{window.anchors[0]}",
+                path.stem,
+                window.kind,
+                [held[i] for i in window.anchors],
+                list(window.times),
+                [held[i] for i in window.targets],
+                list(window.target_times),
+            )
+            window = next(pending, None)
+        held = {i: f for i, f in held.items() if last_use[i] > index}
+
+
+def iter_items(
+    path: Path,
+    layout: str,
+    task: str = "interpolate",
+    limit: int | None = None,
+    max_windows: int = 30,
+    max_side: int | None = None,
+) -> Iterator[Item]:
+    """Items of `path` for `task`, read from disk as they are yielded; at most `limit` of them."""
+    path = Path(path)
+    if task not in TASKS:
+        raise ValueError(f"unknown task {task!r}; choose from {', '.join(TASKS)}")
+    if layout == "video":
+        items = _video_items(path, task, max_windows, max_side)
+    elif layout == "video_folder":
+        videos = sorted((p for p in path.iterdir() if _is_video(p)), key=_natural)
+        items = (item for v in videos for item in _video_items(v, task, max_windows, max_side))
+    elif layout in LAYOUTS:
+        items = _benchmark_items(path, layout, task, max_side)
+    else:
+        raise ValueError(f"unknown layout {layout!r}; choose from {', '.join(LAYOUTS)}")
+    for count, item in enumerate(items):
+        if limit is not None and count >= limit:
+            return
+        yield item

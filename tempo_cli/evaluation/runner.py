@@ -1,0 +1,141 @@
+"""Score a synthesizer on evaluation data: mean PSNR/SSIM per set, merged over paths, as a table.
+
+A result is `{"sets": {NAME: {"psnr": dB, "ssim": float, "n": frames}}, "layout": str,
+"task": str, "seconds": float}`. Set names are the dataset folder's name for benchmarks
+("middlebury_other", "davis_triplets/extrapolate"), "<video-stem>/2x", "/4x", "/ahead1"...
+for videos, plus "videos/2x" etc. pooling every clip of a video folder (listed last).
+Means are over scored frames (a 4x window scores three), and predictions are rounded to
+8 bits before scoring, as the papers' evaluation scripts do with saved frames.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from rich.console import Console
+from rich.table import Table
+
+from tempo_cli.evaluation.datasets import Item, detect_layout, iter_items
+from tempo_cli.evaluation.metrics import psnr, ssim
+from tempo_cli.synth.base import Synthesizer
+
+VIDEO_AGGREGATE = "videos"
+Progress = Callable[[int], None]
+
+
+@dataclass
+class _Sums:
+    psnr: float = 0.0
+    ssim: float = 0.0
+    n: int = 0
+
+    def add(self, psnr_db: float, ssim_value: float, n: int = 1) -> None:
+        self.psnr += psnr_db * n
+        self.ssim += ssim_value * n
+        self.n += n
+
+    def summary(self) -> dict[str, Any]:
+        return {"psnr": self.psnr / self.n, "ssim": self.ssim / self.n, "n": self.n}
+
+
+def to_tensor(frame: np.ndarray) -> torch.Tensor:
+    """A float32 (H,W,3) frame as the synthesizers' [3,H,W] tensor."""
+    return torch.from_numpy(frame).permute(2, 0, 1).contiguous()
+
+
+def predict(synthesizer: Synthesizer, anchors: list[object], item: Item) -> list[np.ndarray]:
+    """Frames at the item's ground-truth times from its prepared anchors, float32 (H,W,3) rounded to 8 bits."""
+    frames = synthesizer.synthesize(anchors, item.times, item.gt_times).frames
+    if frames.shape[0] != len(item.gts):
+        raise ValueError(f"{synthesizer.name} returned {frames.shape[0]} frames for {len(item.gts)} target times")
+    out = frames.detach().float().cpu().clamp(0, 1).permute(0, 2, 3, 1).numpy()
+    return [np.round(f * 255) / 255 for f in out]
+
+
+def _result(sums: dict[str, _Sums], layout: str, task: str, seconds: float) -> dict[str, Any]:
+    order = sorted(sums, key=lambda name: (name.startswith(f"{VIDEO_AGGREGATE}/"), name))
+    return {"sets": {name: sums[name].summary() for name in order}, "layout": layout, "task": task, "seconds": seconds}
+
+
+def evaluate(
+    path: Path,
+    synthesizer: Synthesizer,
+    task: str = "interpolate",
+    limit: int | None = None,
+    *,
+    layout: str | None = None,
+    max_windows: int = 30,
+    max_side: int | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Score `synthesizer` on the data at `path` (layout detected unless given).
+
+    `limit` caps the number of items, `max_windows` the windows per video set, `max_side`
+    the short side of every frame (see `datasets`). `progress` is called with 1 after each
+    item, so it plugs into `rich.progress.Progress.advance`.
+    """
+    start = time.perf_counter()
+    path = Path(path)
+    layout = layout or detect_layout(path)
+    sums: dict[str, _Sums] = {}
+    for item in iter_items(path, layout, task, limit, max_windows, max_side):
+        names = [item.set_name]
+        if layout == "video_folder":
+            names.append(f"{VIDEO_AGGREGATE}/{item.kind}")
+        anchors = [synthesizer.prepare(to_tensor(f)) for f in item.frames]
+        preds = predict(synthesizer, anchors, item)
+        for pred, gt in zip(preds, item.gts, strict=True):
+            scores = psnr(pred, gt), ssim(pred, gt)
+            for name in names:
+                sums.setdefault(name, _Sums()).add(*scores)
+        if progress is not None:
+            progress(1)
+    return _result(sums, layout, task, time.perf_counter() - start)
+
+
+def evaluate_many(
+    paths: Iterable[Path],
+    synthesizer: Synthesizer,
+    task: str = "interpolate",
+    limit: int | None = None,
+    *,
+    max_windows: int = 30,
+    max_side: int | None = None,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """`evaluate` on each path (limit applies per path); sets of the same name are pooled by frame count."""
+    sums: dict[str, _Sums] = {}
+    layouts: list[str] = []
+    seconds = 0.0
+    for path in paths:
+        result = evaluate(path, synthesizer, task, limit, max_windows=max_windows, max_side=max_side, progress=progress)
+        layouts.append(result["layout"])
+        seconds += result["seconds"]
+        for name, s in result["sets"].items():
+            sums.setdefault(name, _Sums()).add(s["psnr"], s["ssim"], s["n"])
+    return _result(sums, ", ".join(dict.fromkeys(layouts)), task, seconds)
+
+
+def results_table(result: dict[str, Any]) -> Table:
+    """A rich table of a result: one row per set."""
+    table = Table(title=f"{result['layout']} · {result['task']} · {result['seconds']:.1f} s")
+    table.add_column("set")
+    for header in ("n", "PSNR (dB)", "SSIM"):
+        table.add_column(header, justify="right")
+    for name, s in result["sets"].items():
+        table.add_row(name, str(s["n"]), f"{s['psnr']:.2f}", f"{s['ssim']:.4f}")
+    return table
+
+
+def format_results(result: dict[str, Any], width: int = 100) -> str:
+    """`results_table` rendered as plain text."""
+    buffer = StringIO()
+    Console(file=buffer, width=width, color_system=None).print(results_table(result))
+    return buffer.getvalue()

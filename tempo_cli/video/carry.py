@@ -1,0 +1,309 @@
+"""Carrying a source file's audio and subtitle streams into a new video file, interleaved with its video.
+
+Packets are copied as they are when the output container can hold the codec and no padding is asked for. Audio
+that needs padding, or whose codec the container cannot hold, is decoded and re-encoded (to AAC, or Opus for
+containers without AAC); subtitles the container cannot hold are dropped.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Callable, Iterator
+from fractions import Fraction
+from functools import partial
+from pathlib import Path
+from typing import cast
+
+import av
+from av.audio.stream import AudioStream
+from av.container import OutputContainer
+from av.stream import Stream
+
+from tempo_cli.video.reader import VideoError, Warn, open_container, time_base, video_stream
+
+_STREAM_TAGS = ("language", "title")
+_PLAIN_LAYOUTS = {1: "mono", 2: "stereo"}
+
+
+class StreamCarrier:
+    """Copies the audio and subtitle streams of `source` into `output`.
+
+    Output time = source time - (start of the source's video stream) + `pad[0]`; transcoded audio gets `pad[0]`
+    seconds of silence before and `pad[1]` after. Create it before the output's header is written, then call
+    `advance(t)` as video up to output time t has been written, and `finish()` once at the end.
+    """
+
+    def __init__(self, source: Path, output: OutputContainer, pad: tuple[float, float], on_warning: Warn) -> None:
+        self._input = open_container(source)
+        self._output = output
+        self._warn = on_warning
+        try:
+            video = video_stream(self._input)
+            origin = video.start_time * time_base(video) if video.start_time is not None else Fraction(0)
+            self._shift = Fraction(pad[0]) - origin
+            self._routes = self._plan(source, Fraction(pad[0]), Fraction(pad[1]))
+        except BaseException:
+            self._input.close()
+            raise
+        wanted = [s for s in self._input.streams if s.index in self._routes]
+        self._packets: Iterator[av.Packet] = self._input.demux(wanted) if wanted else iter(())
+        self._pending: av.Packet | None = None
+
+    def advance(self, until: Fraction | None) -> None:
+        """Write the carried packets that start at or before output time `until` (all of them if None)."""
+        while True:
+            packet = self._pending or self._next_packet()
+            if packet is None:
+                return
+            self._pending = None
+            if packet.size == 0:
+                continue
+            stamp = packet.dts if packet.dts is not None else packet.pts
+            if until is not None and stamp is not None and stamp * packet.time_base + self._shift > until:
+                self._pending = packet
+                return
+            self._routes[packet.stream.index].push(packet)
+
+    def finish(self) -> None:
+        """Write everything left, flush the audio encoders and close the source."""
+        self.advance(None)
+        for route in self._routes.values():
+            route.finish()
+        self.close()
+
+    def close(self) -> None:
+        """Close the source file."""
+        self._input.close()
+
+    def _next_packet(self) -> av.Packet | None:
+        try:
+            return next(self._packets, None)
+        except av.error.FFmpegError as exc:
+            raise VideoError(f"cannot read the audio/subtitles of {self._input.name}: {exc.strerror}") from exc
+
+    def _plan(self, source: Path, before: Fraction, after: Fraction) -> dict[int, _Remux | _Transcode]:
+        """Add an output stream for each carried input stream; returns the routes by input stream index."""
+        routes: dict[int, _Remux | _Transcode] = {}
+        firsts = _first_packets(source, [s.index for s in self._input.streams.audio])
+        for stream in self._input.streams.audio:
+            routes[stream.index] = self._audio_route(stream, firsts.get(stream.index), before, after)
+        for subtitles in self._input.streams.subtitles:
+            if _accepts(self._output.format.name, partial(_copy_stream, stream=subtitles)):
+                routes[subtitles.index] = _Remux(self._output, subtitles, self._shift)
+            else:
+                codec = _codec_name(subtitles)
+                self._warn(f"dropping a {codec} subtitle stream: {_container(self._output)} cannot hold it")
+        return routes
+
+    def _audio_route(
+        self, stream: AudioStream, first: av.Packet | None, before: Fraction, after: Fraction
+    ) -> _Remux | _Transcode:
+        holds_codec = _accepts(self._output.format.name, partial(_copy_stream, stream=stream), first)
+        if holds_codec and not (before or after):
+            return _Remux(self._output, stream, self._shift)
+        codec = _codec_name(stream)
+        if holds_codec and _usable_encoder(codec):
+            return _Transcode(self._output, stream, codec, self._shift, after, self._warn)
+        fallback = next((c for c in ("aac", "libopus") if _accepts(self._output.format.name, _audio_probe(c))), None)
+        if fallback is None:
+            raise VideoError(f"{_container(self._output)} cannot hold {codec}, AAC or Opus audio")
+        self._warn(f"{_container(self._output)} cannot hold {codec} audio; re-encoding it to {fallback}")
+        return _Transcode(self._output, stream, fallback, self._shift, after, self._warn)
+
+
+class _Remux:
+    """Copies packets unchanged apart from their timestamps."""
+
+    def __init__(self, output: OutputContainer, stream: Stream, shift: Fraction) -> None:
+        self._output = output
+        self._stream = _copy_stream(output, stream)
+        self._offset = round(shift / time_base(stream))
+
+    def push(self, packet: av.Packet) -> None:
+        if packet.pts is not None:
+            packet.pts += self._offset
+        if packet.dts is not None:
+            packet.dts += self._offset
+        packet.stream = self._stream
+        self._output.mux(packet)
+
+    def finish(self) -> None:
+        """Nothing is buffered."""
+
+
+class _Transcode:
+    """Decodes audio packets and re-encodes them as one gap-free track with silence before and after.
+
+    The first decoded sample lands at output time (its source time + shift): silence fills the gap before it, or
+    samples before output time 0 are dropped.
+    """
+
+    def __init__(
+        self, output: OutputContainer, stream: AudioStream, codec: str, shift: Fraction, after: Fraction, warn: Warn
+    ) -> None:
+        self._output = output
+        self._input = stream
+        self._shift = shift
+        self._after = after
+        self._warn = warn
+        decoder = stream.codec_context
+        encoder = av.codec.Codec(codec, "w")
+        rate = decoder.sample_rate
+        if encoder.audio_rates and rate not in encoder.audio_rates:
+            rate = 48000 if 48000 in encoder.audio_rates else max(encoder.audio_rates)
+        self._stream = cast(AudioStream, output.add_stream(codec, rate=rate, time_base=Fraction(1, rate)))
+        self._stream.layout = _ordered(decoder.layout)
+        formats = [f.name for f in encoder.audio_formats or ()]
+        self._stream.format = decoder.format.name if not formats or decoder.format.name in formats else formats[0]
+        _copy_tags(stream, self._stream)
+        self._resampler = av.AudioResampler(format=self._stream.format, layout=self._stream.layout, rate=rate)
+        self._fifo = av.AudioFifo()
+        self._next_pts: int | None = None
+        self._drop = 0
+
+    def push(self, packet: av.Packet) -> None:
+        try:
+            frames = self._input.decode(packet)
+        except av.error.InvalidDataError as exc:
+            self._warn(f"skipped a corrupt audio packet ({exc.strerror})")
+            return
+        for frame in frames:
+            self._add(frame)
+        self._encode(flush=False)
+
+    def finish(self) -> None:
+        for frame in self._input.decode(None):
+            self._add(frame)
+        for frame in self._resampler.resample(None):
+            self._queue(frame)
+        if self._next_pts is None:
+            self._start(self._shift)
+        self._queue(self._silence(self._after))
+        self._encode(flush=True)
+        self._output.mux(self._stream.encode(None))
+
+    def _add(self, frame: av.AudioFrame) -> None:
+        if self._next_pts is None:
+            self._start((frame.pts * time_base(self._input) if frame.pts is not None else 0) + self._shift)
+        for resampled in self._resampler.resample(frame):
+            self._queue(resampled)
+
+    def _start(self, first_sample: Fraction) -> None:
+        """Begin the output track with the first source sample at output time `first_sample` seconds."""
+        self._next_pts = 0
+        self._drop = max(0, round(-first_sample * self._stream.sample_rate))
+        self._queue(self._silence(first_sample))
+
+    def _queue(self, frame: av.AudioFrame | None) -> None:
+        if frame is None:
+            return
+        frame.pts = None  # the FIFO checks continuity of pts; output pts are assigned in _encode
+        self._fifo.write(frame)
+        dropped = self._fifo.read(min(self._drop, self._fifo.samples)) if self._drop and self._fifo.samples else None
+        if dropped is not None:
+            self._drop -= dropped.samples
+
+    def _silence(self, seconds: Fraction) -> av.AudioFrame | None:
+        samples = round(seconds * self._stream.sample_rate)
+        if samples <= 0:
+            return None
+        frame = av.AudioFrame(format=self._stream.format.name, layout=self._stream.layout.name, samples=samples)
+        for plane in frame.planes:
+            plane.update(bytes(plane.buffer_size))
+        frame.sample_rate = self._stream.sample_rate
+        return frame
+
+    def _encode(self, flush: bool) -> None:
+        """Encode whole encoder frames from the FIFO, and with `flush` also the remainder."""
+        size = self._stream.codec_context.frame_size or max(self._fifo.samples, 1)
+        while self._fifo.samples >= size or (flush and self._fifo.samples):
+            frame = self._fifo.read(min(size, self._fifo.samples))
+            if frame is None or self._next_pts is None:
+                return
+            frame.pts = self._next_pts
+            frame.time_base = Fraction(1, self._stream.sample_rate)
+            self._next_pts += frame.samples
+            self._output.mux(self._stream.encode(frame))
+
+
+def _accepts(
+    format_name: str, add_stream: Callable[[OutputContainer], Stream], packet: av.Packet | None = None
+) -> bool:
+    """True if a small `format_name` file can be written with the stream that `add_stream` adds (and `packet`).
+
+    Some combinations only fail once a packet or the trailer is written, hence the complete trial file.
+    """
+    probe = av.open(io.BytesIO(), "w", format=format_name)
+    try:
+        stream = add_stream(probe)
+        probe.start_encoding()
+        if packet is not None:
+            packet.stream = stream
+            probe.mux(packet)
+        probe.close()
+    except (ValueError, av.error.FFmpegError):
+        with contextlib.suppress(ValueError, av.error.FFmpegError):
+            probe.close()
+        return False
+    return True
+
+
+def _first_packets(source: Path, indexes: list[int]) -> dict[int, av.Packet]:
+    """The first non-empty packet of each stream in `indexes` (read from a separate handle on `source`)."""
+    found: dict[int, av.Packet] = {}
+    if not indexes:
+        return found
+    with av.open(str(source)) as peek:
+        for packet in peek.demux([peek.streams[i] for i in indexes]):
+            if packet.size and packet.stream.index not in found:
+                found[packet.stream.index] = packet
+                if len(found) == len(indexes):
+                    break
+    return found
+
+
+def _copy_stream(output: OutputContainer, stream: Stream) -> Stream:
+    """An output stream for copying `stream`'s packets, with its language/title tags."""
+    copy = output.add_stream_from_template(stream)
+    if isinstance(copy, AudioStream):
+        copy.layout = _ordered(copy.layout)
+    _copy_tags(stream, copy)
+    return copy
+
+
+def _ordered(layout: av.AudioLayout) -> av.AudioLayout:
+    """`layout`, or mono/stereo for a 1- or 2-channel layout without channel positions (as in Matroska PCM).
+
+    MP4 cannot store a layout without positions.
+    """
+    if all(channel.name == "NONE" for channel in layout.channels):
+        return av.AudioLayout(_PLAIN_LAYOUTS.get(layout.nb_channels, layout.name))
+    return layout
+
+
+def _audio_probe(codec: str) -> Callable[[OutputContainer], Stream]:
+    """Adds a 48 kHz stereo `codec` encoder stream to a container."""
+    return lambda out: out.add_stream(codec, rate=48000, layout="stereo")
+
+
+def _usable_encoder(codec: str) -> bool:
+    """True if PyAV has a non-experimental encoder for `codec`."""
+    try:
+        return not av.codec.Codec(codec, "w").experimental
+    except av.codec.codec.UnknownCodecError:
+        return False
+
+
+def _codec_name(stream: Stream) -> str:
+    return stream.codec_context.codec.canonical_name if stream.codec_context else stream.codec.name
+
+
+def _container(output: OutputContainer) -> str:
+    return f"the {Path(output.name).suffix or output.format.name} container"
+
+
+def _copy_tags(source: Stream, target: Stream) -> None:
+    for key in _STREAM_TAGS:
+        if key in source.metadata:
+            target.metadata[key] = source.metadata[key]

@@ -1,0 +1,129 @@
+"""Video encoder settings: codec validation, pixel format choice, encoder options and colour tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import av
+
+from tempo_cli.video.pixels import conversion_matrix
+from tempo_cli.video.reader import VideoError, VideoInfo
+
+# Private encoder options that make a normally lossy encoder lossless.
+_LOSSLESS_OPTIONS = {
+    "libx264": {"qp": "0"},
+    "libx264rgb": {"qp": "0"},
+    "libx265": {"x265-params": "lossless=1"},
+    "libvpx-vp9": {"lossless": "1"},
+}
+# Preferred pixel formats, best first; the first one the encoder supports (and the frame size allows) wins.
+_LOSSLESS_FORMATS = {
+    8: ("gbrp", "bgr0", "rgb24", "yuv444p"),
+    16: ("gbrp16le", "rgb48le", "gbrp12le", "gbrp10le", "yuv444p16le", "yuv444p12le", "yuv444p10le", "yuv444p"),
+}
+_LOSSY_FORMATS = {
+    8: ("yuv420p", "yuv444p"),
+    16: ("yuv420p10le", "yuv444p10le", "yuv422p10le", "yuv420p", "yuv444p"),
+}
+_RGB_MATRIX = 0  # AVCOL_SPC_RGB: the planes hold R, G, B rather than Y, Cb, Cr
+
+
+@dataclass(frozen=True)
+class EncodeOptions:
+    """How to encode the output video.
+
+    `crf`/`preset` are passed to encoders that have those options (x264, x265, ...). `pix_fmt` None chooses
+    yuv420p for 8-bit input and a 10-bit format for >8-bit input when the codec has one. `lossless` uses qp 0 for
+    libx264 (yuv444p); ffv1 and other lossless-only codecs are lossless anyway and store RGB where they can.
+    """
+
+    codec: str = "libx264"
+    crf: int | None = 18
+    preset: str | None = "medium"
+    pix_fmt: str | None = None
+    lossless: bool = False
+
+
+@dataclass(frozen=True)
+class VideoSettings:
+    """Everything needed to configure a PyAV video stream for `EncodeOptions` and a source."""
+
+    codec: str
+    pix_fmt: str
+    options: dict[str, str]
+    colorspace: int | None
+    color_range: int | None
+    color_primaries: int | None
+    color_trc: int | None
+
+
+def video_encoder(name: str) -> av.codec.Codec:
+    """The PyAV video encoder called `name`, or VideoError if there is none."""
+    try:
+        codec = av.codec.Codec(name, "w")
+    except av.codec.codec.UnknownCodecError as exc:
+        raise VideoError(f"unknown codec {name}") from exc
+    if codec.type != "video":
+        raise VideoError(f"{name} is not a video codec")
+    return codec
+
+
+def video_settings(options: EncodeOptions, width: int, height: int, source: VideoInfo | None) -> VideoSettings:
+    """Encoder name, pixel format, private options and colour tags for an output of `width` x `height`.
+
+    The colour tags come from `source` (untagged without one). Only matrices that the RGB->YUV conversion can
+    produce are carried; RGB pixel formats are tagged as RGB.
+    """
+    codec = video_encoder(options.codec)
+    lossless = options.lossless or (codec.lossless and not codec.lossy)
+    depth = 16 if source is not None and source.bit_depth > 8 else 8
+    pix_fmt = _pixel_format(codec, options.pix_fmt, lossless, depth, width, height)
+    rgb = av.VideoFormat(pix_fmt).is_rgb
+    return VideoSettings(
+        codec=codec.name,
+        pix_fmt=pix_fmt,
+        options=_private_options(codec, options, lossless),
+        colorspace=_RGB_MATRIX if rgb else conversion_matrix(source.colorspace if source else None),
+        color_range=None if rgb or source is None or source.color_range not in (1, 2) else source.color_range,
+        color_primaries=source.color_primaries if source else None,
+        color_trc=source.color_trc if source else None,
+    )
+
+
+def _pixel_format(
+    codec: av.codec.Codec, requested: str | None, lossless: bool, depth: int, width: int, height: int
+) -> str:
+    supported = [f.name for f in codec.video_formats or ()]
+    if requested is not None:
+        if supported and requested not in supported:
+            raise VideoError(
+                f"{codec.name} cannot encode pixel format {requested} (it supports {', '.join(supported)})"
+            )
+        return requested
+    preferred = (_LOSSLESS_FORMATS if lossless else _LOSSY_FORMATS)[depth]
+    for name in (*preferred, *supported):
+        if (not supported or name in supported) and _fits(name, width, height):
+            return name
+    raise VideoError(f"{codec.name} cannot encode a {width}x{height} frame in any pixel format")
+
+
+def _fits(pix_fmt: str, width: int, height: int) -> bool:
+    """True if the chroma subsampling of `pix_fmt` divides the frame size (yuv420p needs even sizes)."""
+    fmt = av.VideoFormat(pix_fmt)
+    return width % (16 // fmt.chroma_width(16)) == 0 and height % (16 // fmt.chroma_height(16)) == 0
+
+
+def _private_options(codec: av.codec.Codec, options: EncodeOptions, lossless: bool) -> dict[str, str]:
+    names = {option.name for option in av.codec.CodecContext.create(codec, "w").supported_options.private}
+    result: dict[str, str] = {}
+    if options.lossless and codec.lossy:
+        if codec.name not in _LOSSLESS_OPTIONS:
+            raise VideoError(f"{codec.name} cannot encode losslessly; use libx264 or ffv1")
+        result.update(_LOSSLESS_OPTIONS[codec.name])
+    elif options.crf is not None and "crf" in names and not lossless:
+        result["crf"] = str(options.crf)
+        if codec.name.startswith("libvpx"):
+            result["b"] = "0"  # constant quality; otherwise libvpx only caps quality under its default bitrate
+    if options.preset is not None and "preset" in names:
+        result["preset"] = options.preset
+    return result

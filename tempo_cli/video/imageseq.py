@@ -1,0 +1,168 @@
+"""Folders of PNG/JPEG frames as a frame source and as an output."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+
+import cv2
+import numpy as np
+
+from tempo_cli.video.paths import temporary_sibling
+from tempo_cli.video.reader import SourceFrame, VideoError, VideoInfo
+
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg"})
+
+
+class ImageSequenceReader:
+    """The images of `folder`, in natural name order (frame_2 before frame_10), as frames at `fps`.
+
+    Same interface as VideoReader: `.info`, iteration yields SourceFrame (time = index / fps), `close()`, `with`.
+    8-bit images give uint8 frames, 16-bit PNGs uint16; grey images become RGB and alpha is dropped.
+    """
+
+    skipped_packets = 0
+
+    def __init__(self, folder: Path, fps: Fraction) -> None:
+        self.folder = Path(folder)
+        if not self.folder.is_dir():
+            raise VideoError(f"not a folder: {self.folder}")
+        if fps <= 0:
+            raise VideoError(f"the input frame rate must be positive, got {fps}")
+        self._files = sorted(
+            (p for p in self.folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()),
+            key=lambda p: _natural_key(p.name),
+        )
+        if not self._files:
+            raise VideoError(f"no PNG or JPEG images in {self.folder}")
+        first = read_image(self._files[0])
+        fps = Fraction(fps)
+        self.info = VideoInfo(
+            path=self.folder,
+            width=first.shape[1],
+            height=first.shape[0],
+            fps=fps,
+            time_base=1 / fps,
+            duration=len(self._files) / fps,
+            frame_count=len(self._files),
+            codec="image",
+            pix_fmt="rgb24" if first.dtype == np.uint8 else "rgb48le",
+            bit_depth=8 if first.dtype == np.uint8 else 16,
+            color_range=None,
+            colorspace=None,
+            color_primaries=None,
+            color_trc=None,
+            rotation=0,
+            has_audio=False,
+            has_subtitles=False,
+            container_format="image folder",
+        )
+        self._kind = (first.shape, first.dtype)
+
+    def __iter__(self) -> Iterator[SourceFrame]:
+        for index, path in enumerate(self._files):
+            image = read_image(path)
+            if (image.shape, image.dtype) != self._kind:
+                raise VideoError(
+                    f"{path.name} is {image.shape[1]}x{image.shape[0]} {image.dtype}, but {self._files[0].name} is "
+                    f"{self.info.width}x{self.info.height} {self._kind[1]}: all images must match"
+                )
+            yield SourceFrame(index=index, time=index / self.info.fps, image=image)
+
+    def close(self) -> None:
+        """Nothing stays open between images."""
+
+    def __enter__(self) -> ImageSequenceReader:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class ImageSequenceWriter:
+    """Writes frames as frame_000001.png, frame_000002.png, ... into the folder `target`.
+
+    Same interface as VideoWriter: the PNGs go into a hidden temporary folder beside `target` that `commit()`
+    renames into place (replacing an existing `target`); `abort()`/`close()` without commit delete it.
+    """
+
+    def __init__(self, target: Path) -> None:
+        self.target = Path(target)
+        self._temp: Path | None = temporary_sibling(self.target)
+        self._temp.mkdir()
+        self._count = 0
+        self._committed = False
+
+    def write(self, image: np.ndarray, time: Fraction) -> None:
+        """Save `image` ((H, W, 3) RGB uint8 or uint16) as the next numbered PNG; `time` only orders frames."""
+        if self._temp is None:
+            raise RuntimeError("the writer is already closed")
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype not in (np.uint8, np.uint16):
+            raise ValueError(f"expected an (H, W, 3) uint8/uint16 RGB image, got {image.shape} {image.dtype}")
+        self._count += 1
+        path = self._temp / f"frame_{self._count:06d}.png"
+        if not cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
+            raise VideoError(f"cannot write {path}")
+
+    def commit(self) -> None:
+        """Move the finished folder onto `target`, replacing whatever is there."""
+        if self._temp is None:
+            raise RuntimeError("the writer is already closed")
+        if self._count == 0:
+            self.abort()
+            raise VideoError(f"no frames to write to {self.target}")
+        old = temporary_sibling(self.target)
+        if self.target.exists():
+            os.replace(self.target, old)
+        os.replace(self._temp, self.target)
+        self._temp = None
+        self._committed = True
+        if old.is_dir():
+            shutil.rmtree(old)
+        else:
+            old.unlink(missing_ok=True)
+
+    def abort(self) -> None:
+        """Delete the temporary folder; the target is left untouched."""
+        if self._temp is not None:
+            shutil.rmtree(self._temp, ignore_errors=True)
+            self._temp = None
+
+    def close(self) -> None:
+        """Abort unless `commit()` succeeded."""
+        if not self._committed:
+            self.abort()
+
+    def __enter__(self) -> ImageSequenceWriter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def read_image(path: Path) -> np.ndarray:
+    """(H, W, 3) RGB uint8/uint16 image from a PNG/JPEG file, or VideoError."""
+    image = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if image is None:
+        raise VideoError(f"cannot read image {path}")
+    if image.dtype not in (np.uint8, np.uint16):
+        raise VideoError(f"unsupported image type {image.dtype} in {path}")
+    if image.ndim == 2:
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def _natural_key(name: str) -> tuple[str | int, ...]:
+    """Sort key that orders digit runs by number: frame_2.png < frame_10.png."""
+    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name))

@@ -1,0 +1,237 @@
+"""Streaming decode of video files with PyAV: validation, stream facts and timestamped RGB frames."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+
+import av
+import numpy as np
+from av.container import InputContainer
+from av.stream import Stream
+from av.video.stream import VideoStream
+
+from tempo_cli.errors import TempoError
+from tempo_cli.video.pixels import bit_depth, frame_to_rgb, to_uint8
+
+Warn = Callable[[str], None]
+
+
+class VideoError(TempoError):
+    """A file that cannot be used as video input or output; the message is one line meant for the user."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """Facts about a video source, enough to encode a matching output."""
+
+    path: Path
+    width: int
+    height: int
+    fps: Fraction
+    time_base: Fraction
+    duration: Fraction | None
+    frame_count: int | None
+    codec: str
+    pix_fmt: str
+    bit_depth: int
+    color_range: int | None
+    colorspace: int | None
+    color_primaries: int | None
+    color_trc: int | None
+    rotation: int
+    has_audio: bool
+    has_subtitles: bool
+    container_format: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SourceFrame:
+    """One decoded frame: `time` in seconds from the first frame, `image` (H, W, 3) RGB uint8 or uint16."""
+
+    index: int
+    time: Fraction
+    image: np.ndarray
+
+
+def open_container(path: str | Path) -> InputContainer:
+    """Open `path` for reading, turning PyAV's errors into VideoError; the file must have a video stream."""
+    path = Path(path)
+    if not path.exists():
+        raise VideoError(f"input not found: {path}")
+    if path.is_dir():
+        raise VideoError(f"input is a directory, not a video file: {path}")
+    try:
+        container = av.open(str(path), mode="r")
+    except (av.error.FFmpegError, UnicodeDecodeError) as exc:
+        raise VideoError(f"not a readable video file: {path} ({exc})") from exc
+    try:
+        video_stream(container)
+    except VideoError:
+        container.close()
+        raise
+    return container
+
+
+def video_stream(container: InputContainer) -> VideoStream:
+    """The first video stream that is not an attached picture (cover art of an audio file)."""
+    for stream in container.streams.video:
+        if not stream.disposition & av.stream.Disposition.attached_pic:
+            return stream
+    raise VideoError(f"no video stream in {container.name}")
+
+
+def time_base(stream: Stream) -> Fraction:
+    """The time base of an input stream (typed optional by PyAV; demuxers always set it)."""
+    if stream.time_base is None:
+        raise VideoError(f"stream {stream.index} of {stream.container.name} has no time base")
+    return stream.time_base
+
+
+class VideoReader:
+    """Frames of a video file in presentation order, decoded one at a time.
+
+    The constructor opens the file and decodes its first frame, so a file that cannot be used fails here with
+    VideoError. Iterating re-reads the file from the start; one iteration at a time. A packet the decoder rejects
+    as corrupt is skipped: it is counted in `skipped_packets` and reported through `on_warning`. Frame times are
+    the stream's own timestamps (so variable frame rates come through); a frame without one, or with one not after
+    the previous frame's, is placed 1/fps after the previous frame.
+    """
+
+    def __init__(self, path: str | Path, on_warning: Warn | None = None) -> None:
+        self.path = Path(path)
+        self.skipped_packets = 0
+        self._warn = on_warning
+        self._container: InputContainer | None = None
+        container = open_container(self.path)
+        try:
+            stream = video_stream(container)
+            first = next(self._decode(container, stream, on_bad_packet=None), None)
+            if first is None:
+                raise VideoError(f"cannot decode any video frame of {self.path}")
+            self.info = _describe(self.path, container, stream, first)
+        finally:
+            container.close()
+
+    def __iter__(self) -> Iterator[SourceFrame]:
+        self.close()
+        container = self._container = open_container(self.path)
+        self.skipped_packets = 0
+        try:
+            stream = video_stream(container)
+            stream.thread_type = "AUTO"
+            step = 1 / self.info.fps
+            tick = time_base(stream)
+            high_depth = self.info.bit_depth > 8
+            start = stream.start_time
+            previous: Fraction | None = None
+            for index, frame in enumerate(self._decode(container, stream, on_bad_packet=self._skip)):
+                if start is None:
+                    start = frame.pts
+                time = None if frame.pts is None or start is None else (frame.pts - start) * tick
+                if time is None or (previous is not None and time <= previous):
+                    time = Fraction(0) if previous is None else previous + step
+                previous = time
+                yield SourceFrame(index=index, time=time, image=frame_to_rgb(frame, high_depth))
+        finally:
+            container.close()
+            if self._container is container:
+                self._container = None
+
+    def close(self) -> None:
+        """Release the file opened by an unfinished iteration."""
+        if self._container is not None:
+            self._container.close()
+            self._container = None
+
+    def __enter__(self) -> VideoReader:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _skip(self, exc: av.error.FFmpegError) -> None:
+        self.skipped_packets += 1
+        if self._warn is not None:
+            self._warn(f"skipped a corrupt video packet in {self.path.name} ({exc.strerror})")
+
+    def _decode(
+        self,
+        container: InputContainer,
+        stream: VideoStream,
+        on_bad_packet: Callable[[av.error.FFmpegError], None] | None,
+    ) -> Iterator[av.VideoFrame]:
+        """Decoded frames; corrupt packets go to `on_bad_packet` (or are ignored when it is None)."""
+        packets = container.demux(stream)
+        while True:
+            try:
+                packet = next(packets, None)
+            except av.error.FFmpegError as exc:
+                raise VideoError(f"cannot read {self.path}: {exc.strerror}") from exc
+            if packet is None:
+                return
+            try:
+                frames = packet.decode()
+            except av.error.InvalidDataError as exc:
+                if on_bad_packet is not None:
+                    on_bad_packet(exc)
+                continue
+            except av.error.FFmpegError as exc:
+                raise VideoError(f"cannot decode {self.path}: {exc.strerror}") from exc
+            yield from frames
+
+
+def _describe(path: Path, container: InputContainer, stream: VideoStream, first: av.VideoFrame) -> VideoInfo:
+    """VideoInfo from the opened container, its video stream and the stream's first decoded frame."""
+    fps = stream.average_rate or stream.guessed_rate
+    if not fps:
+        raise VideoError(f"cannot determine the frame rate of {path}")
+    duration = _stream_duration(stream)
+    if duration is None and container.duration:
+        duration = Fraction(container.duration, av.time_base)
+    return VideoInfo(
+        path=path,
+        width=first.width,
+        height=first.height,
+        fps=Fraction(fps),
+        time_base=time_base(stream),
+        duration=duration,
+        frame_count=stream.frames or None,
+        codec=stream.codec_context.codec.canonical_name,
+        pix_fmt=first.format.name,
+        bit_depth=bit_depth(first.format.name),
+        color_range=first.color_range,
+        colorspace=first.colorspace,
+        color_primaries=first.color_primaries,
+        color_trc=first.color_trc,
+        rotation=round(first.rotation) % 360,
+        has_audio=bool(container.streams.audio),
+        has_subtitles=bool(container.streams.subtitles),
+        container_format=container.format.name,
+        metadata=dict(container.metadata),
+    )
+
+
+def _stream_duration(stream: VideoStream) -> Fraction | None:
+    """Duration from the stream header, or from the DURATION tag that Matroska muxers write ("HH:MM:SS.nnn")."""
+    if stream.duration:
+        return stream.duration * time_base(stream)
+    hours, _, rest = stream.metadata.get("DURATION", "").partition(":")
+    minutes, _, seconds = rest.partition(":")
+    try:
+        return int(hours) * 3600 + int(minutes) * 60 + Fraction(seconds)
+    except ValueError:
+        return None
+
+
+def iter_video_frames(path: str | Path) -> Iterator[np.ndarray]:
+    """RGB uint8 frames of the first video stream, in presentation order (>8-bit video is scaled to 8 bits)."""
+    with VideoReader(path) as reader:
+        for frame in reader:
+            yield to_uint8(frame.image)

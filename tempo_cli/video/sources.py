@@ -1,0 +1,61 @@
+"""Opening an input (video file or image folder) and an output (video file or image folder) by path."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+from tempo_cli.video.encoding import EncodeOptions
+from tempo_cli.video.imageseq import ImageSequenceReader, ImageSequenceWriter
+from tempo_cli.video.paths import is_video_target
+from tempo_cli.video.reader import VideoError, VideoInfo, VideoReader, Warn
+from tempo_cli.video.writer import VideoWriter
+
+FrameSource = VideoReader | ImageSequenceReader
+FrameSink = VideoWriter | ImageSequenceWriter
+
+
+def open_source(path: str | Path, input_fps: Fraction | None, on_warning: Warn | None = None) -> FrameSource:
+    """A VideoReader for a file, or an ImageSequenceReader at `input_fps` for a folder.
+
+    `input_fps` is required for a folder and ignored for a video file; `on_warning` receives skipped-packet notes.
+    """
+    path = Path(path)
+    if path.is_dir():
+        if input_fps is None:
+            raise VideoError("--input-fps is required for an image folder")
+        return ImageSequenceReader(path, input_fps)
+    return VideoReader(path, on_warning=on_warning)
+
+
+def open_sink(
+    target: str | Path,
+    fps: Fraction,
+    width: int,
+    height: int,
+    options: EncodeOptions | None = None,
+    source: VideoInfo | None = None,
+    audio_pad: tuple[float, float] = (0.0, 0.0),
+    on_warning: Warn | None = None,
+    copy_streams: bool = True,
+) -> FrameSink:
+    """A VideoWriter for a video file name, or an ImageSequenceWriter for a folder (see `is_video_target`).
+
+    A str `target` ending with "/" is a folder. The arguments mean what they mean for VideoWriter; a folder uses
+    only `target`, and `on_warning` is told when the source's audio or subtitles are therefore not kept.
+    """
+    if is_video_target(target):
+        return VideoWriter(
+            Path(target),
+            fps,
+            width,
+            height,
+            options or EncodeOptions(),
+            source=source,
+            copy_streams=copy_streams,
+            audio_pad=audio_pad,
+            on_warning=on_warning,
+        )
+    if on_warning is not None and copy_streams and source is not None and (source.has_audio or source.has_subtitles):
+        on_warning("an image folder cannot hold audio or subtitles; they are not written")
+    return ImageSequenceWriter(Path(target))

@@ -1,0 +1,170 @@
+"""Encoding RGB frames into a video file that appears at its final path only when complete."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from fractions import Fraction
+from pathlib import Path
+from types import TracebackType
+from typing import cast
+
+import av
+import numpy as np
+from av.container import OutputContainer
+from av.video.stream import VideoStream
+
+from tempo_cli.video.carry import StreamCarrier
+from tempo_cli.video.encoding import EncodeOptions, video_settings
+from tempo_cli.video.paths import temporary_sibling, validate_output_path
+from tempo_cli.video.pixels import bit_depth, rgb_to_frame
+from tempo_cli.video.reader import VideoError, VideoInfo, Warn
+
+__all__ = ["EncodeOptions", "VideoWriter", "validate_output_path"]
+
+# Container tags that describe the old file rather than its content; the muxer writes its own.
+_TECHNICAL_TAGS = frozenset({"major_brand", "minor_version", "compatible_brands", "encoder"})
+
+
+def _ignore(_message: str) -> None:
+    """Default warning handler."""
+
+
+class VideoWriter:
+    """Writes frames at a constant rate `fps` into `target` (container chosen by its suffix).
+
+    Everything goes to a hidden temporary file beside `target`; `commit()` renames it onto `target` atomically.
+    `abort()`, `close()` without `commit()`, and leaving the `with` block without `commit()` (including on an
+    exception or KeyboardInterrupt) delete the temporary file. With a `source`, its colour tags, rotation and
+    container tags are carried over, and with `copy_streams` also its audio and subtitle streams (see carry.py);
+    `audio_pad` = (before, after) seconds of silence added to the audio.
+    """
+
+    def __init__(
+        self,
+        target: Path,
+        fps: Fraction,
+        width: int,
+        height: int,
+        options: EncodeOptions,
+        source: VideoInfo | None = None,
+        copy_streams: bool = True,
+        audio_pad: tuple[float, float] = (0.0, 0.0),
+        on_warning: Warn | None = None,
+    ) -> None:
+        self.target = Path(target)
+        self.fps = Fraction(fps)
+        self.width = width
+        self.height = height
+        self._warn = on_warning or _ignore
+        self.settings = video_settings(options, width, height, source)
+        if source is not None and options.pix_fmt is None and source.bit_depth > 8 >= bit_depth(self.settings.pix_fmt):
+            self._warn(f"{self.settings.codec} cannot store {source.bit_depth}-bit video; writing 8-bit")
+        self._temp = temporary_sibling(self.target)
+        self._output: OutputContainer | None = None
+        self._carrier: StreamCarrier | None = None
+        self._last_pts: int | None = None
+        self._committed = False
+        try:
+            self._output = av.open(str(self._temp), mode="w")
+            self._stream = self._add_video(self._output, source)
+            if source is not None and copy_streams and (source.has_audio or source.has_subtitles):
+                self._carrier = StreamCarrier(source.path, self._output, audio_pad, self._warn)
+            self._output.start_encoding()
+        except (ValueError, av.error.FFmpegError) as exc:
+            self.abort()
+            if isinstance(exc, VideoError):
+                raise
+            raise VideoError(f"cannot write {self.settings.codec} video to {self.target.name}: {exc}") from exc
+        except BaseException:
+            self.abort()
+            raise
+
+    def write(self, image: np.ndarray, time: Fraction) -> None:
+        """Encode `image` ((H, W, 3) RGB uint8 or uint16) as the frame shown at `time` seconds of the output."""
+        if self._output is None:
+            raise RuntimeError("the writer is already closed")
+        if image.shape[:2] != (self.height, self.width):
+            raise ValueError(f"expected a {self.width}x{self.height} image, got {image.shape[1]}x{image.shape[0]}")
+        pts = round(Fraction(time) * self.fps)
+        if self._last_pts is not None and pts <= self._last_pts:
+            raise ValueError(f"frame time {time} s is not after the previous frame at {self.fps} fps")
+        frame = rgb_to_frame(image, self.settings.pix_fmt, self.settings.colorspace, self.settings.color_range)
+        frame.pts = pts
+        frame.time_base = 1 / self.fps
+        self._last_pts = pts
+        self._output.mux(self._stream.encode(frame))
+        if self._carrier is not None:
+            self._carrier.advance(pts / self.fps)
+
+    def commit(self) -> None:
+        """Finish the file and move it onto the target path (replacing an existing file)."""
+        if self._output is None:
+            raise RuntimeError("the writer is already closed")
+        if self._last_pts is None:
+            self.abort()
+            raise VideoError(f"no frames to write to {self.target}")
+        try:
+            self._output.mux(self._stream.encode(None))
+            if self._carrier is not None:
+                self._carrier.finish()
+            self._output.close()
+            self._output = None
+            os.replace(self._temp, self.target)
+        except (av.error.FFmpegError, OSError) as exc:
+            self.abort()
+            raise VideoError(f"cannot finish writing {self.target}: {exc}") from exc
+        except BaseException:
+            self.abort()
+            raise
+        self._committed = True
+
+    def abort(self) -> None:
+        """Stop writing and delete the temporary file; the target is left untouched."""
+        if self._carrier is not None:
+            self._carrier.close()
+            self._carrier = None
+        if self._output is not None:
+            with contextlib.suppress(av.error.FFmpegError, ValueError):
+                self._output.close()
+            self._output = None
+        self._temp.unlink(missing_ok=True)
+
+    def close(self) -> None:
+        """Abort unless `commit()` succeeded."""
+        if not self._committed:
+            self.abort()
+
+    def __enter__(self) -> VideoWriter:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _add_video(self, output: OutputContainer, source: VideoInfo | None) -> VideoStream:
+        settings = self.settings
+        stream = cast(
+            VideoStream,
+            output.add_stream(
+                settings.codec,
+                rate=self.fps,
+                options=settings.options,
+                time_base=1 / self.fps,
+                width=self.width,
+                height=self.height,
+            ),
+        )
+        stream.pix_fmt = settings.pix_fmt
+        for name in ("color_range", "colorspace", "color_primaries", "color_trc"):
+            value = getattr(settings, name)
+            if value is not None:
+                setattr(stream.codec_context, name, value)
+        if source is not None:
+            if source.rotation:
+                stream.set_display_rotation(source.rotation)
+            for key, value in source.metadata.items():
+                if key.lower() not in _TECHNICAL_TAGS:
+                    output.metadata[key] = value
+        return stream

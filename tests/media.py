@@ -1,0 +1,169 @@
+"""Small deterministic test media made with PyAV: clips with smooth motion, audio, cuts, VFR, subtitles."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+
+AUDIO_RATE = 48000
+TITLE = "tempo test clip"
+# BT.709 limited range, as most real encoders tag their output.
+COLOR_TAGS = {"color_range": 1, "colorspace": 1, "color_primaries": 1, "color_trc": 1}
+SUBTITLES = ((Fraction(1, 10), Fraction(3, 10), "first line"), (Fraction(1, 2), Fraction(3, 10), "second line"))
+
+
+def scene_image(index: int, size: tuple[int, int], cut_at: int | None = None, high_depth: bool = False) -> np.ndarray:
+    """Frame `index` of the test scene, (H, W, 3) RGB uint8 (uint16 if `high_depth`).
+
+    Before `cut_at`: a smoothly panning texture with a soft square moving diagonally; from `cut_at` on: a totally
+    different scene (dark, blue, vertical bars scrolling down).
+    """
+    width, height = size
+    y, x = np.mgrid[0:height, 0:width].astype(np.float64)
+    t = float(index)
+    if cut_at is None or index < cut_at:
+        texture = 0.5 + 0.3 * np.sin(2 * np.pi * (x - 1.5 * t) / 17) * np.cos(2 * np.pi * y / 13)
+        gradient = 0.2 + 0.6 * x / max(width - 1, 1)
+        cx, cy = 8 + 1.25 * t, 6 + 0.75 * t
+        square = np.clip(5 - np.maximum(np.abs(x - cx), np.abs(y - cy)), 0, 1)
+        rgb = np.stack([texture, gradient, 0.15 + 0.8 * square], axis=-1)
+    else:
+        bars = 0.5 + 0.4 * np.sin(2 * np.pi * (y - 2 * t) / 9)
+        rgb = np.stack([0.05 + 0.05 * bars, 0.1 * bars, 0.3 + 0.5 * bars], axis=-1)
+    scale = 65535 if high_depth else 255
+    return np.round(np.clip(rgb, 0, 1) * scale).astype(np.uint16 if high_depth else np.uint8)
+
+
+def make_clip(
+    path: Path,
+    frames: int = 24,
+    fps: Fraction = Fraction(24),
+    size: tuple[int, int] = (64, 48),
+    audio: bool = True,
+    cut_at: int | None = None,
+    vfr_times: Sequence[float | Fraction] | None = None,
+    codec: str = "libx264",
+    pix_fmt: str = "yuv420p",
+    rotation: int = 0,
+    subtitles: bool = False,
+    audio_codec: str = "aac",
+) -> Path:
+    """Write a test clip to `path` (container from the suffix) and return `path`.
+
+    Frame i is `scene_image(i)` at time i/fps, or at `vfr_times[i]` seconds (then `frames` is ignored). The clip is
+    tagged BT.709 limited range, carries the title TITLE, the display rotation `rotation`, a 440 Hz sine audio track
+    covering the video duration (`audio_codec`) and, if `subtitles` (Matroska only), two SubRip cues (SUBTITLES).
+    """
+    fps = Fraction(fps)
+    if vfr_times is not None:
+        times = [Fraction(str(t)) if isinstance(t, float) else Fraction(t) for t in vfr_times]
+        time_base = Fraction(1, 90000)
+        duration = times[-1] + 1 / fps
+    else:
+        times = [i / fps for i in range(frames)]
+        time_base = 1 / fps
+        duration = frames / fps
+    high_depth = av.VideoFormat(pix_fmt).components[0].bits > 8
+    with av.open(str(path), "w") as out:
+        out.metadata["title"] = TITLE
+        video = out.add_stream(codec, rate=fps)
+        video.width, video.height = size
+        video.pix_fmt = pix_fmt
+        video.codec_context.time_base = time_base
+        video.gop_size = 12
+        video.thread_count = 1
+        for name, value in COLOR_TAGS.items():
+            setattr(video.codec_context, name, value)
+        if rotation:
+            video.set_display_rotation(rotation)
+        sound = _add_audio(out, audio_codec) if audio else None
+        captions = out.add_mux_stream("subrip") if subtitles else None
+        out.start_encoding()
+        for index, time in enumerate(times):
+            image = scene_image(index, size, cut_at, high_depth)
+            frame = av.VideoFrame.from_ndarray(image, format="rgb48le" if high_depth else "rgb24")
+            frame = frame.reformat(format=pix_fmt, dst_colorspace=1, dst_color_range=1)
+            frame.pts = round(time / time_base)
+            frame.time_base = time_base
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        if sound is not None:
+            _write_sine(out, sound, duration)
+        if captions is not None:
+            _write_subtitles(out, captions)
+    return path
+
+
+def corrupt_packet(clip: Path, index: int = 20) -> Path:
+    """Break the NAL length prefix of video packet `index` (a non-keyframe) inside the mp4's mdat."""
+    with av.open(str(clip)) as container:
+        packets = [(p.pos, p.is_keyframe) for p in container.demux(container.streams.video[0]) if p.size]
+    position, keyframe = packets[index]
+    assert not keyframe, "pick a packet that is not a keyframe"
+    with clip.open("r+b") as file:
+        file.seek(position)
+        file.write(b"\xff\xff\xff\xff")
+    return clip
+
+
+def make_audio_only(path: Path, seconds: float = 0.5, codec: str = "pcm_s16le") -> Path:
+    """Write an audio-only file (e.g. .wav) holding a sine tone and return `path`."""
+    with av.open(str(path), "w") as out:
+        _write_sine(out, _add_audio(out, codec), Fraction(str(seconds)))
+    return path
+
+
+def make_image_folder(
+    path: Path, frames: int = 12, size: tuple[int, int] = (64, 48), suffix: str = ".png", high_depth: bool = False
+) -> Path:
+    """Write frames of the test scene as frame_1.png, frame_2.png, ... (unpadded) into a new folder `path`."""
+    path.mkdir(parents=True)
+    for index in range(frames):
+        image = scene_image(index, size, high_depth=high_depth)
+        cv2.imwrite(str(path / f"frame_{index + 1}{suffix}"), cv2.cvtColor(image, cv2.COLOR_RGB2BGR))
+    return path
+
+
+def _add_audio(out: av.container.OutputContainer, codec: str) -> av.audio.stream.AudioStream:
+    stream = out.add_stream(codec, rate=AUDIO_RATE)
+    stream.layout = "stereo"
+    stream.format = stream.codec_context.codec.audio_formats[0].name
+    return stream
+
+
+def _write_sine(out: av.container.OutputContainer, stream: av.audio.stream.AudioStream, duration: Fraction) -> None:
+    """Encode a 440 Hz sine of `duration` seconds into `stream` in encoder-sized frames."""
+    total = round(duration * AUDIO_RATE)
+    chunk = stream.codec_context.frame_size or 1024
+    sample_format = stream.codec_context.format
+    for start in range(0, total, chunk):
+        count = min(chunk, total - start)
+        wave = 0.3 * np.sin(2 * np.pi * 440 * np.arange(start, start + count) / AUDIO_RATE)
+        if sample_format.name.startswith("s16"):
+            wave = np.round(wave * 32767).astype(np.int16)
+        elif sample_format.name.startswith("s32"):
+            wave = np.round(wave * 2147483647).astype(np.int32)
+        else:
+            wave = wave.astype(np.float32)
+        samples = np.stack([wave, wave]) if sample_format.is_planar else np.stack([wave, wave], axis=1).reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(samples, format=sample_format.name, layout="stereo")
+        frame.sample_rate = AUDIO_RATE
+        frame.pts = start
+        frame.time_base = Fraction(1, AUDIO_RATE)
+        out.mux(stream.encode(frame))
+    out.mux(stream.encode(None))
+
+
+def _write_subtitles(out: av.container.OutputContainer, stream: av.stream.Stream) -> None:
+    for start, length, text in SUBTITLES:
+        packet = av.Packet(text.encode())
+        packet.stream = stream
+        packet.time_base = Fraction(1, 1000)
+        packet.pts = packet.dts = round(start * 1000)
+        packet.duration = round(length * 1000)
+        out.mux(packet)

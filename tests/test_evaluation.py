@@ -1,0 +1,282 @@
+"""Evaluation: metrics, layout detection, item iteration and scoring on tiny generated data."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import av
+import cv2
+import numpy as np
+import pytest
+
+from tempo_cli.evaluation import detect_layout, evaluate, evaluate_many, format_results, iter_items, psnr, ssim
+from tempo_cli.evaluation.datasets import count_video_frames
+from tempo_cli.evaluation.metrics import PSNR_CAP
+from tempo_cli.synth.registry import create_synthesizer
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+BENCHMARKS = DATA / "vfi_benchmarks"
+
+
+def write_png(path: Path, rgb: np.ndarray) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    assert cv2.imwrite(str(path), cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+
+
+def flat(value: int, h: int = 24, w: int = 32) -> np.ndarray:
+    return np.full((h, w, 3), value, np.uint8)
+
+
+def textured(rng: np.random.Generator, h: int = 64, w: int = 80) -> np.ndarray:
+    return cv2.GaussianBlur(rng.integers(0, 256, (h, w, 3), dtype=np.uint8), (5, 5), 1.0)
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: int = 24) -> Path:
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=fps)
+        stream.height, stream.width = frames[0].shape[:2]
+        stream.pix_fmt = "yuv420p"
+        for f in frames:
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(f, format="rgb24")))
+        out.mux(stream.encode())
+    return path
+
+
+def moving_frames(count: int, h: int = 48, w: int = 64, step: int = 1) -> list[np.ndarray]:
+    """A textured square moving `step` pixels right per frame over a gradient background."""
+    rng = np.random.default_rng(1)
+    square = textured(rng, 16, 16)
+    background = np.broadcast_to(np.linspace(40, 200, w, dtype=np.float32)[None, :, None], (h, w, 3))
+    frames = []
+    for i in range(count):
+        f = background.astype(np.uint8).copy()
+        x = 4 + step * i
+        f[16:32, x : x + 16] = square
+        frames.append(f)
+    return frames
+
+
+# metrics
+
+
+def test_psnr_identical_is_capped() -> None:
+    a = np.random.default_rng(0).random((20, 20, 3))
+    assert psnr(a, a) == PSNR_CAP == 100.0
+
+
+def test_psnr_known_noise() -> None:
+    gt = np.full((32, 32, 3), 0.5)
+    signs = np.where(np.indices((32, 32)).sum(0) % 2 == 0, 1.0, -1.0)[..., None]
+    assert psnr(gt + 0.1 * signs, gt) == pytest.approx(20.0)  # MSE 0.01
+    assert psnr(gt + 0.01, gt) == pytest.approx(40.0)
+
+
+def test_ssim_identical_and_noise() -> None:
+    rng = np.random.default_rng(0)
+    gt = textured(rng).astype(np.float64) / 255
+    assert ssim(gt, gt) == pytest.approx(1.0)
+    scores = [ssim(np.clip(gt + rng.normal(0, s, gt.shape), 0, 1), gt) for s in (0.01, 0.05, 0.2)]
+    assert 1.0 > scores[0] > scores[1] > scores[2]
+
+
+def test_metrics_reject_mismatched_shapes() -> None:
+    with pytest.raises(ValueError, match="same shape"):
+        psnr(np.zeros((8, 8, 3)), np.zeros((8, 9, 3)))
+    with pytest.raises(ValueError, match="at least 11x11"):
+        ssim(np.zeros((8, 8, 3)), np.zeros((8, 8, 3)))
+
+
+# layouts
+
+
+def make_middlebury(root: Path) -> Path:
+    for seq, v in (("Alpha", 40), ("Beta", 80)):
+        write_png(root / "other-data" / seq / "frame10.png", flat(v))
+        write_png(root / "other-data" / seq / "frame11.png", flat(v + 20))
+        write_png(root / "other-gt-interp" / seq / "frame10i11.png", flat(v + 10))
+    return root
+
+
+def make_ucf(root: Path) -> Path:
+    for i, v in (("9", 40), ("10", 80), ("21", 120)):
+        write_png(root / i / "frame_00.png", flat(v))
+        write_png(root / i / "frame_01_gt.png", flat(v + 10))
+        write_png(root / i / "frame_02.png", flat(v + 20))
+    return root
+
+
+def make_davis(root: Path) -> Path:
+    for seq, v in (("bear", 40), ("dog", 80)):
+        write_png(root / "input" / seq / "frame10.png", flat(v))
+        write_png(root / "input" / seq / "frame11.png", flat(v + 20))
+        write_png(root / "gt" / seq / "frame10i11.png", flat(v + 10))
+    return root
+
+
+def make_vimeo(root: Path, count: int, samples: tuple[str, ...] = ("00001/0001", "00001/0002")) -> Path:
+    for s in samples:
+        for i in range(1, count + 1):
+            write_png(root / "sequences" / s / f"im{i}.png", flat(20 * i))
+    return root
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return write_video(tmp_path_factory.mktemp("video") / "clip.mp4", moving_frames(24))
+
+
+def test_detect_benchmark_layouts(tmp_path: Path) -> None:
+    assert detect_layout(make_middlebury(tmp_path / "mb")) == "middlebury"
+    assert detect_layout(make_ucf(tmp_path / "ucf")) == "ucf101"
+    assert detect_layout(make_davis(tmp_path / "davis")) == "davis"
+    tri = make_vimeo(tmp_path / "vimeo_triplet", 3)
+    assert detect_layout(tri) == "vimeo_triplet"
+    assert detect_layout(tri / "sequences") == "vimeo_triplet"
+    assert detect_layout(tri / "sequences" / "00001" / "0001") == "vimeo_triplet"
+    assert detect_layout(make_vimeo(tmp_path / "vimeo_septuplet", 7)) == "vimeo_septuplet"
+
+
+def test_detect_video_layouts(video: Path) -> None:
+    assert detect_layout(video) == "video"
+    assert detect_layout(video.parent) == "video_folder"
+
+
+def test_unknown_layout_is_one_clear_line(tmp_path: Path) -> None:
+    write_png(tmp_path / "photo.png", flat(10))
+    write_png(tmp_path / "pair" / "im1.png", flat(10))
+    write_png(tmp_path / "pair" / "im2.png", flat(10))
+    for path in (tmp_path, tmp_path / "photo.png", tmp_path / "missing"):
+        with pytest.raises(ValueError, match="cannot tell the layout of") as info:
+            detect_layout(path)
+        assert "\n" not in str(info.value)
+
+
+# items
+
+
+def test_triplet_items_per_task(tmp_path: Path) -> None:
+    root = make_ucf(tmp_path / "ucf")
+    inter = list(iter_items(root, "ucf101", "interpolate"))
+    assert [i.name for i in inter] == ["9", "10", "21"]  # natural order
+    first = inter[0]
+    assert first.set_name == "ucf"
+    assert (first.times, first.gt_times) == ([0.0, 1.0], [0.5])
+    assert first.frames[0].dtype == np.float32 and first.frames[0].shape == (24, 32, 3)
+    assert [round(float(f.max()) * 255) for f in (*first.frames, *first.gts)] == [40, 60, 50]
+    extra = list(iter_items(root, "ucf101", "extrapolate", limit=2))
+    assert len(extra) == 2 and extra[0].set_name == "ucf/extrapolate"
+    assert (extra[0].times, extra[0].gt_times) == ([0.0, 1.0], [2.0])
+    assert [round(float(f.max()) * 255) for f in (*extra[0].frames, *extra[0].gts)] == [40, 50, 60]
+    assert len(list(iter_items(root, "ucf101", "all"))) == 6
+
+
+@pytest.mark.parametrize(("make", "layout"), [(make_middlebury, "middlebury"), (make_davis, "davis")])
+def test_named_sequence_items(tmp_path: Path, make: Callable[[Path], Path], layout: str) -> None:
+    root = make(tmp_path / "bench")
+    items = list(iter_items(root, layout))
+    assert [i.name for i in items] == (["Alpha", "Beta"] if layout == "middlebury" else ["bear", "dog"])
+    assert [round(float(f.max()) * 255) for f in (*items[0].frames, *items[0].gts)] == [40, 60, 50]
+
+
+def test_septuplet_items(tmp_path: Path) -> None:
+    root = make_vimeo(tmp_path / "sep", 7)
+    inter = list(iter_items(root, "vimeo_septuplet", "interpolate"))
+    assert [i.name for i in inter] == ["sequences/00001/0001", "sequences/00001/0002"]
+    assert [round(float(f.max()) * 255) for f in (*inter[0].frames, *inter[0].gts)] == [60, 100, 80]  # im3, im5 -> im4
+    (extra,) = iter_items(root, "vimeo_septuplet", "extrapolate", limit=1)
+    assert (extra.times, extra.gt_times) == ([0.0, 1.0, 2.0], [3.0])
+    assert [round(float(f.max()) * 255) for f in (*extra.frames, *extra.gts)] == [20, 40, 60, 80]  # im1..im3 -> im4
+
+
+def test_video_items_and_downscale(video: Path) -> None:
+    assert count_video_frames(video) == 24
+    items = list(iter_items(video, "video", "all", max_windows=3, max_side=24))
+    by_kind = {k: [i for i in items if i.kind == k] for k in ("2x", "4x", "ahead1", "ahead2", "ahead4")}
+    assert {k: len(v) for k, v in by_kind.items()} == dict.fromkeys(by_kind, 3)
+    assert by_kind["4x"][0].gt_times == [0.25, 0.5, 0.75] and len(by_kind["4x"][0].gts) == 3
+    assert by_kind["ahead4"][-1].gt_times == [5.0]
+    assert items[0].frames[0].shape == (24, 32, 3)
+    assert all(i.set_name.startswith("clip/") for i in items)
+
+
+# scoring
+
+
+def test_blend_scores_exact_average_perfectly(tmp_path: Path) -> None:
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        a = textured(rng) // 2 * 2  # even values: the average of a and b is exact in 8 bits
+        b = textured(rng) // 2 * 2
+        folder = tmp_path / "avg" / f"{i:05d}"
+        for name, img in (("im1", a), ("im2", (a.astype(np.uint16) + b) // 2), ("im3", b)):
+            write_png(folder / f"{name}.png", img.astype(np.uint8))
+    calls: list[int] = []
+    result = evaluate(tmp_path / "avg", create_synthesizer("blend"), progress=calls.append)
+    assert result["layout"] == "vimeo_triplet" and result["task"] == "interpolate"
+    stats = result["sets"]["avg"]
+    assert stats["n"] == 3 and stats["psnr"] > 99 and stats["ssim"] == pytest.approx(1.0)
+    assert calls == [1, 1, 1]
+    assert "avg" in format_results(result)
+
+
+def test_flow_beats_blend_on_moving_square(tmp_path: Path) -> None:
+    frames = moving_frames(9, 64, 96, step=3)
+    for i in range(3):
+        for j, f in enumerate(frames[3 * i : 3 * i + 3], 1):
+            write_png(tmp_path / "square" / str(i) / f"im{j}.png", f)
+    scores = {
+        name: evaluate(tmp_path / "square", create_synthesizer(name))["sets"]["square"] for name in ("blend", "flow")
+    }
+    assert scores["flow"]["psnr"] > scores["blend"]["psnr"] + 3
+    assert scores["flow"]["ssim"] > scores["blend"]["ssim"]
+
+
+def test_video_sets_and_counts(video: Path) -> None:
+    result = evaluate(video, create_synthesizer("blend"), task="all")
+    counts = {name: s["n"] for name, s in result["sets"].items()}
+    # 24 frames: 11 2x windows, 5 4x windows of 3 frames, 22/21/19 windows ahead 1/2/4
+    assert counts == {"clip/2x": 11, "clip/4x": 15, "clip/ahead1": 22, "clip/ahead2": 21, "clip/ahead4": 19}
+    inter = evaluate(video, create_synthesizer("blend"), max_windows=4)
+    assert {name: s["n"] for name, s in inter["sets"].items()} == {"clip/2x": 4, "clip/4x": 12}
+
+
+def test_video_folder_aggregates(tmp_path: Path) -> None:
+    write_video(tmp_path / "a.mp4", moving_frames(12, step=2))
+    write_video(tmp_path / "b.mp4", moving_frames(12))
+    result = evaluate(tmp_path, create_synthesizer("blend"), task="extrapolate", max_windows=5)
+    assert result["layout"] == "video_folder"
+    assert list(result["sets"])[-3:] == ["videos/ahead1", "videos/ahead2", "videos/ahead4"]
+    a, b, pooled = (result["sets"][f"{g}/ahead1"] for g in ("a", "b", "videos"))
+    assert pooled["n"] == a["n"] + b["n"] == 10
+    assert pooled["psnr"] == pytest.approx((a["psnr"] + b["psnr"]) / 2)
+
+
+def test_evaluate_many_pools_sets(tmp_path: Path) -> None:
+    ucf = make_ucf(tmp_path / "ucf")
+    davis = make_davis(tmp_path / "davis")
+    blend = create_synthesizer("blend")
+    merged = evaluate_many([ucf, davis, ucf], blend, limit=2)
+    assert merged["layout"] == "ucf101, davis"
+    assert {name: s["n"] for name, s in merged["sets"].items()} == {"davis": 2, "ucf": 4}
+    assert merged["sets"]["ucf"]["psnr"] == pytest.approx(evaluate(ucf, blend, limit=2)["sets"]["ucf"]["psnr"])
+
+
+# shared data
+
+
+def test_shared_benchmarks_detected_and_scored() -> None:
+    if not BENCHMARKS.is_dir():
+        pytest.skip(f"shared VFI benchmarks not found at {BENCHMARKS}")
+    expected = {
+        "middlebury_other": "middlebury",
+        "ucf101_interp": "ucf101",
+        "davis_triplets": "davis",
+        "vimeo90k_samples/toflow_triplet": "vimeo_triplet",
+        "vimeo90k_samples/mmagic_septuplet_lr_x4": "vimeo_septuplet",
+    }
+    assert {name: detect_layout(BENCHMARKS / name) for name in expected} == expected
+    result = evaluate(BENCHMARKS / "middlebury_other", create_synthesizer("blend"), task="all", limit=2)
+    assert result["sets"]["middlebury_other"]["n"] == 1
+    assert result["sets"]["middlebury_other/extrapolate"]["n"] == 1
+    assert 15 < result["sets"]["middlebury_other"]["psnr"] < 60

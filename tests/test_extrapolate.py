@@ -1,0 +1,104 @@
+"""`tempo extrapolate`: frames after the end, before the start, and causal frame-rate raising."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from tempo_cli.api import load_model
+from tempo_cli.engine.planner import PlanConfig
+from tempo_cli.engine.runner import Engine, EngineConfig
+from tempo_cli.video.reader import SourceFrame
+from tests.cli_helpers import frames_and_times, run_cli, stream_seconds
+from tests.media import make_clip, scene_image
+
+
+def test_ahead_and_behind_add_frames_at_the_source_interval_with_padded_audio(tmp_path):
+    src = make_clip(tmp_path / "in.mp4", frames=10, fps=Fraction(25))
+    out = tmp_path / "out.mp4"
+    assert run_cli(["extrapolate", src, "-o", out, "--ahead", "3", "--behind", "2", "--model", "flow", "-q"]) == 0
+    frames, times = frames_and_times(out)
+    assert len(frames) == 15
+    assert times == [Fraction(i, 25) for i in range(15)]
+    source, _ = frames_and_times(src)
+    assert np.array_equal(frames[2], source[0]) or len(frames[2]) == len(source[0])
+    assert stream_seconds(out, "audio") == pytest.approx(15 / 25, abs=0.03)
+
+
+@pytest.mark.parametrize("factor", [2, 4])
+def test_causal_factor_counts_and_times(tmp_path, factor):
+    src = make_clip(tmp_path / "in.mp4", frames=8, fps=Fraction(24))
+    out = tmp_path / "out.mp4"
+    assert run_cli(["extrapolate", src, "-o", out, "--causal", "--factor", factor, "--model", "flow", "-q"]) == 0
+    frames, times = frames_and_times(out)
+    assert len(frames) == 8 * factor
+    assert times == [Fraction(j, 24 * factor) for j in range(8 * factor)]
+    assert stream_seconds(out, "audio") == pytest.approx(stream_seconds(src, "audio"), abs=0.03)
+
+
+def _stream(change_from: int, n: int = 10) -> list[SourceFrame]:
+    """The test scene; from `change_from` on, the frames are a different scene."""
+    return [
+        SourceFrame(i, Fraction(i, 24), scene_image(i + (100 if i >= change_from else 0), (64, 48))) for i in range(n)
+    ]
+
+
+@pytest.mark.parametrize("model", ["flow", "tempo"])
+def test_causal_never_uses_a_later_frame(model):
+    synth = load_model(model, device="cpu", precision="fp32")
+    config = EngineConfig(PlanConfig(rate=Fraction(96), period=Fraction(1, 24), anchors=3, causal=True))
+
+    def run(change_from: int) -> list:
+        engine = Engine(synth, config)
+        return list(engine.run(_stream(change_from)))
+
+    same, changed = run(99), run(6)
+    before = [(a, b) for a, b in zip(same, changed, strict=True) if a.time < Fraction(6, 24)]
+    assert len(before) == 24 and any(a.synthesized for a, _ in before)
+    for a, b in before:
+        assert np.array_equal(a.image, b.image), f"frame at {a.time} used a later frame"
+    lookahead = EngineConfig(PlanConfig(rate=Fraction(96), period=Fraction(1, 24), anchors=2))
+    plain_same = list(Engine(synth, lookahead).run(_stream(99)))
+    plain_changed = list(Engine(synth, lookahead).run(_stream(6)))
+    between = [i for i, f in enumerate(plain_same) if Fraction(5, 24) < f.time < Fraction(6, 24)]
+    assert any(not np.array_equal(plain_same[i].image, plain_changed[i].image) for i in between)
+
+
+def test_save_maps_writes_a_confidence_png_per_predicted_frame(tmp_path):
+    src = make_clip(tmp_path / "in.mp4", frames=6, fps=Fraction(24), size=(64, 48))
+    maps = tmp_path / "maps"
+    out = tmp_path / "out.mp4"
+    assert run_cli(["extrapolate", src, "-o", out, "--ahead", "2", "--save-maps", maps, "-q"]) == 0
+    assert len(sorted(maps.glob("*.png"))) == 2
+
+
+def test_nothing_is_extrapolated_from_the_old_shot(tmp_path):
+    src = make_clip(tmp_path / "in.mkv", frames=10, size=(96, 64), cut_at=9, codec="ffv1", pix_fmt="bgr0", audio=False)
+    out = tmp_path / "out.mkv"
+    args = ["extrapolate", src, "-o", out, "--ahead", "2", "--model", "flow", "--codec", "ffv1", "--lossless", "-q"]
+    assert run_cli(args) == 0
+    frames, _ = frames_and_times(out)
+    source, _ = frames_and_times(src)
+    assert np.array_equal(frames[-1], source[-1]) and np.array_equal(frames[-2], source[-1])
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--ahead", "0"], "--ahead"),
+        (["--ahead", "-1"], "--ahead"),
+        (["--behind", "1.5"], "--behind"),
+        ([], "nothing to do"),
+        (["--factor", "2"], "--causal"),
+        (["--causal", "--factor", "1"], "--factor"),
+        (["--ahead", "2", "--anchors", "5"], "at least 5 frames"),
+    ],
+)
+def test_bad_extrapolation_input_is_one_line(tmp_path, capsys, extra, message):
+    src = make_clip(tmp_path / "in.mp4", frames=4)
+    code = run_cli(["extrapolate", src, "-o", tmp_path / "o.mp4", "--model", "flow", "-q", *extra])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2 and len(err) == 1 and message in err[0], err
+    assert not (tmp_path / "o.mp4").exists()

@@ -1,0 +1,232 @@
+"""`tempo interpolate` end to end on small generated clips and the bundled one."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.cli_helpers import frames_and_times, psnr, run_cli, stream_seconds
+from tests.media import corrupt_packet, make_audio_only, make_clip, make_image_folder
+
+REPO = Path(__file__).resolve().parents[1]
+BUNDLED = REPO / "samples" / "cars.mp4"
+
+
+@pytest.mark.parametrize("factor", [2, 4, 8])
+def test_factor_multiplies_frames_on_an_exact_time_grid(tmp_path, factor):
+    src = make_clip(tmp_path / "in.mp4", frames=12, fps=Fraction(24))
+    out = tmp_path / "out.mp4"
+    assert run_cli(["interpolate", src, "-o", out, "--factor", factor, "--model", "blend", "-q"]) == 0
+    frames, times = frames_and_times(out)
+    assert len(frames) == 12 * factor
+    assert times == [Fraction(j, 24 * factor) for j in range(12 * factor)]
+
+
+@pytest.mark.parametrize("fps_in", [Fraction(24000, 1001), Fraction(25), Fraction(30000, 1001)])
+def test_target_fps_keeps_duration_and_audio_in_sync(tmp_path, fps_in):
+    src = make_clip(tmp_path / "in.mp4", frames=30, fps=fps_in)
+    out = tmp_path / "out.mp4"
+    assert run_cli(["interpolate", src, "-o", out, "--fps", "60000/1001", "--model", "blend", "-q"]) == 0
+    frames, times = frames_and_times(out)
+    rate = Fraction(60000, 1001)
+    assert times == [j / rate for j in range(len(frames))]
+    assert abs(len(frames) / rate - 30 / fps_in) <= 1 / rate
+    audio_in, audio_out = stream_seconds(src, "audio"), stream_seconds(out, "audio")
+    assert audio_in is not None and audio_out is not None
+    assert abs(audio_out - audio_in) < 0.03
+    assert abs(audio_out - len(frames) / rate) < 1 / rate + 0.03
+
+
+def test_source_frames_are_untouched_and_no_morph_across_a_cut(tmp_path):
+    src = make_clip(
+        tmp_path / "in.mkv", frames=16, fps=Fraction(24), size=(96, 64), cut_at=8, codec="ffv1", pix_fmt="bgr0"
+    )
+    out = tmp_path / "out.mkv"
+    args = ["interpolate", src, "-o", out, "--factor", "4", "--model", "blend", "--lossless", "--codec", "ffv1", "-q"]
+    assert run_cli(args) == 0
+    source, _ = frames_and_times(src)
+    frames, _ = frames_and_times(out)
+    assert len(frames) == 64
+    for k, image in enumerate(source):
+        assert np.array_equal(frames[4 * k], image), f"source frame {k} changed"
+    for j in range(29, 32):
+        assert any(np.array_equal(frames[j], s) for s in (source[7], source[8])), f"frame {j} blends across the cut"
+    assert not any(np.array_equal(frames[j], source[7]) or np.array_equal(frames[j], source[6]) for j in (25, 26, 27))
+
+
+def test_default_model_runs_and_keeps_audio(tmp_path):
+    src = make_clip(tmp_path / "in.mp4", frames=8, fps=Fraction(24), size=(80, 48))
+    out = tmp_path / "out.mp4"
+    assert run_cli(["interpolate", src, "-o", out, "-q"]) == 0
+    frames, _ = frames_and_times(out)
+    assert len(frames) == 16
+    assert stream_seconds(out, "audio") == pytest.approx(stream_seconds(src, "audio"), abs=0.03)
+
+
+def test_bundled_clip_with_flow(tmp_path, capsys):
+    out = tmp_path / "cars_x2.mp4"
+    assert run_cli(["interpolate", BUNDLED, "-o", out, "--factor", "2", "--model", "flow"]) == 0
+    frames, times = frames_and_times(out)
+    assert len(frames) == 100
+    assert times[-1] == Fraction(99, 25)
+    err = capsys.readouterr().err
+    assert "50 frames in, 100 out" in err
+    assert stream_seconds(out, "audio") == pytest.approx(stream_seconds(BUNDLED, "audio"), abs=0.03)
+
+
+def test_variable_frame_rate_becomes_constant_rate(tmp_path):
+    vfr = [0, 0.04, 0.12, 0.16, 0.28, 0.32, 0.36, 0.48]
+    src = make_clip(tmp_path / "in.mkv", vfr_times=vfr, fps=Fraction(25))
+    out = tmp_path / "out.mp4"
+    assert run_cli(["interpolate", src, "-o", out, "--fps", "50", "--model", "blend", "-q"]) == 0
+    frames, times = frames_and_times(out)
+    assert times == [Fraction(j, 50) for j in range(len(frames))]
+    assert abs(len(frames) / 50 - (0.48 + 0.04)) <= Fraction(1, 50)
+
+
+def test_odd_size_and_image_folders(tmp_path):
+    src = make_clip(tmp_path / "odd.mp4", frames=6, size=(175, 143), pix_fmt="yuv444p")
+    out = tmp_path / "odd_x2.mp4"
+    assert run_cli(["interpolate", src, "-o", out, "--model", "flow", "-q"]) == 0
+    frames, _ = frames_and_times(out)
+    assert frames[0].shape == (143, 175, 3) and len(frames) == 12
+    folder = make_image_folder(tmp_path / "frames", frames=5)
+    target = tmp_path / "frames_x2"
+    assert run_cli(["interpolate", folder, "-o", f"{target}/", "--input-fps", "10", "--model", "blend", "-q"]) == 0
+    assert len(sorted(target.glob("*.png"))) == 10
+
+
+def test_tiled_equals_untiled(tmp_path):
+    from tempo_cli.api import Interpolator, load_model
+
+    src = make_clip(tmp_path / "in.mp4", frames=3, size=(256, 192))
+    frames, _ = frames_and_times(src)
+    synth = load_model("tempo", device="cpu", precision="fp32")
+    whole = Interpolator(synth).interpolate_frames(frames, factor=2)
+    tiled = Interpolator(synth).interpolate_frames(frames, factor=2, tile=128, tile_overlap=64)
+    for a, b in zip(whole, tiled, strict=True):
+        assert psnr(a, b) >= 40.0
+
+
+def test_library_api_on_numpy_frames():
+    from tempo_cli.api import Interpolator, load_model
+
+    frames = [np.full((32, 48, 3), v, np.uint8) for v in (0, 100, 200)]
+    out = Interpolator(load_model("blend")).interpolate_frames(frames, factor=2)
+    assert [int(f[0, 0, 0]) for f in out] == [0, 50, 100, 150, 200, 200]
+
+
+def _bad(tmp_path: Path, capsys, args: list) -> str:
+    code = run_cli(["interpolate", *args, "-q"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2, err
+    assert len(err) == 1, err
+    assert "Traceback" not in err[0]
+    return err[0]
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--factor", "0"], "--factor"),
+        (["--factor", "1"], "--factor"),
+        (["--factor", "-2"], "--factor"),
+        (["--factor", "2.5"], "--factor"),
+        (["--fps", "0"], "frame rate"),
+        (["--fps", "-30"], "frame rate"),
+        (["--fps", "12"], "below the input"),
+        (["--fps", "sixty"], "not a frame rate"),
+        (["--codec", "nosuchcodec"], "unknown codec"),
+        (["--factor", "2", "--fps", "60"], "not both"),
+        (["--tile", "big"], "--tile"),
+        (["--device", "tpu"], "device"),
+    ],
+)
+def test_bad_options_are_one_line(tmp_path, capsys, extra, message):
+    src = make_clip(tmp_path / "in.mp4", frames=4)
+    line = _bad(tmp_path, capsys, [src, "-o", tmp_path / "o.mp4", "--model", "blend", *extra])
+    assert message in line
+    assert not (tmp_path / "o.mp4").exists()
+
+
+def test_bad_inputs_are_one_line(tmp_path, capsys):
+    out = tmp_path / "o.mp4"
+    assert "not found" in _bad(tmp_path, capsys, [tmp_path / "missing.mp4", "-o", out])
+    text = tmp_path / "text.mp4"
+    text.write_text("not a video")
+    assert "not a readable video" in _bad(tmp_path, capsys, [text, "-o", out])
+    wav = make_audio_only(tmp_path / "sound.wav")
+    assert "no video stream" in _bad(tmp_path, capsys, [wav, "-o", out])
+    one = make_clip(tmp_path / "one.mp4", frames=1)
+    assert "at least 2 frames" in _bad(tmp_path, capsys, [one, "-o", out, "--model", "blend"])
+    src = make_clip(tmp_path / "in.mp4", frames=4)
+    assert "input" in _bad(tmp_path, capsys, [src, "-o", src, "--model", "blend"])
+    out.write_bytes(b"keep me")
+    assert "exists" in _bad(tmp_path, capsys, [src, "-o", out, "--model", "blend"])
+    assert out.read_bytes() == b"keep me"
+    assert "not exist" in _bad(tmp_path, capsys, [src, "-o", tmp_path / "nodir" / "o.mp4", "--model", "blend"])
+    assert run_cli(["interpolate", src, "-o", out, "--model", "blend", "--overwrite", "-q"]) == 0
+
+
+def test_zero_frame_video_is_refused(tmp_path, capsys):
+    import av
+
+    empty = tmp_path / "empty.mp4"
+    with av.open(str(empty), "w") as container:
+        stream = container.add_stream("libx264", rate=24)
+        stream.width, stream.height = 64, 48
+    line = _bad(tmp_path, capsys, [empty, "-o", tmp_path / "o.mp4", "--model", "blend"])
+    assert "frame" in line or "video" in line
+
+
+def test_ctrl_c_leaves_no_output(tmp_path):
+    src = make_clip(tmp_path / "in.mp4", frames=200, size=(320, 240))
+    out = tmp_path / "out.mp4"
+    cmd = [
+        sys.executable,
+        "-m",
+        "tempo_cli",
+        "interpolate",
+        str(src),
+        "-o",
+        str(out),
+        "--factor",
+        "8",
+        "--model",
+        "flow",
+    ]
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(p.name != "in.mp4" for p in tmp_path.iterdir()):
+        time.sleep(0.1)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()[-500:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
+    assert b"Traceback" not in err
+
+
+def test_corrupt_packet_is_skipped_and_counted(tmp_path, capsys):
+    src = corrupt_packet(make_clip(tmp_path / "in.mp4", frames=36, size=(64, 48), audio=False))
+    out = tmp_path / "out.mp4"
+    assert run_cli(["interpolate", src, "-o", out, "--model", "blend"]) == 0
+    err = capsys.readouterr().err
+    assert "corrupt" in err.lower() and "skipped" in err
+
+
+def test_unwritable_directory(tmp_path, capsys):
+    if os.geteuid() == 0:
+        pytest.skip("root can write into read-only directories; the check is covered in test_video_io")
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    src = make_clip(tmp_path / "in.mp4", frames=4)
+    assert "writ" in _bad(tmp_path, capsys, [src, "-o", locked / "o.mp4", "--model", "blend"])

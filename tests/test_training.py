@@ -1,0 +1,104 @@
+"""`tempo train`: a few real steps, checkpoints, resume, init, DDP and bad input."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from tempo_cli.cli.app import main
+from tempo_cli.model import create_model
+from tempo_cli.model.weights import model_from_weights, save_weights
+from tests.training_helpers import make_images, tiny_train_args
+
+
+def run_cli(args: list[str]) -> int:
+    try:
+        main(args)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0
+
+
+def test_train_writes_weights_checkpoint_and_logs_then_resumes(tmp_path, capsys):
+    args = tiny_train_args(tmp_path, steps=2)
+    assert run_cli(args) == 0
+    run = tmp_path / "run"
+    assert (run / "last.ckpt").is_file()
+    assert (run / "best.safetensors").is_file()
+    assert any((run / "tb").iterdir())
+    model = model_from_weights(run / "best.safetensors")
+    assert model.config.name == "tempo-s"
+    state = torch.load(run / "last.ckpt", weights_only=True)
+    assert state["step"] == 2
+    more = [a if a != "2" or args[i - 1] != "--steps" else "4" for i, a in enumerate(args)]
+    assert run_cli([*more, "--resume"]) == 0
+    assert "resumed" in capsys.readouterr().out
+    assert torch.load(run / "last.ckpt", weights_only=True)["step"] == 4
+
+
+def test_init_from_weights_fine_tunes(tmp_path, capsys):
+    weights = tmp_path / "start.safetensors"
+    save_weights(create_model("tempo-s"), weights)
+    assert run_cli([*tiny_train_args(tmp_path, steps=1), "--init", str(weights)]) == 0
+    assert f"initialised from {weights}" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--data", "/no/such/folder:1"], "data path not found"),
+        (["--data", "EMPTY:1"], "no videos or frame folders"),
+        (["--set", "bogus=1"], "unknown training option"),
+        (["--precision", "fp8"], "unknown training precision"),
+    ],
+)
+def test_bad_training_input_is_one_line(tmp_path, capsys, extra, message):
+    (tmp_path / "empty").mkdir()
+    args = [a.replace("EMPTY", str(tmp_path / "empty")) for a in tiny_train_args(tmp_path)]
+    if extra[0] == "--data":
+        i = args.index("--data")
+        args[i + 1] = extra[1].replace("EMPTY", str(tmp_path / "empty"))
+    else:
+        args += extra
+    assert run_cli(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0] and "Traceback" not in err[0]
+
+
+def test_too_short_sequences_are_refused(tmp_path, capsys):
+    folder = tmp_path / "short"
+    make_images(folder, count=2)
+    args = tiny_train_args(tmp_path)
+    args[args.index("--data") + 1] = f"{folder}:1"
+    assert run_cli(args) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "at least" in err[0]
+
+
+def test_checkpoint_of_another_config_is_refused(tmp_path, capsys):
+    args = tiny_train_args(tmp_path, steps=2)
+    assert run_cli(args) == 0
+    assert run_cli([*args, "--model", "tempo-s-learned", "--resume"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "another model config" in err[0]
+
+
+def test_two_process_ddp_ends_with_identical_weights(tmp_path):
+    images = make_images(tmp_path / "images")
+    cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533"]
+    cmd += [str(Path(__file__).with_name("ddp_worker.py")), str(tmp_path), str(images)]
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-2000:]
+    a = torch.load(tmp_path / "rank0.pt", weights_only=True)
+    b = torch.load(tmp_path / "rank1.pt", weights_only=True)
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    torch.manual_seed(0)
+    start = create_model("tempo-s").state_dict()
+    assert any(not torch.equal(a[k], start[k]) for k in a if a[k].is_floating_point())

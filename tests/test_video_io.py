@@ -1,0 +1,429 @@
+"""Video layer behaviour a user sees: timestamps, lossless round trips, audio/subtitle carry-over, safe output."""
+
+from __future__ import annotations
+
+import os
+from fractions import Fraction
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from tempo_cli.video.imageseq import ImageSequenceReader, ImageSequenceWriter, read_image
+from tempo_cli.video.pixels import frame_to_rgb, rgb_to_frame
+from tempo_cli.video.reader import VideoError, VideoReader, iter_video_frames
+from tempo_cli.video.sources import open_sink, open_source
+from tempo_cli.video.writer import EncodeOptions, VideoWriter, validate_output_path
+from tests.media import (
+    AUDIO_RATE,
+    SUBTITLES,
+    TITLE,
+    corrupt_packet,
+    make_audio_only,
+    make_clip,
+    make_image_folder,
+    scene_image,
+)
+
+FAST = EncodeOptions(preset="ultrafast")
+AAC_FRAME = Fraction(1024, AUDIO_RATE)
+
+
+def transcode(source: Path, target: Path, options: EncodeOptions = FAST, **kwargs) -> list[str]:
+    """Decode `source` and write all its frames to `target` at the source's times; return the warnings."""
+    warnings: list[str] = []
+    with VideoReader(source) as reader:
+        info = reader.info
+        with VideoWriter(
+            target, info.fps, info.width, info.height, options, source=info, on_warning=warnings.append, **kwargs
+        ) as writer:
+            for frame in reader:
+                writer.write(frame.image, frame.time)
+            writer.commit()
+    return warnings
+
+
+def frames_of(path: Path) -> list[np.ndarray]:
+    with VideoReader(path) as reader:
+        return [frame.image for frame in reader]
+
+
+def times_of(path: Path) -> list[Fraction]:
+    with VideoReader(path) as reader:
+        return [frame.time for frame in reader]
+
+
+def audio_of(path: Path) -> tuple[str, Fraction, np.ndarray]:
+    """Codec, decoded duration and decoded samples (mono float at AUDIO_RATE) of the first audio stream."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        codec = stream.codec_context.codec.canonical_name
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=AUDIO_RATE)
+        chunks = [f.to_ndarray()[0] for frame in container.decode(stream) for f in resampler.resample(frame)]
+        chunks += [f.to_ndarray()[0] for f in resampler.resample(None)]
+    samples = np.concatenate(chunks).astype(np.float64)
+    return codec, Fraction(samples.size, AUDIO_RATE), samples
+
+
+def audio_extent(path: Path) -> Fraction:
+    """Seconds from the first audio packet's start to the last one's end, as stored in the container."""
+    with av.open(str(path)) as container:
+        packets = [p for p in container.demux(container.streams.audio[0]) if p.size]
+    return (packets[-1].pts + packets[-1].duration - packets[0].pts) * packets[0].time_base
+
+
+def audio_packets(path: Path) -> list[bytes]:
+    with av.open(str(path)) as container:
+        return [bytes(p) for p in container.demux(container.streams.audio[0]) if p.size]
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    peak = 65535.0 if a.dtype == np.uint16 else 255.0
+    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
+    return float("inf") if mse == 0 else 10 * np.log10(peak**2 / mse)
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if ".tempo-" in p.name)
+
+
+# --- reading -------------------------------------------------------------------------------------------------
+
+
+def test_ntsc_timestamps_are_exact_fractions(tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "ntsc.mp4", frames=30, fps=Fraction(30000, 1001))
+    with VideoReader(clip) as reader:
+        assert reader.info.fps == Fraction(30000, 1001)
+        assert reader.info.frame_count == 30
+        assert reader.info.duration == Fraction(1001, 1000)
+        frames = list(reader)
+    assert [f.index for f in frames] == list(range(30))
+    assert [f.time for f in frames] == [i * Fraction(1001, 30000) for i in range(30)]
+    assert frames[0].image.shape == (48, 64, 3) and frames[0].image.dtype == np.uint8
+
+
+def test_variable_frame_rate_timestamps_come_back(tmp_path: Path) -> None:
+    times = [Fraction(0), Fraction(1, 25), Fraction(1, 10), Fraction(3, 25), Fraction(3, 10), Fraction(31, 100)]
+    clip = make_clip(tmp_path / "vfr.mp4", vfr_times=times)
+    assert times_of(clip) == times
+
+
+def test_frames_without_timestamps_follow_the_frame_rate(tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "raw.h264", frames=6, audio=False)  # raw H.264 stream: no pts at all
+    with VideoReader(clip) as reader:
+        assert [f.time for f in reader] == [i / reader.info.fps for i in range(6)]
+
+
+def test_corrupt_packet_mid_stream_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    clip = corrupt_packet(make_clip(tmp_path / "corrupt.mp4", frames=36, size=(96, 64), audio=False))
+    warnings: list[str] = []
+    with VideoReader(clip, on_warning=warnings.append) as reader:
+        times = [f.time for f in reader]
+        assert reader.skipped_packets == 1
+    assert len(warnings) == 1 and "corrupt" in warnings[0]
+    assert len(times) == 35 and times[-1] == Fraction(35, 24)
+    assert times == sorted(set(times))
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "message"),
+    [
+        ("missing.mp4", None, "input not found"),
+        ("folder", lambda p: p.mkdir(), "is a directory"),
+        ("notes.mp4", lambda p: p.write_text("just some text, not a video\n" * 20), "not a readable video file"),
+        ("tone.wav", make_audio_only, "no video stream"),
+        ("tone.mp3", lambda p: make_audio_only(p, codec="mp3"), "no video stream"),
+    ],
+)
+def test_bad_input_raises_one_clear_video_error(tmp_path: Path, name, make, message) -> None:
+    path = tmp_path / name
+    if make is not None:
+        make(path)
+    with pytest.raises(VideoError, match=message) as caught:
+        VideoReader(path)
+    assert "\n" not in str(caught.value)
+
+
+def test_iter_video_frames_gives_uint8_even_for_10_bit(tmp_path: Path) -> None:
+    if "yuv420p10le" not in {f.name for f in av.codec.Codec("libx264", "w").video_formats}:
+        pytest.skip("this libx264 build has no 10-bit support")
+    clip = make_clip(tmp_path / "ten.mp4", frames=3, pix_fmt="yuv420p10le", audio=False)
+    frames = list(iter_video_frames(clip))
+    assert len(frames) == 3 and frames[0].dtype == np.uint8
+
+
+# --- writing video -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("codec", "suffix", "pix_fmt"), [("libx264", ".mp4", "yuv444p"), ("ffv1", ".mkv", "bgr0")])
+def test_lossless_round_trip_is_exact_up_to_the_colour_conversion(tmp_path: Path, codec, suffix, pix_fmt) -> None:
+    """A = decoded source frames; B = A encoded losslessly and decoded again; C = A converted in memory to the
+    writer's pixel format and back (no codec). B must be as close to A as C is: the codec adds no loss."""
+    source = make_clip(tmp_path / "source.mp4", frames=8, size=(176, 144))
+    target = tmp_path / f"lossless{suffix}"
+    transcode(source, target, EncodeOptions(codec=codec, lossless=True, preset="ultrafast"))
+    with VideoReader(target) as reader:
+        assert reader.info.pix_fmt == pix_fmt
+    a, b = frames_of(source), frames_of(target)
+    assert len(b) == len(a)
+    info = VideoReader(source).info
+    for original, decoded in zip(a, b, strict=True):
+        converted = frame_to_rgb(rgb_to_frame(original, pix_fmt, info.colorspace, info.color_range), False)
+        assert psnr(original, decoded) >= psnr(original, converted) - 0.5
+        assert np.array_equal(decoded, converted)
+    if pix_fmt == "bgr0":  # RGB storage: bit-exact
+        assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))
+
+
+def test_output_timestamps_do_not_drift_at_24000_1001(tmp_path: Path) -> None:
+    fps = Fraction(24000, 1001)
+    target = tmp_path / "long.mp4"
+    image = np.zeros((16, 16, 3), np.uint8)
+    with VideoWriter(target, fps, 16, 16, FAST) as writer:
+        for i in range(600):
+            writer.write(image, i / fps)
+        writer.commit()
+    times = times_of(target)
+    assert len(times) == 600 and times[-1] == 599 * Fraction(1001, 24000)
+    assert times == [i / fps for i in range(600)]
+
+
+def test_output_keeps_frame_times_and_duration(tmp_path: Path) -> None:
+    source = make_clip(tmp_path / "source.mp4", frames=30, fps=Fraction(30000, 1001))
+    target = tmp_path / "copy.mp4"
+    transcode(source, target)
+    assert times_of(target) == times_of(source)
+    assert VideoReader(target).info.duration == VideoReader(source).info.duration
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_colour_tags_rotation_and_title_survive(tmp_path: Path, suffix) -> None:
+    source = make_clip(tmp_path / "source.mp4", frames=6, rotation=90)
+    target = tmp_path / f"out{suffix}"
+    transcode(source, target)
+    before, after = VideoReader(source).info, VideoReader(target).info
+    assert (before.color_range, before.colorspace, before.color_primaries, before.color_trc) == (1, 1, 1, 1)
+    tags = ("color_range", "colorspace", "color_primaries", "color_trc")
+    assert [getattr(after, t) for t in tags] == [getattr(before, t) for t in tags]
+    assert before.rotation == after.rotation == 90
+    assert after.metadata.get("title") == TITLE
+
+
+def test_ten_bit_input_stays_ten_bit(tmp_path: Path) -> None:
+    if "yuv420p10le" not in {f.name for f in av.codec.Codec("libx264", "w").video_formats}:
+        pytest.skip("this libx264 build has no 10-bit support")
+    source = make_clip(tmp_path / "ten.mp4", frames=4, pix_fmt="yuv420p10le", audio=False)
+    target = tmp_path / "out.mp4"
+    transcode(source, target)
+    with VideoReader(target) as reader:
+        assert (reader.info.pix_fmt, reader.info.bit_depth) == ("yuv420p10le", 10)
+        frames = [f.image for f in reader]
+    assert frames[0].dtype == np.uint16
+    assert np.any(frames[0] % 257 != 0)  # levels between the 8-bit ones (8-bit data scaled up is a multiple of 257)
+    assert psnr(frames_of(source)[0], frames[0]) > 30  # the same picture (lossy crf 18 at 64x48)
+
+
+def test_unknown_codec_is_a_video_error(tmp_path: Path) -> None:
+    with pytest.raises(VideoError, match="unknown codec nonesuch"):
+        VideoWriter(tmp_path / "x.mp4", Fraction(24), 64, 48, EncodeOptions(codec="nonesuch"))
+    assert leftovers(tmp_path) == []
+
+
+# --- atomic output -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("error", [RuntimeError, KeyboardInterrupt])
+def test_exception_while_writing_leaves_no_file(tmp_path: Path, error) -> None:
+    source = make_clip(tmp_path / "source.mp4", frames=6)
+    target = tmp_path / "out.mp4"
+    with pytest.raises(error), VideoWriter(target, Fraction(24), 64, 48, FAST, source=VideoReader(source).info) as w:
+        w.write(scene_image(0, (64, 48)), Fraction(0))
+        assert leftovers(tmp_path) != []  # the hidden temporary file exists meanwhile
+        raise error
+    assert not target.exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_close_without_commit_deletes_the_temporary_file(tmp_path: Path) -> None:
+    writer = VideoWriter(tmp_path / "out.mkv", Fraction(24), 64, 48, FAST)
+    writer.write(scene_image(0, (64, 48)), Fraction(0))
+    writer.close()
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_commit_replaces_the_target_in_one_step(tmp_path: Path) -> None:
+    target = tmp_path / "out.mp4"
+    target.write_bytes(b"previous output")
+    with VideoWriter(target, Fraction(24), 64, 48, FAST) as writer:
+        for i in range(3):
+            writer.write(scene_image(i, (64, 48)), Fraction(i, 24))
+        (temporary,) = leftovers(tmp_path)
+        assert temporary.startswith(".") and temporary.endswith(".mp4")
+        assert target.read_bytes() == b"previous output"
+        writer.commit()
+    assert len(times_of(target)) == 3
+    assert leftovers(tmp_path) == []
+
+
+def test_validate_output_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = make_clip(tmp_path / "in.mp4", frames=2, audio=False)
+    with pytest.raises(VideoError, match="overwrite the input"):
+        validate_output_path(tmp_path / "sub" / ".." / "in.mp4", source, overwrite=True)
+    (tmp_path / "link.mp4").symlink_to(source)
+    with pytest.raises(VideoError, match="overwrite the input"):
+        validate_output_path(tmp_path / "link.mp4", source, overwrite=True)
+    (tmp_path / "old.mp4").write_bytes(b"x")
+    with pytest.raises(VideoError, match="already exists"):
+        validate_output_path(tmp_path / "old.mp4", source, overwrite=False)
+    validate_output_path(tmp_path / "old.mp4", source, overwrite=True)
+    with pytest.raises(VideoError, match="folder does not exist"):
+        validate_output_path(tmp_path / "missing" / "out.mp4", source, overwrite=False)
+    (tmp_path / "frames").mkdir()
+    with pytest.raises(VideoError, match="already exists"):
+        validate_output_path(tmp_path / "frames", source, overwrite=False)
+    validate_output_path(tmp_path / "frames", source, overwrite=True)  # an image folder target may be replaced
+    validate_output_path(tmp_path / "new.mkv", None, overwrite=False)
+    # Running as root makes every folder writable, so simulate a read-only folder.
+    monkeypatch.setattr(os, "access", lambda *_args, **_kwargs: False)
+    with pytest.raises(VideoError, match="not writable"):
+        validate_output_path(tmp_path / "new.mkv", None, overwrite=False)
+
+
+# --- audio and subtitles -------------------------------------------------------------------------------------
+
+
+def test_audio_is_copied_without_re_encoding(tmp_path: Path) -> None:
+    source = make_clip(tmp_path / "source.mp4", frames=24)
+    target = tmp_path / "out.mkv"  # another container, and a lossless video codec
+    assert transcode(source, target, EncodeOptions(codec="ffv1")) == []
+    assert audio_packets(target) == audio_packets(source)  # the same AAC packets, byte for byte
+    assert audio_of(source)[0] == audio_of(target)[0] == "aac"
+    assert abs(audio_extent(target) - audio_extent(source)) <= AAC_FRAME
+    # same frames at the same times (Matroska stores milliseconds), so the same video duration
+    pairs = zip(times_of(target), times_of(source), strict=True)
+    assert all(abs(a - b) <= Fraction(1, 1000) for a, b in pairs)
+
+
+def test_pcm_audio_from_matroska_is_copied_into_mp4(tmp_path: Path) -> None:
+    # This FFmpeg stores PCM in MP4 (ISO/IEC 23003-5), but only with channel positions, which Matroska PCM lacks:
+    # the writer labels the two channels stereo instead of failing at the end or re-encoding.
+    source = make_clip(tmp_path / "source.mkv", frames=12, audio_codec="pcm_s16le")
+    target = tmp_path / "out.mp4"
+    assert transcode(source, target) == []
+    assert audio_of(target)[0] == "pcm_s16le"
+    assert b"".join(audio_packets(target)) == b"".join(audio_packets(source))
+
+
+@pytest.mark.parametrize("audio_codec", ["flac", "libopus"])
+def test_audio_the_container_cannot_hold_is_re_encoded_to_aac(tmp_path: Path, audio_codec) -> None:
+    # FFmpeg's mov muxer refuses FLAC and Opus in .mov ("codec not currently supported in container").
+    source = make_clip(tmp_path / "source.mkv", frames=24, audio_codec=audio_codec)
+    warnings = transcode(source, tmp_path / "out.mov")
+    assert len(warnings) == 1 and "re-encoding it to aac" in warnings[0]
+    codec, length, _ = audio_of(tmp_path / "out.mov")
+    assert codec == "aac"
+    assert abs(length - audio_of(source)[1]) <= AAC_FRAME
+
+
+def test_audio_pad_adds_silence_before_and_after(tmp_path: Path) -> None:
+    source = make_clip(tmp_path / "source.mp4", frames=24)
+    target = tmp_path / "padded.mp4"
+    warnings: list[str] = []
+    info = VideoReader(source).info
+    with VideoWriter(
+        target, info.fps, 64, 48, FAST, source=info, audio_pad=(0.5, 0.25), on_warning=warnings.append
+    ) as w:
+        # the caller holds the first frame for 0.5 s and the last for 0.25 s
+        for frame in VideoReader(source):
+            w.write(frame.image, frame.time + Fraction(1, 2))
+        w.commit()
+    assert warnings == []
+    _, length_in, _ = audio_of(source)
+    codec, length, samples = audio_of(target)
+    assert codec == "aac"
+    assert abs(length - (length_in + Fraction(3, 4))) <= AAC_FRAME
+    rms = [
+        np.sqrt(np.mean(samples[round(a * AUDIO_RATE) : round(b * AUDIO_RATE)] ** 2))
+        for a, b in [(0, 0.45), (0.55, 1.45), (1.55, 1.7)]
+    ]
+    assert rms[0] < 1e-3 and rms[1] > 0.1 and rms[2] < 1e-3
+
+
+def test_subtitles_are_copied_or_dropped_with_a_warning(tmp_path: Path) -> None:
+    source = make_clip(tmp_path / "source.mkv", frames=24, subtitles=True)
+    assert transcode(source, tmp_path / "out.mkv") == []
+    with av.open(str(tmp_path / "out.mkv")) as container:
+        stream = container.streams.subtitles[0]
+        cues = [(p.pts * p.time_base, bytes(p).decode()) for p in container.demux(stream) if p.size]
+    assert cues == [(start, text) for start, _, text in SUBTITLES]
+    warnings = transcode(source, tmp_path / "out.mp4")
+    assert len(warnings) == 1 and "subtitle" in warnings[0]
+
+
+# --- image folders -------------------------------------------------------------------------------------------
+
+
+def test_image_folder_in_and_out(tmp_path: Path) -> None:
+    folder = make_image_folder(tmp_path / "in", frames=12)  # frame_1.png ... frame_12.png, unpadded
+    with pytest.raises(VideoError, match="--input-fps is required"):
+        open_source(folder, None)
+    source = open_source(folder, Fraction(12))
+    assert isinstance(source, ImageSequenceReader)
+    assert (source.info.codec, source.info.fps, source.info.frame_count, source.info.has_audio) == (
+        "image",
+        12,
+        12,
+        False,
+    )
+    frames = list(source)
+    assert [f.time for f in frames] == [Fraction(i, 12) for i in range(12)]
+    assert all(np.array_equal(f.image, scene_image(i, (64, 48))) for i, f in enumerate(frames))  # natural order
+
+    sink = open_sink(str(tmp_path / "out") + "/", Fraction(12), 64, 48)
+    assert isinstance(sink, ImageSequenceWriter)
+    with sink:
+        for frame in frames:
+            sink.write(frame.image, frame.time)
+        assert not (tmp_path / "out").exists()
+        sink.commit()
+    names = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert names == [f"frame_{i:06d}.png" for i in range(1, 13)]
+    assert np.array_equal(read_image(tmp_path / "out" / "frame_000012.png"), frames[11].image)
+    assert leftovers(tmp_path) == []
+
+
+def test_open_sink_picks_video_or_folder(tmp_path: Path) -> None:
+    (tmp_path / "existing").mkdir()
+    for target, kind in [
+        (tmp_path / "a.mkv", VideoWriter),
+        (tmp_path / "frames", ImageSequenceWriter),
+        (tmp_path / "existing", ImageSequenceWriter),
+    ]:
+        sink = open_sink(target, Fraction(24), 64, 48)
+        assert isinstance(sink, kind)
+        sink.abort()
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        (lambda d: None, "no PNG or JPEG images"),
+        (lambda d: (d / "frame_1.png").write_text("not an image"), "cannot read image"),
+    ],
+)
+def test_bad_image_folder_raises_video_error(tmp_path: Path, setup, message) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    setup(folder)
+    with pytest.raises(VideoError, match=message):
+        ImageSequenceReader(folder, Fraction(24))
+
+
+def test_image_folder_with_mixed_sizes_raises_video_error(tmp_path: Path) -> None:
+    folder = make_image_folder(tmp_path / "in", frames=2, size=(64, 48))
+    make_image_folder(tmp_path / "other", frames=3, size=(32, 32))
+    (tmp_path / "other" / "frame_3.png").rename(folder / "frame_3.png")
+    with pytest.raises(VideoError, match="all images must match"):
+        list(ImageSequenceReader(folder, Fraction(24)))
