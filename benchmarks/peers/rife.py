@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import importlib.util
-from collections.abc import Sequence
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from tempo_cli.synth.base import SynthesisResult, Synthesizer, bracketing_pair
+from tempo_cli.synth.base import PairSynthesizer
 
 
 def rife_available() -> str | None:
@@ -36,7 +35,7 @@ def load_ifnet() -> torch.nn.Module:
     return net.eval()
 
 
-class RifeSynthesizer(Synthesizer):
+class RifeSynthesizer(PairSynthesizer):
     """RIFE 4.x behind tempo's synthesizer interface (interpolation only: outside the pair it repeats)."""
 
     name = "rife4"
@@ -56,17 +55,8 @@ class RifeSynthesizer(Synthesizer):
         _, _, merged = self.net(x, t, scales)
         return merged[-1][0, :, :h, :w].clamp(0, 1)
 
-    def synthesize(
-        self, anchors: Sequence[object], anchor_times: Sequence[float], target_times: Sequence[float]
-    ) -> SynthesisResult:
-        frames = []
-        for t in target_times:
-            ia, ib = bracketing_pair(anchor_times, t)
-            a, b = anchors[ia], anchors[ib]
-            assert isinstance(a, Tensor) and isinstance(b, Tensor)
-            tau = (t - anchor_times[ia]) / (anchor_times[ib] - anchor_times[ia])
-            if tau <= 0 or tau >= 1:
-                frames.append(a if tau <= 0 else b)
-            else:
-                frames.append(self._pair(a, b, tau))
-        return SynthesisResult(torch.stack(frames))
+    def pair(self, first: object, second: object, tau: float) -> Tensor:
+        assert isinstance(first, Tensor) and isinstance(second, Tensor)
+        if tau <= 0 or tau >= 1:
+            return first if tau <= 0 else second
+        return self._pair(first, second, tau)

@@ -6,6 +6,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import torch
 from torch import Tensor
 
 
@@ -47,3 +48,21 @@ def bracketing_pair(anchor_times: Sequence[float], target: float) -> tuple[int, 
     while pos < len(order) - 2 and anchor_times[order[pos + 1]] <= target:
         pos += 1
     return order[pos], order[pos + 1]
+
+
+class PairSynthesizer(Synthesizer):
+    """A synthesizer that only looks at the two anchors around each target (or the nearest end pair)."""
+
+    @abstractmethod
+    def pair(self, first: object, second: object, tau: float) -> Tensor:
+        """Frame [3,H,W] at fraction `tau` of the way from `first` to `second` (outside [0,1]: beyond them)."""
+
+    def synthesize(
+        self, anchors: Sequence[object], anchor_times: Sequence[float], target_times: Sequence[float]
+    ) -> SynthesisResult:
+        frames = []
+        for t in target_times:
+            a, b = bracketing_pair(anchor_times, t)
+            tau = (t - anchor_times[a]) / (anchor_times[b] - anchor_times[a])
+            frames.append(self.pair(anchors[a], anchors[b], tau))
+        return SynthesisResult(torch.stack(frames))

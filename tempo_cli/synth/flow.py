@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -11,7 +10,7 @@ import torch
 from torch import Tensor
 
 from tempo_cli.motion import dis_flow_pair, offsets_to_anchor, pair_velocity, to_gray_u8
-from tempo_cli.synth.base import SynthesisResult, Synthesizer, bracketing_pair
+from tempo_cli.synth.base import PairSynthesizer
 
 
 @dataclass
@@ -26,7 +25,7 @@ def _warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
     return cv2.remap(image, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
-class FlowSynthesizer(Synthesizer):
+class FlowSynthesizer(PairSynthesizer):
     """OpenCV DIS: for targets outside the anchors, the nearest anchor moved along the flow."""
 
     name = "flow"
@@ -46,24 +45,15 @@ class FlowSynthesizer(Synthesizer):
             self._pair = cached
         return cached[2]
 
-    def synthesize(
-        self, anchors: Sequence[object], anchor_times: Sequence[float], target_times: Sequence[float]
-    ) -> SynthesisResult:
-        frames = []
-        for t in target_times:
-            ia, ib = bracketing_pair(anchor_times, t)
-            a, b = anchors[ia], anchors[ib]
-            assert isinstance(a, _FlowFrame) and isinstance(b, _FlowFrame)
-            span = anchor_times[ib] - anchor_times[ia]
-            tau = (t - anchor_times[ia]) / span
-            vel = self._velocity(a, b)
-            if tau > 1.0:
-                out = _warp(b.rgb, offsets_to_anchor(vel, 1.0, tau))
-            elif tau < 0.0:
-                out = _warp(a.rgb, offsets_to_anchor(vel, 0.0, tau))
-            else:
-                warped_a = _warp(a.rgb, offsets_to_anchor(vel, 0.0, tau))
-                warped_b = _warp(b.rgb, offsets_to_anchor(vel, 1.0, tau))
-                out = warped_a * (1 - tau) + warped_b * tau
-            frames.append(torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1))))
-        return SynthesisResult(torch.stack(frames).clamp(0, 1))
+    def pair(self, first: object, second: object, tau: float) -> Tensor:
+        assert isinstance(first, _FlowFrame) and isinstance(second, _FlowFrame)
+        vel = self._velocity(first, second)
+        if tau > 1.0:
+            out = _warp(second.rgb, offsets_to_anchor(vel, 1.0, tau))
+        elif tau < 0.0:
+            out = _warp(first.rgb, offsets_to_anchor(vel, 0.0, tau))
+        else:
+            warped_a = _warp(first.rgb, offsets_to_anchor(vel, 0.0, tau))
+            warped_b = _warp(second.rgb, offsets_to_anchor(vel, 1.0, tau))
+            out = warped_a * (1 - tau) + warped_b * tau
+        return torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1))).clamp(0, 1)
