@@ -22,7 +22,7 @@ from torch.utils.flop_counter import FlopCounterMode
 H, W = 720, 1280
 
 
-def _tempo(precision: str, streaming: bool):  # noqa: ANN202
+def _tempo(precision: str, streaming: bool):
     from tempo_cli.model import create_model
     from tempo_cli.model.weights import model_from_weights
     from tempo_cli.synth.registry import shipped_weights
@@ -48,7 +48,7 @@ def _tempo(precision: str, streaming: bool):  # noqa: ANN202
     return run, model
 
 
-def _rife():  # noqa: ANN202
+def _rife():
     from benchmarks.peers.rife import RifeSynthesizer
 
     rife = RifeSynthesizer()

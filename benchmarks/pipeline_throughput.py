@@ -15,27 +15,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.speed import SIZES, add_ratios, best_of, make_clip, measure, probe
+from benchmarks.speed import SIZES, make_clip, probe, run_methods
 
 THROUGHPUT_TARGET = 0.80
 MEMORY_TARGET = 1.5
-
-
-def run_clip(label: str, clip: Path, methods: list[str], repeats: int, threads: int) -> list[dict[str, Any]]:
-    """Rows of `methods` on one clip, best of `repeats` interleaved runs, with ratios to the floor."""
-    runs: dict[str, list[dict[str, Any]]] = {m: [] for m in methods}
-    for _ in range(repeats):
-        for m in methods:
-            runs[m].append(measure(m, clip, clip.with_name(f"{clip.stem}_{m}.mp4"), threads))
-            print(f"  {label} {m:6} {runs[m][-1]['fps']:7.2f} fps", file=sys.stderr)
-    rows = [{"clip": label, **best_of(r)} for r in runs.values()]
-    add_ratios(rows)
-    return rows
 
 
 def _row(rows: list[dict[str, Any]], clip: str, method: str) -> dict[str, Any]:
@@ -103,7 +90,7 @@ def notes(data: dict[str, Any]) -> list[str]:
     return [
         f"Measured on {stamp_line(data)}; torch and OpenCV limited to {data['threads']} threads.",
         f"Clips: {SIZES['720p']} looped to length, 1280x720, re-encoded with libx264 crf 18; output 2x, libx264 crf "
-        f"18 preset medium. Short clip: best of {data['repeats']} runs; long clip: one run.",
+        f"18 preset medium. Short clip: best of {data['repeats']} run(s); long clip: one run.",
         "floor: plain PyAV decode and re-encode of every frame twice (no RGB conversion), same encoder settings; "
         "blend/tempo: Interpolator(load_model(m)).interpolate_video with cut detection on.",
     ]
@@ -149,7 +136,7 @@ def main() -> None:
             if not clip.exists():
                 make_clip(source, clip, seconds=lengths[key])
                 data["clips"][labels[key]] = probe(clip)
-            data["rows"] += run_clip(labels[key], clip, methods, repeats, args.threads)
+            data["rows"] += [{"clip": labels[key], **r} for r in run_methods(clip, methods, repeats, args.threads)]
     data["checks"] = verdicts(data)
     show_table("Pipeline overhead and memory at 720p", HEADER, table_rows(data))
     show_table("Checks", CHECK_HEADER, check_rows(data))

@@ -22,10 +22,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import torch
+import numpy as np
 from rich.console import Console
 from rich.table import Table
-from torch import Tensor
 
 from tempo_cli.synth.base import SynthesisResult, Synthesizer
 
@@ -88,9 +87,9 @@ class NearestSynthesizer(Synthesizer):
         for t in target_times:
             i = min(range(len(anchors)), key=lambda k: (abs(anchor_times[k] - t), anchor_times[k]))
             frame = anchors[i]
-            assert isinstance(frame, Tensor)
+            assert isinstance(frame, np.ndarray)
             frames.append(frame)
-        return SynthesisResult(torch.stack(frames))
+        return SynthesisResult(frames)
 
 
 def build(method: str) -> Synthesizer | str:
@@ -141,6 +140,16 @@ def link_clips(root: Path, names: Sequence[str], folder: Path) -> None:
         (folder / name).symlink_to(src)
 
 
+class ItemCounter:
+    """A progress callback that counts the items evaluated."""
+
+    def __init__(self) -> None:
+        self.items = 0
+
+    def __call__(self, done: int) -> None:
+        self.items += done
+
+
 def run_method(method: str, synth: Synthesizer, jobs: list[Job], max_windows: int, max_side: int) -> dict[str, Any]:
     """Sets and timings of one method over the jobs that apply to it."""
     from tempo_cli.evaluation.runner import evaluate
@@ -148,19 +157,12 @@ def run_method(method: str, synth: Synthesizer, jobs: list[Job], max_windows: in
     sets: dict[str, Any] = {}
     timing: dict[str, Any] = {}
     for job in (j for j in jobs if method in j.methods):
-        items = [0]
-        result = evaluate(
-            job.path,
-            synth,
-            job.task,
-            job.limit,
-            max_windows=max_windows,
-            max_side=max_side,
-            progress=lambda k, items=items: items.__setitem__(0, items[0] + k),
-        )
+        count = ItemCounter()
+        args = (job.path, synth, job.task, job.limit)
+        result = evaluate(*args, max_windows=max_windows, max_side=max_side, progress=count)
         sets.update(result["sets"])
-        timing[job.label] = {"seconds": result["seconds"], "items": items[0]}
-        print(f"  {method:13} {job.label:32} {items[0]:4d} items {result['seconds']:8.1f} s", file=sys.stderr)
+        timing[job.label] = {"seconds": result["seconds"], "items": count.items}
+        print(f"  {method:13} {job.label:32} {count.items:4d} items {result['seconds']:8.1f} s", file=sys.stderr)
     out: dict[str, Any] = {"sets": sets, "timing": timing}
     if hasattr(synth, "alignment_db"):
         out["alignment_db"] = synth.alignment_db
@@ -218,7 +220,8 @@ def notes(data: dict[str, Any]) -> list[str]:
         f"Triplet sets: at most {data['limit']} items each." if data["limit"] else "Triplet sets: all items.",
         f"Videos: {data['max_windows']} windows per set and clip, short side at most {data['max_side']} px. "
         + (HELD_OUT_NOTE if set(data["clips"]) <= set(HELD_OUT) else ""),
-        "Extrapolation only for methods that can extrapolate; nearest repeats the last frame there.",
+        "Extrapolation only for methods that can extrapolate; nearest repeats the last frame there. "
+        "Per-clip results are in the JSON.",
         "Seconds per item include loading and scoring the item (nearest's time is about that alone); "
         "minterpolate's include starting one ffmpeg process per item.",
     ]

@@ -162,14 +162,17 @@ def add_ratios(rows: list[dict[str, Any]]) -> None:
         r["ratio_to_floor"] = r["fps"] / floor_fps if floor_fps else None
 
 
-def run_size(size: str, clip: Path, methods: list[str], repeats: int, threads: int, tmp: Path) -> list[dict[str, Any]]:
-    """All methods on one clip, repeats interleaved so that load changes hit every method alike."""
+def run_methods(clip: Path, methods: list[str], repeats: int, threads: int) -> list[dict[str, Any]]:
+    """Best-of-`repeats` rows of `methods` on `clip`, with ratios to the floor.
+
+    Repeats are interleaved so that changes in load hit every method alike; outputs go beside `clip` and are deleted.
+    """
     runs: dict[str, list[dict[str, Any]]] = {m: [] for m in methods}
     for _ in range(repeats):
         for m in methods:
-            runs[m].append(measure(m, clip, tmp / f"{size}_{m}.mp4", threads))
-            print(f"  {size} {m:13} {runs[m][-1]['fps']:7.2f} fps", file=sys.stderr)
-    rows = [{"size": size, **best_of(r)} for r in runs.values()]
+            runs[m].append(measure(m, clip, clip.with_name(f"{clip.stem}_{m}.mp4"), threads))
+            print(f"  {clip.stem} {m:13} {runs[m][-1]['fps']:7.2f} fps", file=sys.stderr)
+    rows = [best_of(r) for r in runs.values()]
     add_ratios(rows)
     return rows
 
@@ -207,6 +210,8 @@ def notes(data: dict[str, Any]) -> list[str]:
         "clip in the same run. Model loading is not timed; minterpolate's time includes ffmpeg's start-up.",
         "Encoders use their default threading: PyAV (tempo, RIFE, floor) gives x264 slice threads, "
         "the ffmpeg command (minterpolate) frame threads.",
+        "minterpolate writes fewer frames (its output stops at the second-to-last input frame); "
+        "its fps counts the frames it wrote.",
     ]
     return out + [f"{m}: skipped ({why})" for m, why in data["skipped"].items()]
 
@@ -255,7 +260,7 @@ def main() -> None:
             clip = Path(tmp) / f"{size}.mp4"
             make_clip(root / "videos" / SIZES[size], clip, frames=args.frames)
             data["clips"][size] = {"source": SIZES[size], **probe(clip)}
-            data["rows"] += run_size(size, clip, methods, args.repeats, args.threads, Path(tmp))
+            data["rows"] += [{"size": size, **r} for r in run_methods(clip, methods, args.repeats, args.threads)]
     show_table("End-to-end 2x, file to file", HEADER, table_rows(data))
     print("\n".join(notes(data)))
     if args.json:

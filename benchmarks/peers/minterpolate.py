@@ -22,8 +22,6 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
-import torch
-from torch import Tensor
 
 from tempo_cli.synth.base import SynthesisResult, Synthesizer, bracketing_pair
 
@@ -59,10 +57,6 @@ def _psnr_u8(a: np.ndarray, b: np.ndarray) -> float:
     return math.inf if mse == 0 else 10 * math.log10(255**2 / mse)
 
 
-def _to_u8(frame: Tensor) -> np.ndarray:
-    return np.ascontiguousarray((frame.clamp(0, 1) * 255 + 0.5).byte().permute(1, 2, 0).numpy())
-
-
 def interpolate_pair(a: np.ndarray, b: np.ndarray, steps: int) -> np.ndarray:
     """minterpolate frames at 0, 1/steps, ..., 1 between RGB uint8 frames `a` and `b`: (steps+1, H, W, 3)."""
     h, w = a.shape[:2]
@@ -96,18 +90,17 @@ class MinterpolateSynthesizer(Synthesizer):
         if worst < MIN_ALIGNMENT_DB:
             raise RuntimeError(f"minterpolate output is misaligned: {worst:.1f} dB against its input frames")
 
-    def _pair(self, a: Tensor, b: Tensor, taus: list[Fraction]) -> list[Tensor]:
+    def _pair(self, a: np.ndarray, b: np.ndarray, taus: list[Fraction]) -> list[np.ndarray]:
         """Frames at fractions `taus` (inside the pair) from one ffmpeg run at the common step."""
         steps = math.lcm(*(tau.denominator for tau in taus))
-        ua, ub = _to_u8(a), _to_u8(b)
-        frames = interpolate_pair(ua, ub, steps)
-        self._check(frames, ua, ub)
-        return [torch.from_numpy(frames[int(tau * steps)].copy()).permute(2, 0, 1).float() / 255 for tau in taus]
+        frames = interpolate_pair(a, b, steps)
+        self._check(frames, a, b)
+        return [frames[int(tau * steps)].copy() for tau in taus]
 
     def synthesize(
         self, anchors: Sequence[object], anchor_times: Sequence[float], target_times: Sequence[float]
     ) -> SynthesisResult:
-        out: dict[int, Tensor] = {}
+        out: dict[int, np.ndarray] = {}
         inside: dict[tuple[int, int], list[tuple[int, Fraction]]] = {}
         for i, t in enumerate(target_times):
             ia, ib = bracketing_pair(anchor_times, t)
@@ -118,7 +111,7 @@ class MinterpolateSynthesizer(Synthesizer):
                 inside.setdefault((ia, ib), []).append((i, Fraction(tau).limit_denominator(MAX_STEPS)))
         for (ia, ib), targets in inside.items():
             a, b = anchors[ia], anchors[ib]
-            assert isinstance(a, Tensor) and isinstance(b, Tensor)
+            assert isinstance(a, np.ndarray) and isinstance(b, np.ndarray)
             frames = self._pair(a, b, [tau for _, tau in targets])
             out.update((i, f) for (i, _), f in zip(targets, frames, strict=True))
-        return SynthesisResult(torch.stack([out[i] for i in range(len(target_times))]))
+        return SynthesisResult([out[i] for i in range(len(target_times))])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
@@ -55,8 +56,10 @@ class RifeSynthesizer(PairSynthesizer):
         _, _, merged = self.net(x, t, scales)
         return merged[-1][0, :, :h, :w].clamp(0, 1)
 
-    def pair(self, first: object, second: object, tau: float) -> Tensor:
-        assert isinstance(first, Tensor) and isinstance(second, Tensor)
+    def pair(self, first: object, second: object, tau: float) -> np.ndarray:
+        assert isinstance(first, np.ndarray) and isinstance(second, np.ndarray)
         if tau <= 0 or tau >= 1:
             return first if tau <= 0 else second
-        return self._pair(first, second, tau)
+        a, b = (torch.from_numpy(x).permute(2, 0, 1).float() / 255 for x in (first, second))
+        out = self._pair(a, b, tau)
+        return (out * 255 + 0.5).to(torch.uint8).permute(1, 2, 0).numpy()

@@ -8,12 +8,10 @@ from fractions import Fraction
 from typing import Protocol
 
 import numpy as np
-import torch
-from torch import Tensor
 
 from tempo_cli.engine.planner import Copy, CrossFade, PlanConfig, PlanItem, SourceTime, Synthesize, plan
 from tempo_cli.engine.tiling import Tile, TileMerger, split
-from tempo_cli.synth.base import SynthesisResult, Synthesizer
+from tempo_cli.synth.base import SynthesisResult, Synthesizer, mix
 
 CutDetector = Callable[[int, np.ndarray], bool]
 
@@ -58,19 +56,6 @@ class OutputFrame:
     image: np.ndarray
     synthesized: bool
     confidence: np.ndarray | None = None
-
-
-def to_tensor(image: np.ndarray) -> Tensor:
-    """RGB uint8/uint16 (H,W,3) -> float [3,H,W] in [0,1]."""
-    scale = 65535.0 if image.dtype == np.uint16 else 255.0
-    return torch.from_numpy(np.ascontiguousarray(image)).permute(2, 0, 1).float().div_(scale)
-
-
-def to_image(frame: Tensor, dtype: np.dtype) -> np.ndarray:
-    """float [3,H,W] in [0,1] -> RGB (H,W,3) of `dtype`, rounded."""
-    scale = 65535.0 if dtype == np.uint16 else 255.0
-    arr = frame.clamp(0, 1).mul(scale).add_(0.5).permute(1, 2, 0).numpy()
-    return arr.astype(dtype)
 
 
 @dataclass
@@ -125,9 +110,7 @@ class Engine:
         if isinstance(item, Copy):
             return [OutputFrame(item.time, images[item.source], False)]
         if isinstance(item, CrossFade):
-            a, b = images[item.first], images[item.second]
-            mixed = to_tensor(a) * (1 - item.weight) + to_tensor(b) * item.weight
-            return [OutputFrame(item.time, to_image(mixed, a.dtype), False)]
+            return [OutputFrame(item.time, mix(images[item.first], images[item.second], item.weight), False)]
         return self._synthesize(item)
 
     def _synthesize(self, item: Synthesize) -> list[OutputFrame]:
@@ -140,19 +123,19 @@ class Engine:
             self.stats.model_cuts += 1
             nearest = [min(item.anchors, key=lambda i: abs(self._window.times[i] - t)) for t in item.times]
             return [OutputFrame(t, self._window.images[i], False) for t, i in zip(item.times, nearest, strict=True)]
-        out = []
-        for n, t in enumerate(item.times):
-            conf = None if result.confidence is None else result.confidence[n, 0].numpy()
-            out.append(OutputFrame(t, to_image(result.frames[n], sample.dtype), True, conf))
-        return out
+        confidence = result.confidence or [None] * len(item.times)
+        return [
+            OutputFrame(t, frame, True, conf)
+            for t, frame, conf in zip(item.times, result.frames, confidence, strict=True)
+        ]
 
     def _prepared(self, index: int, tile: Tile | None) -> object:
         key = (index, tile)
         if key not in self._window.prepared:
-            frame = to_tensor(self._window.images[index])
+            image = self._window.images[index]
             if tile is not None:
-                frame = frame[:, tile.y0 : tile.y1, tile.x0 : tile.x1]
-            self._window.prepared[key] = self.synthesizer.prepare(frame)
+                image = np.ascontiguousarray(image[tile.y0 : tile.y1, tile.x0 : tile.x1])
+            self._window.prepared[key] = self.synthesizer.prepare(image)
         return self._window.prepared[key]
 
     def _run_tiles(
@@ -162,19 +145,24 @@ class Engine:
         if tile is None or (h <= tile and w <= tile):
             return self.synthesizer.synthesize([self._prepared(i, None) for i in anchors], times, targets)
         overlap = self.config.tile_overlap
-        frames = TileMerger((len(targets), 3, h, w), overlap)
-        conf = TileMerger((len(targets), 1, h, w), overlap)
-        has_conf, cut_score = True, None
+        dtype = self._window.images[anchors[0]].dtype
+        frames = [TileMerger((h, w, 3), overlap) for _ in targets]
+        conf: list[TileMerger] | None = [TileMerger((h, w), overlap) for _ in targets]
+        cut_score = None
         for rect in split(h, w, tile, overlap):
             res = self.synthesizer.synthesize([self._prepared(i, rect) for i in anchors], times, targets)
-            frames.add(rect, res.frames)
+            for merger, frame in zip(frames, res.frames, strict=True):
+                merger.add(rect, frame.astype(np.float32))
             if res.confidence is None:
-                has_conf = False
-            else:
-                conf.add(rect, res.confidence)
+                conf = None
+            elif conf is not None:
+                for merger, c in zip(conf, res.confidence, strict=True):
+                    merger.add(rect, c)
             if res.cut_score is not None:
                 cut_score = max(cut_score or 0.0, res.cut_score)
-        return SynthesisResult(frames.result(), conf.result() if has_conf else None, cut_score)
+        return SynthesisResult(
+            [m.result(dtype) for m in frames], None if conf is None else [m.result() for m in conf], cut_score
+        )
 
 
 def _lowest_index(item: PlanItem) -> int:

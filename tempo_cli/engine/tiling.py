@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import torch
-from torch import Tensor
+import numpy as np
 
 from tempo_cli.errors import TempoError
 
@@ -40,19 +39,19 @@ def split(height: int, width: int, tile: int, overlap: int) -> list[Tile]:
     ]
 
 
-def _ramp(length: int, lead: bool, trail: bool, overlap: int) -> Tensor:
-    w = torch.ones(length)
+def _ramp(length: int, lead: bool, trail: bool, overlap: int) -> np.ndarray:
+    w = np.ones(length, np.float32)
     n = min(overlap, length // 2)
     if n > 0:
-        ramp = (torch.arange(n, dtype=torch.float32) + 0.5) / n
+        ramp = (np.arange(n, dtype=np.float32) + 0.5) / n
         if lead:
             w[:n] = ramp
         if trail:
-            w[length - n :] = ramp.flip(0)
+            w[length - n :] = ramp[::-1]
     return w
 
 
-def feather(tile: Tile, height: int, width: int, overlap: int) -> Tensor:
+def feather(tile: Tile, height: int, width: int, overlap: int) -> np.ndarray:
     """Weight map [h,w] of a tile: linear ramps over the overlaps with its neighbours, 1 elsewhere."""
     wy = _ramp(tile.y1 - tile.y0, tile.y0 > 0, tile.y1 < height, overlap)
     wx = _ramp(tile.x1 - tile.x0, tile.x0 > 0, tile.x1 < width, overlap)
@@ -60,18 +59,24 @@ def feather(tile: Tile, height: int, width: int, overlap: int) -> Tensor:
 
 
 class TileMerger:
-    """Accumulates weighted tiles of a batch of frames [T,C,H,W]."""
+    """Accumulates weighted tiles of one image (H,W) or (H,W,C)."""
 
     def __init__(self, shape: tuple[int, ...], overlap: int) -> None:
-        self.acc = torch.zeros(shape)
-        self.weight = torch.zeros(shape[-2:])
+        self.acc = np.zeros(shape, np.float32)
+        self.weight = np.zeros(shape[:2], np.float32)
         self.overlap = overlap
 
-    def add(self, tile: Tile, values: Tensor) -> None:
-        h, w = self.acc.shape[-2:]
+    def add(self, tile: Tile, values: np.ndarray) -> None:
+        h, w = self.acc.shape[:2]
         wmap = feather(tile, h, w, self.overlap)
-        self.acc[..., tile.y0 : tile.y1, tile.x0 : tile.x1] += values * wmap
-        self.weight[tile.y0 : tile.y1, tile.x0 : tile.x1] += wmap
+        region = (slice(tile.y0, tile.y1), slice(tile.x0, tile.x1))
+        self.acc[region] += values * (wmap[..., None] if values.ndim == 3 else wmap)
+        self.weight[region] += wmap
 
-    def result(self) -> Tensor:
-        return self.acc / self.weight.clamp_min(1e-8)
+    def result(self, dtype: np.dtype | type = np.float32) -> np.ndarray:
+        """The merged image; integer dtypes are rounded."""
+        weight = np.maximum(self.weight, 1e-8)
+        out = self.acc / (weight[..., None] if self.acc.ndim == 3 else weight)
+        if np.issubdtype(dtype, np.integer):
+            return np.clip(np.rint(out), 0, np.iinfo(dtype).max).astype(dtype)
+        return out.astype(dtype)

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 from rich.console import Console
 from rich.table import Table
 
@@ -45,18 +44,17 @@ class _Sums:
         return {"psnr": self.psnr / self.n, "ssim": self.ssim / self.n, "n": self.n}
 
 
-def to_tensor(frame: np.ndarray) -> torch.Tensor:
-    """A float32 (H,W,3) frame as the synthesizers' [3,H,W] tensor."""
-    return torch.from_numpy(frame).permute(2, 0, 1).contiguous()
+def to_image(frame: np.ndarray) -> np.ndarray:
+    """A float32 (H,W,3) frame in [0,1] as the 8-bit RGB image synthesizers take (the data are 8-bit)."""
+    return np.clip(np.rint(frame * 255), 0, 255).astype(np.uint8)
 
 
 def predict(synthesizer: Synthesizer, anchors: list[object], item: Item) -> list[np.ndarray]:
-    """Frames at the item's ground-truth times from its prepared anchors, float32 (H,W,3) rounded to 8 bits."""
+    """Frames at the item's ground-truth times from its prepared anchors, float32 (H,W,3) in [0,1], 8-bit."""
     frames = synthesizer.synthesize(anchors, item.times, item.gt_times).frames
-    if frames.shape[0] != len(item.gts):
-        raise ValueError(f"{synthesizer.name} returned {frames.shape[0]} frames for {len(item.gts)} target times")
-    out = frames.detach().float().cpu().clamp(0, 1).permute(0, 2, 3, 1).numpy()
-    return [np.round(f * 255) / 255 for f in out]
+    if len(frames) != len(item.gts):
+        raise ValueError(f"{synthesizer.name} returned {len(frames)} frames for {len(item.gts)} target times")
+    return [f.astype(np.float32) / 255 for f in frames]
 
 
 def _result(sums: dict[str, _Sums], layout: str, task: str, seconds: float) -> dict[str, Any]:
@@ -89,7 +87,7 @@ def evaluate(
         names = [item.set_name]
         if layout == "video_folder":
             names.append(f"{VIDEO_AGGREGATE}/{item.kind}")
-        anchors = [synthesizer.prepare(to_tensor(f)) for f in item.frames]
+        anchors = [synthesizer.prepare(to_image(f)) for f in item.frames]
         preds = predict(synthesizer, anchors, item)
         for pred, gt in zip(preds, item.gts, strict=True):
             scores = psnr(pred, gt), ssim(pred, gt)

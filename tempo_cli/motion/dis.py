@@ -20,8 +20,10 @@ def _dis() -> cv2.DISOpticalFlow:
 
 
 def to_gray_u8(frame: np.ndarray) -> np.ndarray:
-    """RGB float [0,1] (H,W,3) or uint8 image to 8-bit grayscale."""
-    if frame.dtype != np.uint8:
+    """RGB (H,W,3) image, uint8, uint16 or float in [0,1], to 8-bit grayscale."""
+    if frame.dtype == np.uint16:
+        frame = (frame >> 8).astype(np.uint8)
+    elif frame.dtype != np.uint8:
         frame = np.clip(frame * 255.0 + 0.5, 0, 255).astype(np.uint8)
     return cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2GRAY)
 

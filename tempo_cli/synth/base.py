@@ -6,39 +6,44 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import torch
-from torch import Tensor
+import cv2
+import numpy as np
 
 
 @dataclass
 class SynthesisResult:
-    """Frames at the requested target times, with what the synthesizer knows about them."""
+    """Frames at the requested target times, with what the synthesizer knows about them.
 
-    frames: Tensor
-    confidence: Tensor | None = None
+    frames: RGB images of the anchors' shape and dtype (uint8 or uint16).
+    confidence: per frame, a float32 map in [0,1] of the model's confidence, if it has one.
+    cut_score: the model's belief (0-1) that the anchors straddle a scene cut, if it has one.
+    """
+
+    frames: list[np.ndarray]
+    confidence: list[np.ndarray] | None = None
     cut_score: float | None = None
 
 
 class Synthesizer(ABC):
     """Makes frames at arbitrary times from anchor frames at known times.
 
-    Frames are float tensors [3,H,W] in [0,1]. `prepare` runs once per source
-    frame (per tile) and its result is reused by every anchor set that
-    contains that frame; `synthesize` takes the prepared anchors in any
-    order and any number of target times, inside or outside their span.
+    Frames are RGB numpy images (H,W,3) of uint8, or uint16 for high bit depth.
+    `prepare` runs once per source frame (per tile) and its result is reused by
+    every anchor set that contains that frame; `synthesize` takes the prepared
+    anchors in any order and any number of target times, inside or outside their span.
     """
 
     name: str = ""
 
-    def prepare(self, frame: Tensor) -> object:
-        """Per-frame state computed once (features, grayscale...); default: the frame itself."""
-        return frame
+    def prepare(self, image: np.ndarray) -> object:
+        """Per-frame state computed once (features, grayscale...); default: the image itself."""
+        return image
 
     @abstractmethod
     def synthesize(
         self, anchors: Sequence[object], anchor_times: Sequence[float], target_times: Sequence[float]
     ) -> SynthesisResult:
-        """Frames [T,3,H,W] at `target_times` (same unit as `anchor_times`)."""
+        """Frames at `target_times` (same unit as `anchor_times`)."""
 
 
 def bracketing_pair(anchor_times: Sequence[float], target: float) -> tuple[int, int]:
@@ -54,8 +59,8 @@ class PairSynthesizer(Synthesizer):
     """A synthesizer that only looks at the two anchors around each target (or the nearest end pair)."""
 
     @abstractmethod
-    def pair(self, first: object, second: object, tau: float) -> Tensor:
-        """Frame [3,H,W] at fraction `tau` of the way from `first` to `second` (outside [0,1]: beyond them)."""
+    def pair(self, first: object, second: object, tau: float) -> np.ndarray:
+        """Frame at fraction `tau` of the way from `first` to `second` (outside [0,1]: beyond them)."""
 
     def synthesize(
         self, anchors: Sequence[object], anchor_times: Sequence[float], target_times: Sequence[float]
@@ -65,4 +70,9 @@ class PairSynthesizer(Synthesizer):
             a, b = bracketing_pair(anchor_times, t)
             tau = (t - anchor_times[a]) / (anchor_times[b] - anchor_times[a])
             frames.append(self.pair(anchors[a], anchors[b], tau))
-        return SynthesisResult(torch.stack(frames))
+        return SynthesisResult(frames)
+
+
+def mix(first: np.ndarray, second: np.ndarray, weight: float) -> np.ndarray:
+    """(1 - weight) * first + weight * second, rounded, in the images' own dtype."""
+    return cv2.addWeighted(first, 1.0 - weight, second, weight, 0.0)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from torch import Tensor
+import numpy as np
 
-from tempo_cli.synth.base import PairSynthesizer
+from tempo_cli.synth.base import PairSynthesizer, mix
 
 
 class BlendSynthesizer(PairSynthesizer):
@@ -12,7 +12,6 @@ class BlendSynthesizer(PairSynthesizer):
 
     name = "blend"
 
-    def pair(self, first: object, second: object, tau: float) -> Tensor:
-        assert isinstance(first, Tensor) and isinstance(second, Tensor)
-        tau = min(max(tau, 0.0), 1.0)
-        return first * (1 - tau) + second * tau
+    def pair(self, first: object, second: object, tau: float) -> np.ndarray:
+        assert isinstance(first, np.ndarray) and isinstance(second, np.ndarray)
+        return mix(first, second, min(max(tau, 0.0), 1.0))

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
-import torch
-from torch import Tensor
 
 from tempo_cli.motion import dis_flow_pair, offsets_to_anchor, pair_velocity, to_gray_u8
-from tempo_cli.synth.base import PairSynthesizer
+from tempo_cli.synth.base import PairSynthesizer, mix
 
 
 @dataclass
@@ -19,9 +18,14 @@ class _FlowFrame:
     gray: np.ndarray
 
 
-def _warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    h, w = flow.shape[:2]
+@lru_cache(maxsize=4)
+def _pixel_grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
     xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
+    return xs, ys
+
+
+def _warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
+    xs, ys = _pixel_grid(*flow.shape[:2])
     return cv2.remap(image, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
@@ -33,9 +37,8 @@ class FlowSynthesizer(PairSynthesizer):
     def __init__(self) -> None:
         self._pair: tuple[_FlowFrame, _FlowFrame, np.ndarray] | None = None
 
-    def prepare(self, frame: Tensor) -> _FlowFrame:
-        rgb = np.ascontiguousarray(frame.permute(1, 2, 0).float().cpu().numpy())
-        return _FlowFrame(rgb, to_gray_u8(rgb))
+    def prepare(self, image: np.ndarray) -> _FlowFrame:
+        return _FlowFrame(image, to_gray_u8(image))
 
     def _velocity(self, a: _FlowFrame, b: _FlowFrame) -> np.ndarray:
         """DIS velocity of the pair, reused while the same prepared frames come back (holding them, not ids)."""
@@ -45,15 +48,13 @@ class FlowSynthesizer(PairSynthesizer):
             self._pair = cached
         return cached[2]
 
-    def pair(self, first: object, second: object, tau: float) -> Tensor:
+    def pair(self, first: object, second: object, tau: float) -> np.ndarray:
         assert isinstance(first, _FlowFrame) and isinstance(second, _FlowFrame)
         vel = self._velocity(first, second)
         if tau > 1.0:
-            out = _warp(second.rgb, offsets_to_anchor(vel, 1.0, tau))
-        elif tau < 0.0:
-            out = _warp(first.rgb, offsets_to_anchor(vel, 0.0, tau))
-        else:
-            warped_a = _warp(first.rgb, offsets_to_anchor(vel, 0.0, tau))
-            warped_b = _warp(second.rgb, offsets_to_anchor(vel, 1.0, tau))
-            out = warped_a * (1 - tau) + warped_b * tau
-        return torch.from_numpy(np.ascontiguousarray(out.transpose(2, 0, 1))).clamp(0, 1)
+            return _warp(second.rgb, offsets_to_anchor(vel, 1.0, tau))
+        if tau < 0.0:
+            return _warp(first.rgb, offsets_to_anchor(vel, 0.0, tau))
+        warped_a = _warp(first.rgb, offsets_to_anchor(vel, 0.0, tau))
+        warped_b = _warp(second.rgb, offsets_to_anchor(vel, 1.0, tau))
+        return mix(warped_a, warped_b, tau)

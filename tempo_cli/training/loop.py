@@ -65,9 +65,11 @@ def _flow_baseline(batch: dict[str, Tensor]) -> Tensor:
     """The classical `flow` synthesizer on a validation batch, for reference."""
     flow = FlowSynthesizer()
     preds = []
-    for frames, times, t in zip(batch["frames"], batch["anchor_times"], batch["target_time"], strict=True):
-        anchors = [flow.prepare(f) for f in frames]
-        preds.append(flow.synthesize(anchors, times.tolist(), [float(t)]).frames[0])
+    images = batch["frames"].mul(255).round().to(torch.uint8).permute(0, 1, 3, 4, 2).numpy()
+    for frames, times, t in zip(images, batch["anchor_times"], batch["target_time"], strict=True):
+        anchors = [flow.prepare(np.ascontiguousarray(f)) for f in frames]
+        pred = flow.synthesize(anchors, times.tolist(), [float(t)]).frames[0]
+        preds.append(torch.from_numpy(pred).permute(2, 0, 1).float() / 255)
     return torch.stack(preds)
 
 
@@ -178,7 +180,7 @@ def train(config: TrainConfig, echo: Callable[[str], None] = print) -> TrainResu
                 step, {"lr": scheduler.get_last_lr()[0], "grad_norm": float(grad_norm), "samples_per_s": rate}
             )
             echo(
-                f"step {step} loss {float(terms['total']):.4f} lr {scheduler.get_last_lr()[0]:.2e} {rate:.1f} samples/s"
+                f"step {step} loss {float(terms['total'].detach()):.4f} lr {scheduler.get_last_lr()[0]:.2e} {rate:.1f} samples/s"
             )
         if rank == 0 and (step % config.val_every == 0 or step == config.steps):
             scores = validate(ema.module, val, amp)
