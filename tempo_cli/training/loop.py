@@ -179,9 +179,8 @@ def train(config: TrainConfig, echo: Callable[[str], None] = print) -> TrainResu
             logger.scalars(
                 step, {"lr": scheduler.get_last_lr()[0], "grad_norm": float(grad_norm), "samples_per_s": rate}
             )
-            echo(
-                f"step {step} loss {float(terms['total'].detach()):.4f} lr {scheduler.get_last_lr()[0]:.2e} {rate:.1f} samples/s"
-            )
+            loss = float(terms["total"].detach())
+            echo(f"step {step} loss {loss:.4f} lr {scheduler.get_last_lr()[0]:.2e} {rate:.1f} samples/s")
         if rank == 0 and (step % config.val_every == 0 or step == config.steps):
             scores = validate(ema.module, val, amp)
             logger.scalars(step, {f"val/{k}": v for k, v in scores.items()})
