@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import torch
 from torch.utils.flop_counter import FlopCounterMode
@@ -53,7 +54,7 @@ def _rife():
 
     rife = RifeSynthesizer()
     a, b = torch.rand(3, H, W), torch.rand(3, H, W)
-    return (lambda: rife.synthesize([a, b], [0.0, 1.0], [0.5])), rife.net
+    return (lambda: rife.interpolate(a, b, 0.5)), rife.net
 
 
 def measure(method: str, repeats: int, threads: int) -> dict[str, float | str]:
@@ -116,6 +117,7 @@ def main() -> None:
         for r in rows[:-1]:
             print(f"{r['method']}: {rife['median_s'] / r['median_s']:.2f}x faster than RIFE 4.x")
     if args.json:
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         with open(args.json, "w") as f:
             json.dump({"machine": describe_machine(), "threads": args.threads, "rows": rows}, f, indent=2)
 

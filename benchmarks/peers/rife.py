@@ -46,7 +46,8 @@ class RifeSynthesizer(PairSynthesizer):
         self.scale = scale
 
     @torch.inference_mode()
-    def _pair(self, a: Tensor, b: Tensor, t: float) -> Tensor:
+    def interpolate(self, a: Tensor, b: Tensor, t: float) -> Tensor:
+        """The frame at fraction t between float [3,H,W] tensors a and b."""
         h, w = a.shape[-2:]
         pad = int(64 / self.scale)
         ph, pw = (-h) % pad, (-w) % pad
@@ -61,5 +62,5 @@ class RifeSynthesizer(PairSynthesizer):
         if tau <= 0 or tau >= 1:
             return first if tau <= 0 else second
         a, b = (torch.from_numpy(x).permute(2, 0, 1).float() / 255 for x in (first, second))
-        out = self._pair(a, b, tau)
+        out = self.interpolate(a, b, tau)
         return (out * 255 + 0.5).to(torch.uint8).permute(1, 2, 0).numpy()
