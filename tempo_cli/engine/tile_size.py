@@ -6,9 +6,10 @@ import os
 
 import torch
 
-# Peak bytes per pixel of TEMPO inference per anchor, measured with benchmarks/model_speed.py
-# (tempo-s, fp32, CPU); doubled for safety.
-BYTES_PER_PIXEL_PER_ANCHOR = 2 * 1400
+# Peak bytes per pixel and anchor of TEMPO inference: benchmarks/model_speed.py measured a peak RSS of
+# 1654 MB for one 1280x720 frame from two anchors (tempo-s, fp32, CPU, 2026-11-22), about 900 B per
+# pixel and anchor; three times that leaves room for the engine's window and the encoder.
+BYTES_PER_PIXEL_PER_ANCHOR = 3 * 900
 MIN_TILE = 256
 
 
