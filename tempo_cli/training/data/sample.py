@@ -25,10 +25,6 @@ class TimePlan:
     anchors: int
     target: float
 
-    @property
-    def extrapolating(self) -> bool:
-        return not 0 < self.target < self.anchors - 1
-
 
 def draw_plan(rng: np.random.Generator, anchors: int, extrapolate: bool) -> TimePlan:
     """Interpolation between the middle pair, or extrapolation up to two gaps past an end."""
