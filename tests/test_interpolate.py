@@ -62,6 +62,24 @@ def test_source_frames_are_untouched_and_no_morph_across_a_cut(tmp_path):
     assert not any(np.array_equal(frames[j], source[7]) or np.array_equal(frames[j], source[6]) for j in (25, 26, 27))
 
 
+def _yuv_planes(path: Path) -> list[np.ndarray]:
+    import av
+
+    with av.open(str(path)) as container:
+        return [frame.to_ndarray() for frame in container.decode(video=0)]
+
+
+def test_source_frames_keep_their_original_yuv_picture(tmp_path):
+    src = make_clip(tmp_path / "in.mp4", frames=8, fps=Fraction(24), size=(96, 64))
+    out = tmp_path / "out.mkv"
+    args = ["interpolate", src, "-o", out, "--factor", "2", "--model", "blend", "--lossless", "--pix-fmt", "yuv420p"]
+    assert run_cli([*args, "-q"]) == 0
+    source, written = _yuv_planes(src), _yuv_planes(out)
+    assert len(written) == 16
+    for k, planes in enumerate(source):
+        assert np.array_equal(written[2 * k], planes), f"source frame {k} went through RGB"
+
+
 def test_default_model_runs_and_keeps_audio(tmp_path):
     src = make_clip(tmp_path / "in.mp4", frames=8, fps=Fraction(24), size=(80, 48))
     out = tmp_path / "out.mp4"

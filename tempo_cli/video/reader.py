@@ -15,6 +15,7 @@ from av.stream import Stream
 from av.video.stream import VideoStream
 
 from tempo_cli.errors import TempoError
+from tempo_cli.video.native import with_native
 from tempo_cli.video.pixels import bit_depth, frame_to_rgb, to_uint8
 
 Warn = Callable[[str], None]
@@ -136,7 +137,7 @@ class VideoReader:
                 if time is None or (previous is not None and time <= previous):
                     time = Fraction(0) if previous is None else previous + step
                 previous = time
-                yield SourceFrame(index=index, time=time, image=frame_to_rgb(frame, high_depth))
+                yield SourceFrame(index=index, time=time, image=with_native(frame_to_rgb(frame, high_depth), frame))
         finally:
             container.close()
             if self._container is container:

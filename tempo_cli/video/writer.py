@@ -16,6 +16,7 @@ from av.video.stream import VideoStream
 
 from tempo_cli.video.carry import StreamCarrier
 from tempo_cli.video.encoding import EncodeOptions, video_settings
+from tempo_cli.video.native import reusable_native
 from tempo_cli.video.paths import temporary_sibling, validate_output_path
 from tempo_cli.video.pixels import bit_depth, rgb_to_frame
 from tempo_cli.video.reader import VideoError, VideoInfo, Warn
@@ -89,7 +90,10 @@ class VideoWriter:
         pts = round(Fraction(time) * self.fps)
         if self._last_pts is not None and pts <= self._last_pts:
             raise ValueError(f"frame time {time} s is not after the previous frame at {self.fps} fps")
-        frame = rgb_to_frame(image, self.settings.pix_fmt, self.settings.colorspace, self.settings.color_range)
+        s = self.settings
+        frame = reusable_native(image, s.pix_fmt, self.width, self.height, s.colorspace, s.color_range)
+        if frame is None:
+            frame = rgb_to_frame(image, s.pix_fmt, s.colorspace, s.color_range)
         frame.pts = pts
         frame.time_base = 1 / self.fps
         self._last_pts = pts

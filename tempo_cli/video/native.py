@@ -1,0 +1,46 @@
+"""Decoded frames that remember their original picture, so unchanged frames are re-encoded without RGB.
+
+A frame that the engine passes through untouched (a source frame at its own
+time) is the very array the reader made. The writer can then encode the
+decoder's own YUV picture instead of converting RGB back to YUV: bit-exact
+with the source and cheaper. Any new array (a slice, a copy, a synthesized
+frame) is a plain ndarray without the picture.
+"""
+
+from __future__ import annotations
+
+import av
+import numpy as np
+
+
+class DecodedImage(np.ndarray):
+    """An RGB image (H, W, 3) that carries the `av.VideoFrame` it was converted from."""
+
+    native: av.VideoFrame | None
+
+    def __array_finalize__(self, obj: object) -> None:
+        self.native = None
+
+
+def with_native(image: np.ndarray, frame: av.VideoFrame) -> np.ndarray:
+    """`image` (a view, no copy) remembering `frame`."""
+    view = image.view(DecodedImage)
+    view.native = frame
+    return view
+
+
+def reusable_native(
+    image: np.ndarray, pix_fmt: str, width: int, height: int, colorspace: int | None, color_range: int | None
+) -> av.VideoFrame | None:
+    """The original picture of `image` if it can be encoded as it is with these settings, else None."""
+    frame = getattr(image, "native", None)
+    if not isinstance(frame, av.VideoFrame):
+        return None
+    if frame.format.name != pix_fmt or (frame.width, frame.height) != (width, height):
+        return None
+    if colorspace is not None and frame.colorspace != colorspace:
+        return None
+    if color_range is not None and frame.color_range != color_range:
+        return None
+    frame.pict_type = av.video.frame.PictureType.NONE
+    return frame
