@@ -23,7 +23,7 @@ from torch.utils.flop_counter import FlopCounterMode
 H, W = 720, 1280
 
 
-def _tempo(precision: str, streaming: bool):
+def _tempo(precision: str, streaming: bool, scale: float):
     from tempo_cli.model import create_model
     from tempo_cli.model.weights import model_from_weights
     from tempo_cli.synth.registry import shipped_weights
@@ -33,7 +33,7 @@ def _tempo(precision: str, streaming: bool):
     amp = precision == "bf16"
     frames = torch.rand(1, 2, 3, H, W)
     times = torch.tensor([[0.0, 1.0]])
-    cached = model.encode(frames[:, :1])
+    cached = model.encode(frames[:, :1], scale)
 
     @torch.inference_mode()
     def run() -> None:
@@ -41,9 +41,9 @@ def _tempo(precision: str, streaming: bool):
             if streaming:
                 from tempo_cli.model import Encoded
 
-                enc = Encoded.stack([cached, model.encode(frames[:, 1:])])
+                enc = Encoded.stack([cached, model.encode(frames[:, 1:], scale)])
             else:
-                enc = model.encode(frames)
+                enc = model.encode(frames, scale)
             model.synthesize(model.bind(enc, times), torch.tensor([0.5]))
 
     return run, model
@@ -63,8 +63,10 @@ def measure(method: str, repeats: int, threads: int) -> dict[str, float | str]:
     if method == "rife4":
         run, net = _rife()
     else:
-        precision, mode = method.split("-")[1:]
-        run, net = _tempo(precision, mode == "streaming")
+        from tempo_cli.synth.neural import auto_scale
+
+        _, precision, mode, *rest = method.split("-")
+        run, net = _tempo(precision, mode == "streaming", float(rest[0][5:]) if rest else auto_scale(H, W))
     run()
     times = []
     for _ in range(repeats):
@@ -94,8 +96,9 @@ def main() -> None:
         return
     from benchmarks.machine import describe_machine
     from benchmarks.peers.rife import rife_available
+    from tempo_cli.synth.neural import auto_scale
 
-    methods = ["tempo-fp32-full", "tempo-fp32-streaming", "tempo-bf16-full"]
+    methods = ["tempo-fp32-full", "tempo-fp32-streaming", "tempo-bf16-full", "tempo-fp32-full-scale1"]
     skipped = rife_available()
     if skipped is None:
         methods.append("rife4")
@@ -107,6 +110,7 @@ def main() -> None:
         rows.append(json.loads(out.strip().splitlines()[-1]))
     print(f"One {W}x{H} frame from two anchors; {describe_machine()}, {args.threads} threads")
     print("full = both anchors encoded; streaming = one new anchor encoded (the other cached), as in a video")
+    print(f"tempo works at its default scale for 720p ({auto_scale(H, W)}; scale1 = at full size); RIFE at scale 1")
     print(f"{'method':24} {'median s':>9} {'peak RSS MB':>12} {'params M':>9} {'GFLOPs':>8}")
     for r in rows:
         print(f"{r['method']:24} {r['median_s']:9.3f} {r['peak_rss_mb']:12.0f} {r['params_m']:9.2f} {r['gflops']:8.1f}")

@@ -23,6 +23,7 @@ from tempo_cli.engine.runner import Engine, EngineConfig, EngineStats
 from tempo_cli.engine.tile_size import auto_tile
 from tempo_cli.errors import TempoError
 from tempo_cli.synth import Synthesizer, create_synthesizer
+from tempo_cli.synth.neural import parse_scale
 from tempo_cli.timing import output_rate
 from tempo_cli.video.reader import SourceFrame, VideoError
 from tempo_cli.video.sources import open_sink, open_source
@@ -37,10 +38,14 @@ def load_model(
     device: str = "auto",
     precision: str = "auto",
     batch: int = 4,
+    scale: str | float = "auto",
 ) -> Synthesizer:
-    """A synthesizer by name: `tempo` (shipped weights), `blend`, `flow`, or a TEMPO config with weights."""
+    """A synthesizer by name: `tempo` (shipped weights), `blend`, `flow`, or a TEMPO config with weights.
+
+    `scale` is TEMPO's working scale: `auto` (1 up to a 576 px short side, then halved) or a number in (0, 1].
+    """
     dev = resolve_device(device)
-    return create_synthesizer(name, weights, dev, resolve_precision(precision, dev), batch)
+    return create_synthesizer(name, weights, dev, resolve_precision(precision, dev), batch, parse_scale(scale))
 
 
 @dataclass(frozen=True)

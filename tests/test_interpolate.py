@@ -166,6 +166,9 @@ def _bad(tmp_path: Path, capsys, args: list) -> str:
         (["--factor", "2", "--fps", "60"], "not both"),
         (["--tile", "big"], "--tile"),
         (["--device", "tpu"], "device"),
+        (["--scale", "2"], "scale"),
+        (["--scale", "0"], "scale"),
+        (["--scale", "half"], "scale"),
     ],
 )
 def test_bad_options_are_one_line(tmp_path, capsys, extra, message):

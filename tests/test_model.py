@@ -9,6 +9,7 @@ import torch
 from tempo_cli.model import create_model, list_models
 from tempo_cli.model.weights import WeightsError, load_weights, model_from_weights, save_weights
 from tempo_cli.synth.registry import shipped_weights
+from tempo_cli.training.losses import psnr
 
 SIZE = (40, 56)
 
@@ -121,6 +122,52 @@ def test_weights_round_trip_and_config_check(model, tmp_path):
     other = create_model("tempo-s-learned" if model.config.name != "tempo-s-learned" else "tempo-s")
     with pytest.raises(WeightsError, match="trained for config"):
         load_weights(other, path)
+
+
+def test_working_at_a_reduced_scale_moves_the_full_frames(model):
+    if not model.config.motion_prior:
+        pytest.skip("untrained and without the DIS prior, this config has no motion to carry to full size")
+    frames = moving_frames(3, 96, 128, shift=4)
+    anchors, middle = frames[:, [0, 2]], frames[:, 1]
+    times = torch.tensor([[0.0, 2.0]])
+    scores = {}
+    with torch.no_grad():
+        for scale in (1.0, 0.5):
+            pred, aux = model.synthesize(model.bind(model.encode(anchors, scale), times), torch.tensor([1.0]))
+            assert pred.shape == middle.shape and aux["conf_map"].shape == (1, 1, 96, 128)
+            scores[scale] = float(psnr(aux["blend"], middle))
+    cross_fade = float(psnr(anchors.mean(dim=1), middle))
+    assert scores[0.5] > cross_fade + 6, (scores, cross_fade)
+    assert scores[0.5] > scores[1.0] - 1.5, scores
+
+
+def _weights_of_another_version(model, path):
+    """Write `model`'s weights as an older version would have: one tensor renamed."""
+    from safetensors.torch import save_file
+
+    from tempo_cli.model.weights import CONFIG_KEY
+
+    state = {k: v.contiguous() for k, v in model.state_dict().items()}
+    state["retired.weight"] = state.pop("fusion.residual_head.weight")
+    save_file(state, str(path), metadata={CONFIG_KEY: model.config.to_json()})
+
+
+def test_weights_of_another_version_are_refused_then_carried_over_by_partial_load(model, tmp_path):
+    path = tmp_path / "old.safetensors"
+    _weights_of_another_version(model, path)
+    with pytest.raises(WeightsError, match="does not fit this version"):
+        model_from_weights(path)
+    fresh = create_model(model.config.name)
+    with torch.no_grad():
+        for p in fresh.parameters():
+            p.add_(1.0)
+    changed = load_weights(fresh, path, partial=True)
+    assert changed == ["fusion.residual_head.weight", "retired.weight"]
+    own = model.state_dict()
+    for name, value in fresh.state_dict().items():
+        if name != "fusion.residual_head.weight":
+            assert torch.equal(value, own[name]), name
+    assert torch.equal(fresh.fusion.residual_head.weight, own["fusion.residual_head.weight"] + 1.0)
 
 
 def test_weights_file_without_config_is_refused(tmp_path):

@@ -36,7 +36,7 @@ def test_train_writes_weights_checkpoint_and_logs_then_resumes(tmp_path, capsys)
     assert state["step"] == 2
     more = [a if a != "2" or args[i - 1] != "--steps" else "4" for i, a in enumerate(args)]
     assert run_cli([*more, "--resume"]) == 0
-    assert "resumed" in capsys.readouterr().out
+    assert "resumed" in capsys.readouterr().err
     assert torch.load(run / "last.ckpt", weights_only=True)["step"] == 4
 
 
@@ -44,7 +44,7 @@ def test_init_from_weights_fine_tunes(tmp_path, capsys):
     weights = tmp_path / "start.safetensors"
     save_weights(create_model("tempo-s"), weights)
     assert run_cli([*tiny_train_args(tmp_path, steps=1), "--init", str(weights)]) == 0
-    assert f"initialised from {weights}" in capsys.readouterr().out
+    assert f"initialised from {weights}" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(
@@ -82,6 +82,7 @@ def test_too_short_sequences_are_refused(tmp_path, capsys):
 def test_checkpoint_of_another_config_is_refused(tmp_path, capsys):
     args = tiny_train_args(tmp_path, steps=2)
     assert run_cli(args) == 0
+    capsys.readouterr()
     assert run_cli([*args, "--model", "tempo-s-learned", "--resume"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "another model config" in err[0]
@@ -102,3 +103,24 @@ def test_two_process_ddp_ends_with_identical_weights(tmp_path):
     torch.manual_seed(0)
     start = create_model("tempo-s").state_dict()
     assert any(not torch.equal(a[k], start[k]) for k in a if a[k].is_floating_point())
+
+
+def test_motion_heads_learn_at_their_own_rate():
+    from tempo_cli.training.loop import parameter_groups
+
+    model = create_model("tempo-s")
+    motion, rest = parameter_groups(model, lr=1e-3, motion_lr_scale=0.1)
+    names = {id(p): n for n, p in model.named_parameters()}
+    assert motion["lr"] == pytest.approx(1e-4) and rest["lr"] == pytest.approx(1e-3)
+    assert {names[id(p)] for p in motion["params"]} == {
+        f"{head}{kind}" for head in ("motion_head.", "level8.head.", "level4.head.") for kind in ("weight", "bias")
+    }
+    assert len(motion["params"]) + len(rest["params"]) == len(list(model.parameters()))
+
+
+def test_lpips_term_without_lpips_says_off_once_and_trains(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "lpips", None)
+    assert run_cli([*tiny_train_args(tmp_path, steps=1), "--set", "loss.lpips=0.1"]) == 0
+    err = capsys.readouterr().err
+    assert err.count("LPIPS off: the lpips package is not installed") == 1
+    assert (tmp_path / "run" / "last.safetensors").is_file()

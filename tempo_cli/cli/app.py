@@ -37,6 +37,7 @@ def interpolate(
     precision: c.Precision = "auto",
     threads: c.Threads = None,
     batch: c.Batch = 4,
+    scale: c.Scale = "auto",
     cut_threshold: c.CutThreshold = 27.0,
     no_cut_detect: c.NoCutDetect = False,
     cut_mode: c.CutMode = "repeat",
@@ -76,7 +77,7 @@ def interpolate(
             save_maps=save_maps,
         )
         tag = f"x{n}" if n else f"{float(rate or 0):g}fps"
-        runtime = c.RuntimeSettings(model, weights, device, precision, threads, batch)
+        runtime = c.RuntimeSettings(model, weights, device, precision, threads, batch, scale)
         c.execute(src, output, tag, options, runtime, quiet)
 
     run_guarded(run)
@@ -97,6 +98,7 @@ def extrapolate(
     precision: c.Precision = "auto",
     threads: c.Threads = None,
     batch: c.Batch = 4,
+    scale: c.Scale = "auto",
     cut_threshold: c.CutThreshold = 27.0,
     no_cut_detect: c.NoCutDetect = False,
     tile: c.TileOpt = None,
@@ -139,7 +141,7 @@ def extrapolate(
             save_maps=save_maps,
         )
         tag = "causal" if causal else f"ext{n_ahead + n_behind}"
-        runtime = c.RuntimeSettings(model, weights, device, precision, threads, batch)
+        runtime = c.RuntimeSettings(model, weights, device, precision, threads, batch, scale)
         c.execute(src, output, tag, options, runtime, quiet)
 
     run_guarded(run)

@@ -27,6 +27,10 @@ Device = Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")]
 Precision = Annotated[str, typer.Option(help="auto (fp16 on CUDA, fp32 on CPU), fp32, fp16 or bf16.")]
 Threads = Annotated[int | None, typer.Option(help="CPU threads for torch and OpenCV (default: all).")]
 Batch = Annotated[int, typer.Option(help="Target frames synthesized per model call.")]
+Scale = Annotated[
+    str,
+    typer.Option(help="TEMPO's working scale: auto (1 up to a 576 px short side, then halved) or a number in (0, 1]."),
+]
 CutThreshold = Annotated[float, typer.Option(help="Scene-cut threshold of scenedetect's content detector.")]
 NoCutDetect = Annotated[bool, typer.Option("--no-cut-detect", help="Do not look for scene cuts with scenedetect.")]
 CutMode = Annotated[str, typer.Option(help="Frames between two shots: repeat (nearest source frame) or blend.")]
@@ -55,6 +59,7 @@ class RuntimeSettings:
     precision: str
     threads: int | None
     batch: int
+    scale: str = "auto"
 
 
 def encode_options(codec: str, crf: int, preset: str, pix_fmt: str | None, lossless: bool) -> EncodeOptions:
@@ -66,7 +71,7 @@ def execute(src: Path, dst: Path | None, tag: str, options: RunOptions, runtime:
     """Load the synthesizer, run with a progress bar and print the summary."""
     set_threads(runtime.threads)
     parse_count(runtime.batch, "--batch")
-    synth = load_model(runtime.model, runtime.weights, runtime.device, runtime.precision, runtime.batch)
+    synth = load_model(runtime.model, runtime.weights, runtime.device, runtime.precision, runtime.batch, runtime.scale)
     target = dst or default_output(src, tag)
     with frame_progress(quiet, target.name) as progress:
         summary = Interpolator(synth).interpolate_video(src, target, options, progress, warn)

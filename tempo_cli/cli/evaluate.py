@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from tempo_cli.cli.common import Scale
 from tempo_cli.cli.errors import CliError, run_guarded
 
 TASKS = ("interpolate", "extrapolate")
@@ -26,6 +27,7 @@ def eval_command(
     device: str = typer.Option("auto", help="auto, cpu, cuda or cuda:N."),
     precision: str = typer.Option("auto", help="auto, fp32, fp16 or bf16."),
     threads: int | None = typer.Option(None, help="CPU threads."),
+    scale: Scale = "auto",
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the table."),
 ) -> None:
     """Score a model: PSNR and SSIM (RGB in [0,1], whole frame) per set."""
@@ -35,6 +37,7 @@ def eval_command(
 
         from tempo_cli.api import load_model
         from tempo_cli.devices import set_threads
+        from tempo_cli.evaluation.perceptual import load_lpips
         from tempo_cli.evaluation.runner import evaluate_many, results_table
 
         if task not in TASKS:
@@ -43,9 +46,12 @@ def eval_command(
             if not path.exists():
                 raise CliError(f"not found: {path}")
         set_threads(threads)
-        synth = load_model(model, weights, device, precision)
+        synth = load_model(model, weights, device, precision, scale=scale)
         console = Console(stderr=quiet)
-        result = evaluate_many(paths, synth, task, limit, max_windows=max_windows, max_side=max_side)
+        perceptual = load_lpips((lambda _line: None) if quiet else lambda line: console.print(line, soft_wrap=True))
+        result = evaluate_many(
+            paths, synth, task, limit, max_windows=max_windows, max_side=max_side, perceptual=perceptual
+        )
         result["model"] = model if weights is None else f"{model} ({weights})"
         Console().print(results_table(result))
         if json_out is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
@@ -13,9 +13,14 @@ from tempo_cli.api import RunSummary
 console = Console(stderr=True)
 
 
-@contextmanager
-def frame_progress(quiet: bool, label: str) -> Iterator[Callable[[int, int | None], None]]:
+def frame_progress(quiet: bool, label: str) -> AbstractContextManager[Callable[[int, int | None], None]]:
     """A callback (done, total) that drives a rich progress bar with frames, fps and ETA."""
+    return progress_bar(quiet, label, "fps")
+
+
+@contextmanager
+def progress_bar(quiet: bool, label: str, unit: str) -> Iterator[Callable[[int, int | None], None]]:
+    """A callback (done, total) that drives a rich progress bar with a count, a rate in `unit` and ETA."""
     if quiet:
         yield lambda _done, _total: None
         return
@@ -32,7 +37,7 @@ def frame_progress(quiet: bool, label: str) -> Iterator[Callable[[int, int | Non
 
         def update(done: int, total: int | None) -> None:
             speed = bar.tasks[0].speed
-            bar.update(task, completed=done, total=total, fps=f"{speed:5.1f} fps" if speed else "")
+            bar.update(task, completed=done, total=total, fps=f"{speed:5.1f} {unit}" if speed else "")
 
         yield update
 

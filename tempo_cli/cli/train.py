@@ -70,6 +70,9 @@ def train_command(
         cfg = load_config(config, overrides)
         if not cfg.data:
             raise CliError("no training data: give --data synthetic:0.5 --data PATH:0.5")
-        train(cfg, echo=typer.echo)
+        from tempo_cli.cli.progress import console, progress_bar
+
+        with progress_bar(not console.is_terminal, "training", "steps/s") as progress:
+            train(cfg, echo=lambda line: console.print(line, soft_wrap=True, highlight=False), progress=progress)
 
     run_guarded(run)

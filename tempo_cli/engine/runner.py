@@ -133,9 +133,10 @@ class Engine:
         key = (index, tile)
         if key not in self._window.prepared:
             image = self._window.images[index]
+            frame_size = (image.shape[0], image.shape[1])
             if tile is not None:
                 image = np.ascontiguousarray(image[tile.y0 : tile.y1, tile.x0 : tile.x1])
-            self._window.prepared[key] = self.synthesizer.prepare(image)
+            self._window.prepared[key] = self.synthesizer.prepare(image, frame_size)
         return self._window.prepared[key]
 
     def _run_tiles(

@@ -1,6 +1,7 @@
 """Score a synthesizer on evaluation data: mean PSNR/SSIM per set, merged over paths, as a table.
 
 A result is `{"sets": {NAME: {"psnr": dB, "ssim": float, "n": frames}}, "layout": str,
+(plus "lpips" per set when an LPIPS network is given, see tempo_cli.evaluation.perceptual)
 "task": str, "seconds": float}`. Set names are the dataset folder's name for benchmarks
 ("middlebury_other", "davis_triplets/extrapolate"), "<video-stem>/2x", "/4x", "/ahead1"...
 for videos, plus "videos/2x" etc. pooling every clip of a video folder (listed last).
@@ -18,11 +19,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from rich.console import Console
 from rich.table import Table
+from torch import nn
 
 from tempo_cli.evaluation.datasets import Item, detect_layout, iter_items
 from tempo_cli.evaluation.metrics import psnr, ssim
+from tempo_cli.evaluation.perceptual import lpips_distance
 from tempo_cli.synth.base import Synthesizer
 
 VIDEO_AGGREGATE = "videos"
@@ -34,14 +38,22 @@ class _Sums:
     psnr: float = 0.0
     ssim: float = 0.0
     n: int = 0
+    lpips: float = 0.0
+    lpips_n: int = 0
 
-    def add(self, psnr_db: float, ssim_value: float, n: int = 1) -> None:
+    def add(self, psnr_db: float, ssim_value: float, n: int = 1, lpips: float | None = None) -> None:
         self.psnr += psnr_db * n
         self.ssim += ssim_value * n
         self.n += n
+        if lpips is not None:
+            self.lpips += lpips * n
+            self.lpips_n += n
 
     def summary(self) -> dict[str, Any]:
-        return {"psnr": self.psnr / self.n, "ssim": self.ssim / self.n, "n": self.n}
+        out: dict[str, Any] = {"psnr": self.psnr / self.n, "ssim": self.ssim / self.n, "n": self.n}
+        if self.lpips_n:
+            out["lpips"] = self.lpips / self.lpips_n
+        return out
 
 
 def to_image(frame: np.ndarray) -> np.ndarray:
@@ -55,6 +67,14 @@ def predict(synthesizer: Synthesizer, anchors: list[object], item: Item) -> list
     if len(frames) != len(item.gts):
         raise ValueError(f"{synthesizer.name} returned {len(frames)} frames for {len(item.gts)} target times")
     return [f.astype(np.float32) / 255 for f in frames]
+
+
+def _lpips(model: nn.Module, pred: np.ndarray, gt: np.ndarray) -> float:
+    def tensor(x: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1)[None].float()
+
+    with torch.no_grad():
+        return float(lpips_distance(model, tensor(pred), tensor(gt))[0])
 
 
 def _result(sums: dict[str, _Sums], layout: str, task: str, seconds: float) -> dict[str, Any]:
@@ -72,6 +92,7 @@ def evaluate(
     max_windows: int = 30,
     max_side: int | None = None,
     progress: Progress | None = None,
+    perceptual: nn.Module | None = None,
 ) -> dict[str, Any]:
     """Score `synthesizer` on the data at `path` (layout detected unless given).
 
@@ -90,9 +111,9 @@ def evaluate(
         anchors = [synthesizer.prepare(to_image(f)) for f in item.frames]
         preds = predict(synthesizer, anchors, item)
         for pred, gt in zip(preds, item.gts, strict=True):
-            scores = psnr(pred, gt), ssim(pred, gt)
+            perceptual_score = None if perceptual is None else _lpips(perceptual, pred, gt)
             for name in names:
-                sums.setdefault(name, _Sums()).add(*scores)
+                sums.setdefault(name, _Sums()).add(psnr(pred, gt), ssim(pred, gt), lpips=perceptual_score)
         if progress is not None:
             progress(1)
     return _result(sums, layout, task, time.perf_counter() - start)
@@ -107,17 +128,21 @@ def evaluate_many(
     max_windows: int = 30,
     max_side: int | None = None,
     progress: Progress | None = None,
+    perceptual: nn.Module | None = None,
 ) -> dict[str, Any]:
     """`evaluate` on each path (limit applies per path); sets of the same name are pooled by frame count."""
     sums: dict[str, _Sums] = {}
     layouts: list[str] = []
     seconds = 0.0
     for path in paths:
-        result = evaluate(path, synthesizer, task, limit, max_windows=max_windows, max_side=max_side, progress=progress)
+        result = evaluate(
+            path, synthesizer, task, limit, max_windows=max_windows, max_side=max_side, progress=progress,
+            perceptual=perceptual,
+        )  # fmt: skip
         layouts.append(result["layout"])
         seconds += result["seconds"]
         for name, s in result["sets"].items():
-            sums.setdefault(name, _Sums()).add(s["psnr"], s["ssim"], s["n"])
+            sums.setdefault(name, _Sums()).add(s["psnr"], s["ssim"], s["n"], s.get("lpips"))
     return _result(sums, ", ".join(dict.fromkeys(layouts)), task, seconds)
 
 
@@ -125,10 +150,12 @@ def results_table(result: dict[str, Any]) -> Table:
     """A rich table of a result: one row per set."""
     table = Table(title=f"{result['layout']} · {result['task']} · {result['seconds']:.1f} s")
     table.add_column("set")
-    for header in ("n", "PSNR (dB)", "SSIM"):
+    with_lpips = any("lpips" in s for s in result["sets"].values())
+    for header in ("n", "PSNR (dB)", "SSIM", *(("LPIPS",) if with_lpips else ())):
         table.add_column(header, justify="right")
     for name, s in result["sets"].items():
-        table.add_row(name, str(s["n"]), f"{s['psnr']:.2f}", f"{s['ssim']:.4f}")
+        lpips_cell = (f"{s['lpips']:.4f}" if "lpips" in s else "-",) if with_lpips else ()
+        table.add_row(name, str(s["n"]), f"{s['psnr']:.2f}", f"{s['ssim']:.4f}", *lpips_cell)
     return table
 
 

@@ -23,6 +23,7 @@ class TempoConfig:
     heads: int = 2
     points: int = 2
     refine_width: int = 64
+    fusion_width: int = 24
     transformer_layers: int = 2
     transformer_heads: int = 4
     fft_blocks: int = 1

@@ -8,28 +8,34 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from tempo_cli.model.blocks import ConvStack, conv3x3
+from tempo_cli.model.blocks import ConvStack
 from tempo_cli.model.config import TempoConfig
 from tempo_cli.model.correlation import local_correlation
 from tempo_cli.model.cut_detector import CutDetector
 from tempo_cli.model.encoder import Encoder
 from tempo_cli.model.fft_block import FFTBlock
+from tempo_cli.model.fusion import Fusion
 from tempo_cli.model.motion_prior import dis_velocity
 from tempo_cli.model.pyramid_attention import AttentionLevel, aggregate, attention_weights
 from tempo_cli.model.temporal_transformer import TemporalTransformer
 from tempo_cli.model.time_encoding import TimeEncoding
-from tempo_cli.model.warp import resize_flow, sample_at
+from tempo_cli.model.warp import backward_warp, resize_flow, sample_at
 
 PAD_MULTIPLE = 8
 
 
 @dataclass
 class Encoded:
-    """Encoder output for N frames of B items: padded images and per-scale features [B,N,C,h,w]."""
+    """Encoder output for N frames of B items: padded images and per-scale features [B,N,C,h,w].
+
+    When the network works at a reduced scale, `images` and `size` are the reduced
+    frames and `full` holds the frames at their own resolution for the output.
+    """
 
     images: Tensor
     feats: list[Tensor]
     size: tuple[int, int]
+    full: Tensor | None = None
 
     @staticmethod
     def stack(items: list[Encoded]) -> Encoded:
@@ -38,6 +44,7 @@ class Encoded:
             images=torch.cat([e.images for e in items], dim=1),
             feats=[torch.cat(level, dim=1) for level in zip(*(e.feats for e in items), strict=True)],
             size=items[0].size,
+            full=None if items[0].full is None else torch.cat([e.full for e in items if e.full is not None], dim=1),
         )
 
 
@@ -52,6 +59,7 @@ class AnchorSet:
     prior: Tensor | None
     cut_logit: Tensor
     size: tuple[int, int]
+    full: Tensor | None = None
 
     def expand(self, batch: int) -> AnchorSet:
         """Repeat a single anchor set for `batch` target times (views, no copies)."""
@@ -69,6 +77,7 @@ class AnchorSet:
             None if self.prior is None else rep(self.prior),
             rep(self.cut_logit),
             self.size,
+            None if self.full is None else rep(self.full),
         )
 
 
@@ -92,6 +101,31 @@ def _pick_pair(per_pair: Tensor, pair: Tensor) -> Tensor:
     return torch.gather(per_pair, 1, pair.view(-1, 1, 1, 1, 1).expand(-1, 1, *per_pair.shape[2:]))
 
 
+def _warp_anchors(images: Tensor, positions: Tensor, within: Tensor) -> Tensor:
+    """Each anchor [B,N,3,H,W] sampled at its K positions [B,N,K,2,H,W], averaged by `within` -> [B,N,3,H,W]."""
+    b, n, k = within.shape[:3]
+    samples = sample_at(images.flatten(0, 1), positions.flatten(0, 1)).view(b, n, k, 3, *positions.shape[-2:])
+    return torch.einsum("bnmchw,bnmhw->bnchw", samples.float(), within)
+
+
+def _blend_full_size(
+    images: Tensor, positions: Tensor, within: Tensor, per_anchor: Tensor, size: tuple[int, int]
+) -> Tensor:
+    """The blend of full-size anchors [B,N,3,H,W] from what the network found at its working size.
+
+    Each anchor moves by the weighted mean of its K positions (the points spread by a
+    fraction of a working pixel), upsampled like a flow field; anchor weights are upsampled too.
+    """
+    h, w = size
+    b, n = within.shape[:2]
+    full = (int(images.shape[-2]), int(images.shape[-1]))
+    flow = (within[:, :, :, None] * positions).sum(dim=2)[..., :h, :w]
+    flow = resize_flow(flow, full)
+    warped = backward_warp(images.flatten(0, 1), flow.flatten(0, 1)).view(b, n, 3, *full)
+    weight = F.interpolate(per_anchor[..., :h, :w], size=full, mode="bilinear", align_corners=False)
+    return (warped.float() * weight[:, :, None]).sum(dim=1)
+
+
 def _gather_anchors(x: Tensor, order: Tensor) -> Tensor:
     """Reorder dim 1 of x [B,N,...] by order [B,N]."""
     idx = order.view(*order.shape, *([1] * (x.dim() - 2))).expand_as(x)
@@ -100,6 +134,8 @@ def _gather_anchors(x: Tensor, order: Tensor) -> Tensor:
 
 class Tempo(nn.Module):
     """The TEMPO network; see ../shared/design/ARCHITECTURE.md section 2."""
+
+    MOTION_HEADS = ("motion_head.", "level8.head.", "level4.head.")
 
     def __init__(self, config: TempoConfig) -> None:
         super().__init__()
@@ -126,19 +162,27 @@ class Tempo(nn.Module):
         self.level4 = AttentionLevel(w[2], w[2], w[2], td, config.heads, config.points)
         self.state4 = ConvStack(2 * w[2], w[2], td)
         self.state2 = ConvStack(w[2] + w[1], w[1], td)
-        self.residual = conv3x3(w[1], 3 * 4)
-        nn.init.zeros_(self.residual.weight)
-        nn.init.zeros_(self.residual.bias)
+        self.fusion = Fusion(w[1], config.fusion_width, td)
         self.hypotheses = m
 
     # ---- stage 1: per-frame encoding -------------------------------------------------
-    def encode(self, frames: Tensor) -> Encoded:
-        """frames [B,N,3,H,W] in [0,1] -> features per scale; independent of any time."""
+    def encode(self, frames: Tensor, scale: float = 1.0) -> Encoded:
+        """frames [B,N,3,H,W] in [0,1] -> features per scale; independent of any time.
+
+        With `scale` < 1 the network sees the frames resized by that factor (area
+        average) and its motion and weights are applied to the full frames at the end.
+        """
         b, n = frames.shape[:2]
+        full = None
+        if scale != 1.0:
+            full = frames
+            h, w = frames.shape[-2:]
+            small = (max(1, round(h * scale)), max(1, round(w * scale)))
+            frames = F.interpolate(frames.flatten(0, 1), size=small, mode="area").view(b, n, 3, *small)
         size = (frames.shape[-2], frames.shape[-1])
         images = _pad_to_multiple(frames, PAD_MULTIPLE)
         feats = self.encoder(images.flatten(0, 1))
-        return Encoded(images, [f.view(b, n, *f.shape[1:]) for f in feats], size)
+        return Encoded(images, [f.view(b, n, *f.shape[1:]) for f in feats], size, full)
 
     # ---- stage 2: per-anchor-set context ------------------------------------------
     def bind(self, encoded: Encoded, anchor_times: Tensor) -> AnchorSet:
@@ -161,7 +205,8 @@ class Tempo(nn.Module):
             prior = flat.view(images.shape[0], n - 1, *flat.shape[1:])
         velocity = self._pair_velocity(coarse, prior)
         cut_logit = self.cut_detector(feats[3], images)
-        return AnchorSet(images, feats, times, velocity, prior, cut_logit, encoded.size)
+        full = None if encoded.full is None else _gather_anchors(encoded.full, order)
+        return AnchorSet(images, feats, times, velocity, prior, cut_logit, encoded.size, full)
 
     def _pair_velocity(self, coarse: Tensor, prior: Tensor | None) -> Tensor:
         """Velocity per consecutive anchor pair at 1/8 scale: [B,N-1,2,h,w] in 1/8-scale pixels."""
@@ -227,33 +272,50 @@ class Tempo(nn.Module):
         a2 = aggregate(f2, pos2, attention_weights(logits2), heads)
         state = F.interpolate(state, size=size2, mode="bilinear", align_corners=False)
         state = self.state2(torch.cat([state, a2], dim=1), target_emb)
-        residual = F.pixel_shuffle(self.residual(state), 2).float()
 
         full = images.shape[-2:]
         residual1, logits1 = self._upsample_hypotheses(residual2, logits2, full)
         pos1 = residual1 + _per_hypothesis(prior_at(full))
-        weights = attention_weights(logits1)
-        samples = sample_at(images.flatten(0, 1), pos1.flatten(0, 1)).view(b, n, self.hypotheses, 3, *full)
-        blend = torch.einsum("bnmchw,bnmhw->bchw", samples.float(), weights)
-        pred = blend + residual
+        within = torch.softmax(logits1, dim=2)
+        warped = _warp_anchors(images, pos1, within)
+        anchor_logits = torch.logsumexp(logits1, dim=2)
+        blend = (warped * torch.softmax(anchor_logits, dim=1)[:, :, None]).sum(dim=1)
+        anchor_logits = anchor_logits + self.fusion.anchor_logits(warped, blend, state, temb)
+        per_anchor = torch.softmax(anchor_logits, dim=1)
+        blend = (warped * per_anchor[:, :, None]).sum(dim=1)
+        spread = (per_anchor[:, :, None] * (warped - blend[:, None]).abs()).sum(dim=1)
+        residual = self.fusion.residual(blend, spread, state, target_emb)
 
         h, w = aset.size
-        pred = pred[..., :h, :w]
-        weights = weights[..., :h, :w]
+        weights = (within * per_anchor[:, :, None])[..., :h, :w]
+        flat_w = weights.flatten(1, 2)
+        conf_map = flat_w.amax(dim=1, keepdim=True)
+        entropy = -(flat_w * flat_w.clamp_min(1e-8).log()).sum(dim=1, keepdim=True)
+        residual = residual[..., :h, :w]
+        if aset.full is None:
+            blend = blend[..., :h, :w]
+        else:
+            images = aset.full
+            h, w = images.shape[-2:]
+            blend = _blend_full_size(images, pos1, within, per_anchor, aset.size)
+            residual, conf_map, entropy = (
+                F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
+                for x in (residual, conf_map, entropy)
+            )
+        pred = blend + residual
         cut_score = torch.sigmoid(aset.cut_logit.float())
         fallback = cut_score > self.config.cut_threshold
         nearest = dt.abs().argmin(dim=1)
         nearest_img = images[torch.arange(b), nearest][..., :h, :w].float()
         pred = torch.where(fallback.view(b, 1, 1, 1), nearest_img, pred)
-        flat_w = weights.flatten(1, 2)
         aux = {
             "weights": weights.sum(dim=2).mean(dim=(-2, -1)),
-            "conf_map": flat_w.amax(dim=1, keepdim=True),
-            "attn_entropy": -(flat_w * flat_w.clamp_min(1e-8).log()).sum(dim=1, keepdim=True),
+            "conf_map": conf_map,
+            "attn_entropy": entropy,
             "cut_score": cut_score,
             "cut_logit": aset.cut_logit.float(),
             "fallback_mask": fallback,
-            "blend": blend[..., :h, :w],
+            "blend": blend,
         }
         return pred, aux
 

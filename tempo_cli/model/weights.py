@@ -45,8 +45,13 @@ def read_config(path: str | Path) -> TempoConfig:
         raise WeightsError(f"{path} has an unreadable tempo config: {exc}") from exc
 
 
-def load_weights(model: Tempo, path: str | Path) -> None:
-    """Load parameters into `model`, refusing a file made for another config."""
+def load_weights(model: Tempo, path: str | Path, partial: bool = False) -> list[str]:
+    """Load parameters into `model`, refusing a file made for another config.
+
+    With `partial` (fine-tuning after the architecture grew), parameters the file
+    lacks keep their initialisation and parameters the model no longer has are
+    ignored; the names of both are returned. Otherwise every name must match.
+    """
     stored = read_config(path)
     if stored != model.config:
         raise WeightsError(
@@ -54,8 +59,18 @@ def load_weights(model: Tempo, path: str | Path) -> None:
         )
     state = load_file(str(path))
     own = model.state_dict()
-    state = {k: v.to(own[k].dtype) if k in own else v for k, v in state.items()}
-    model.load_state_dict(state, strict=True)
+    for key in own.keys() & state.keys():
+        if state[key].shape != own[key].shape:
+            raise WeightsError(f"{path}: {key} has shape {tuple(state[key].shape)}, the model {tuple(own[key].shape)}")
+    missing, unused = sorted(own.keys() - state.keys()), sorted(state.keys() - own.keys())
+    if (missing or unused) and not partial:
+        raise WeightsError(
+            f"{path} does not fit this version of {model.config.name!r}: "
+            f"{len(missing)} tensors missing, {len(unused)} unknown (e.g. {(missing + unused)[0]}); "
+            "fine-tune it with `tempo train --init` to carry it over"
+        )
+    model.load_state_dict({k: v.to(own[k].dtype) for k, v in state.items() if k in own}, strict=not partial)
+    return missing + unused
 
 
 def model_from_weights(path: str | Path) -> Tempo:

@@ -35,8 +35,11 @@ class Synthesizer(ABC):
 
     name: str = ""
 
-    def prepare(self, image: np.ndarray) -> object:
-        """Per-frame state computed once (features, grayscale...); default: the image itself."""
+    def prepare(self, image: np.ndarray, frame_size: tuple[int, int] | None = None) -> object:
+        """Per-frame state computed once (features, grayscale...); default: the image itself.
+
+        `frame_size` is the whole frame's (height, width) when `image` is one tile of it.
+        """
         return image
 
     @abstractmethod

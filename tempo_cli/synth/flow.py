@@ -37,7 +37,7 @@ class FlowSynthesizer(PairSynthesizer):
     def __init__(self) -> None:
         self._pair: tuple[_FlowFrame, _FlowFrame, np.ndarray] | None = None
 
-    def prepare(self, image: np.ndarray) -> _FlowFrame:
+    def prepare(self, image: np.ndarray, frame_size: tuple[int, int] | None = None) -> _FlowFrame:
         return _FlowFrame(image, to_gray_u8(image))
 
     def _velocity(self, a: _FlowFrame, b: _FlowFrame) -> np.ndarray:

@@ -10,8 +10,34 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from tempo_cli.errors import TempoError
 from tempo_cli.model import Encoded, Tempo
 from tempo_cli.synth.base import SynthesisResult, Synthesizer
+
+# The largest short side the network works at before it halves the frame (`auto_scale`):
+# above the 320 px clips it was trained on and the 480 px benchmark frames, below 720p.
+MAX_WORKING_SIDE = 576
+
+
+def auto_scale(height: int, width: int) -> float:
+    """Working scale for a frame: 1, or halved until the short side is at most MAX_WORKING_SIDE."""
+    scale = 1.0
+    while min(height, width) * scale > MAX_WORKING_SIDE:
+        scale /= 2
+    return scale
+
+
+def parse_scale(value: str | float | None) -> float | None:
+    """`auto` (or None) -> None; otherwise a working scale in (0, 1]."""
+    if value is None or (isinstance(value, str) and value.strip().lower() == "auto"):
+        return None
+    try:
+        scale = float(value)
+    except ValueError:
+        scale = float("nan")
+    if not 0 < scale <= 1:
+        raise TempoError(f"scale must be 'auto' or a number in (0, 1], not {value!r}")
+    return scale
 
 
 def _full_scale(dtype: np.dtype) -> float:
@@ -25,13 +51,25 @@ class _Prepared:
 
 
 class TempoSynthesizer(Synthesizer):
-    """Runs a TEMPO model on a device with an optional autocast precision, `batch` targets at a time."""
+    """Runs a TEMPO model on a device with an optional autocast precision, `batch` targets at a time.
 
-    def __init__(self, model: Tempo, device: torch.device, precision: torch.dtype | None, batch: int = 4) -> None:
+    `scale` is the factor frames are resized by for the network (its motion and
+    weights then move the full frames); None picks it per frame size (`auto_scale`).
+    """
+
+    def __init__(
+        self,
+        model: Tempo,
+        device: torch.device,
+        precision: torch.dtype | None,
+        batch: int = 4,
+        scale: float | None = None,
+    ) -> None:
         self.model = model.to(device).eval()
         self.device = device
         self.precision = precision
         self.batch = max(1, batch)
+        self.scale = scale
         self.name = model.config.name
 
     def _autocast(self) -> AbstractContextManager[object]:
@@ -40,11 +78,13 @@ class TempoSynthesizer(Synthesizer):
         return torch.autocast(self.device.type, dtype=self.precision)
 
     @torch.inference_mode()
-    def prepare(self, image: np.ndarray) -> _Prepared:
-        scale = _full_scale(image.dtype)
-        frame = torch.from_numpy(np.ascontiguousarray(image)).to(self.device).permute(2, 0, 1).float().div_(scale)
+    def prepare(self, image: np.ndarray, frame_size: tuple[int, int] | None = None) -> _Prepared:
+        height, width = frame_size or image.shape[:2]
+        working = self.scale if self.scale is not None else auto_scale(height, width)
+        peak = _full_scale(image.dtype)
+        frame = torch.from_numpy(np.ascontiguousarray(image)).to(self.device).permute(2, 0, 1).float().div_(peak)
         with self._autocast():
-            return _Prepared(self.model.encode(frame[None, None]), image.dtype)
+            return _Prepared(self.model.encode(frame[None, None], working), image.dtype)
 
     def _to_image(self, frame: Tensor, dtype: np.dtype) -> np.ndarray:
         scale = _full_scale(dtype)

@@ -35,6 +35,7 @@ def create_synthesizer(
     device: torch.device | None = None,
     precision: torch.dtype | None = None,
     batch: int = 4,
+    scale: float | None = None,
 ) -> Synthesizer:
     """Build a synthesizer; `tempo` loads the shipped weights, a config name needs `weights`."""
     if name in CLASSICAL:
@@ -54,4 +55,4 @@ def create_synthesizer(
         load_weights(model, weights)
     else:
         raise TempoError(f"unknown model {name!r}; choose from {', '.join(SYNTHESIZER_NAMES)}")
-    return TempoSynthesizer(model, device, precision, batch)
+    return TempoSynthesizer(model, device, precision, batch, scale)

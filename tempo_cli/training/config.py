@@ -25,6 +25,7 @@ class TrainConfig:
     batch_size: int = 8
     crop: int = 128
     lr: float = 3e-4
+    motion_lr_scale: float = 0.1
     min_lr: float = 1e-5
     weight_decay: float = 1e-4
     warmup: int = 300

@@ -18,6 +18,7 @@ from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader
 
 from tempo_cli.errors import TempoError
+from tempo_cli.evaluation.perceptual import load_lpips
 from tempo_cli.model import Tempo, create_model
 from tempo_cli.model.weights import load_weights, save_weights
 from tempo_cli.synth.flow import FlowSynthesizer
@@ -35,6 +36,17 @@ def lr_factor(step: int, warmup: int, total: int, floor: float) -> float:
         return (step + 1) / warmup
     progress = min(1.0, (step - warmup) / max(1, total - warmup))
     return floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress))
+
+
+def parameter_groups(model: Tempo, lr: float, motion_lr_scale: float) -> list[dict[str, object]]:
+    """AdamW groups: the heads that move sampling positions learn at `motion_lr_scale` times `lr`.
+
+    Their outputs are offsets in pixels of a coarse scale, multiplied by up to 8 at
+    full resolution, so an equal step would shake the motion the prior got right.
+    """
+    motion = [p for name, p in model.named_parameters() if name.startswith(model.MOTION_HEADS)]
+    rest = [p for name, p in model.named_parameters() if not name.startswith(model.MOTION_HEADS)]
+    return [{"params": motion, "lr": lr * motion_lr_scale}, {"params": rest, "lr": lr}]
 
 
 def autocast_dtype(precision: str) -> torch.dtype | None:
@@ -117,8 +129,10 @@ class TrainResult:
     scores: dict[str, float]
 
 
-def train(config: TrainConfig, echo: Callable[[str], None] = print) -> TrainResult:
-    """Run (or resume) training."""
+def train(
+    config: TrainConfig, echo: Callable[[str], None] = print, progress: Callable[[int, int], None] | None = None
+) -> TrainResult:
+    """Run (or resume) training; `progress(step, steps)` is called after every step."""
     rank, world = _distributed()
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -126,8 +140,8 @@ def train(config: TrainConfig, echo: Callable[[str], None] = print) -> TrainResu
     out = Path(config.out)
     model = create_model(config.model)
     if config.init:
-        load_weights(model, config.init)
-        echo(f"initialised from {config.init}")
+        changed = load_weights(model, config.init, partial=True)
+        echo(f"initialised from {config.init}" + (f" ({len(changed)} tensors new or dropped)" if changed else ""))
     sources = build_sources(config.data, config.crop, config.images, config.exclude)
     val_sources = build_sources(config.val_data, config.crop, config.images) if config.val_data else sources
     val = validation_batches(val_sources, config.val_samples, config.batch_size, seed=1234) if rank == 0 else []
@@ -135,7 +149,9 @@ def train(config: TrainConfig, echo: Callable[[str], None] = print) -> TrainResu
     net: nn.Module = model
     if world > 1:
         net = nn.parallel.DistributedDataParallel(model, find_unused_parameters=True)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
+    optimizer = torch.optim.AdamW(
+        parameter_groups(model, config.lr, config.motion_lr_scale), weight_decay=config.weight_decay
+    )
     floor = config.min_lr / config.lr
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, config.warmup, config.steps, floor))
     step, best = 0, -math.inf
@@ -153,6 +169,7 @@ def train(config: TrainConfig, echo: Callable[[str], None] = print) -> TrainResu
     loader = DataLoader(dataset, batch_size=None, num_workers=config.workers, persistent_workers=config.workers > 0)
     logger = RunLogger(out, enabled=rank == 0, wandb=config.wandb, config=config.to_dict())
     amp = autocast_dtype(config.precision)
+    perceptual = load_lpips(echo if rank == 0 else lambda _line: None) if config.loss.lpips else None
     model.train()
     batches = _batches(loader)
     scores: dict[str, float] = {}
@@ -164,7 +181,7 @@ def train(config: TrainConfig, echo: Callable[[str], None] = print) -> TrainResu
             batch = next(batches)
             with torch.autocast("cpu", dtype=amp or torch.bfloat16, enabled=amp is not None):
                 pred, aux = net(batch["frames"], batch["anchor_times"], batch["target_time"])
-            terms = synthesis_loss(pred.float(), batch["target"], aux, batch["is_cut"], config.loss)
+            terms = synthesis_loss(pred.float(), batch["target"], aux, batch["is_cut"], config.loss, perceptual)
             (terms["total"] / config.accumulate).backward()
             seen += batch["frames"].shape[0]
         grad_norm = nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
@@ -172,15 +189,17 @@ def train(config: TrainConfig, echo: Callable[[str], None] = print) -> TrainResu
         scheduler.step()
         ema.update_parameters(model)
         step += 1
+        if progress is not None and rank == 0:
+            progress(step, config.steps)
         if rank == 0 and step % config.log_every == 0:
             rate = seen * world / (time.perf_counter() - tick)
             tick, seen = time.perf_counter(), 0
             logger.scalars(step, {f"loss/{k}": float(v.detach()) for k, v in terms.items()})
             logger.scalars(
-                step, {"lr": scheduler.get_last_lr()[0], "grad_norm": float(grad_norm), "samples_per_s": rate}
+                step, {"lr": scheduler.get_last_lr()[-1], "grad_norm": float(grad_norm), "samples_per_s": rate}
             )
             loss = float(terms["total"].detach())
-            echo(f"step {step} loss {loss:.4f} lr {scheduler.get_last_lr()[0]:.2e} {rate:.1f} samples/s")
+            echo(f"step {step} loss {loss:.4f} lr {scheduler.get_last_lr()[-1]:.2e} {rate:.1f} samples/s")
         if rank == 0 and (step % config.val_every == 0 or step == config.steps):
             scores = validate(ema.module, val, amp)
             logger.scalars(step, {f"val/{k}": v for k, v in scores.items()})
