@@ -42,7 +42,7 @@ def load_model(
 ) -> Synthesizer:
     """A synthesizer by name: `tempo` (shipped weights), `blend`, `flow`, or a TEMPO config with weights.
 
-    `scale` is TEMPO's working scale: `auto` (1 up to a 576 px short side, then halved) or a number in (0, 1].
+    `scale` is TEMPO's working scale: `auto` (see `tempo_cli.synth.neural.auto_scale`) or a number in (0, 1].
     """
     dev = resolve_device(device)
     return create_synthesizer(name, weights, dev, resolve_precision(precision, dev), batch, parse_scale(scale))

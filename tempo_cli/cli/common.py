@@ -12,6 +12,7 @@ from tempo_cli.api import Interpolator, RunOptions, load_model
 from tempo_cli.cli.options import default_output, parse_count
 from tempo_cli.cli.progress import frame_progress, print_summary, warn
 from tempo_cli.devices import set_threads
+from tempo_cli.synth.neural import MAX_WORKING_SIDE
 from tempo_cli.video.writer import EncodeOptions
 
 Input = Annotated[Path, typer.Argument(help="Input video file, or a folder of PNG/JPG frames (with --input-fps).")]
@@ -29,7 +30,10 @@ Threads = Annotated[int | None, typer.Option(help="CPU threads for torch and Ope
 Batch = Annotated[int, typer.Option(help="Target frames synthesized per model call.")]
 Scale = Annotated[
     str,
-    typer.Option(help="TEMPO's working scale: auto (1 up to a 576 px short side, then halved) or a number in (0, 1]."),
+    typer.Option(
+        help=f"TEMPO's working scale: auto (1 up to a {MAX_WORKING_SIDE} px short side, then halved) or a number "
+        "in (0, 1]."
+    ),
 ]
 CutThreshold = Annotated[float, typer.Option(help="Scene-cut threshold of scenedetect's content detector.")]
 NoCutDetect = Annotated[bool, typer.Option("--no-cut-detect", help="Do not look for scene cuts with scenedetect.")]

@@ -9,8 +9,13 @@ frame) is a plain ndarray without the picture.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import av
 import numpy as np
+
+if TYPE_CHECKING:  # encoding imports the reader, which imports this module
+    from tempo_cli.video.encoding import VideoSettings
 
 
 class DecodedImage(np.ndarray):
@@ -29,18 +34,15 @@ def with_native(image: np.ndarray, frame: av.VideoFrame) -> np.ndarray:
     return view
 
 
-def reusable_native(
-    image: np.ndarray, pix_fmt: str, width: int, height: int, colorspace: int | None, color_range: int | None
-) -> av.VideoFrame | None:
+def reusable_native(image: np.ndarray, settings: VideoSettings, width: int, height: int) -> av.VideoFrame | None:
     """The original picture of `image` if it can be encoded as it is with these settings, else None."""
     frame = getattr(image, "native", None)
     if not isinstance(frame, av.VideoFrame):
         return None
-    if frame.format.name != pix_fmt or (frame.width, frame.height) != (width, height):
+    if frame.format.name != settings.pix_fmt or (frame.width, frame.height) != (width, height):
         return None
-    if colorspace is not None and frame.colorspace != colorspace:
+    if settings.colorspace is not None and frame.colorspace != settings.colorspace:
         return None
-    if color_range is not None and frame.color_range != color_range:
+    if settings.color_range is not None and frame.color_range != settings.color_range:
         return None
-    frame.pict_type = av.video.frame.PictureType.NONE
     return frame

@@ -91,9 +91,11 @@ class VideoWriter:
         if self._last_pts is not None and pts <= self._last_pts:
             raise ValueError(f"frame time {time} s is not after the previous frame at {self.fps} fps")
         s = self.settings
-        frame = reusable_native(image, s.pix_fmt, self.width, self.height, s.colorspace, s.color_range)
+        frame = reusable_native(image, s, self.width, self.height)
         if frame is None:
             frame = rgb_to_frame(image, s.pix_fmt, s.colorspace, s.color_range)
+        else:
+            frame.pict_type = av.video.frame.PictureType.NONE  # let the encoder choose, not the source's I/P/B
         frame.pts = pts
         frame.time_base = 1 / self.fps
         self._last_pts = pts
