@@ -127,7 +127,9 @@ def _blend_full_size(
 
 
 def _gather_anchors(x: Tensor, order: Tensor) -> Tensor:
-    """Reorder dim 1 of x [B,N,...] by order [B,N]."""
+    """Reorder dim 1 of x [B,N,...] by order [B,N] (no copy when it is already in order)."""
+    if bool((order == torch.arange(order.shape[1], device=order.device)).all()):
+        return x
     idx = order.view(*order.shape, *([1] * (x.dim() - 2))).expand_as(x)
     return torch.gather(x, 1, idx)
 

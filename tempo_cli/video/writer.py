@@ -14,6 +14,7 @@ import numpy as np
 from av.container import OutputContainer
 from av.video.stream import VideoStream
 
+from tempo_cli.video.background import OrderedWorker
 from tempo_cli.video.carry import StreamCarrier
 from tempo_cli.video.encoding import EncodeOptions, video_settings
 from tempo_cli.video.native import reusable_native
@@ -66,12 +67,14 @@ class VideoWriter:
         self._carrier: StreamCarrier | None = None
         self._last_pts: int | None = None
         self._committed = False
+        self._worker: OrderedWorker | None = None
         try:
             self._output = av.open(str(self._temp), mode="w")
             self._stream = self._add_video(self._output, source)
             if source is not None and copy_streams and (source.has_audio or source.has_subtitles):
                 self._carrier = StreamCarrier(source.path, self._output, audio_pad, self._warn)
             self._output.start_encoding()
+            self._worker = OrderedWorker()
         except (ValueError, av.error.FFmpegError) as exc:
             self.abort()
             if isinstance(exc, VideoError):
@@ -91,14 +94,19 @@ class VideoWriter:
         if self._last_pts is not None and pts <= self._last_pts:
             raise ValueError(f"frame time {time} s is not after the previous frame at {self.fps} fps")
         s = self.settings
-        frame = reusable_native(image, s, self.width, self.height)
-        if frame is None:
-            frame = rgb_to_frame(image, s.pix_fmt, s.colorspace, s.color_range)
-        else:
-            frame.pict_type = av.video.frame.PictureType.NONE  # let the encoder choose, not the source's I/P/B
-        frame.pts = pts
-        frame.time_base = 1 / self.fps
+        native = reusable_native(image, s, self.width, self.height)
+        frame = native if native is not None else rgb_to_frame(image, s.pix_fmt, s.colorspace, s.color_range)
         self._last_pts = pts
+        assert self._worker is not None
+        self._worker.submit(lambda: self._encode(frame, pts, reused=native is not None))
+
+    def _encode(self, frame: av.VideoFrame, pts: int, reused: bool) -> None:
+        """Encode and mux one frame, then the audio and subtitles up to its time (on the worker thread)."""
+        assert self._output is not None
+        if reused:
+            frame.pict_type = av.video.frame.PictureType.NONE  # let the encoder choose, not the source's I/P/B
+        frame.pts = pts  # set here, in order: the same decoded frame may be written at several times
+        frame.time_base = 1 / self.fps
         self._output.mux(self._stream.encode(frame))
         if self._carrier is not None:
             self._carrier.advance(pts / self.fps)
@@ -111,6 +119,8 @@ class VideoWriter:
             self.abort()
             raise VideoError(f"no frames to write to {self.target}")
         try:
+            assert self._worker is not None
+            self._worker.finish()
             self._output.mux(self._stream.encode(None))
             if self._carrier is not None:
                 self._carrier.finish()
@@ -127,6 +137,9 @@ class VideoWriter:
 
     def abort(self) -> None:
         """Stop writing and delete the temporary file; the target is left untouched."""
+        if self._worker is not None:
+            self._worker.cancel()
+            self._worker = None
         if self._carrier is not None:
             self._carrier.close()
             self._carrier = None

@@ -1,0 +1,72 @@
+"""One background thread that runs jobs in the order they were given, so encoding overlaps the caller's work.
+
+PyAV releases the GIL while x264 encodes and while swscale converts, so a
+writer that hands each frame to this thread lets decoding and synthesis of
+the next frames go on meanwhile. The queue is short, which keeps memory
+bounded by a few frames. An error in a job stops the thread and is raised in
+the caller at its next `submit` or at `finish`.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+
+Job = Callable[[], None]
+_STOP = None
+
+
+class OrderedWorker:
+    """Runs submitted jobs one at a time, in order, on a daemon thread."""
+
+    def __init__(self, depth: int = 4, name: str = "tempo-encode") -> None:
+        self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._cancelled = threading.Event()
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is _STOP:
+                return
+            if self._error is not None or self._cancelled.is_set():
+                continue
+            try:
+                job()
+            except BaseException as exc:  # handed over to the caller's thread
+                self._error = exc
+
+    def _raise_pending(self) -> None:
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def submit(self, job: Job) -> None:
+        """Queue `job` (waits while the queue is full); raises the error of an earlier job, if any."""
+        self._raise_pending()
+        if not self._thread.is_alive():
+            raise RuntimeError("the background worker has stopped")
+        self._jobs.put(job)
+
+    def finish(self) -> None:
+        """Wait for every queued job to run; raises the first error among them."""
+        if self._thread.is_alive():
+            self._jobs.put(_STOP)
+            self._thread.join()
+        self._raise_pending()
+
+    def cancel(self) -> None:
+        """Drop the jobs not yet started, wait for the running one; errors are discarded."""
+        self._cancelled.set()
+        while True:
+            try:
+                self._jobs.get_nowait()
+            except queue.Empty:
+                break
+        if self._thread.is_alive():
+            self._jobs.put(_STOP)
+            self._thread.join()
+        self._error = None
