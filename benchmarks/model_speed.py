@@ -1,11 +1,11 @@
 """Speed of one 1280x720 frame from two anchors: TEMPO (shipped config) against RIFE 4.x, same run.
 
-    python -m benchmarks.model_speed [--repeats 5] [--rounds 3] [--threads 2] [--json out.json]
+    python -m benchmarks.model_speed [--repeats 10] [--threads 2] [--json out.json]
 
-Each method runs in its own process so peak memory (max RSS) is its own. The
-methods take turns for several rounds (A B C, A B C, ...), so a slow spell of a
-shared machine falls on all of them; a method's figure is the median over all
-its timed runs. Reports median seconds, peak RSS, parameters and GFLOPs per 720p frame.
+Times: every method loaded in one process, taking turns run by run (A B C, A B C, ...),
+so that a slow spell of a shared machine falls on all of them alike; the figure is the
+median of a method's runs. Peak memory (max RSS), parameters and GFLOPs: each method
+alone in its own process. Per 720p frame.
 """
 
 from __future__ import annotations
@@ -59,55 +59,66 @@ def _rife():
     return (lambda: rife.interpolate(a, b, 0.5)), rife.net
 
 
-def measure(method: str, repeats: int, threads: int) -> dict[str, float | str]:
-    """Run one method in this process."""
-    torch.set_num_threads(threads)
+def build(method: str):
+    """(run, network) of a method name: rife4, or tempo-PRECISION-MODE[-scaleX]."""
     if method == "rife4":
-        run, net = _rife()
-    else:
-        from tempo_cli.synth.neural import auto_scale
+        return _rife()
+    from tempo_cli.synth.neural import auto_scale
 
-        _, precision, mode, *rest = method.split("-")
-        run, net = _tempo(precision, mode == "streaming", float(rest[0][5:]) if rest else auto_scale(H, W))
+    _, precision, mode, *rest = method.split("-")
+    return _tempo(precision, mode == "streaming", float(rest[0][5:]) if rest else auto_scale(H, W))
+
+
+def footprint(method: str, threads: int) -> dict[str, float | str]:
+    """Peak RSS after one run of `method` alone in this process, its parameters and GFLOPs per frame."""
+    torch.set_num_threads(threads)
+    run, net = build(method)
     run()
-    run()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
     with FlopCounterMode(display=False) as counter:
         run()
     return {
         "method": method,
-        "times_s": times,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "params_m": sum(p.numel() for p in net.parameters()) / 1e6,
         "gflops": counter.get_total_flops() / 1e9,
     }
 
 
-def _combine(found: list[dict]) -> dict:
-    """One row from a method's rounds: median over every timed run, the highest peak memory."""
-    times = [t for r in found for t in r["times_s"]]
-    return {
-        **found[0],
-        "times_s": times,
-        "median_s": statistics.median(times),
-        "peak_rss_mb": max(r["peak_rss_mb"] for r in found),
-    }
+def timings(methods: list[str], repeats: int, threads: int) -> dict[str, list[float]]:
+    """Seconds per run of each method, taking turns (A B C, A B C, ...) after two warm-up runs each."""
+    torch.set_num_threads(threads)
+    runs = {method: build(method)[0] for method in methods}
+    for run in runs.values():
+        run()
+        run()
+    times: dict[str, list[float]] = {method: [] for method in methods}
+    for _ in range(repeats):
+        for method, run in runs.items():
+            start = time.perf_counter()
+            run()
+            times[method].append(time.perf_counter() - start)
+    return times
+
+
+def _child(args: list[str]) -> dict:
+    cmd = [sys.executable, "-m", "benchmarks.model_speed", *args]
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+    return json.loads(out.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=3, help="turns each method takes, interleaved")
+    parser.add_argument("--repeats", type=int, default=10, help="timed runs of each method, taking turns")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", default=None)
     parser.add_argument("--method", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--timings", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.method:
-        print(json.dumps(measure(args.method, args.repeats, args.threads)))
+        print(json.dumps(footprint(args.method, args.threads)))
+        return
+    if args.timings:
+        print(json.dumps(timings(args.timings.split(","), args.repeats, args.threads)))
         return
     from benchmarks.machine import describe_machine
     from benchmarks.peers.rife import rife_available
@@ -117,16 +128,14 @@ def main() -> None:
     skipped = rife_available()
     if skipped is None:
         methods.append("rife4")
-    runs: dict[str, list[dict]] = {method: [] for method in methods}
-    for _ in range(args.rounds):
-        for method in methods:
-            cmd = [sys.executable, "-m", "benchmarks.model_speed", "--method", method]
-            cmd += ["--repeats", str(args.repeats), "--threads", str(args.threads)]
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
-            runs[method].append(json.loads(out.strip().splitlines()[-1]))
-    rows = [_combine(found) for found in runs.values()]
+    times = _child(["--timings", ",".join(methods), "--repeats", str(args.repeats), "--threads", str(args.threads)])
+    rows = []
+    for method in methods:
+        row = _child(["--method", method, "--threads", str(args.threads)])
+        rows.append({**row, "times_s": times[method], "median_s": statistics.median(times[method])})
     print(f"One {W}x{H} frame from two anchors; {describe_machine()}, {args.threads} threads")
-    print(f"median of {args.rounds} interleaved rounds x {args.repeats} runs per method, after 2 warm-up runs")
+    print(f"median of {args.repeats} runs per method, all in one process taking turns, after 2 warm-up runs each;")
+    print("peak RSS, parameters and GFLOPs from each method alone in its own process")
     print("full = both anchors encoded; streaming = one new anchor encoded (the other cached), as in a video")
     print(f"tempo works at its default scale for 720p ({auto_scale(H, W)}; scale1 = at full size); RIFE at scale 1")
     print(f"{'method':24} {'median s':>9} {'peak RSS MB':>12} {'params M':>9} {'GFLOPs':>8}")
@@ -137,7 +146,12 @@ def main() -> None:
     else:
         rife = next(r for r in rows if r["method"] == "rife4")
         for r in rows[:-1]:
-            print(f"{r['method']}: {rife['median_s'] / r['median_s']:.2f}x faster than RIFE 4.x")
+            paired = statistics.median(a / b for a, b in zip(rife["times_s"], r["times_s"], strict=True))
+            r["rife_ratio_paired"] = paired
+            print(
+                f"{r['method']}: {rife['median_s'] / r['median_s']:.2f}x faster than RIFE 4.x "
+                f"(median of the ratios turn by turn: {paired:.2f}x)"
+            )
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         with open(args.json, "w") as f:
