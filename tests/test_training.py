@@ -124,3 +124,13 @@ def test_lpips_term_without_lpips_says_off_once_and_trains(tmp_path, capsys, mon
     err = capsys.readouterr().err
     assert err.count("LPIPS off: the lpips package is not installed") == 1
     assert (tmp_path / "run" / "last.safetensors").is_file()
+
+
+def test_clip_short_side_sets_the_size_training_videos_are_held_at(tmp_path):
+    from tempo_cli.training.data.sources import build_sources
+    from tests.media import make_clip
+
+    clip = make_clip(tmp_path / "clip.mp4", frames=6, size=(320, 240))
+    for short_side, expected in ((160, (160, 213)), (480, (240, 320))):
+        [(source, _)] = build_sources((f"{clip}:1",), 128, "", short_side=short_side)
+        assert source.sequences[0][0].shape[:2] == expected  # reduced, never enlarged

@@ -142,7 +142,7 @@ def train(
     if config.init:
         changed = load_weights(model, config.init, partial=True)
         echo(f"initialised from {config.init}" + (f" ({len(changed)} tensors new or dropped)" if changed else ""))
-    sources = build_sources(config.data, config.crop, config.images, config.exclude)
+    sources = build_sources(config.data, config.crop, config.images, config.exclude, config.clip_short_side)
     val_sources = build_sources(config.val_data, config.crop, config.images) if config.val_data else sources
     val = validation_batches(val_sources, config.val_samples, config.batch_size, seed=1234) if rank == 0 else []
     ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
@@ -164,7 +164,7 @@ def train(
         scheduler.load_state_dict(state["scheduler"])
         step, best = int(state["step"]), float(state["best"])
         echo(f"resumed {ckpt_path} at step {step}")
-    spec = BatchSpec(batch_size=config.batch_size)
+    spec = BatchSpec(batch_size=config.batch_size, extrapolate_prob=config.extrapolate_prob)
     dataset = MixedBatches(sources, spec, seed=config.seed + step, rank=rank)
     loader = DataLoader(dataset, batch_size=None, num_workers=config.workers, persistent_workers=config.workers > 0)
     logger = RunLogger(out, enabled=rank == 0, wandb=config.wandb, config=config.to_dict())

@@ -39,7 +39,9 @@ class VideoWriter:
     `abort()`, `close()` without `commit()`, and leaving the `with` block without `commit()` (including on an
     exception or KeyboardInterrupt) delete the temporary file. With a `source`, its colour tags, rotation and
     container tags are carried over, and with `copy_streams` also its audio and subtitle streams (see carry.py);
-    `audio_pad` = (before, after) seconds of silence added to the audio.
+    `audio_pad` = (before, after) seconds of silence added to the audio. Frames are converted on the caller's
+    thread and encoded in order on a background thread (see background.py); an encoding error is raised at a
+    later `write()` or at `commit()`.
     """
 
     def __init__(

@@ -23,8 +23,11 @@ def parse_spec(spec: str) -> tuple[str, float]:
     return name, float(weight)
 
 
-def build_source(name: str, crop: int, images: str, exclude: tuple[str, ...]) -> Source:
-    """One source: `synthetic` (needs an images folder), a Vimeo list, sequence folders or videos."""
+def build_source(name: str, crop: int, images: str, exclude: tuple[str, ...], short_side: int = 320) -> Source:
+    """One source: `synthetic` (needs an images folder), a Vimeo list, sequence folders or videos.
+
+    Videos are held in memory with their short side reduced to `short_side` pixels.
+    """
     if name == "synthetic":
         if not images:
             raise DataSpecError("synthetic data needs --images DIR (a folder of natural images)")
@@ -43,17 +46,17 @@ def build_source(name: str, crop: int, images: str, exclude: tuple[str, ...]) ->
     if not seqs:
         raise DataSpecError(f"no videos or frame folders under {path}")
     try:
-        return ClipFrames(seqs, crop)
+        return ClipFrames(seqs, crop, short_side=short_side)
     except ValueError as exc:
         raise DataSpecError(f"{path}: {exc}") from exc
 
 
 def build_sources(
-    specs: tuple[str, ...], crop: int, images: str, exclude: tuple[str, ...] = ()
+    specs: tuple[str, ...], crop: int, images: str, exclude: tuple[str, ...] = (), short_side: int = 320
 ) -> list[tuple[Source, float]]:
     """All weighted sources of a run."""
     out = []
     for spec in specs:
         name, weight = parse_spec(spec)
-        out.append((build_source(name, crop, images, exclude), weight))
+        out.append((build_source(name, crop, images, exclude, short_side), weight))
     return out
