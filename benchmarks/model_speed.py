@@ -2,7 +2,7 @@
 
     python -m benchmarks.model_speed [--repeats 10] [--threads 2] [--json out.json]
 
-Times: every method loaded in one process, taking turns run by run (A B C, A B C, ...),
+Times: every method loaded in one process, taking turns run by run (A B C, B C A, ...),
 so that a slow spell of a shared machine falls on all of them alike; the figure is the
 median of a method's runs. Peak memory (max RSS), parameters and GFLOPs: each method
 alone in its own process. Per 720p frame.
@@ -35,7 +35,8 @@ def _tempo(precision: str, streaming: bool, scale: float):
     amp = precision == "bf16"
     frames = torch.rand(1, 2, 3, H, W)
     times = torch.tensor([[0.0, 1.0]])
-    cached = model.encode(frames[:, :1], scale)
+    with torch.inference_mode():
+        cached = model.encode(frames[:, :1], scale)
 
     @torch.inference_mode()
     def run() -> None:
@@ -85,17 +86,17 @@ def footprint(method: str, threads: int) -> dict[str, float | str]:
 
 
 def timings(methods: list[str], repeats: int, threads: int) -> dict[str, list[float]]:
-    """Seconds per run of each method, taking turns (A B C, A B C, ...) after two warm-up runs each."""
+    """Seconds per run of each method, taking turns (A B C, B C A, ...) after two warm-up runs each."""
     torch.set_num_threads(threads)
     runs = {method: build(method)[0] for method in methods}
     for run in runs.values():
         run()
         run()
     times: dict[str, list[float]] = {method: [] for method in methods}
-    for _ in range(repeats):
-        for method, run in runs.items():
+    for turn in range(repeats):
+        for method in methods[turn % len(methods) :] + methods[: turn % len(methods)]:
             start = time.perf_counter()
-            run()
+            runs[method]()
             times[method].append(time.perf_counter() - start)
     return times
 

@@ -18,7 +18,7 @@ def test_jobs_run_in_submission_order() -> None:
     assert done == list(range(50))
 
 
-def test_an_error_is_raised_at_finish_and_later_jobs_do_not_run() -> None:
+def test_an_error_is_raised_at_finish_and_no_later_job_ever_runs() -> None:
     done: list[int] = []
     worker = OrderedWorker()
 
@@ -29,6 +29,8 @@ def test_an_error_is_raised_at_finish_and_later_jobs_do_not_run() -> None:
     worker.submit(lambda: done.append(1))
     with pytest.raises(ValueError, match="encoder refused"):
         worker.finish()
+    with pytest.raises(RuntimeError, match="an earlier job failed: encoder refused"):
+        worker.submit(lambda: done.append(2))
     assert done == []
 
 

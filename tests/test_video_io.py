@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from fractions import Fraction
 from pathlib import Path
 
@@ -243,6 +244,43 @@ def test_exception_while_writing_leaves_no_file(tmp_path: Path, error) -> None:
         raise error
     assert not target.exists()
     assert leftovers(tmp_path) == []
+
+
+def test_an_encoder_failure_is_one_video_error_and_no_file_appears(tmp_path: Path) -> None:
+    target = tmp_path / "out.mp4"
+    writer = VideoWriter(target, Fraction(24), 64, 48, FAST)
+
+    def broken_encoder(*_args: object, **_kwargs: object) -> None:
+        raise av.error.FFmpegError(-5, "Input/output error")
+
+    writer._encode = broken_encoder  # type: ignore[method-assign]
+    writer.write(scene_image(0, (64, 48)), Fraction(0))  # encoded later, on the writer's thread
+    with pytest.raises(VideoError, match="Input/output error"):
+        for i in range(1, 50):
+            writer.write(scene_image(i, (64, 48)), Fraction(i, 24))
+        writer.commit()
+    with pytest.raises(VideoError, match="Input/output error"):  # still failed: no file with frames missing
+        writer.commit()
+    assert not target.exists()
+    assert leftovers(tmp_path) == []
+
+
+def test_rgb_output_keeps_the_image_as_it_was_when_written(tmp_path: Path) -> None:
+    target = tmp_path / "out.mov"
+    writer = VideoWriter(target, Fraction(24), 64, 48, EncodeOptions(codec="png"))
+    encode = writer._encode
+
+    def slow_encoder(*args: object, **kwargs: object) -> None:
+        time.sleep(0.2)  # the caller reuses its buffer before the frame is encoded
+        encode(*args, **kwargs)
+
+    writer._encode = slow_encoder  # type: ignore[method-assign]
+    image = scene_image(0, (64, 48))
+    expected = image.copy()
+    writer.write(image, Fraction(0))
+    image[:] = 0
+    writer.commit()
+    assert np.array_equal(frames_of(target)[0], expected)
 
 
 def test_close_without_commit_deletes_the_temporary_file(tmp_path: Path) -> None:

@@ -126,9 +126,9 @@ def _blend_full_size(
     return (warped.float() * weight[:, :, None]).sum(dim=1)
 
 
-def _gather_anchors(x: Tensor, order: Tensor) -> Tensor:
-    """Reorder dim 1 of x [B,N,...] by order [B,N] (no copy when it is already in order)."""
-    if bool((order == torch.arange(order.shape[1], device=order.device)).all()):
+def _gather_anchors(x: Tensor, order: Tensor | None) -> Tensor:
+    """Reorder dim 1 of x [B,N,...] by order [B,N]; None: already in order, x itself."""
+    if order is None:
         return x
     idx = order.view(*order.shape, *([1] * (x.dim() - 2))).expand_as(x)
     return torch.gather(x, 1, idx)
@@ -189,7 +189,9 @@ class Tempo(nn.Module):
     # ---- stage 2: per-anchor-set context ------------------------------------------
     def bind(self, encoded: Encoded, anchor_times: Tensor) -> AnchorSet:
         """Sort anchors by time, add temporal context, estimate coarse motion and the cut score."""
-        times, order = torch.sort(anchor_times.float(), dim=1)
+        times, sort_order = torch.sort(anchor_times.float(), dim=1)
+        in_order = bool((sort_order == torch.arange(sort_order.shape[1], device=sort_order.device)).all())
+        order = None if in_order else sort_order
         images = _gather_anchors(encoded.images, order)
         feats = [_gather_anchors(f, order) for f in encoded.feats]
         n = times.shape[1]

@@ -3,8 +3,9 @@
 PyAV releases the GIL while x264 encodes and while swscale converts, so a
 writer that hands each frame to this thread lets decoding and synthesis of
 the next frames go on meanwhile. The queue is short, which keeps memory
-bounded by a few frames. An error in a job stops the thread and is raised in
-the caller at its next `submit` or at `finish`.
+bounded by a few frames. After an error in a job no later job runs, and every
+later `submit` and `finish` raises: the first with that error, then a
+RuntimeError that names it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class OrderedWorker:
     def __init__(self, depth: int = 4, name: str = "tempo-encode") -> None:
         self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
+        self._reported = False
         self._cancelled = threading.Event()
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
@@ -39,10 +41,18 @@ class OrderedWorker:
             except BaseException as exc:  # handed over to the caller's thread
                 self._error = exc
 
+    @property
+    def running(self) -> bool:
+        """Whether the thread is still alive (a job may be running)."""
+        return self._thread.is_alive()
+
     def _raise_pending(self) -> None:
-        if self._error is not None:
-            error, self._error = self._error, None
-            raise error
+        if self._error is None:
+            return
+        if not self._reported:
+            self._reported = True
+            raise self._error
+        raise RuntimeError(f"an earlier job failed: {self._error}") from self._error
 
     def submit(self, job: Job) -> None:
         """Queue `job` (waits while the queue is full); raises the error of an earlier job, if any."""
@@ -59,7 +69,7 @@ class OrderedWorker:
         self._raise_pending()
 
     def cancel(self) -> None:
-        """Drop the jobs not yet started, wait for the running one; errors are discarded."""
+        """Drop the jobs not yet started and wait for the running one; raises nothing."""
         self._cancelled.set()
         while True:
             try:
@@ -69,4 +79,3 @@ class OrderedWorker:
         if self._thread.is_alive():
             self._jobs.put(_STOP)
             self._thread.join()
-        self._error = None

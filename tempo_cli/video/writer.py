@@ -19,7 +19,7 @@ from tempo_cli.video.carry import StreamCarrier
 from tempo_cli.video.encoding import EncodeOptions, video_settings
 from tempo_cli.video.native import reusable_native
 from tempo_cli.video.paths import temporary_sibling, validate_output_path
-from tempo_cli.video.pixels import bit_depth, rgb_to_frame
+from tempo_cli.video.pixels import bit_depth, rgb_format, rgb_to_frame
 from tempo_cli.video.reader import VideoError, VideoInfo, Warn
 
 __all__ = ["EncodeOptions", "VideoWriter", "validate_output_path"]
@@ -97,10 +97,15 @@ class VideoWriter:
             raise ValueError(f"frame time {time} s is not after the previous frame at {self.fps} fps")
         s = self.settings
         native = reusable_native(image, s, self.width, self.height)
+        if native is None and rgb_format(image) == s.pix_fmt:
+            image = image.copy()  # the frame would share the caller's buffer until the worker encodes it
         frame = native if native is not None else rgb_to_frame(image, s.pix_fmt, s.colorspace, s.color_range)
-        self._last_pts = pts
         assert self._worker is not None
-        self._worker.submit(lambda: self._encode(frame, pts, reused=native is not None))
+        try:
+            self._worker.submit(lambda: self._encode(frame, pts, reused=native is not None))
+        except (av.error.FFmpegError, RuntimeError) as exc:
+            raise VideoError(f"cannot encode a frame of {self.target.name}: {exc}") from exc
+        self._last_pts = pts
 
     def _encode(self, frame: av.VideoFrame, pts: int, reused: bool) -> None:
         """Encode and mux one frame, then the audio and subtitles up to its time (on the worker thread)."""
@@ -129,7 +134,7 @@ class VideoWriter:
             self._output.close()
             self._output = None
             os.replace(self._temp, self.target)
-        except (av.error.FFmpegError, OSError) as exc:
+        except (av.error.FFmpegError, OSError, RuntimeError) as exc:
             self.abort()
             raise VideoError(f"cannot finish writing {self.target}: {exc}") from exc
         except BaseException:
@@ -138,10 +143,20 @@ class VideoWriter:
         self._committed = True
 
     def abort(self) -> None:
-        """Stop writing and delete the temporary file; the target is left untouched."""
-        if self._worker is not None:
-            self._worker.cancel()
-            self._worker = None
+        """Stop writing and delete the temporary file; the target is left untouched.
+
+        A second Ctrl-C while the encoder thread finishes its frame still deletes the file.
+        """
+        worker, self._worker = self._worker, None
+        try:
+            if worker is not None:
+                worker.cancel()
+        finally:
+            if worker is None or not worker.running:  # never close what the thread may still be using
+                self._close_streams()
+            self._temp.unlink(missing_ok=True)
+
+    def _close_streams(self) -> None:
         if self._carrier is not None:
             self._carrier.close()
             self._carrier = None
@@ -149,7 +164,6 @@ class VideoWriter:
             with contextlib.suppress(av.error.FFmpegError, ValueError):
                 self._output.close()
             self._output = None
-        self._temp.unlink(missing_ok=True)
 
     def close(self) -> None:
         """Abort unless `commit()` succeeded."""
