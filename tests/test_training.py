@@ -134,3 +134,12 @@ def test_clip_short_side_sets_the_size_training_videos_are_held_at(tmp_path):
     for short_side, expected in ((160, (160, 213)), (480, (240, 320))):
         [(source, _)] = build_sources((f"{clip}:1",), 128, "", short_side=short_side)
         assert source.sequences[0][0].shape[:2] == expected  # reduced, never enlarged
+
+
+def test_a_held_out_clip_in_exclude_still_validates(tmp_path, capsys):
+    from tests.media import make_clip
+
+    clip = make_clip(tmp_path / "held_out.mp4", frames=8, size=(64, 48), audio=False)
+    args = [*tiny_train_args(tmp_path, steps=1), "--val-data", str(clip), "--set", f"exclude={clip.name}"]
+    assert run_cli([*args, "--set", "val_samples=2"]) == 0
+    assert "val interp" in capsys.readouterr().err
