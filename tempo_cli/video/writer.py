@@ -41,7 +41,7 @@ class VideoWriter:
     container tags are carried over, and with `copy_streams` also its audio and subtitle streams (see carry.py);
     `audio_pad` = (before, after) seconds of silence added to the audio. Frames are converted on the caller's
     thread and encoded in order on a background thread (see background.py); an encoding error is raised at a
-    later `write()` or at `commit()`.
+    later `write()` or at `commit()`, and `on_warning` may be called from that thread.
     """
 
     def __init__(
