@@ -24,7 +24,7 @@ class TrainConfig:
     steps: int = 10000
     batch_size: int = 8
     crop: int = 128
-    clip_short_side: int = 320  # training videos are held at this short side (validation always at 320)
+    clip_short_side: int = 320  # training videos are held at this short side (val_data clips always at 320)
     extrapolate_prob: float = 0.25  # share of samples whose target lies outside the anchors
     lr: float = 3e-4
     motion_lr_scale: float = 0.1

@@ -143,13 +143,9 @@ def train(
         changed = load_weights(model, config.init, partial=True)
         echo(f"initialised from {config.init}" + (f" ({len(changed)} tensors new or dropped)" if changed else ""))
     sources = build_sources(config.data, config.crop, config.images, config.exclude, config.clip_short_side)
-    # validation always holds videos at the default size, so that its figures compare across runs;
-    # held-out clips are named in `exclude` to keep them out of training, not out of validation
-    val_sources = (
-        build_sources(config.val_data, config.crop, config.images)
-        if config.val_data
-        else build_sources(config.data, config.crop, config.images, config.exclude)
-    )
+    # held-out clips are held at the default size, so that validation figures compare across runs; they are
+    # named in `exclude` to keep them out of training, not out of validation
+    val_sources = build_sources(config.val_data, config.crop, config.images) if config.val_data else sources
     val = validation_batches(val_sources, config.val_samples, config.batch_size, seed=1234) if rank == 0 else []
     ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
     net: nn.Module = model

@@ -57,13 +57,13 @@ class OrderedWorker:
     def submit(self, job: Job) -> None:
         """Queue `job` (waits while the queue is full); raises the error of an earlier job, if any."""
         self._raise_pending()
-        if not self._thread.is_alive():
+        if not self.running:
             raise RuntimeError("the background worker has stopped")
         self._jobs.put(job)
 
     def finish(self) -> None:
         """Wait for every queued job to run; raises the first error among them."""
-        if self._thread.is_alive():
+        if self.running:
             self._jobs.put(_STOP)
             self._thread.join()
         self._raise_pending()
@@ -76,6 +76,6 @@ class OrderedWorker:
                 self._jobs.get_nowait()
             except queue.Empty:
                 break
-        if self._thread.is_alive():
+        if self.running:
             self._jobs.put(_STOP)
             self._thread.join()

@@ -34,7 +34,10 @@ def rgb_to_frame(image: np.ndarray, pix_fmt: str, colorspace: int | None, color_
     unknown or missing value uses swscale's default (BT.601 limited), matching what `frame_to_rgb` assumes when
     reading an untagged frame back.
     """
-    rgb = av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(image), format=rgb_format(image))
+    fmt = rgb_format(image)
+    if fmt == pix_fmt:  # a copy: the frame outlives the call (it is encoded later) and must not share `image`
+        return av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format=fmt)
+    rgb = av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(image), format=fmt)
     if av.VideoFormat(pix_fmt).is_rgb:
         return rgb.reformat(format=pix_fmt)
     return rgb.reformat(

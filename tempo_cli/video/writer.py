@@ -19,7 +19,7 @@ from tempo_cli.video.carry import StreamCarrier
 from tempo_cli.video.encoding import EncodeOptions, video_settings
 from tempo_cli.video.native import reusable_native
 from tempo_cli.video.paths import temporary_sibling, validate_output_path
-from tempo_cli.video.pixels import bit_depth, rgb_format, rgb_to_frame
+from tempo_cli.video.pixels import bit_depth, rgb_to_frame
 from tempo_cli.video.reader import VideoError, VideoInfo, Warn
 
 __all__ = ["EncodeOptions", "VideoWriter", "validate_output_path"]
@@ -97,8 +97,6 @@ class VideoWriter:
             raise ValueError(f"frame time {time} s is not after the previous frame at {self.fps} fps")
         s = self.settings
         native = reusable_native(image, s, self.width, self.height)
-        if native is None and rgb_format(image) == s.pix_fmt:
-            image = image.copy()  # the frame would share the caller's buffer until the worker encodes it
         frame = native if native is not None else rgb_to_frame(image, s.pix_fmt, s.colorspace, s.color_range)
         assert self._worker is not None
         try:
