@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
 
-from tempo_cli.model import create_model, list_models
+from tempo_cli.model import create_model, get_config, list_models
 from tempo_cli.model.weights import WeightsError, load_weights, model_from_weights, save_weights
 from tempo_cli.synth.registry import shipped_weights
 from tempo_cli.training.losses import psnr
@@ -111,6 +113,33 @@ def test_unrelated_images_fall_back_to_the_nearest_anchor(model):
         pred, aux = model(frames, torch.tensor([[0.0, 1.0]]), torch.tensor([0.3]))
     assert bool(aux["fallback_mask"][0])
     assert torch.equal(pred[0], frames[0, 0])
+
+
+def test_hypotheses_follow_the_prior_candidate_on_which_the_anchors_agree(monkeypatch):
+    """An untrained tempo-s whose first two velocity candidates are wrong still lands on the right one.
+
+    (Its blend: the untrained cut detector may call these frames a cut.)
+    """
+    import tempo_cli.model.tempo as tempo_module
+
+    frames = moving_frames(3, 48, 64, shift=3)
+    anchors, middle = frames[:, [0, 2]], frames[:, 1]
+    right = torch.zeros(1, 2, 48, 64)
+    right[:, 0] = 6.0
+
+    def candidates(first: torch.Tensor, second: torch.Tensor, count: int = 3) -> torch.Tensor:
+        return torch.stack([torch.zeros_like(right), -right, right], dim=1)[:, :count]
+
+    monkeypatch.setattr(tempo_module, "dis_velocity", candidates)
+    scores = {}
+    for count in (1, 3):
+        torch.manual_seed(0)
+        model = create_model(dataclasses.replace(get_config("tempo-s"), prior_candidates=count)).eval()
+        with torch.no_grad():
+            _, aux = model(anchors, torch.tensor([[0.0, 2.0]]), torch.tensor([1.0]))
+        scores[count] = float(psnr(aux["blend"], middle))
+    assert scores[3] > 34, scores
+    assert scores[3] > scores[1] + 5, scores
 
 
 def test_weights_round_trip_and_config_check(model, tmp_path):

@@ -1,4 +1,4 @@
-"""Classical motion prior: DIS flow between a pair of anchors as a velocity field."""
+"""Classical motion prior: DIS flow between a pair of anchors as candidate velocity fields."""
 
 from __future__ import annotations
 
@@ -6,19 +6,20 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from tempo_cli.motion import dis_flow_pair, pair_velocity, to_gray_u8
+from tempo_cli.motion import dis_flow_pair, to_gray_u8, velocity_candidates
 
 
 @torch.no_grad()
-def dis_velocity(first: Tensor, second: Tensor) -> Tensor:
-    """Velocity per anchor interval [B,2,H,W] at each pixel of the target grid.
+def dis_velocity(first: Tensor, second: Tensor, candidates: int = 3) -> Tensor:
+    """Velocity candidates per anchor interval [B,C,2,H,W] at each pixel of the target grid.
 
-    first, second [B,3,H,W] in [0,1]; see `tempo_cli.motion.pair_velocity`.
+    first, second [B,3,H,W] in [0,1]; candidate 0 is the symmetric velocity, then the
+    one-way flows (see `tempo_cli.motion.velocity_candidates`); the first `candidates` are kept.
     """
     out = []
     for a, b in zip(first, second, strict=True):
         ga = to_gray_u8(a.float().permute(1, 2, 0).cpu().numpy())
         gb = to_gray_u8(b.float().permute(1, 2, 0).cpu().numpy())
-        f01, f10 = dis_flow_pair(ga, gb)
-        out.append(np.ascontiguousarray(pair_velocity(f01, f10).transpose(2, 0, 1)))
+        cands = velocity_candidates(*dis_flow_pair(ga, gb))[:candidates]
+        out.append(np.ascontiguousarray(cands.transpose(0, 3, 1, 2)))
     return torch.from_numpy(np.stack(out)).to(first.device)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -22,6 +23,9 @@ from tempo_cli.model.time_encoding import TimeEncoding
 from tempo_cli.model.warp import backward_warp, resize_flow, sample_at
 
 PAD_MULTIPLE = 8
+# Initial weight of the anchors' disagreement in the hypotheses' logits: a box-mean difference of
+# 0.01 (2.5 levels of 255) between the anchors where a hypothesis points costs it a factor e.
+AGREEMENT_SCALE = 200.0
 
 
 @dataclass
@@ -97,15 +101,29 @@ def _per_hypothesis(offsets: Tensor | float) -> Tensor | float:
 
 
 def _pick_pair(per_pair: Tensor, pair: Tensor) -> Tensor:
-    """per_pair [B,P,2,h,w] at index pair [B,1] -> [B,1,2,h,w]."""
-    return torch.gather(per_pair, 1, pair.view(-1, 1, 1, 1, 1).expand(-1, 1, *per_pair.shape[2:]))
+    """per_pair [B,P,...] at index pair [B,1] -> [B,1,...]."""
+    return per_pair[torch.arange(per_pair.shape[0], device=per_pair.device), pair[:, 0]][:, None]
 
 
-def _warp_anchors(images: Tensor, positions: Tensor, within: Tensor) -> Tensor:
-    """Each anchor [B,N,3,H,W] sampled at its K positions [B,N,K,2,H,W], averaged by `within` -> [B,N,3,H,W]."""
-    b, n, k = within.shape[:3]
-    samples = sample_at(images.flatten(0, 1), positions.flatten(0, 1)).view(b, n, k, 3, *positions.shape[-2:])
-    return torch.einsum("bnmchw,bnmhw->bnchw", samples.float(), within)
+def _sample_anchors(images: Tensor, positions: Tensor) -> Tensor:
+    """Each anchor [B,N,3,H,W] sampled at its M positions [B,N,M,2,H,W] -> [B,N,M,3,H,W] (fp32)."""
+    b, n, m = positions.shape[:3]
+    samples = sample_at(images.flatten(0, 1), positions.flatten(0, 1))
+    return samples.view(b, n, m, 3, *positions.shape[-2:]).float()
+
+
+def _disagreement(samples: Tensor, window: int) -> Tensor:
+    """How far each anchor's sample [B,N,M,3,H,W] lies from the anchors' mean for the same hypothesis.
+
+    Mean absolute difference over colour, box-averaged over `window` x `window` pixels (one
+    row pass, one column pass): [B,N,M,H,W].
+    Where a hypothesis follows the true motion every anchor shows the same content.
+    """
+    diff = (samples - samples.mean(dim=1, keepdim=True)).abs().mean(dim=3)
+    box = diff.flatten(0, 1)
+    for kernel, pad in (((1, window), (0, window // 2)), ((window, 1), (window // 2, 0))):
+        box = F.avg_pool2d(box, kernel, stride=1, padding=pad, count_include_pad=False)
+    return box.view_as(diff)
 
 
 def _blend_full_size(
@@ -166,6 +184,13 @@ class Tempo(nn.Module):
         self.state2 = ConvStack(w[2] + w[1], w[1], td)
         self.fusion = Fusion(w[1], config.fusion_width, td)
         self.hypotheses = m
+        candidates = config.prior_candidates if config.motion_prior else 1
+        if not 1 <= candidates <= 3:
+            raise ValueError(f"prior_candidates must be 1 to 3, not {candidates}")
+        self.hypothesis_candidate = [i % candidates for i in range(m)]
+        if config.consistency_window % 2 == 0:
+            raise ValueError(f"consistency_window must be odd, not {config.consistency_window}")
+        self.agreement_log_scale = nn.Parameter(torch.tensor(math.log(AGREEMENT_SCALE)))
 
     # ---- stage 1: per-frame encoding -------------------------------------------------
     def encode(self, frames: Tensor, scale: float = 1.0) -> Encoded:
@@ -205,7 +230,7 @@ class Tempo(nn.Module):
             feats = [*feats[:3], coarse]
         prior = None
         if self.config.motion_prior:
-            flat = dis_velocity(images[:, :-1].flatten(0, 1), images[:, 1:].flatten(0, 1))
+            flat = dis_velocity(images[:, :-1].flatten(0, 1), images[:, 1:].flatten(0, 1), self.config.prior_candidates)
             prior = flat.view(images.shape[0], n - 1, *flat.shape[1:])
         velocity = self._pair_velocity(coarse, prior)
         cut_logit = self.cut_detector(feats[3], images)
@@ -213,13 +238,16 @@ class Tempo(nn.Module):
         return AnchorSet(images, feats, times, velocity, prior, cut_logit, encoded.size, full)
 
     def _pair_velocity(self, coarse: Tensor, prior: Tensor | None) -> Tensor:
-        """Velocity per consecutive anchor pair at 1/8 scale: [B,N-1,2,h,w] in 1/8-scale pixels."""
+        """Velocity per consecutive anchor pair at 1/8 scale: [B,N-1,2,h,w] in 1/8-scale pixels.
+
+        prior [B,N-1,C,2,H,W]: its first candidate seeds the estimate.
+        """
         b, n, _, h, w = coarse.shape
         first, second = coarse[:, :-1].flatten(0, 1), coarse[:, 1:].flatten(0, 1)
         if prior is None:
             seed = torch.zeros(first.shape[0], 2, h, w, device=coarse.device)
         else:
-            seed = resize_flow(prior.flatten(0, 1), (h, w))
+            seed = resize_flow(prior[:, :, 0].flatten(0, 1), (h, w))
         corr = local_correlation(first, second, self.config.corr_radius).to(first.dtype)
         x = torch.cat([first, second, corr, seed.to(first.dtype)], dim=1)
         zero_emb = torch.zeros(x.shape[0], self.config.time_dim, device=x.device)
@@ -245,14 +273,21 @@ class Tempo(nn.Module):
         prior = None if aset.prior is None else _pick_pair(aset.prior, pair)
 
         def prior_at(size: tuple[int, int] | torch.Size) -> Tensor | float:
-            """Backward offsets to each anchor from the full-resolution prior, at `size`: [B,N,2,h,w].
+            """Backward offsets to each anchor from the prior's first candidate, at `size`: [B,N,2,h,w].
 
             What the network learns is carried between scales as a residual over
             this, so with untrained heads every scale is exactly the prior.
             """
             if prior is None:
                 return 0.0
-            return dt[..., None, None, None] * resize_flow(prior, (int(size[0]), int(size[1])))
+            return dt[..., None, None, None] * resize_flow(prior[:, :, 0], (int(size[0]), int(size[1])))
+
+        def hypotheses_at(size: tuple[int, int] | torch.Size) -> Tensor | float:
+            """Backward offsets per hypothesis, each from its own prior candidate: [B,N,M,2,h,w]."""
+            if prior is None:
+                return 0.0
+            fields = resize_flow(prior, (int(size[0]), int(size[1])))[:, :, self.hypothesis_candidate]
+            return dt[..., None, None, None, None] * fields
 
         f8, f4, f2 = feats[3], feats[2], feats[1]
         offsets, pos8, logits8 = self.level8(f8, offsets, None, temb, dt)
@@ -266,22 +301,25 @@ class Tempo(nn.Module):
         offsets = resize_flow(offsets - prior_at(f8.shape[-2:]), size4) + prior_at(size4)
         state = F.interpolate(self.to_level4(state), size=size4, mode="bilinear", align_corners=False)
         offsets, pos4, logits4 = self.level4(f4, offsets, state, temb, dt)
+        residual4 = pos4 - _per_hypothesis(prior_at(size4))
+        pos4 = residual4 + hypotheses_at(size4)
         a4 = aggregate(f4, pos4, attention_weights(logits4), heads)
         state = self.state4(torch.cat([state, a4], dim=1), target_emb)
 
         size2 = f2.shape[-2:]
-        residual4 = pos4 - _per_hypothesis(prior_at(size4))
         residual2, logits2 = self._upsample_hypotheses(residual4, logits4, size2)
-        pos2 = residual2 + _per_hypothesis(prior_at(size2))
+        pos2 = residual2 + hypotheses_at(size2)
         a2 = aggregate(f2, pos2, attention_weights(logits2), heads)
         state = F.interpolate(state, size=size2, mode="bilinear", align_corners=False)
         state = self.state2(torch.cat([state, a2], dim=1), target_emb)
 
         full = images.shape[-2:]
         residual1, logits1 = self._upsample_hypotheses(residual2, logits2, full)
-        pos1 = residual1 + _per_hypothesis(prior_at(full))
+        pos1 = residual1 + hypotheses_at(full)
+        samples = _sample_anchors(images, pos1)
+        logits1 = logits1 - self.agreement_log_scale.exp() * _disagreement(samples, self.config.consistency_window)
         within = torch.softmax(logits1, dim=2)
-        warped = _warp_anchors(images, pos1, within)
+        warped = torch.einsum("bnmchw,bnmhw->bnchw", samples, within)
         anchor_logits = torch.logsumexp(logits1, dim=2)
         blend = (warped * torch.softmax(anchor_logits, dim=1)[:, :, None]).sum(dim=1)
         anchor_logits = anchor_logits + self.fusion.anchor_logits(warped, blend, state, temb)
