@@ -112,22 +112,26 @@ def build(method: str) -> Synthesizer | str:
 
 @dataclass(frozen=True)
 class Job:
-    """One `evaluate` call: data at `path`, a task, the methods it applies to and an item limit."""
+    """One `evaluate` call: data at `path`, a task, the methods it applies to and an item limit.
+
+    Video jobs (`video`) hold frames at the run's `--max-side`; triplet sets are scored at their own resolution.
+    """
 
     label: str
     path: Path
     task: str
     methods: tuple[str, ...]
     limit: int | None
+    video: bool = False
 
 
 def plan_jobs(root: Path, clips_dir: Path, limit: int | None) -> list[Job]:
     """Interpolation for every method on triplets and clips, extrapolation for the methods that can."""
     bench = root / "vfi_benchmarks"
     jobs = [Job(name, bench / name, "interpolate", METHODS, limit) for name in TRIPLET_SETS]
-    jobs.append(Job("videos (2x, 4x)", clips_dir, "interpolate", METHODS, None))
+    jobs.append(Job("videos (2x, 4x)", clips_dir, "interpolate", METHODS, None, video=True))
     jobs += [Job(f"{name}/extrapolate", bench / name, "extrapolate", EXTRAPOLATORS, limit) for name in TRIPLET_SETS]
-    jobs.append(Job("videos (ahead1, 2, 4)", clips_dir, "extrapolate", EXTRAPOLATORS, None))
+    jobs.append(Job("videos (ahead1, 2, 4)", clips_dir, "extrapolate", EXTRAPOLATORS, None, video=True))
     return jobs
 
 
@@ -159,7 +163,8 @@ def run_method(method: str, synth: Synthesizer, jobs: list[Job], max_windows: in
     for job in (j for j in jobs if method in j.methods):
         count = ItemCounter()
         args = (job.path, synth, job.task, job.limit)
-        result = evaluate(*args, max_windows=max_windows, max_side=max_side, progress=count)
+        side = max_side if job.video else None
+        result = evaluate(*args, max_windows=max_windows, max_side=side, progress=count)
         sets.update(result["sets"])
         timing[job.label] = {"seconds": result["seconds"], "items": count.items}
         print(f"  {method:13} {job.label:32} {count.items:4d} items {result['seconds']:8.1f} s", file=sys.stderr)
@@ -217,7 +222,8 @@ def notes(data: dict[str, Any]) -> list[str]:
     """What was measured, on what, and what was skipped."""
     out = [
         f"Measured on {stamp_line(data)}.",
-        f"Triplet sets: at most {data['limit']} items each." if data["limit"] else "Triplet sets: all items.",
+        (f"Triplet sets: at most {data['limit']} items each" if data["limit"] else "Triplet sets: all items")
+        + ", at their own resolution.",
         f"Videos: {data['max_windows']} windows per set and clip, short side at most {data['max_side']} px. "
         + (HELD_OUT_NOTE if set(data["clips"]) <= set(HELD_OUT) else ""),
         "Extrapolation only for methods that can extrapolate; nearest repeats the last frame there. "
