@@ -3,7 +3,7 @@
     python -m benchmarks.training_curve train.log [more.log ...] --out docs/training_curve.png [--offset 0 ...]
 
 Logs of later sessions (fine-tuned from earlier weights) are chained with `--offset`, the step at
-which each one started.
+which each one started; each log is its own line, interpolation and next frame in two panels.
 """
 
 from __future__ import annotations
@@ -38,18 +38,26 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("docs/training_curve.png"))
     args = parser.parse_args()
     offsets = args.offset or [0] * len(args.logs)
-    rows = [(s + off, v) for log, off in zip(args.logs, offsets, strict=True) for s, v in read_validation(log)]
+    runs = [
+        (log.stem, [(s + off, v) for s, v in read_validation(log)]) for log, off in zip(args.logs, offsets, strict=True)
+    ]
+    rows = [row for _, run in runs for row in run]
     if not rows:
         raise SystemExit("no validation lines found")
-    steps = [s for s, _ in rows]
-    fig, ax = plt.subplots(figsize=(7, 4))
-    for key, style in (("interp", "-o"), ("interp_flow", "--"), ("extrap", "-s"), ("extrap_flow", ":")):
-        if key in rows[0][1]:
-            ax.plot(steps, [v[key] for _, v in rows], style, label=key.replace("_flow", " (DIS flow)"))
-    ax.set_xlabel("training step")
-    ax.set_ylabel("validation PSNR (dB), held-out clips")
-    ax.grid(alpha=0.3)
-    ax.legend()
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for ax, key, title in ((axes[0], "interp", "interpolation"), (axes[1], "extrap", "next frame")):
+        for name, run in runs:
+            if run and key in run[0][1]:
+                ax.plot([s for s, _ in run], [v[key] for _, v in run], "-o", markersize=3, label=name)
+        for i, (_, run) in enumerate(r for r in runs if r[1] and f"{key}_flow" in r[1][0][1]):
+            steps = [s for s, _ in run]
+            flow = [v[f"{key}_flow"] for _, v in run]
+            ax.plot(steps, flow, ":", color="gray", label="DIS flow, same samples" if i == 0 else None)
+        ax.set_title(title)
+        ax.set_xlabel("training step (chained over sessions)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=7)
+    axes[0].set_ylabel("validation PSNR (dB), held-out clips")
     fig.tight_layout()
     args.out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(args.out, dpi=120)
