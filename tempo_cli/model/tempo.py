@@ -113,17 +113,17 @@ def _sample_anchors(images: Tensor, positions: Tensor) -> Tensor:
 
 
 def _disagreement(samples: Tensor, window: int) -> Tensor:
-    """How far each anchor's sample [B,N,M,3,H,W] lies from the anchors' mean for the same hypothesis.
+    """How far the anchors' samples [B,N,M,3,H,W] lie from their mean, per hypothesis: [B,M,H,W].
 
-    Mean absolute difference over colour, box-averaged over `window` x `window` pixels (one
-    row pass, one column pass): [B,N,M,H,W].
-    Where a hypothesis follows the true motion every anchor shows the same content.
+    Mean absolute difference over anchors and colour, box-averaged over `window` x `window`
+    pixels (one row pass, one column pass). Where a hypothesis follows the true motion every
+    anchor shows the same content. It scores the hypothesis, not an anchor: re-weighting
+    anchors (occlusion) is the fusion stage's job.
     """
-    diff = (samples - samples.mean(dim=1, keepdim=True)).abs().mean(dim=3)
-    box = diff.flatten(0, 1)
+    box = (samples - samples.mean(dim=1, keepdim=True)).abs().mean(dim=(1, 3))
     for kernel, pad in (((1, window), (0, window // 2)), ((window, 1), (window // 2, 0))):
         box = F.avg_pool2d(box, kernel, stride=1, padding=pad, count_include_pad=False)
-    return box.view_as(diff)
+    return box
 
 
 def _blend_full_size(
@@ -317,7 +317,8 @@ class Tempo(nn.Module):
         residual1, logits1 = self._upsample_hypotheses(residual2, logits2, full)
         pos1 = residual1 + hypotheses_at(full)
         samples = _sample_anchors(images, pos1)
-        logits1 = logits1 - self.agreement_log_scale.exp() * _disagreement(samples, self.config.consistency_window)
+        disagreement = _disagreement(samples, self.config.consistency_window)[:, None]
+        logits1 = logits1 - self.agreement_log_scale.exp() * disagreement
         within = torch.softmax(logits1, dim=2)
         warped = torch.einsum("bnmchw,bnmhw->bnchw", samples, within)
         anchor_logits = torch.logsumexp(logits1, dim=2)
