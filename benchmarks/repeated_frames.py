@@ -21,7 +21,7 @@ import numpy as np
 from benchmarks.quality import TRIPLET_SETS, build, data_root, markdown_table, show_table, stamp, stamp_line
 from tempo_cli.evaluation.datasets import Item, detect_layout, iter_items
 from tempo_cli.evaluation.metrics import psnr
-from tempo_cli.evaluation.runner import predict, to_image
+from tempo_cli.evaluation.runner import predict
 from tempo_cli.synth.base import Synthesizer
 
 
@@ -30,12 +30,13 @@ def is_repeat(item: Item, threshold: float) -> bool:
     return psnr(item.frames[-1], item.gts[0]) >= threshold
 
 
-def score(synth: Synthesizer, items: list[Item]) -> float | None:
-    """Mean PSNR of one-step extrapolation over `items` (None for none)."""
-    values = []
-    for item in items:
-        anchors = [synth.prepare(to_image(f)) for f in item.frames]
-        values.append(psnr(predict(synth, anchors, item)[0], item.gts[0]))
+def item_scores(synth: Synthesizer, items: list[Item]) -> list[float]:
+    """PSNR of one-step extrapolation on each item."""
+    return [psnr(predict(synth, item)[0], item.gts[0]) for item in items]
+
+
+def mean_of(values: list[float]) -> float | None:
+    """Mean, or None for no values."""
     return float(np.mean(values)) if values else None
 
 
@@ -52,22 +53,20 @@ def main() -> None:
     for name in TRIPLET_SETS:
         path = root / name
         items = list(iter_items(path, detect_layout(path), "extrapolate"))
-        repeats = [it for it in items if is_repeat(it, args.threshold)]
-        others = [it for it in items if not is_repeat(it, args.threshold)]
-        entry: dict[str, Any] = {"n": len(items), "repeats": len(repeats), "methods": {}}
+        repeated = [is_repeat(it, args.threshold) for it in items]
+        parts = {"all": [True] * len(items), "repeats": repeated, "others": [not r for r in repeated]}
+        entry: dict[str, Any] = {"n": len(items), "repeats": sum(repeated), "methods": {}}
         for method, synth in synths.items():
             if isinstance(synth, str):
                 continue
+            scores = item_scores(synth, items)
             entry["methods"][method] = {
-                "all": score(synth, items),
-                "repeats": score(synth, repeats),
-                "others": score(synth, others),
+                part: mean_of([s for s, keep in zip(scores, mask, strict=True) if keep]) for part, mask in parts.items()
             }
         data["sets"][name] = entry
-        for part in ("all", "repeats", "others"):
-            count = {"all": len(items), "repeats": len(repeats), "others": len(others)}[part]
+        for part, mask in parts.items():
             cells = [entry["methods"][m][part] for m in entry["methods"]]
-            rows.append([f"{name} ({part})", str(count), *("-" if c is None else f"{c:.2f}" for c in cells)])
+            rows.append([f"{name} ({part})", str(sum(mask)), *("-" if c is None else f"{c:.2f}" for c in cells)])
     header = ["set (items)", "n", *(m for m in synths if not isinstance(synths[m], str))]
     show_table("One-step extrapolation, PSNR dB, split by repeated targets", header, rows)
     print(f"Repeated target: PSNR(last anchor, target) >= {args.threshold} dB. Measured on {stamp_line(data)}.")

@@ -28,7 +28,7 @@ from matplotlib.patches import Rectangle
 
 from tempo_cli.evaluation.datasets import Item, load_image
 from tempo_cli.evaluation.metrics import psnr
-from tempo_cli.evaluation.runner import predict, to_image
+from tempo_cli.evaluation.runner import predict
 
 METHODS = ("tempo", "rife4", "minterpolate", "flow", "blend")
 CASES = {"fast_motion": "davis_triplets/e-bike", "occlusion": "middlebury_other/Beanbags"}
@@ -66,11 +66,7 @@ def crop_box(a: np.ndarray, b: np.ndarray, size: int) -> tuple[int, int, int, in
 def predictions(methods: dict[str, Any], a: np.ndarray, gt: np.ndarray, b: np.ndarray) -> dict[str, np.ndarray]:
     """Each method's middle frame, rounded to 8 bits as in the evaluation."""
     item = Item("visual", "visual", "", [a, b], [0.0, 1.0], [gt], [0.5])
-    out = {}
-    for name, synth in methods.items():
-        anchors = [synth.prepare(to_image(f)) for f in item.frames]
-        out[name] = predict(synth, anchors, item)[0]
-    return out
+    return {name: predict(synth, item)[0] for name, synth in methods.items()}
 
 
 def _show(ax: plt.Axes, image: np.ndarray, title: str, cmap: str | None = None) -> None:

@@ -61,8 +61,9 @@ def to_image(frame: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(frame * 255), 0, 255).astype(np.uint8)
 
 
-def predict(synthesizer: Synthesizer, anchors: list[object], item: Item) -> list[np.ndarray]:
-    """Frames at the item's ground-truth times from its prepared anchors, float32 (H,W,3) in [0,1], 8-bit."""
+def predict(synthesizer: Synthesizer, item: Item) -> list[np.ndarray]:
+    """Frames at the item's ground-truth times from its anchors, float32 (H,W,3) in [0,1], 8-bit."""
+    anchors = [synthesizer.prepare(to_image(f)) for f in item.frames]
     frames = synthesizer.synthesize(anchors, item.times, item.gt_times).frames
     if len(frames) != len(item.gts):
         raise ValueError(f"{synthesizer.name} returned {len(frames)} frames for {len(item.gts)} target times")
@@ -108,8 +109,7 @@ def evaluate(
         names = [item.set_name]
         if layout == "video_folder":
             names.append(f"{VIDEO_AGGREGATE}/{item.kind}")
-        anchors = [synthesizer.prepare(to_image(f)) for f in item.frames]
-        preds = predict(synthesizer, anchors, item)
+        preds = predict(synthesizer, item)
         for pred, gt in zip(preds, item.gts, strict=True):
             perceptual_score = None if perceptual is None else _lpips(perceptual, pred, gt)
             for name in names:

@@ -272,6 +272,16 @@ class Tempo(nn.Module):
         offsets = dt[..., None, None, None] * vel
         prior = None if aset.prior is None else _pick_pair(aset.prior, pair)
 
+        resized: dict[tuple[int, int], Tensor] = {}
+
+        def candidates_at(size: tuple[int, int] | torch.Size) -> Tensor:
+            """The prior's candidate velocities resized to `size` (once per size): [B,1,C,2,h,w]."""
+            key = (int(size[0]), int(size[1]))
+            if key not in resized:
+                assert prior is not None
+                resized[key] = resize_flow(prior, key)
+            return resized[key]
+
         def prior_at(size: tuple[int, int] | torch.Size) -> Tensor | float:
             """Backward offsets to each anchor from the prior's first candidate, at `size`: [B,N,2,h,w].
 
@@ -280,14 +290,13 @@ class Tempo(nn.Module):
             """
             if prior is None:
                 return 0.0
-            return dt[..., None, None, None] * resize_flow(prior[:, :, 0], (int(size[0]), int(size[1])))
+            return dt[..., None, None, None] * candidates_at(size)[:, :, 0]
 
         def hypotheses_at(size: tuple[int, int] | torch.Size) -> Tensor | float:
             """Backward offsets per hypothesis, each from its own prior candidate: [B,N,M,2,h,w]."""
             if prior is None:
                 return 0.0
-            fields = resize_flow(prior, (int(size[0]), int(size[1])))[:, :, self.hypothesis_candidate]
-            return dt[..., None, None, None, None] * fields
+            return dt[..., None, None, None, None] * candidates_at(size)[:, :, self.hypothesis_candidate]
 
         f8, f4, f2 = feats[3], feats[2], feats[1]
         offsets, pos8, logits8 = self.level8(f8, offsets, None, temb, dt)

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from tempo_cli.errors import TempoError
+from tempo_cli.training.data.clips import CLIP_SHORT_SIDE
 from tempo_cli.training.losses import LossWeights
 
 
@@ -24,7 +25,9 @@ class TrainConfig:
     steps: int = 10000
     batch_size: int = 8
     crop: int = 128
-    clip_short_side: int = 320  # training videos are held at this short side (val_data clips always at 320)
+    clip_short_side: int = (
+        CLIP_SHORT_SIDE  # training videos are held at this short side (val_data clips at the default)
+    )
     extrapolate_prob: float = 0.25  # share of samples whose target lies outside the anchors
     lr: float = 3e-4
     motion_lr_scale: float = 0.1

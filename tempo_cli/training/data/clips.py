@@ -14,6 +14,9 @@ from tempo_cli.video.reader import VideoError, iter_video_frames
 
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v"}
 
+# Short side, in pixels, at which training clips are held in memory unless a run asks otherwise.
+CLIP_SHORT_SIDE = 320
+
 
 def _resize_short(frame: np.ndarray, short: int) -> np.ndarray:
     h, w = frame.shape[:2]
@@ -59,7 +62,12 @@ class ClipFrames:
     """Random windows of real frames: N anchors a gap apart, the held-back frame is the target."""
 
     def __init__(
-        self, paths: list[Path], crop: int, short_side: int = 320, max_frames: int = 160, min_frames: int = 5
+        self,
+        paths: list[Path],
+        crop: int,
+        short_side: int = CLIP_SHORT_SIDE,
+        max_frames: int = 160,
+        min_frames: int = 5,
     ) -> None:
         self.crop = crop
         self.sequences: list[list[np.ndarray]] = []

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from tempo_cli.errors import TempoError
 from tempo_cli.training.data.batches import Source
-from tempo_cli.training.data.clips import ClipFrames, find_sequences
+from tempo_cli.training.data.clips import CLIP_SHORT_SIDE, ClipFrames, find_sequences
 from tempo_cli.training.data.folders import FrameFolders, vimeo_folders
 from tempo_cli.training.data.synthetic import SyntheticSequences, list_images
 
@@ -23,7 +23,9 @@ def parse_spec(spec: str) -> tuple[str, float]:
     return name, float(weight)
 
 
-def build_source(name: str, crop: int, images: str, exclude: tuple[str, ...], short_side: int = 320) -> Source:
+def build_source(
+    name: str, crop: int, images: str, exclude: tuple[str, ...], short_side: int = CLIP_SHORT_SIDE
+) -> Source:
     """One source: `synthetic` (needs an images folder), a Vimeo list, sequence folders or videos.
 
     Videos are held in memory with their short side reduced to `short_side` pixels.
@@ -52,7 +54,7 @@ def build_source(name: str, crop: int, images: str, exclude: tuple[str, ...], sh
 
 
 def build_sources(
-    specs: tuple[str, ...], crop: int, images: str, exclude: tuple[str, ...] = (), short_side: int = 320
+    specs: tuple[str, ...], crop: int, images: str, exclude: tuple[str, ...] = (), short_side: int = CLIP_SHORT_SIDE
 ) -> list[tuple[Source, float]]:
     """All weighted sources of a run."""
     out = []
