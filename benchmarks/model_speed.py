@@ -31,7 +31,7 @@ def _tempo(precision: str, streaming: bool, scale: float):
     from tempo_cli.synth.registry import shipped_weights
 
     path = shipped_weights()
-    model = model_from_weights(path) if path else create_model("tempo-s").eval()
+    model = (model_from_weights(path) if path else create_model("tempo-s")).for_inference()
     amp = precision == "bf16"
     frames = torch.rand(1, 2, 3, H, W)
     times = torch.tensor([[0.0, 1.0]])

@@ -142,6 +142,29 @@ def test_hypotheses_follow_the_prior_candidate_on_which_the_anchors_agree(monkey
     assert scores[3] > scores[1] + 5, scores
 
 
+def test_prior_candidates_include_a_coarser_dis_that_follows_the_motion():
+    from tempo_cli.model.motion_prior import MAX_CANDIDATES, dis_velocity
+
+    frames = moving_frames(2, 64, 96, shift=3)
+    cands = dis_velocity(frames[:, 0], frames[:, 1], MAX_CANDIDATES)
+    assert cands.shape == (1, MAX_CANDIDATES, 2, 64, 96)
+    inner = cands[0, :, :, 16:-16, 16:-16]
+    # every candidate (symmetric, each one-way flow, the coarser symmetric one) finds 3 px to the right
+    for k in range(MAX_CANDIDATES):
+        dx, dy = float(inner[k, 0].median()), float(inner[k, 1].median())
+        assert abs(dx - 3) < 0.3 and abs(dy) < 0.3, (k, dx, dy)
+
+
+def test_channels_last_inference_gives_the_same_frames(model):
+    import copy
+
+    frames, times, target = moving_frames(2), torch.tensor([[0.0, 1.0]]), torch.tensor([0.5])
+    with torch.no_grad():
+        reference, _ = model(frames, times, target)
+        fast, _ = copy.deepcopy(model).for_inference()(frames, times, target)
+    assert torch.allclose(reference, fast, atol=1e-4)
+
+
 def test_weights_round_trip_and_config_check(model, tmp_path):
     path = tmp_path / "w.safetensors"
     save_weights(model, path)

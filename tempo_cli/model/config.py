@@ -13,8 +13,8 @@ class TempoConfig:
     Widths and depths are per encoder scale (1, 1/2, 1/4, 1/8). The pyramid
     attention refines motion at 1/8, 1/4 and 1/2; the image itself is sampled at
     full resolution with the upsampled offsets and weights. With the DIS prior on,
-    the hypotheses start from `prior_candidates` velocity estimates (1 to 3: the
-    symmetric one, then each one-way flow), and at full resolution each is scored
+    the hypotheses start from `prior_candidates` velocity estimates (1 to 4: the
+    symmetric one, each one-way flow, then the symmetric one of a coarser DIS), and at full resolution each is scored
     by how well the anchors agree where it points (a `consistency_window` box).
     """
 
@@ -26,13 +26,13 @@ class TempoConfig:
     heads: int = 2
     points: int = 2
     refine_width: int = 64
-    fusion_width: int = 24
+    fusion_width: int = 16
     transformer_layers: int = 2
     transformer_heads: int = 4
     fft_blocks: int = 1
     corr_radius: int = 3
     motion_prior: bool = True
-    prior_candidates: int = 3
+    prior_candidates: int = 4
     consistency_window: int = 9
     cut_threshold: float = 0.5
 

@@ -8,15 +8,16 @@ import cv2
 import numpy as np
 
 _local = threading.local()
+PRESETS = {"medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST}
 
 
-def _dis() -> cv2.DISOpticalFlow:
-    """One DIS instance per thread (OpenCV objects are not thread-safe)."""
-    inst = getattr(_local, "dis", None)
-    if inst is None:
-        inst = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
-        _local.dis = inst
-    return inst
+def _dis(preset: str) -> cv2.DISOpticalFlow:
+    """One DIS instance per thread and preset (OpenCV objects are not thread-safe)."""
+    instances: dict[str, cv2.DISOpticalFlow] = getattr(_local, "dis", {})
+    _local.dis = instances
+    if preset not in instances:
+        instances[preset] = cv2.DISOpticalFlow_create(PRESETS[preset])
+    return instances[preset]
 
 
 def to_gray_u8(frame: np.ndarray) -> np.ndarray:
@@ -28,11 +29,11 @@ def to_gray_u8(frame: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(np.ascontiguousarray(frame), cv2.COLOR_RGB2GRAY)
 
 
-def dis_flow(src_gray: np.ndarray, dst_gray: np.ndarray) -> np.ndarray:
-    """Dense flow (H,W,2) float32 such that src(x) ~ dst(x + flow(x))."""
-    return _dis().calc(src_gray, dst_gray, None)
+def dis_flow(src_gray: np.ndarray, dst_gray: np.ndarray, preset: str = "medium") -> np.ndarray:
+    """Dense flow (H,W,2) float32 such that src(x) ~ dst(x + flow(x)); `preset` is a key of PRESETS."""
+    return _dis(preset).calc(src_gray, dst_gray, None)
 
 
-def dis_flow_pair(a_gray: np.ndarray, b_gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def dis_flow_pair(a_gray: np.ndarray, b_gray: np.ndarray, preset: str = "medium") -> tuple[np.ndarray, np.ndarray]:
     """Flows a->b and b->a."""
-    return dis_flow(a_gray, b_gray), dis_flow(b_gray, a_gray)
+    return dis_flow(a_gray, b_gray, preset), dis_flow(b_gray, a_gray, preset)

@@ -65,7 +65,7 @@ class TempoSynthesizer(Synthesizer):
         batch: int = 4,
         scale: float | None = None,
     ) -> None:
-        self.model = model.to(device).eval()
+        self.model = model.for_inference(device)
         self.device = device
         self.precision = precision
         self.batch = max(1, batch)

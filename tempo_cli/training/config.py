@@ -42,6 +42,7 @@ class TrainConfig:
     ckpt_every: int = 500
     log_every: int = 50
     val_samples: int = 64
+    val_crop: int = 0  # validation crop size; 0 = `crop` (larger crops see what full frames do)
     workers: int = 1
     seed: int = 0
     threads: int = 0

@@ -145,7 +145,13 @@ def train(
     sources = build_sources(config.data, config.crop, config.images, config.exclude, config.clip_short_side)
     # held-out clips are held at the default size, so that validation figures compare across runs; they are
     # named in `exclude` to keep them out of training, not out of validation
-    val_sources = build_sources(config.val_data, config.crop, config.images) if config.val_data else sources
+    val_crop = config.val_crop or config.crop
+    if config.val_data:
+        val_sources = build_sources(config.val_data, val_crop, config.images)
+    elif val_crop != config.crop:
+        val_sources = build_sources(config.data, val_crop, config.images, config.exclude, config.clip_short_side)
+    else:
+        val_sources = sources
     val = validation_batches(val_sources, config.val_samples, config.batch_size, seed=1234) if rank == 0 else []
     ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
     net: nn.Module = model
