@@ -116,9 +116,9 @@ def _disagreement(samples: Tensor, window: int) -> Tensor:
     """How far the anchors' samples [B,N,M,3,H,W] lie from their mean, per hypothesis: [B,M,H,W].
 
     Mean absolute difference over anchors and colour, box-averaged over `window` x `window`
-    pixels (one row pass, one column pass, each from running sums). Where a hypothesis follows the true motion every
-    anchor shows the same content. It scores the hypothesis, not an anchor: re-weighting
-    anchors (occlusion) is the fusion stage's job.
+    pixels (a row pass and a column pass, each from running sums). Where a hypothesis follows
+    the true motion every anchor shows the same content. It scores the hypothesis, not an
+    anchor: an occluded anchor loses weight through the attention's per-anchor logits.
     """
     box = (samples - samples.mean(dim=1, keepdim=True)).abs().mean(dim=(1, 3))
     for dim in (-1, -2):
