@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -143,3 +144,17 @@ def test_a_held_out_clip_in_exclude_still_validates(tmp_path, capsys):
     args = [*tiny_train_args(tmp_path, steps=1), "--val-data", str(clip), "--set", f"exclude={clip.name}"]
     assert run_cli([*args, "--set", "val_samples=2"]) == 0
     assert "val interp" in capsys.readouterr().err
+
+
+def test_validation_draws_crops_of_val_crop(tmp_path):
+    from tempo_cli.training.config import TrainConfig
+    from tempo_cli.training.data.sources import build_sources
+    from tempo_cli.training.loop import validation_batches, validation_sources
+
+    images = str(make_images(tmp_path / "images"))
+    config = TrainConfig(data=("synthetic:1",), images=images, crop=32, val_crop=64)
+    sources = build_sources(config.data, config.crop, images)
+    for val_crop, expected in ((0, 32), (64, 64)):
+        chosen = validation_sources(replace(config, val_crop=val_crop), sources)
+        [batch, *_] = validation_batches(chosen, count=2, batch_size=2, seed=0)
+        assert batch["frames"].shape[-2:] == (expected, expected)

@@ -73,6 +73,20 @@ def validation_batches(
     return batches
 
 
+def validation_sources(config: TrainConfig, sources: list[tuple[Source, float]]) -> list[tuple[Source, float]]:
+    """What validation draws from: `val_data`, else the training `sources`; crops of `val_crop` (0: `crop`).
+
+    Held-out clips are held at the default size, so that validation figures compare across runs; they
+    are named in `exclude` to keep them out of training, not out of validation.
+    """
+    val_crop = config.val_crop or config.crop
+    if config.val_data:
+        return build_sources(config.val_data, val_crop, config.images)
+    if val_crop != config.crop:
+        return build_sources(config.data, val_crop, config.images, config.exclude, config.clip_short_side)
+    return sources
+
+
 def _flow_baseline(batch: dict[str, Tensor]) -> Tensor:
     """The classical `flow` synthesizer on a validation batch, for reference."""
     flow = FlowSynthesizer()
@@ -143,16 +157,8 @@ def train(
         changed = load_weights(model, config.init, partial=True)
         echo(f"initialised from {config.init}" + (f" ({len(changed)} tensors new or dropped)" if changed else ""))
     sources = build_sources(config.data, config.crop, config.images, config.exclude, config.clip_short_side)
-    # held-out clips are held at the default size, so that validation figures compare across runs; they are
-    # named in `exclude` to keep them out of training, not out of validation
-    val_crop = config.val_crop or config.crop
-    if config.val_data:
-        val_sources = build_sources(config.val_data, val_crop, config.images)
-    elif val_crop != config.crop:
-        val_sources = build_sources(config.data, val_crop, config.images, config.exclude, config.clip_short_side)
-    else:
-        val_sources = sources
-    val = validation_batches(val_sources, config.val_samples, config.batch_size, seed=1234) if rank == 0 else []
+    val = validation_batches(validation_sources(config, sources), config.val_samples, config.batch_size, seed=1234)
+    val = val if rank == 0 else []
     ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
     net: nn.Module = model
     if world > 1:
