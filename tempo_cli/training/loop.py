@@ -157,8 +157,8 @@ def train(
         changed = load_weights(model, config.init, partial=True)
         echo(f"initialised from {config.init}" + (f" ({len(changed)} tensors new or dropped)" if changed else ""))
     sources = build_sources(config.data, config.crop, config.images, config.exclude, config.clip_short_side)
-    val = validation_batches(validation_sources(config, sources), config.val_samples, config.batch_size, seed=1234)
-    val = val if rank == 0 else []
+    val_sources = validation_sources(config, sources)
+    val = validation_batches(val_sources, config.val_samples, config.batch_size, seed=1234) if rank == 0 else []
     ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
     net: nn.Module = model
     if world > 1:
