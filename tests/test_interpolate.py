@@ -224,7 +224,14 @@ def test_ctrl_c_leaves_no_output(tmp_path):
         "--model",
         "flow",
     ]
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # a shell without job control starts background jobs with SIGINT ignored; the child must not inherit that
+    proc = subprocess.Popen(
+        cmd,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     deadline = time.time() + 60
     while time.time() < deadline and not any(p.name != "in.mp4" for p in tmp_path.iterdir()):
         time.sleep(0.1)

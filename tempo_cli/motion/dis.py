@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import cv2
 import numpy as np
 
 _local = threading.local()
-_helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dis")
-
-
-def _new_helper_after_fork() -> None:
-    """A forked child (a data-loader worker) has no helper thread: give it a pool of its own."""
-    global _helper
-    _helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dis")
-
-
-os.register_at_fork(after_in_child=_new_helper_after_fork)
 PRESETS = {"medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST}
 
 
@@ -47,6 +35,5 @@ def dis_flow(src_gray: np.ndarray, dst_gray: np.ndarray, preset: str = "medium")
 
 
 def dis_flow_pair(a_gray: np.ndarray, b_gray: np.ndarray, preset: str = "medium") -> tuple[np.ndarray, np.ndarray]:
-    """Flows a->b and b->a; b->a on a helper thread (OpenCV releases the GIL), so both run at once."""
-    backward = _helper.submit(dis_flow, b_gray, a_gray, preset)
-    return dis_flow(a_gray, b_gray, preset), backward.result()
+    """Flows a->b and b->a."""
+    return dis_flow(a_gray, b_gray, preset), dis_flow(b_gray, a_gray, preset)
