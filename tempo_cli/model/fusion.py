@@ -5,10 +5,8 @@ this stage looks at the blend itself and at how far the anchors spread around
 it (RIFE's refinement idea) and predicts what no warped anchor shows. The head
 starts at zero, so an untrained fusion leaves the blend unchanged.
 
-An earlier version also re-weighted the anchors per pixel here. Trained on
-128-px crops it helped there (+0.03 dB) and hurt on whole frames (-0.06 dB on the
-held-out clips, 224-px crops already -0.03), at a cost of 60 ms per 720p frame,
-so the anchors' weights now come from the attention and the agreement term alone.
+The anchors' weights come from the attention and the agreement term alone; why an
+earlier per-anchor re-weighting here was removed is in docs/model.md ("fusion").
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ MAX_CANDIDATES = 4
 
 
 @torch.no_grad()
-def dis_velocity(first: Tensor, second: Tensor, candidates: int = 3) -> Tensor:
+def dis_velocity(first: Tensor, second: Tensor, candidates: int = MAX_CANDIDATES) -> Tensor:
     """Velocity candidates per anchor interval [B,C,2,H,W] at each pixel of the target grid.
 
     first, second [B,3,H,W] in [0,1]; candidate 0 is the symmetric velocity, then the

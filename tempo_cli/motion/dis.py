@@ -13,8 +13,9 @@ PRESETS = {"medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, "fast": cv2.DISOPTICAL_F
 
 def _dis(preset: str) -> cv2.DISOpticalFlow:
     """One DIS instance per thread and preset (OpenCV objects are not thread-safe)."""
-    instances: dict[str, cv2.DISOpticalFlow] = getattr(_local, "dis", {})
-    _local.dis = instances
+    instances: dict[str, cv2.DISOpticalFlow] | None = getattr(_local, "dis", None)
+    if instances is None:
+        instances = _local.dis = {}
     if preset not in instances:
         instances[preset] = cv2.DISOpticalFlow_create(PRESETS[preset])
     return instances[preset]
