@@ -55,6 +55,7 @@ def test_init_from_weights_fine_tunes(tmp_path, capsys):
         (["--data", "EMPTY:1"], "no videos or frame folders"),
         (["--set", "bogus=1"], "unknown training option"),
         (["--precision", "fp8"], "unknown training precision"),
+        (["--set", "train_only=no_such_part."], "names no parameter"),
     ],
 )
 def test_bad_training_input_is_one_line(tmp_path, capsys, extra, message):
@@ -117,6 +118,19 @@ def test_motion_heads_learn_at_their_own_rate():
         f"{head}{kind}" for head in ("motion_head.", "level8.head.", "level4.head.") for kind in ("weight", "bias")
     }
     assert len(motion["params"]) + len(rest["params"]) == len(list(model.parameters()))
+
+
+def test_train_only_moves_those_parameters_and_no_other(tmp_path, capsys):
+    weights = tmp_path / "start.safetensors"
+    torch.manual_seed(1)
+    save_weights(create_model("tempo-s"), weights)
+    args = [*tiny_train_args(tmp_path, steps=2), "--init", str(weights), "--set", "train_only=fusion.residual"]
+    assert run_cli(args) == 0
+    assert "training 11,948 parameters under fusion.residual" in capsys.readouterr().err
+    start = model_from_weights(weights).state_dict()
+    trained = torch.load(tmp_path / "run" / "last.ckpt", weights_only=True)["model"]
+    moved = {k for k in start if not torch.equal(start[k], trained[k])}
+    assert moved and all(k.startswith("fusion.residual") for k in moved)
 
 
 def test_lpips_term_without_lpips_says_off_once_and_trains(tmp_path, capsys, monkeypatch):

@@ -47,6 +47,7 @@ class TrainConfig:
     seed: int = 0
     threads: int = 0
     init: str = ""
+    train_only: tuple[str, ...] = ()  # parameter-name prefixes to train, the rest frozen; empty: all
     resume: bool = False
     wandb: bool = False
     loss: LossWeights = field(default_factory=LossWeights)

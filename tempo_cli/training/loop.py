@@ -43,10 +43,23 @@ def parameter_groups(model: Tempo, lr: float, motion_lr_scale: float) -> list[di
 
     Their outputs are offsets in pixels of a coarse scale, multiplied by up to 8 at
     full resolution, so an equal step would shake the motion the prior got right.
+    Frozen parameters (see `freeze_all_but`) are left out.
     """
-    motion = [p for name, p in model.named_parameters() if name.startswith(model.MOTION_HEADS)]
-    rest = [p for name, p in model.named_parameters() if not name.startswith(model.MOTION_HEADS)]
+    trained = [(name, p) for name, p in model.named_parameters() if p.requires_grad]
+    motion = [p for name, p in trained if name.startswith(model.MOTION_HEADS)]
+    rest = [p for name, p in trained if not name.startswith(model.MOTION_HEADS)]
     return [{"params": motion, "lr": lr * motion_lr_scale}, {"params": rest, "lr": lr}]
+
+
+def freeze_all_but(model: nn.Module, prefixes: tuple[str, ...]) -> int:
+    """Freeze every parameter whose name starts with none of `prefixes` (empty: train all); count trained."""
+    trained = 0
+    for name, p in model.named_parameters():
+        p.requires_grad_(not prefixes or name.startswith(prefixes))
+        trained += p.numel() if p.requires_grad else 0
+    if trained == 0:
+        raise TempoError(f"train_only {', '.join(prefixes)} names no parameter of the model")
+    return trained
 
 
 def autocast_dtype(precision: str) -> torch.dtype | None:
@@ -156,6 +169,8 @@ def train(
     if config.init:
         changed = load_weights(model, config.init, partial=True)
         echo(f"initialised from {config.init}" + (f" ({len(changed)} tensors new or dropped)" if changed else ""))
+    if config.train_only:
+        echo(f"training {freeze_all_but(model, config.train_only):,} parameters under {', '.join(config.train_only)}")
     sources = build_sources(config.data, config.crop, config.images, config.exclude, config.clip_short_side)
     val_sources = validation_sources(config, sources)
     val = validation_batches(val_sources, config.val_samples, config.batch_size, seed=1234) if rank == 0 else []
