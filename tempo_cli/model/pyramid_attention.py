@@ -87,6 +87,6 @@ def aggregate(values: Tensor, positions: Tensor, weights: Tensor, heads: int) ->
     pos = positions.reshape(b * n * heads, points, 2, h, w)
     sampled = sample_at(per_head, pos).view(b, n, heads, points, c // heads, h, w)
     wts = weights.view(b, n, heads, points, h, w).to(sampled.dtype)
-    num = torch.einsum("bnekcyx,bnekyx->becyx", sampled, wts)
+    num = (sampled * wts[:, :, :, :, None]).sum(dim=(1, 3))
     den = wts.sum(dim=(1, 3)).unsqueeze(2).clamp_min(1e-6)
     return (num / den).reshape(b, c, h, w)

@@ -20,7 +20,7 @@ from tempo_cli.model.motion_prior import MAX_CANDIDATES, dis_velocity
 from tempo_cli.model.pyramid_attention import AttentionLevel, aggregate, attention_weights
 from tempo_cli.model.temporal_transformer import TemporalTransformer
 from tempo_cli.model.time_encoding import TimeEncoding
-from tempo_cli.model.warp import backward_warp, resize_flow, sample_at
+from tempo_cli.model.warp import area_shrink, backward_warp, resize_flow, sample_at
 
 PAD_MULTIPLE = 8
 # Initial weight of the anchors' disagreement in the hypotheses' logits: a box-mean difference of
@@ -216,7 +216,7 @@ class Tempo(nn.Module):
             full = frames
             h, w = frames.shape[-2:]
             small = (max(1, round(h * scale)), max(1, round(w * scale)))
-            frames = F.interpolate(frames.flatten(0, 1), size=small, mode="area").view(b, n, 3, *small)
+            frames = area_shrink(frames.flatten(0, 1), small).view(b, n, 3, *small)
         size = (frames.shape[-2], frames.shape[-1])
         images = _pad_to_multiple(frames, PAD_MULTIPLE)
         feats = self.encoder(images.flatten(0, 1))
@@ -340,7 +340,7 @@ class Tempo(nn.Module):
         disagreement = _disagreement(samples, self.config.consistency_window)[:, None]
         logits1 = logits1 - self.agreement_log_scale.exp() * disagreement
         within = torch.softmax(logits1, dim=2)
-        warped = torch.einsum("bnmchw,bnmhw->bnchw", samples, within)
+        warped = (samples * within[:, :, :, None]).sum(dim=2)
         per_anchor = torch.softmax(torch.logsumexp(logits1, dim=2), dim=1)
         blend = (warped * per_anchor[:, :, None]).sum(dim=1)
         spread = (per_anchor[:, :, None] * (warped - blend[:, None]).abs()).sum(dim=1)

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
 
-def _base_grid(h: int, w: int, device: torch.device) -> Tensor:
-    ys, xs = torch.meshgrid(
-        torch.arange(h, device=device, dtype=torch.float32),
-        torch.arange(w, device=device, dtype=torch.float32),
-        indexing="ij",
-    )
-    return torch.stack([xs, ys], dim=-1)
+@lru_cache(maxsize=16)
+def _unit_grid(h: int, w: int, device: torch.device) -> tuple[Tensor, Tensor]:
+    """grid_sample's coordinates of every pixel centre [H,W,2] and of one pixel step [2], cached per size.
+
+    Built outside inference mode, so a grid cached while inferring also serves training.
+    """
+    with torch.inference_mode(False), torch.no_grad():
+        step = torch.tensor([2.0 / w, 2.0 / h], device=device)
+        ys, xs = torch.meshgrid(
+            torch.arange(h, device=device, dtype=torch.float32),
+            torch.arange(w, device=device, dtype=torch.float32),
+            indexing="ij",
+        )
+        return (torch.stack([xs, ys], dim=-1) + 0.5) * step - 1.0, step
 
 
 def sample_at(x: Tensor, offsets: Tensor) -> Tensor:
@@ -24,10 +33,8 @@ def sample_at(x: Tensor, offsets: Tensor) -> Tensor:
     """
     b, c, h, w = x.shape
     m = offsets.shape[1]
-    pos = _base_grid(h, w, x.device) + offsets.float().permute(0, 1, 3, 4, 2)
-    scale = torch.tensor([2.0 / w, 2.0 / h], device=x.device)
-    grid = (pos + 0.5) * scale - 1.0
-    grid = grid.reshape(b, m * h, w, 2)
+    centres, step = _unit_grid(h, w, x.device)
+    grid = torch.addcmul(centres, offsets.float().permute(0, 1, 3, 4, 2), step).reshape(b, m * h, w, 2)
     out = F.grid_sample(x.float(), grid, mode="bilinear", padding_mode="border", align_corners=False)
     return out.reshape(b, c, m, h, w).transpose(1, 2).to(x.dtype)
 
@@ -35,6 +42,14 @@ def sample_at(x: Tensor, offsets: Tensor) -> Tensor:
 def backward_warp(x: Tensor, flow: Tensor) -> Tensor:
     """x [B,C,H,W] sampled at p + flow[B,2,H,W]."""
     return sample_at(x, flow[:, None])[:, 0]
+
+
+def area_shrink(x: Tensor, size: tuple[int, int]) -> Tensor:
+    """x [B,C,H,W] area-averaged down to `size`; by a whole factor this is a plain (faster) average pool."""
+    h, w = x.shape[-2:]
+    if h % size[0] == 0 and w % size[1] == 0:
+        return F.avg_pool2d(x, (h // size[0], w // size[1]))
+    return F.interpolate(x, size=size, mode="area")
 
 
 def resize_flow(flow: Tensor, size: tuple[int, int]) -> Tensor:
@@ -45,10 +60,6 @@ def resize_flow(flow: Tensor, size: tuple[int, int]) -> Tensor:
         return flow
     flat = flow.reshape(-1, 2, h, w).float()
     shrink = size[0] <= h and size[1] <= w
-    out = (
-        F.interpolate(flat, size=size, mode="area")
-        if shrink
-        else F.interpolate(flat, size=size, mode="bilinear", align_corners=False)
-    )
+    out = area_shrink(flat, size) if shrink else F.interpolate(flat, size=size, mode="bilinear", align_corners=False)
     out = out * torch.tensor([size[1] / w, size[0] / h], device=flow.device).view(1, 2, 1, 1)
     return out.reshape(*lead, 2, *size).to(flow.dtype)
