@@ -8,6 +8,7 @@ import torch
 from torch import Tensor, nn
 
 from tempo_cli.model.blocks import ConvStack
+from tempo_cli.model.reduce import sum_over
 from tempo_cli.model.warp import backward_warp, sample_at
 
 # Initial distance of the K points from their anchor's offset, in pixels of the level: enough to break
@@ -87,6 +88,6 @@ def aggregate(values: Tensor, positions: Tensor, weights: Tensor, heads: int) ->
     pos = positions.reshape(b * n * heads, points, 2, h, w)
     sampled = sample_at(per_head, pos).view(b, n, heads, points, c // heads, h, w)
     wts = weights.view(b, n, heads, points, h, w).to(sampled.dtype)
-    num = (sampled * wts[:, :, :, :, None]).sum(dim=(1, 3))
-    den = wts.sum(dim=(1, 3)).unsqueeze(2).clamp_min(1e-6)
+    num = sum_over(sampled * wts[:, :, :, :, None], (1, 3))
+    den = sum_over(wts, (1, 3)).unsqueeze(2).clamp_min(1e-6)
     return (num / den).reshape(b, c, h, w)

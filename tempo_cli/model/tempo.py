@@ -18,6 +18,7 @@ from tempo_cli.model.fft_block import FFTBlock
 from tempo_cli.model.fusion import Fusion
 from tempo_cli.model.motion_prior import MAX_CANDIDATES, dis_velocity
 from tempo_cli.model.pyramid_attention import AttentionLevel, aggregate, attention_weights
+from tempo_cli.model.reduce import sum_over
 from tempo_cli.model.temporal_transformer import TemporalTransformer
 from tempo_cli.model.time_encoding import TimeEncoding
 from tempo_cli.model.warp import area_shrink, backward_warp, resize_flow, sample_at
@@ -120,7 +121,12 @@ def _disagreement(samples: Tensor, window: int) -> Tensor:
     the true motion every anchor shows the same content. It scores the hypothesis, not an
     anchor: an occluded anchor loses weight through the attention's per-anchor logits.
     """
-    box = (samples - samples.mean(dim=1, keepdim=True)).abs().mean(dim=(1, 3))
+    n, c = samples.shape[1], samples.shape[3]
+    mean = sum_over(samples, (1,)) / n
+    deviation = (samples[:, 0] - mean).abs()
+    for i in range(1, n):
+        deviation = deviation + (samples[:, i] - mean).abs()
+    box = sum_over(deviation, (2,)) / (n * c)
     for dim in (-1, -2):
         box = _box_mean_along(box, dim, window // 2)
     return box
