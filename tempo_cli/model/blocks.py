@@ -6,6 +6,18 @@ import torch
 from torch import Tensor, nn
 
 
+def cat_channels(parts: list[Tensor], like: Tensor) -> Tensor:
+    """`parts` [B,C_i,H,W] joined along channels in `like`'s memory layout.
+
+    CPU's cat of mixed layouts (plain and channels-last) takes a slow path, and the
+    next convolution would copy its input into its own layout anyway.
+    """
+    plain = like.dim() != 4 or like.is_contiguous()
+    channels_last = not plain and like.is_contiguous(memory_format=torch.channels_last)
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    return torch.cat([p.contiguous(memory_format=layout) for p in parts], dim=1)
+
+
 def conv3x3(c_in: int, c_out: int, stride: int = 1, dilation: int = 1) -> nn.Conv2d:
     """3x3 convolution that keeps the size (or halves it with stride 2)."""
     return nn.Conv2d(c_in, c_out, 3, stride=stride, padding=dilation, dilation=dilation)

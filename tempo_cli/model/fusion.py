@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from tempo_cli.model.blocks import ConvStack, conv3x3
+from tempo_cli.model.blocks import ConvStack, cat_channels, conv3x3
 
 SHUFFLE = 2
 
@@ -42,6 +42,6 @@ class Fusion(nn.Module):
         state [B,S,H/2,W/2] is the decoder state; target_emb [B,D] the target's time embedding.
         """
         x = torch.cat([_half(blend), _half(spread)], dim=1).to(state.dtype)
-        hidden = self.residual_stack(torch.cat([x, state], dim=1), target_emb)
+        hidden = self.residual_stack(cat_channels([x, state], like=state), target_emb)
         # Plain (NCHW) layout: upsampling three channels to full size is twice as fast in it.
         return F.pixel_shuffle(self.residual_head(hidden), SHUFFLE).float().contiguous()

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from tempo_cli.model.blocks import ConvStack
+from tempo_cli.model.blocks import ConvStack, cat_channels
 from tempo_cli.model.config import TempoConfig
 from tempo_cli.model.correlation import local_correlation
 from tempo_cli.model.cut_detector import CutDetector
@@ -330,14 +330,14 @@ class Tempo(nn.Module):
         residual4 = pos4 - _per_hypothesis(prior_at(size4))
         pos4 = residual4 + hypotheses_at(size4)
         a4 = aggregate(f4, pos4, attention_weights(logits4), heads)
-        state = self.state4(torch.cat([state, a4], dim=1), target_emb)
+        state = self.state4(cat_channels([state, a4], like=state), target_emb)
 
         size2 = f2.shape[-2:]
         residual2, logits2 = self._upsample_hypotheses(residual4, logits4, size2)
         pos2 = residual2 + hypotheses_at(size2)
         a2 = aggregate(f2, pos2, attention_weights(logits2), heads)
         state = F.interpolate(state, size=size2, mode="bilinear", align_corners=False)
-        state = self.state2(torch.cat([state, a2], dim=1), target_emb)
+        state = self.state2(cat_channels([state, a2], like=state), target_emb)
 
         full = images.shape[-2:]
         residual1, logits1 = self._upsample_hypotheses(residual2, logits2, full)
