@@ -1,0 +1,43 @@
+"""The network's fast tensor helpers equal the plain torch operations they replace."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from tempo_cli.model.blocks import cat_channels
+from tempo_cli.model.correlation import local_correlation
+from tempo_cli.model.reduce import sum_over
+from tempo_cli.model.warp import area_shrink
+
+
+@pytest.mark.parametrize("dims", [(1,), (1, 3), (-1,), (0, 2, 4)])
+def test_sum_over_equals_sum(dims):
+    x = torch.randn(2, 3, 4, 5, 6, generator=torch.Generator().manual_seed(0)).transpose(1, 3)
+    torch.testing.assert_close(sum_over(x, dims), x.sum(dim=dims))
+
+
+@pytest.mark.parametrize(("size", "to"), [((8, 12), (4, 6)), ((8, 12), (2, 3)), ((8, 12), (8, 4)), ((9, 12), (4, 5))])
+def test_area_shrink_equals_an_area_resize(size, to):
+    x = torch.rand(2, 3, *size, generator=torch.Generator().manual_seed(1))
+    torch.testing.assert_close(area_shrink(x, to), F.interpolate(x, size=to, mode="area"))
+
+
+def test_cat_channels_keeps_the_layout_of_like_and_the_values():
+    plain = torch.rand(1, 4, 5, 6)
+    last = torch.rand(1, 3, 5, 6).contiguous(memory_format=torch.channels_last)
+    joined = cat_channels([last, plain], like=last)
+    assert joined.is_contiguous(memory_format=torch.channels_last) and not joined.is_contiguous()
+    torch.testing.assert_close(joined, torch.cat([last, plain], dim=1))
+    assert cat_channels([last, plain], like=plain).is_contiguous()
+
+
+def test_correlation_is_the_cosine_of_shifted_features():
+    g = torch.Generator().manual_seed(2)
+    a = torch.randn(1, 5, 6, 7, generator=g).contiguous(memory_format=torch.channels_last)
+    b = torch.randn(1, 5, 6, 7, generator=g)
+    corr = local_correlation(a, b, radius=1)
+    an, bn = F.normalize(a, dim=1), F.normalize(b, dim=1)
+    shifted = F.pad(bn, (1, 1, 1, 1))[:, :, 2:8, 0:7]  # offset dy = +1, dx = -1: index (2, 0) of the 3x3
+    torch.testing.assert_close(corr[:, 6], (an * shifted).sum(dim=1))
