@@ -25,7 +25,9 @@ Model = Annotated[
 ]
 Weights = Annotated[Path | None, typer.Option(help="TEMPO weights (.safetensors) instead of the shipped ones.")]
 Device = Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")]
-Precision = Annotated[str, typer.Option(help="auto (fp16 on CUDA, fp32 on CPU), fp32, fp16 or bf16.")]
+Precision = Annotated[
+    str, typer.Option(help="auto (fp16 on CUDA; bf16 on a CPU with native bf16, else fp32), fp32, fp16 or bf16.")
+]
 Threads = Annotated[int | None, typer.Option(help="CPU threads for torch and OpenCV (default: all).")]
 Batch = Annotated[int, typer.Option(help="Target frames synthesized per model call.")]
 Scale = Annotated[

@@ -25,7 +25,7 @@ def eval_command(
     max_windows: int = typer.Option(30, help="Windows scored per video and set."),
     max_side: int | None = typer.Option(None, help="Downscale frames so their short side is at most this."),
     device: str = typer.Option("auto", help="auto, cpu, cuda or cuda:N."),
-    precision: str = typer.Option("auto", help="auto, fp32, fp16 or bf16."),
+    precision: str = typer.Option("auto", help="auto (as for interpolate), fp32, fp16 or bf16."),
     threads: int | None = typer.Option(None, help="CPU threads."),
     scale: Scale = "auto",
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Only the table."),
