@@ -56,6 +56,7 @@ def test_init_from_weights_fine_tunes(tmp_path, capsys):
         (["--set", "bogus=1"], "unknown training option"),
         (["--precision", "fp8"], "unknown training precision"),
         (["--set", "train_only=no_such_part."], "names no parameter"),
+        (["--set", "train_only=fusion.,"], "empty prefix"),
     ],
 )
 def test_bad_training_input_is_one_line(tmp_path, capsys, extra, message):
@@ -131,6 +132,15 @@ def test_train_only_moves_those_parameters_and_no_other(tmp_path, capsys):
     trained = torch.load(tmp_path / "run" / "last.ckpt", weights_only=True)["model"]
     moved = {k for k in start if not torch.equal(start[k], trained[k])}
     assert moved and all(k.startswith("fusion.residual") for k in moved)
+
+
+def test_resume_with_another_train_only_is_refused(tmp_path, capsys):
+    args = tiny_train_args(tmp_path, steps=1)
+    assert run_cli([*args, "--set", "train_only=fusion.residual"]) == 0
+    capsys.readouterr()
+    assert run_cli([*args, "--resume"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "trained train_only=['fusion.residual'], not []" in err[0]
 
 
 def test_lpips_term_without_lpips_says_off_once_and_trains(tmp_path, capsys, monkeypatch):

@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 
-@lru_cache(maxsize=16)
+@lru_cache(maxsize=8)
 def _unit_grid(h: int, w: int, device: torch.device) -> tuple[Tensor, Tensor]:
     """grid_sample's coordinates of every pixel centre [H,W,2] and of one pixel step [2], cached per size.
 

@@ -53,6 +53,8 @@ def parameter_groups(model: Tempo, lr: float, motion_lr_scale: float) -> list[di
 
 def freeze_all_but(model: nn.Module, prefixes: tuple[str, ...]) -> int:
     """Freeze every parameter whose name starts with none of `prefixes` (empty: train all); count trained."""
+    if "" in prefixes:
+        raise TempoError("train_only has an empty prefix (it would name every parameter)")
     trained = 0
     for name, p in model.named_parameters():
         p.requires_grad_(not prefixes or name.startswith(prefixes))
@@ -187,6 +189,9 @@ def train(
     ckpt_path = out / "last.ckpt"
     if config.resume:
         state = load_checkpoint(ckpt_path, model.config.to_json())
+        trained_then = tuple(json.loads(state["train_config"]).get("train_only", ()))
+        if trained_then != config.train_only:
+            raise TempoError(f"{ckpt_path} trained train_only={list(trained_then)}, not {list(config.train_only)}")
         model.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
         optimizer.load_state_dict(state["optimizer"])
