@@ -41,10 +41,11 @@ def cpuinfo_reports_bf16(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
 
 def cpu_has_native_bf16() -> bool:
     """Whether the CPU computes bf16 in hardware: torch's own check where it has one, else Linux's flags."""
-    checks = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
-    if all(callable(check) for check in checks):
-        return any(check() for check in checks if callable(check))
-    return cpuinfo_reports_bf16()
+    avx512_bf16 = getattr(torch.cpu, "_is_avx512_bf16_supported", None)
+    amx = getattr(torch.cpu, "_is_amx_tile_supported", None)
+    if avx512_bf16 is None or amx is None:
+        return cpuinfo_reports_bf16()
+    return bool(avx512_bf16() or amx())
 
 
 def resolve_precision(spec: str, device: torch.device) -> torch.dtype | None:

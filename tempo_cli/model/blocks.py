@@ -12,8 +12,9 @@ def cat_channels(parts: list[Tensor], like: Tensor) -> Tensor:
     CPU's cat of mixed layouts (plain and channels-last) takes a slow path, and the
     next convolution would copy its input into its own layout anyway.
     """
-    plain = like.dim() != 4 or like.is_contiguous()
-    channels_last = not plain and like.is_contiguous(memory_format=torch.channels_last)
+    channels_last = (
+        like.dim() == 4 and not like.is_contiguous() and like.is_contiguous(memory_format=torch.channels_last)
+    )
     layout = torch.channels_last if channels_last else torch.contiguous_format
     return torch.cat([p.contiguous(memory_format=layout) for p in parts], dim=1)
 

@@ -11,7 +11,6 @@ earlier per-anchor re-weighting here was removed is in docs/model.md ("fusion").
 
 from __future__ import annotations
 
-import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -41,7 +40,7 @@ class Fusion(nn.Module):
 
         state [B,S,H/2,W/2] is the decoder state; target_emb [B,D] the target's time embedding.
         """
-        x = torch.cat([_half(blend), _half(spread)], dim=1).to(state.dtype)
-        hidden = self.residual_stack(cat_channels([x, state], like=state), target_emb)
+        images = [_half(blend).to(state.dtype), _half(spread).to(state.dtype)]
+        hidden = self.residual_stack(cat_channels([*images, state], like=state), target_emb)
         # Plain (NCHW) layout: upsampling three channels to full size is twice as fast in it.
         return F.pixel_shuffle(self.residual_head(hidden), SHUFFLE).float().contiguous()

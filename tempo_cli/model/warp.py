@@ -8,6 +8,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from tempo_cli.model.reduce import sum_over
+
 
 @lru_cache(maxsize=8)
 def _unit_grid(h: int, w: int, device: torch.device) -> tuple[Tensor, Tensor]:
@@ -47,20 +49,15 @@ def backward_warp(x: Tensor, flow: Tensor) -> Tensor:
 def area_shrink(x: Tensor, size: tuple[int, int]) -> Tensor:
     """x [B,C,H,W] area-averaged down to `size`.
 
-    By a whole factor it adds the strided rows, then columns: the same average as an
-    average pool, 4x faster on CPU.
+    By a whole factor it adds the strided rows, then columns (`sum_over`): the same
+    average as an average pool, 4x faster on CPU.
     """
     h, w = x.shape[-2:]
     if h % size[0] or w % size[1]:
         return F.interpolate(x, size=size, mode="area")
     fy, fx = h // size[0], w // size[1]
-    rows = x[..., 0::fy, :]
-    for i in range(1, fy):
-        rows = rows + x[..., i::fy, :]
-    total = rows[..., 0::fx]
-    for j in range(1, fx):
-        total = total + rows[..., j::fx]
-    return total / (fy * fx)
+    rows = sum_over(x.unflatten(-2, (size[0], fy)), (-2,))
+    return sum_over(rows.unflatten(-1, (size[1], fx)), (-1,)) / (fy * fx)
 
 
 def resize_flow(flow: Tensor, size: tuple[int, int]) -> Tensor:
