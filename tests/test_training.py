@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from safetensors import safe_open
 
 from tempo_cli.cli.app import main
 from tempo_cli.model import create_model
 from tempo_cli.model.weights import model_from_weights, save_weights
+from tests.media import make_clip
 from tests.training_helpers import make_images, tiny_train_args
 
 
@@ -70,6 +72,32 @@ def test_bad_training_input_is_one_line(tmp_path, capsys, extra, message):
     assert run_cli(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0] and "Traceback" not in err[0]
+
+
+def test_whole_frame_validation_scores_held_out_videos_and_picks_the_best_by_them(tmp_path, capsys):
+    clip = make_clip(tmp_path / "held_out.mp4", frames=12, audio=False)
+    args = [*tiny_train_args(tmp_path, steps=2), "--set", f"val_data={clip}", "--set", "val_whole_windows=2"]
+    assert run_cli(args) == 0
+    line = next(x for x in capsys.readouterr().err.splitlines() if " val " in x)
+    scores = dict(zip(line.split()[3::2], map(float, line.split()[4::2]), strict=True))
+    assert {"whole_2x", "whole_4x", "interp"} <= scores.keys()
+    with safe_open(str(tmp_path / "run" / "best.safetensors"), framework="pt") as f:
+        picked = float(f.metadata()["val_psnr"])
+    assert picked == pytest.approx((scores["whole_2x"] + scores["whole_4x"]) / 2, abs=0.01)
+
+
+@pytest.mark.parametrize(
+    ("val_data", "message"),
+    [("", "needs val_data"), ("FRAMES", "not a video or a folder of videos")],
+)
+def test_whole_frame_validation_needs_videos(tmp_path, capsys, val_data, message):
+    args = tiny_train_args(tmp_path, steps=1)
+    if val_data:
+        frames = make_images(tmp_path / "frames", count=8)
+        args += ["--set", f"val_data={frames}"]
+    assert run_cli([*args, "--set", "val_whole_windows=2"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
 
 
 def test_too_short_sequences_are_refused(tmp_path, capsys):

@@ -43,6 +43,8 @@ class TrainConfig:
     log_every: int = 50
     val_samples: int = 64
     val_crop: int = 0  # validation crop size; 0 = `crop` (larger crops see what full frames do)
+    val_whole_windows: int = 0  # > 0: also score val_data videos on whole frames, this many windows each
+    val_whole_side: int = 360  # their short side for that (as `tempo eval --max-side`)
     workers: int = 1
     seed: int = 0
     threads: int = 0

@@ -28,6 +28,7 @@ from tempo_cli.training.data.batches import BatchSpec, MixedBatches, Source, col
 from tempo_cli.training.data.sources import build_sources
 from tempo_cli.training.logger import RunLogger
 from tempo_cli.training.losses import psnr, synthesis_loss
+from tempo_cli.training.whole_frames import whole_frame_scores, whole_frame_videos
 
 
 def lr_factor(step: int, warmup: int, total: int, floor: float) -> float:
@@ -136,6 +137,12 @@ def validate(model: nn.Module, batches: list[dict[str, Tensor]], amp: torch.dtyp
     return {k: float(np.mean(v)) for k, v in scores.items()}
 
 
+def selection_score(scores: dict[str, float]) -> float:
+    """What picks the best checkpoint: whole-frame 2x and 4x PSNR when they were measured, else crop interp."""
+    whole = [v for k, v in scores.items() if k.startswith("whole_")]
+    return float(np.mean(whole)) if whole else scores["interp"]
+
+
 def _distributed() -> tuple[int, int]:
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world > 1 and not dist.is_initialized():
@@ -176,6 +183,7 @@ def train(
     sources = build_sources(config.data, config.crop, config.images, config.exclude, config.clip_short_side)
     val_sources = validation_sources(config, sources)
     val = validation_batches(val_sources, config.val_samples, config.batch_size, seed=1234) if rank == 0 else []
+    whole_videos = whole_frame_videos(config.val_data) if config.val_whole_windows else []
     ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
     net: nn.Module = model
     if world > 1:
@@ -236,11 +244,16 @@ def train(
             echo(f"step {step} loss {loss:.4f} lr {scheduler.get_last_lr()[-1]:.2e} {rate:.1f} samples/s")
         if rank == 0 and (step % config.val_every == 0 or step == config.steps):
             scores = validate(ema.module, val, amp)
+            if whole_videos:
+                assert isinstance(ema.module, Tempo)
+                scores |= whole_frame_scores(
+                    ema.module, whole_videos, config.val_whole_windows, config.val_whole_side, amp
+                )
             logger.scalars(step, {f"val/{k}": v for k, v in scores.items()})
             logger.samples(step, ema.module, val[0], amp)
             echo(f"step {step} val " + " ".join(f"{k} {v:.2f}" for k, v in scores.items()))
-            if scores["interp"] > best:
-                best = scores["interp"]
+            if selection_score(scores) > best:
+                best = selection_score(scores)
                 save_weights(ema.module, out / "best.safetensors", extra={"step": str(step), "val_psnr": f"{best:.3f}"})
             save_weights(ema.module, out / "last.safetensors", extra={"step": str(step)})
         if rank == 0 and (step % config.ckpt_every == 0 or step == config.steps):

@@ -1,0 +1,51 @@
+"""Validation on whole frames of held-out videos, scored the way `tempo eval` scores them."""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from pathlib import Path
+
+import torch
+
+from tempo_cli.errors import TempoError
+from tempo_cli.evaluation.datasets import detect_layout
+from tempo_cli.evaluation.runner import VIDEO_AGGREGATE, evaluate_many
+from tempo_cli.model.tempo import Tempo
+from tempo_cli.synth.neural import TempoSynthesizer
+from tempo_cli.training.data.sources import parse_spec
+
+KINDS = ("2x", "4x")
+
+
+def whole_frame_videos(specs: Sequence[str]) -> list[str]:
+    """The paths of `val_data` specs, each a video or a folder of videos, else a TempoError."""
+    if not specs:
+        raise TempoError("val_whole_windows needs val_data: held-out videos to score on whole frames")
+    paths = [parse_spec(spec)[0] for spec in specs]
+    for path in paths:
+        try:
+            layout = detect_layout(Path(path))
+        except ValueError:
+            layout = "unknown"
+        if layout not in ("video", "video_folder"):
+            raise TempoError(f"val_data {path} is not a video or a folder of videos (whole-frame validation)")
+    return paths
+
+
+def whole_frame_scores(
+    model: Tempo, videos: Sequence[str], windows: int, max_side: int, precision: torch.dtype | None
+) -> dict[str, float]:
+    """Mean PSNR of `model` at 2x and 4x on `windows` windows of each video: {"whole_2x": .., "whole_4x": ..}.
+
+    The model is copied first: inference puts its weights in another memory layout.
+    """
+    synthesizer = TempoSynthesizer(copy.deepcopy(model), torch.device("cpu"), precision)
+    result = evaluate_many((Path(v) for v in videos), synthesizer, max_windows=windows, max_side=max_side)
+    totals = {kind: [0.0, 0] for kind in KINDS}
+    for name, scores in result["sets"].items():
+        kind = name.rsplit("/", 1)[-1]
+        if kind in totals and not name.startswith(f"{VIDEO_AGGREGATE}/"):
+            totals[kind][0] += scores["psnr"] * scores["n"]
+            totals[kind][1] += scores["n"]
+    return {f"whole_{kind}": total / count for kind, (total, count) in totals.items() if count}
