@@ -87,17 +87,38 @@ def test_whole_frame_validation_scores_held_out_videos_and_picks_the_best_by_the
 
 
 @pytest.mark.parametrize(
-    ("val_data", "message"),
-    [("", "needs val_data"), ("FRAMES", "not a video or a folder of videos")],
+    ("val_data", "windows", "message"),
+    [
+        ("", "2", "needs val_data"),
+        ("FRAMES", "2", "cannot tell the layout"),
+        ("TRIPLETS", "2", "is ucf101 data, not videos"),
+        ("/no/such/clip.mp4", "2", "does not exist"),
+        ("FRAMES", "-1", "must be 0 (off) or more"),
+    ],
 )
-def test_whole_frame_validation_needs_videos(tmp_path, capsys, val_data, message):
+def test_whole_frame_validation_needs_videos(tmp_path, capsys, val_data, windows, message):
     args = tiny_train_args(tmp_path, steps=1)
+    frames = make_images(tmp_path / "frames", count=8)
+    triplet = tmp_path / "triplets" / "1"
+    for name in ("frame_00.png", "frame_01_gt.png", "frame_02.png"):
+        make_images(triplet, count=1).joinpath("img0.png").rename(triplet / name)
     if val_data:
-        frames = make_images(tmp_path / "frames", count=8)
-        args += ["--set", f"val_data={frames}"]
-    assert run_cli([*args, "--set", "val_whole_windows=2"]) == 2
+        path = val_data.replace("FRAMES", str(frames)).replace("TRIPLETS", str(triplet.parent))
+        args += ["--set", f"val_data={path}"]
+    assert run_cli([*args, "--set", f"val_whole_windows={windows}"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and message in err[0]
+    assert len(err) == 1 and message in err[0] and "Traceback" not in err[0]
+
+
+def test_resuming_with_another_validation_metric_forgets_the_best_so_far(tmp_path, capsys):
+    clip = make_clip(tmp_path / "held_out.mp4", frames=12, audio=False)
+    args = [*tiny_train_args(tmp_path, steps=2), "--set", f"val_data={clip}"]
+    assert run_cli(args) == 0
+    more = [a if a != "2" or args[i - 1] != "--steps" else "4" for i, a in enumerate(args)]
+    assert run_cli([*more, "--set", "val_whole_windows=2", "--resume"]) == 0
+    assert "picked by whole-frame 2x/4x PSNR; the best so far is forgotten" in capsys.readouterr().err
+    with safe_open(str(tmp_path / "run" / "best.safetensors"), framework="pt") as f:
+        assert f.metadata()["val_metric"] == "whole-frame 2x/4x" and f.metadata()["step"] == "4"
 
 
 def test_too_short_sequences_are_refused(tmp_path, capsys):

@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -137,6 +138,11 @@ def validate(model: nn.Module, batches: list[dict[str, Tensor]], amp: torch.dtyp
     return {k: float(np.mean(v)) for k, v in scores.items()}
 
 
+def selection_metric(config: dict[str, Any]) -> str:
+    """The name of what picks the best checkpoint under a training config (as `TrainConfig.to_dict`)."""
+    return "whole-frame 2x/4x" if config.get("val_whole_windows", 0) else "crop interp"
+
+
 def selection_score(scores: dict[str, float]) -> float:
     """What picks the best checkpoint: whole-frame 2x and 4x PSNR when they were measured, else crop interp."""
     whole = [v for k, v in scores.items() if k.startswith("whole_")]
@@ -180,11 +186,13 @@ def train(
         echo(f"initialised from {config.init}" + (f" ({len(changed)} tensors new or dropped)" if changed else ""))
     if config.train_only:
         echo(f"training {freeze_all_but(model, config.train_only):,} parameters under {', '.join(config.train_only)}")
+    whole_videos = whole_frame_videos(config.val_data, config.val_whole_windows)
     sources = build_sources(config.data, config.crop, config.images, config.exclude, config.clip_short_side)
     val_sources = validation_sources(config, sources)
     val = validation_batches(val_sources, config.val_samples, config.batch_size, seed=1234) if rank == 0 else []
-    whole_videos = whole_frame_videos(config.val_data) if config.val_whole_windows else []
     ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
+    ema_model = ema.module
+    assert isinstance(ema_model, Tempo)
     net: nn.Module = model
     if world > 1:
         net = nn.parallel.DistributedDataParallel(model, find_unused_parameters=True)
@@ -206,6 +214,10 @@ def train(
         scheduler.load_state_dict(state["scheduler"])
         step, best = int(state["step"]), float(state["best"])
         echo(f"resumed {ckpt_path} at step {step}")
+        metric = selection_metric(config.to_dict())
+        if selection_metric(json.loads(state["train_config"])) != metric:
+            best = -math.inf
+            echo(f"the best checkpoint is now picked by {metric} PSNR; the best so far is forgotten")
     spec = BatchSpec(batch_size=config.batch_size, extrapolate_prob=config.extrapolate_prob)
     dataset = MixedBatches(sources, spec, seed=config.seed + step, rank=rank)
     loader = DataLoader(dataset, batch_size=None, num_workers=config.workers, persistent_workers=config.workers > 0)
@@ -243,19 +255,18 @@ def train(
             loss = float(terms["total"].detach())
             echo(f"step {step} loss {loss:.4f} lr {scheduler.get_last_lr()[-1]:.2e} {rate:.1f} samples/s")
         if rank == 0 and (step % config.val_every == 0 or step == config.steps):
-            scores = validate(ema.module, val, amp)
+            scores = validate(ema_model, val, amp)
             if whole_videos:
-                assert isinstance(ema.module, Tempo)
-                scores |= whole_frame_scores(
-                    ema.module, whole_videos, config.val_whole_windows, config.val_whole_side, amp
-                )
+                windows, side = config.val_whole_windows, config.val_whole_side
+                scores |= whole_frame_scores(ema_model, whole_videos, windows, side, amp)
             logger.scalars(step, {f"val/{k}": v for k, v in scores.items()})
-            logger.samples(step, ema.module, val[0], amp)
+            logger.samples(step, ema_model, val[0], amp)
             echo(f"step {step} val " + " ".join(f"{k} {v:.2f}" for k, v in scores.items()))
             if selection_score(scores) > best:
                 best = selection_score(scores)
-                save_weights(ema.module, out / "best.safetensors", extra={"step": str(step), "val_psnr": f"{best:.3f}"})
-            save_weights(ema.module, out / "last.safetensors", extra={"step": str(step)})
+                extra = {"step": str(step), "val_psnr": f"{best:.3f}", "val_metric": selection_metric(config.to_dict())}
+                save_weights(ema_model, out / "best.safetensors", extra=extra)
+            save_weights(ema_model, out / "last.safetensors", extra={"step": str(step)})
         if rank == 0 and (step % config.ckpt_every == 0 or step == config.steps):
             state = {
                 "model": model.state_dict(),
@@ -271,5 +282,4 @@ def train(
     logger.close()
     if dist.is_initialized():
         dist.barrier()
-    assert isinstance(ema.module, Tempo)
-    return TrainResult(model, ema.module, scores)
+    return TrainResult(model, ema_model, scores)

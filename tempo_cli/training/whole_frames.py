@@ -18,34 +18,42 @@ from tempo_cli.training.data.sources import parse_spec
 KINDS = ("2x", "4x")
 
 
-def whole_frame_videos(specs: Sequence[str]) -> list[str]:
-    """The paths of `val_data` specs, each a video or a folder of videos, else a TempoError."""
+def whole_frame_videos(specs: Sequence[str], windows: int) -> list[Path]:
+    """The videos of `val_data` specs to score on whole frames ([] when `windows` is 0), else a TempoError."""
+    if windows < 0:
+        raise TempoError(f"val_whole_windows must be 0 (off) or more, not {windows}")
+    if not windows:
+        return []
     if not specs:
         raise TempoError("val_whole_windows needs val_data: held-out videos to score on whole frames")
-    paths = [parse_spec(spec)[0] for spec in specs]
+    paths = [Path(parse_spec(spec)[0]) for spec in specs]
     for path in paths:
         try:
-            layout = detect_layout(Path(path))
-        except ValueError:
-            layout = "unknown"
+            layout = detect_layout(path)
+        except ValueError as exc:
+            raise TempoError(f"val_data: {exc}") from exc
         if layout not in ("video", "video_folder"):
-            raise TempoError(f"val_data {path} is not a video or a folder of videos (whole-frame validation)")
+            raise TempoError(f"val_data {path} is {layout} data, not videos (which whole-frame validation takes)")
     return paths
 
 
 def whole_frame_scores(
-    model: Tempo, videos: Sequence[str], windows: int, max_side: int, precision: torch.dtype | None
+    model: Tempo, videos: Sequence[Path], windows: int, max_side: int, precision: torch.dtype | None
 ) -> dict[str, float]:
     """Mean PSNR of `model` at 2x and 4x on `windows` windows of each video: {"whole_2x": .., "whole_4x": ..}.
 
-    The model is copied first: inference puts its weights in another memory layout.
+    Scored like `tempo eval --max-side MAX_SIDE`, at the training precision. The model is copied
+    first: inference puts its weights in another memory layout.
     """
     synthesizer = TempoSynthesizer(copy.deepcopy(model), torch.device("cpu"), precision)
-    result = evaluate_many((Path(v) for v in videos), synthesizer, max_windows=windows, max_side=max_side)
+    result = evaluate_many(videos, synthesizer, max_windows=windows, max_side=max_side)
     totals = {kind: [0.0, 0] for kind in KINDS}
     for name, scores in result["sets"].items():
         kind = name.rsplit("/", 1)[-1]
         if kind in totals and not name.startswith(f"{VIDEO_AGGREGATE}/"):
             totals[kind][0] += scores["psnr"] * scores["n"]
             totals[kind][1] += scores["n"]
-    return {f"whole_{kind}": total / count for kind, (total, count) in totals.items() if count}
+    if not all(count for _, count in totals.values()):
+        names = ", ".join(map(str, videos))
+        raise TempoError(f"whole-frame validation found no {' or '.join(KINDS)} window in {names}: clips too short")
+    return {f"whole_{kind}": total / count for kind, (total, count) in totals.items()}
