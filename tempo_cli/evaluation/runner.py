@@ -94,12 +94,14 @@ def evaluate(
     max_side: int | None = None,
     progress: Progress | None = None,
     perceptual: nn.Module | None = None,
+    pool_videos: bool = False,
 ) -> dict[str, Any]:
     """Score `synthesizer` on the data at `path` (layout detected unless given).
 
     `limit` caps the number of items, `max_windows` the windows per video set, `max_side`
     the short side of every frame (see `datasets`). `progress` is called with 1 after each
-    item, so it plugs into `rich.progress.Progress.advance`.
+    item, so it plugs into `rich.progress.Progress.advance`. Videos' sets are also pooled
+    by kind under VIDEO_AGGREGATE for a folder of videos, and for a single video with `pool_videos`.
     """
     start = time.perf_counter()
     path = Path(path)
@@ -107,7 +109,7 @@ def evaluate(
     sums: dict[str, _Sums] = {}
     for item in iter_items(path, layout, task, limit, max_windows, max_side):
         names = [item.set_name]
-        if layout == "video_folder":
+        if layout == "video_folder" or (pool_videos and layout == "video"):
             names.append(f"{VIDEO_AGGREGATE}/{item.kind}")
         preds = predict(synthesizer, item)
         for pred, gt in zip(preds, item.gts, strict=True):
@@ -129,15 +131,19 @@ def evaluate_many(
     max_side: int | None = None,
     progress: Progress | None = None,
     perceptual: nn.Module | None = None,
+    pool_videos: bool = False,
 ) -> dict[str, Any]:
-    """`evaluate` on each path (limit applies per path); sets of the same name are pooled by frame count."""
+    """`evaluate` on each path (limit applies per path); sets of the same name are pooled by frame count.
+
+    With `pool_videos`, every video's sets are pooled by kind under VIDEO_AGGREGATE.
+    """
     sums: dict[str, _Sums] = {}
     layouts: list[str] = []
     seconds = 0.0
     for path in paths:
         result = evaluate(
             path, synthesizer, task, limit, max_windows=max_windows, max_side=max_side, progress=progress,
-            perceptual=perceptual,
+            perceptual=perceptual, pool_videos=pool_videos,
         )  # fmt: skip
         layouts.append(result["layout"])
         seconds += result["seconds"]

@@ -202,10 +202,12 @@ def train(
     floor = config.min_lr / config.lr
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, config.warmup, config.steps, floor))
     step, best = 0, -math.inf
+    metric = selection_metric(config.to_dict())
     ckpt_path = out / "last.ckpt"
     if config.resume:
         state = load_checkpoint(ckpt_path, model.config.to_json())
-        trained_then = tuple(json.loads(state["train_config"]).get("train_only", ()))
+        config_then = json.loads(state["train_config"])
+        trained_then = tuple(config_then.get("train_only", ()))
         if trained_then != config.train_only:
             raise TempoError(f"{ckpt_path} trained train_only={list(trained_then)}, not {list(config.train_only)}")
         model.load_state_dict(state["model"])
@@ -214,8 +216,7 @@ def train(
         scheduler.load_state_dict(state["scheduler"])
         step, best = int(state["step"]), float(state["best"])
         echo(f"resumed {ckpt_path} at step {step}")
-        metric = selection_metric(config.to_dict())
-        if selection_metric(json.loads(state["train_config"])) != metric:
+        if selection_metric(config_then) != metric:
             best = -math.inf
             echo(f"the best checkpoint is now picked by {metric} PSNR; the best so far is forgotten")
     spec = BatchSpec(batch_size=config.batch_size, extrapolate_prob=config.extrapolate_prob)
@@ -264,7 +265,7 @@ def train(
             echo(f"step {step} val " + " ".join(f"{k} {v:.2f}" for k, v in scores.items()))
             if selection_score(scores) > best:
                 best = selection_score(scores)
-                extra = {"step": str(step), "val_psnr": f"{best:.3f}", "val_metric": selection_metric(config.to_dict())}
+                extra = {"step": str(step), "val_psnr": f"{best:.3f}", "val_metric": metric}
                 save_weights(ema_model, out / "best.safetensors", extra=extra)
             save_weights(ema_model, out / "last.safetensors", extra={"step": str(step)})
         if rank == 0 and (step % config.ckpt_every == 0 or step == config.steps):

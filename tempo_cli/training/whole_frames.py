@@ -46,14 +46,9 @@ def whole_frame_scores(
     first: inference puts its weights in another memory layout.
     """
     synthesizer = TempoSynthesizer(copy.deepcopy(model), torch.device("cpu"), precision)
-    result = evaluate_many(videos, synthesizer, max_windows=windows, max_side=max_side)
-    totals = {kind: [0.0, 0] for kind in KINDS}
-    for name, scores in result["sets"].items():
-        kind = name.rsplit("/", 1)[-1]
-        if kind in totals and not name.startswith(f"{VIDEO_AGGREGATE}/"):
-            totals[kind][0] += scores["psnr"] * scores["n"]
-            totals[kind][1] += scores["n"]
-    if not all(count for _, count in totals.values()):
+    result = evaluate_many(videos, synthesizer, max_windows=windows, max_side=max_side, pool_videos=True)
+    pooled = {kind: result["sets"].get(f"{VIDEO_AGGREGATE}/{kind}") for kind in KINDS}
+    if not all(pooled.values()):
         names = ", ".join(map(str, videos))
         raise TempoError(f"whole-frame validation found no {' or '.join(KINDS)} window in {names}: clips too short")
-    return {f"whole_{kind}": total / count for kind, (total, count) in totals.items()}
+    return {f"whole_{kind}": scores["psnr"] for kind, scores in pooled.items()}
