@@ -237,3 +237,23 @@ def test_shipped_weights_load_and_detect_a_cut():
         pytest.skip("no shipped weights in weights/ yet")
     model = model_from_weights(path)
     test_unrelated_images_fall_back_to_the_nearest_anchor(model)
+
+
+def test_one_way_candidates_move_onto_the_target_grid():
+    """F01 lies on the first anchor's pixels and -F10 on the second's; halfway, a square moving 8 px
+    to the right has left the trailing part of where it was, so its velocity is gone from there."""
+    from tempo_cli.model.motion_prior import to_target_grid
+
+    candidates = torch.zeros(1, 3, 2, 8, 64)
+    candidates[0, 1, 0, :, 20:30] = 8.0  # F01: the square in the first anchor, x 20-29
+    candidates[0, 2, 0, :, 28:38] = 8.0  # -F10: the square in the second anchor, x 28-37
+    candidates[0, 0, 0, :, 10:20] = 8.0  # the symmetric velocity is already at the target's pixels
+    moved = to_target_grid(candidates, torch.tensor([0.5]))[0, :, 0, 4]
+    assert torch.equal(moved[0], candidates[0, 0, 0, 4])
+    at_midpoint = torch.zeros(64, dtype=torch.bool)
+    at_midpoint[24:34] = True  # where the square is halfway
+    for k in (1, 2):
+        was = candidates[0, k, 0, 4] > 0
+        assert torch.all(moved[k][~at_midpoint] == 0), k
+        assert torch.all(moved[k][at_midpoint & was] == 8), k
+    assert torch.equal(to_target_grid(candidates, torch.tensor([0.0]))[0, 1], candidates[0, 1])

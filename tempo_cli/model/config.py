@@ -16,7 +16,8 @@ class TempoConfig:
     the hypotheses start from `prior_candidates` velocity estimates (1 to 4: the
     symmetric one, each one-way flow, then the symmetric one of a coarser DIS), and
     at full resolution each is scored by how well the anchors agree where it points
-    (a `consistency_window` box).
+    (a `consistency_window` box). With `prior_to_target` each candidate's vectors are moved
+    from the anchor grid they belong to onto the target's grid (`motion_prior.to_target_grid`).
     """
 
     name: str = "tempo-s"
@@ -35,6 +36,7 @@ class TempoConfig:
     motion_prior: bool = True
     prior_candidates: int = 4
     consistency_window: int = 9
+    prior_to_target: bool = True
     cut_threshold: float = 0.5
 
     def to_json(self) -> str:

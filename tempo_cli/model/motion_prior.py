@@ -6,9 +6,14 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from tempo_cli.model.warp import sample_at
 from tempo_cli.motion import dis_flow_pair, pair_velocity, to_gray_u8, velocity_candidates
 
 MAX_CANDIDATES = 4
+# On which anchor's pixel grid each candidate's vectors sit (0: the first, 1: the second): F01 on
+# the first's, -F10 on the second's. The symmetric velocities (None) are already an estimate at the
+# target's pixels (the Super-SloMo approximation); moving them too scored lower on the held-out clips.
+CANDIDATE_GRID_TIMES = (None, 0.0, 1.0, None)
 
 
 @torch.no_grad()
@@ -29,3 +34,21 @@ def dis_velocity(first: Tensor, second: Tensor, candidates: int = MAX_CANDIDATES
             cands = np.concatenate([cands, pair_velocity(*dis_flow_pair(ga, gb, "fast"))[None]])
         out.append(np.ascontiguousarray(cands.transpose(0, 3, 1, 2)))
     return torch.from_numpy(np.stack(out)).to(first.device)
+
+
+def to_target_grid(candidates: Tensor, tau: Tensor) -> Tensor:
+    """Candidate velocities [B,C,2,h,w] moved to the grid of a target at fraction `tau` [B] of the interval.
+
+    A vector of F01 belongs to the pixel of the first anchor it starts from; at the target
+    that pixel has moved by tau * v. One fixed-point step, v(x) = V(x - (tau - a) V(x)) for a
+    candidate on the grid of anchor a, reads each target pixel's velocity where its content was
+    (a second step oscillates at motion boundaries). Candidates without a grid stay as they are.
+    """
+    out = candidates.clone()
+    for k, grid_time in enumerate(CANDIDATE_GRID_TIMES[: candidates.shape[1]]):
+        if grid_time is None:
+            continue
+        field = candidates[:, k].float()
+        shift = tau.view(-1, 1, 1, 1).float() - grid_time
+        out[:, k] = sample_at(field, (-shift * field)[:, None])[:, 0].to(out.dtype)
+    return out

@@ -16,7 +16,7 @@ from tempo_cli.model.cut_detector import CutDetector
 from tempo_cli.model.encoder import Encoder
 from tempo_cli.model.fft_block import FFTBlock
 from tempo_cli.model.fusion import Fusion
-from tempo_cli.model.motion_prior import MAX_CANDIDATES, dis_velocity
+from tempo_cli.model.motion_prior import MAX_CANDIDATES, dis_velocity, to_target_grid
 from tempo_cli.model.pyramid_attention import AttentionLevel, aggregate, attention_weights
 from tempo_cli.model.reduce import sum_over
 from tempo_cli.model.temporal_transformer import TemporalTransformer
@@ -292,11 +292,14 @@ class Tempo(nn.Module):
         resized: dict[tuple[int, int], Tensor] = {}
 
         def candidates_at(size: tuple[int, int] | torch.Size) -> Tensor:
-            """The prior's candidate velocities resized to `size` (once per size): [B,1,C,2,h,w]."""
+            """The prior's candidate velocities at `size` on the target's grid (once per size): [B,1,C,2,h,w]."""
             key = (int(size[0]), int(size[1]))
             if key not in resized:
                 assert prior is not None
-                resized[key] = resize_flow(prior, key)
+                at_size = resize_flow(prior, key)
+                if self.config.prior_to_target:
+                    at_size = to_target_grid(at_size[:, 0], (t - t0)[:, 0] / interval[:, 0])[:, None]
+                resized[key] = at_size
             return resized[key]
 
         def prior_at(size: tuple[int, int] | torch.Size) -> Tensor | float:
