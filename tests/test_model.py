@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from tempo_cli.model import create_model, get_config, list_models
+from tempo_cli.model.motion_prior import to_target_grid
 from tempo_cli.model.weights import WeightsError, load_weights, model_from_weights, save_weights
 from tempo_cli.synth.registry import shipped_weights
 from tempo_cli.training.losses import psnr
@@ -240,20 +241,25 @@ def test_shipped_weights_load_and_detect_a_cut():
 
 
 def test_one_way_candidates_move_onto_the_target_grid():
-    """F01 lies on the first anchor's pixels and -F10 on the second's; halfway, a square moving 8 px
-    to the right has left the trailing part of where it was, so its velocity is gone from there."""
-    from tempo_cli.model.motion_prior import to_target_grid
-
-    candidates = torch.zeros(1, 3, 2, 8, 64)
-    candidates[0, 1, 0, :, 20:30] = 8.0  # F01: the square in the first anchor, x 20-29
-    candidates[0, 2, 0, :, 28:38] = 8.0  # -F10: the square in the second anchor, x 28-37
-    candidates[0, 0, 0, :, 10:20] = 8.0  # the symmetric velocity is already at the target's pixels
-    moved = to_target_grid(candidates, torch.tensor([0.5]))[0, :, 0, 4]
-    assert torch.equal(moved[0], candidates[0, 0, 0, 4])
-    at_midpoint = torch.zeros(64, dtype=torch.bool)
-    at_midpoint[24:34] = True  # where the square is halfway
+    """F01 lies on the first anchor's pixels and -F10 on the second's; at the target time a square
+    moving 8 px to the right has left the trailing part of where it was, so its velocity is gone
+    from there. Two items of a batch: halfway, and one interval past the second anchor."""
+    candidates = torch.zeros(2, 4, 2, 8, 64)
+    candidates[:, 1, 0, :, 20:30] = 8.0  # F01: the square in the first anchor, x 20-29
+    candidates[:, 2, 0, :, 28:38] = 8.0  # -F10: the square in the second anchor, x 28-37
+    candidates[:, 0, 0, :, 10:20] = 8.0  # the symmetric velocities are already at the target's pixels
+    candidates[:, 3, 1, :, 40:50] = -3.0
+    moved = to_target_grid(candidates, torch.tensor([0.5, 2.0]))[:, :, 0, 4]
+    assert torch.equal(moved[:, 0], candidates[:, 0, 0, 4])
+    assert torch.equal(to_target_grid(candidates, torch.tensor([0.5, 2.0]))[:, 3], candidates[:, 3])
+    halfway = torch.zeros(64, dtype=torch.bool)
+    halfway[24:34] = True
     for k in (1, 2):
         was = candidates[0, k, 0, 4] > 0
-        assert torch.all(moved[k][~at_midpoint] == 0), k
-        assert torch.all(moved[k][at_midpoint & was] == 8), k
-    assert torch.equal(to_target_grid(candidates, torch.tensor([0.0]))[0, 1], candidates[0, 1])
+        assert torch.all(moved[0, k][~halfway] == 0), k
+        assert torch.all(moved[0, k][halfway & was] == 8), k
+    ahead = torch.zeros(64, dtype=torch.bool)
+    ahead[36:46] = True  # one interval past the second anchor
+    assert torch.all(moved[1, 2][~ahead] == 0)
+    assert torch.all(moved[1, 2][36:38] == 8)
+    assert torch.equal(to_target_grid(candidates, torch.tensor([0.0, 0.0]))[:, 1], candidates[:, 1])

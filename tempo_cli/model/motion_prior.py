@@ -18,12 +18,13 @@ CANDIDATE_GRID_TIMES = (None, 0.0, 1.0, None)
 
 @torch.no_grad()
 def dis_velocity(first: Tensor, second: Tensor, candidates: int = MAX_CANDIDATES) -> Tensor:
-    """Velocity candidates per anchor interval [B,C,2,H,W] at each pixel of the target grid.
+    """Velocity candidates per anchor interval [B,C,2,H,W], each on its own pixel grid.
 
     first, second [B,3,H,W] in [0,1]; candidate 0 is the symmetric velocity, then the
     one-way flows (see `tempo_cli.motion.velocity_candidates`), then the symmetric velocity
     of DIS at its coarser FAST preset (it keeps some large motions that the finer MEDIUM
-    preset refines away); the first `candidates` are kept.
+    preset refines away); the first `candidates` are kept. The one-way flows lie on their
+    anchors' grids (`CANDIDATE_GRID_TIMES`); `to_target_grid` moves them to a target's.
     """
     out = []
     for a, b in zip(first, second, strict=True):

@@ -16,11 +16,12 @@ def pair_velocity(flow_ab: np.ndarray, flow_ba: np.ndarray) -> np.ndarray:
 
 
 def velocity_candidates(flow_ab: np.ndarray, flow_ba: np.ndarray) -> np.ndarray:
-    """Three estimates of the pair's velocity at target positions, (3,H,W,2).
+    """Three estimates of the pair's velocity, (3,H,W,2).
 
-    The symmetric `pair_velocity` first, then each one-way flow alone (F_ab and
-    -F_ba). Where they differ (motion boundaries, occlusion) one of the one-way
-    flows is often right; the network chooses among them per pixel.
+    The symmetric `pair_velocity` first (at target positions), then each one-way flow
+    alone (F_ab on a's pixel grid, -F_ba on b's). Where they differ (motion boundaries,
+    occlusion) one of the one-way flows is often right; the network chooses among them
+    per pixel.
     """
     return np.stack([pair_velocity(flow_ab, flow_ba), flow_ab, -flow_ba])
 
