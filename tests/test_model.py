@@ -150,7 +150,7 @@ def test_prior_candidates_include_a_coarser_dis_that_follows_the_motion():
     cands = dis_velocity(frames[:, 0], frames[:, 1], MAX_CANDIDATES)
     assert cands.shape == (1, MAX_CANDIDATES, 2, 64, 96)
     inner = cands[0, :, :, 16:-16, 16:-16]
-    # every candidate (symmetric, each one-way flow, the coarser symmetric one) finds 3 px to the right
+    # every candidate (symmetric, each one-way flow, the coarser F01) finds 3 px to the right
     for k in range(MAX_CANDIDATES):
         dx, dy = float(inner[k, 0].median()), float(inner[k, 1].median())
         assert abs(dx - 3) < 0.3 and abs(dy) < 0.3, (k, dx, dy)

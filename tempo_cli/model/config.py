@@ -14,7 +14,7 @@ class TempoConfig:
     attention refines motion at 1/8, 1/4 and 1/2; the image itself is sampled at
     full resolution with the upsampled offsets and weights. With the DIS prior on,
     the hypotheses start from `prior_candidates` velocity estimates (1 to 4: the
-    symmetric one, each one-way flow, then the symmetric one of a coarser DIS), and
+    symmetric one, each one-way flow, then F01 of a coarser DIS), and
     at full resolution each is scored by how well the anchors agree where it points
     (a `consistency_window` box). With `prior_to_target` the one-way flows' vectors are moved
     from the anchor grid they belong to onto the target's grid (`motion_prior.to_target_grid`).

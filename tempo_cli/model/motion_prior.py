@@ -7,13 +7,14 @@ import torch
 from torch import Tensor
 
 from tempo_cli.model.warp import sample_at
-from tempo_cli.motion import dis_flow_pair, pair_velocity, to_gray_u8, velocity_candidates
+from tempo_cli.motion import dis_flow, dis_flow_pair, to_gray_u8, velocity_candidates
 
 MAX_CANDIDATES = 4
-# On which anchor's pixel grid each candidate's vectors sit (0: the first, 1: the second): F01 on
-# the first's, -F10 on the second's. The symmetric velocities (None) are already an estimate at the
-# target's pixels (the Super-SloMo approximation); moving them too scored lower on the held-out clips.
-CANDIDATE_GRID_TIMES = (None, 0.0, 1.0, None)
+# On which anchor's pixel grid each candidate's vectors sit (0: the first, 1: the second): F01 (of
+# either preset) on the first's, -F10 on the second's. The symmetric velocity (None) is already an
+# estimate at the target's pixels (the Super-SloMo approximation); moving it too scored lower on
+# the held-out clips.
+CANDIDATE_GRID_TIMES = (None, 0.0, 1.0, 0.0)
 
 
 @torch.no_grad()
@@ -21,10 +22,10 @@ def dis_velocity(first: Tensor, second: Tensor, candidates: int = MAX_CANDIDATES
     """Velocity candidates per anchor interval [B,C,2,H,W], each on its own pixel grid.
 
     first, second [B,3,H,W] in [0,1]; candidate 0 is the symmetric velocity, then the
-    one-way flows (see `tempo_cli.motion.velocity_candidates`), then the symmetric velocity
-    of DIS at its coarser FAST preset (it keeps some large motions that the finer MEDIUM
-    preset refines away); the first `candidates` are kept. The one-way flows lie on their
-    anchors' grids (`CANDIDATE_GRID_TIMES`); `to_target_grid` moves them to a target's.
+    one-way flows (see `tempo_cli.motion.velocity_candidates`), then F01 of DIS at its
+    coarser FAST preset (it keeps some large motions that the finer MEDIUM preset refines
+    away); the first `candidates` are kept. The one-way flows lie on their anchors' grids
+    (`CANDIDATE_GRID_TIMES`); `to_target_grid` moves them to a target's.
     """
     out = []
     for a, b in zip(first, second, strict=True):
@@ -32,7 +33,7 @@ def dis_velocity(first: Tensor, second: Tensor, candidates: int = MAX_CANDIDATES
         gb = to_gray_u8(b.float().permute(1, 2, 0).cpu().numpy())
         cands = velocity_candidates(*dis_flow_pair(ga, gb))[:candidates]
         if candidates == MAX_CANDIDATES:
-            cands = np.concatenate([cands, pair_velocity(*dis_flow_pair(ga, gb, "fast"))[None]])
+            cands = np.concatenate([cands, dis_flow(ga, gb, "fast")[None]])
         out.append(np.ascontiguousarray(cands.transpose(0, 3, 1, 2)))
     return torch.from_numpy(np.stack(out)).to(first.device)
 
