@@ -282,6 +282,7 @@ class Tempo(nn.Module):
         t0 = torch.gather(times, 1, pair)
         t1 = torch.gather(times, 1, pair + 1)
         interval = (t1 - t0).clamp_min(1e-6)
+        tau = ((t - t0) / interval)[:, 0]
         dt = (times - t) / interval
         temb = self.time_encoding(dt)
         target_emb = temb.mean(dim=1)
@@ -298,7 +299,7 @@ class Tempo(nn.Module):
                 assert prior is not None
                 at_size = resize_flow(prior, key)
                 if self.config.prior_to_target:
-                    at_size = to_target_grid(at_size[:, 0], (t - t0)[:, 0] / interval[:, 0])[:, None]
+                    at_size = to_target_grid(at_size[:, 0], tau)[:, None]
                 resized[key] = at_size
             return resized[key]
 

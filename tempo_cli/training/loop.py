@@ -263,8 +263,9 @@ def train(
             logger.scalars(step, {f"val/{k}": v for k, v in scores.items()})
             logger.samples(step, ema_model, val[0], amp)
             echo(f"step {step} val " + " ".join(f"{k} {v:.2f}" for k, v in scores.items()))
-            if selection_score(scores) > best:
-                best = selection_score(scores)
+            score = selection_score(scores)
+            if score > best:
+                best = score
                 extra = {"step": str(step), "val_psnr": f"{best:.3f}", "val_metric": metric}
                 save_weights(ema_model, out / "best.safetensors", extra=extra)
             save_weights(ema_model, out / "last.safetensors", extra={"step": str(step)})
