@@ -128,7 +128,7 @@ def test_hypotheses_follow_the_prior_candidate_on_which_the_anchors_agree(monkey
     right = torch.zeros(1, 2, 48, 64)
     right[:, 0] = 6.0
 
-    def candidates(first: torch.Tensor, second: torch.Tensor, count: int = 3) -> torch.Tensor:
+    def candidates(first: torch.Tensor, second: torch.Tensor, count: int = 3, preset: str = "dense") -> torch.Tensor:
         return torch.stack([torch.zeros_like(right), -right, right], dim=1)[:, :count]
 
     monkeypatch.setattr(tempo_module, "dis_velocity", candidates)
@@ -143,17 +143,47 @@ def test_hypotheses_follow_the_prior_candidate_on_which_the_anchors_agree(monkey
     assert scores[3] > scores[1] + 5, scores
 
 
-def test_prior_candidates_include_a_coarser_dis_that_follows_the_motion():
+@pytest.mark.parametrize("preset", ["medium", "dense"])
+def test_prior_candidates_include_a_coarser_dis_that_follows_the_motion(preset):
     from tempo_cli.model.motion_prior import MAX_CANDIDATES, dis_velocity
 
     frames = moving_frames(2, 64, 96, shift=3)
-    cands = dis_velocity(frames[:, 0], frames[:, 1], MAX_CANDIDATES)
+    cands = dis_velocity(frames[:, 0], frames[:, 1], MAX_CANDIDATES, preset)
     assert cands.shape == (1, MAX_CANDIDATES, 2, 64, 96)
     inner = cands[0, :, :, 16:-16, 16:-16]
     # every candidate (symmetric, each one-way flow, the coarser F01) finds 3 px to the right
     for k in range(MAX_CANDIDATES):
         dx, dy = float(inner[k, 0].median()), float(inner[k, 1].median())
         assert abs(dx - 3) < 0.3 and abs(dy) < 0.3, (k, dx, dy)
+
+
+def test_flows_side_by_side_equal_flows_one_at_a_time():
+    from tempo_cli.model.motion_prior import tensor_to_gray_u8
+    from tempo_cli.motion import dis_flow, dis_flows
+
+    frames = moving_frames(2, 64, 96, shift=3)[0]
+    first, second = tensor_to_gray_u8(frames[0]), tensor_to_gray_u8(frames[1])
+    jobs = [(first, second, "dense"), (second, first, "dense"), (first, second, "fast")]
+    for together, job in zip(dis_flows(jobs), jobs, strict=True):
+        assert np.array_equal(together, dis_flow(*job))
+
+
+@pytest.mark.parametrize("preset", ["medium", "dense", "fast"])
+def test_a_flow_does_not_depend_on_the_frame_sizes_seen_before(preset):
+    from tempo_cli.model.motion_prior import tensor_to_gray_u8
+    from tempo_cli.motion import dis_flow
+
+    frames = moving_frames(2, 64, 96, shift=3)[0]
+    first, second = tensor_to_gray_u8(frames[0]), tensor_to_gray_u8(frames[1])
+    before = dis_flow(first, second, preset)
+    small = moving_frames(2, 32, 48, shift=2)[0]
+    dis_flow(tensor_to_gray_u8(small[0]), tensor_to_gray_u8(small[1]), preset)
+    assert np.array_equal(dis_flow(first, second, preset), before)
+
+
+def test_a_prior_dis_preset_that_does_not_exist_is_refused():
+    with pytest.raises(ValueError, match="prior_dis must be one of medium, dense, fast"):
+        create_model(dataclasses.replace(get_config("tempo-s"), prior_dis="slow"))
 
 
 def test_channels_last_inference_gives_the_same_frames(model):

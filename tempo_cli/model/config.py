@@ -18,6 +18,7 @@ class TempoConfig:
     at full resolution each is scored by how well the anchors agree where it points
     (a `consistency_window` box). With `prior_to_target` the one-way flows' vectors are moved
     from the anchor grid they belong to onto the target's grid (`motion_prior.to_target_grid`).
+    `prior_dis` names the DIS settings of the first three candidates (`tempo_cli.motion.dis.PRESETS`).
     """
 
     name: str = "tempo-s"
@@ -37,6 +38,7 @@ class TempoConfig:
     prior_candidates: int = 4
     consistency_window: int = 9
     prior_to_target: bool = True
+    prior_dis: str = "dense"
     cut_threshold: float = 0.5
 
     def to_json(self) -> str:

@@ -7,7 +7,7 @@ import torch
 from torch import Tensor
 
 from tempo_cli.model.warp import sample_at
-from tempo_cli.motion import dis_flow, dis_flow_pair, to_gray_u8, velocity_candidates
+from tempo_cli.motion import dis_flows, to_gray_u8
 
 MAX_CANDIDATES = 4
 # On which anchor's pixel grid each candidate's vectors sit (0: the first, 1: the second): F01 (of
@@ -17,25 +17,32 @@ MAX_CANDIDATES = 4
 CANDIDATE_GRID_TIMES = (None, 0.0, 1.0, 0.0)
 
 
+def tensor_to_gray_u8(image: Tensor) -> np.ndarray:
+    """A [3,H,W] image in [0,1] as OpenCV's 8-bit grayscale (quantised in torch, converted by OpenCV)."""
+    rgb = (image.float() * 255 + 0.5).clamp_(0, 255).to(torch.uint8)
+    return to_gray_u8(rgb.permute(1, 2, 0).contiguous().cpu().numpy())
+
+
 @torch.no_grad()
-def dis_velocity(first: Tensor, second: Tensor, candidates: int = MAX_CANDIDATES) -> Tensor:
+def dis_velocity(first: Tensor, second: Tensor, candidates: int = MAX_CANDIDATES, preset: str = "medium") -> Tensor:
     """Velocity candidates per anchor interval [B,C,2,H,W], each on its own pixel grid.
 
-    first, second [B,3,H,W] in [0,1]; candidate 0 is the symmetric velocity, then the
-    one-way flows (see `tempo_cli.motion.velocity_candidates`), then F01 of DIS at its
-    coarser FAST preset (it keeps some large motions that the finer MEDIUM preset refines
-    away); the first `candidates` are kept. The one-way flows lie on their anchors' grids
-    (`CANDIDATE_GRID_TIMES`); `to_target_grid` moves them to a target's.
+    first, second [B,3,H,W] in [0,1]. From DIS at `preset` (a key of `tempo_cli.motion.dis.PRESETS`):
+    candidate 0 is the symmetric velocity (F01 - F10) / 2, then each one-way flow alone, F01 and
+    -F10 (where they differ, at motion boundaries and occlusions, one of them is often right);
+    then F01 of DIS at its coarser FAST preset (it keeps some large motions that the finer
+    presets refine away). The first `candidates` are kept. The one-way flows lie on their
+    anchors' grids (`CANDIDATE_GRID_TIMES`); `to_target_grid` moves them to a target's. All
+    flows of all pairs are computed side by side (`dis_flows`).
     """
-    out = []
-    for a, b in zip(first, second, strict=True):
-        ga = to_gray_u8(a.float().permute(1, 2, 0).cpu().numpy())
-        gb = to_gray_u8(b.float().permute(1, 2, 0).cpu().numpy())
-        cands = velocity_candidates(*dis_flow_pair(ga, gb))[:candidates]
-        if candidates == MAX_CANDIDATES:
-            cands = np.concatenate([cands, dis_flow(ga, gb, "fast")[None]])
-        out.append(np.ascontiguousarray(cands.transpose(0, 3, 1, 2)))
-    return torch.from_numpy(np.stack(out)).to(first.device)
+    grays = [(tensor_to_gray_u8(a), tensor_to_gray_u8(b)) for a, b in zip(first, second, strict=True)]
+    jobs = [(ga, gb, preset) for ga, gb in grays] + [(gb, ga, preset) for ga, gb in grays]
+    if candidates == MAX_CANDIDATES:
+        jobs += [(ga, gb, "fast") for ga, gb in grays]
+    flows = torch.stack([torch.from_numpy(f) for f in dis_flows(jobs)]).permute(0, 3, 1, 2)
+    forward, backward, *coarse = flows.split(len(grays))
+    kinds = [(forward - backward) * 0.5, forward, -backward, *coarse][:candidates]
+    return torch.stack(kinds, dim=1).to(first.device)
 
 
 def to_target_grid(candidates: Tensor, tau: Tensor) -> Tensor:

@@ -22,6 +22,7 @@ from tempo_cli.model.reduce import sum_over
 from tempo_cli.model.temporal_transformer import TemporalTransformer
 from tempo_cli.model.time_encoding import TimeEncoding
 from tempo_cli.model.warp import area_shrink, backward_warp, resize_flow, sample_at
+from tempo_cli.motion.dis import PRESETS as DIS_PRESETS
 
 PAD_MULTIPLE = 8
 # Initial weight of the anchors' disagreement in the hypotheses' logits: a box-mean difference of
@@ -205,6 +206,8 @@ class Tempo(nn.Module):
         if not 1 <= candidates <= MAX_CANDIDATES:
             raise ValueError(f"prior_candidates must be 1 to {MAX_CANDIDATES}, not {candidates}")
         self.hypothesis_candidate = [i % candidates for i in range(m)]
+        if config.prior_dis not in DIS_PRESETS:
+            raise ValueError(f"prior_dis must be one of {', '.join(DIS_PRESETS)}, not {config.prior_dis!r}")
         if config.consistency_window % 2 == 0:
             raise ValueError(f"consistency_window must be odd, not {config.consistency_window}")
         self.agreement_log_scale = nn.Parameter(torch.tensor(math.log(AGREEMENT_SCALE)))
@@ -247,7 +250,8 @@ class Tempo(nn.Module):
             feats = [*feats[:3], coarse]
         prior = None
         if self.config.motion_prior:
-            flat = dis_velocity(images[:, :-1].flatten(0, 1), images[:, 1:].flatten(0, 1), self.config.prior_candidates)
+            first, second = images[:, :-1].flatten(0, 1), images[:, 1:].flatten(0, 1)
+            flat = dis_velocity(first, second, self.config.prior_candidates, self.config.prior_dis)
             prior = flat.view(images.shape[0], n - 1, *flat.shape[1:])
         velocity = self._pair_velocity(coarse, prior)
         cut_logit = self.cut_detector(feats[3], images)

@@ -15,17 +15,6 @@ def pair_velocity(flow_ab: np.ndarray, flow_ba: np.ndarray) -> np.ndarray:
     return (flow_ab - flow_ba) * 0.5
 
 
-def velocity_candidates(flow_ab: np.ndarray, flow_ba: np.ndarray) -> np.ndarray:
-    """Three estimates of the pair's velocity, (3,H,W,2).
-
-    The symmetric `pair_velocity` first (at target positions), then each one-way flow
-    alone (F_ab on a's pixel grid, -F_ba on b's). Where they differ (motion boundaries,
-    occlusion) one of the one-way flows is often right; the network chooses among them
-    per pixel.
-    """
-    return np.stack([pair_velocity(flow_ab, flow_ba), flow_ab, -flow_ba])
-
-
 def offsets_to_anchor(velocity: np.ndarray, anchor_pos: float, target_pos: float) -> np.ndarray:
     """Backward flow from the target to an anchor, positions in units of the pair interval."""
     return velocity * (anchor_pos - target_pos)
