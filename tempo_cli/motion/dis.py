@@ -13,8 +13,8 @@ import numpy as np
 
 _local = threading.local()
 # Name -> (OpenCV preset, settings overriding it). "dense" is MEDIUM with 6-px patches every 2 px
-# instead of 8-px patches every 3 px and without the variational refinement: about 1.7 times
-# MEDIUM's time, and as TEMPO's prior it scored up to 0.2 dB higher on the held-out clips
+# instead of 8-px patches every 3 px and without the variational refinement: less than twice
+# MEDIUM's time, and as TEMPO's prior it scored 0.23 dB higher at 2x on the held-out clips
 # (docs/training.md, session 9).
 PRESETS: dict[str, tuple[int, dict[str, int]]] = {
     "medium": (cv2.DISOPTICAL_FLOW_PRESET_MEDIUM, {}),
