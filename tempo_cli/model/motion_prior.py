@@ -7,7 +7,7 @@ import torch
 from torch import Tensor
 
 from tempo_cli.model.warp import sample_at
-from tempo_cli.motion import dis_flows, to_gray_u8
+from tempo_cli.motion import dis_flows, pair_velocity, to_gray_u8
 
 MAX_CANDIDATES = 4
 # On which anchor's pixel grid each candidate's vectors sit (0: the first, 1: the second): F01 (of
@@ -24,11 +24,11 @@ def tensor_to_gray_u8(image: Tensor) -> np.ndarray:
 
 
 @torch.no_grad()
-def dis_velocity(first: Tensor, second: Tensor, candidates: int = MAX_CANDIDATES, preset: str = "medium") -> Tensor:
+def dis_velocity(first: Tensor, second: Tensor, candidates: int, preset: str) -> Tensor:
     """Velocity candidates per anchor interval [B,C,2,H,W], each on its own pixel grid.
 
     first, second [B,3,H,W] in [0,1]. From DIS at `preset` (a key of `tempo_cli.motion.dis.PRESETS`):
-    candidate 0 is the symmetric velocity (F01 - F10) / 2, then each one-way flow alone, F01 and
+    candidate 0 is the symmetric velocity (`pair_velocity`), then each one-way flow alone, F01 and
     -F10 (where they differ, at motion boundaries and occlusions, one of them is often right);
     then F01 of DIS at its coarser FAST preset (it keeps some large motions that the finer
     presets refine away). The first `candidates` are kept. The one-way flows lie on their
@@ -41,7 +41,7 @@ def dis_velocity(first: Tensor, second: Tensor, candidates: int = MAX_CANDIDATES
         jobs += [(ga, gb, "fast") for ga, gb in grays]
     flows = torch.stack([torch.from_numpy(f) for f in dis_flows(jobs)]).permute(0, 3, 1, 2)
     forward, backward, *coarse = flows.split(len(grays))
-    kinds = [(forward - backward) * 0.5, forward, -backward, *coarse][:candidates]
+    kinds = [pair_velocity(forward, backward), forward, -backward, *coarse][:candidates]
     return torch.stack(kinds, dim=1).to(first.device)
 
 

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, TypeVar
+
 import numpy as np
 
+if TYPE_CHECKING:
+    from torch import Tensor
 
-def pair_velocity(flow_ab: np.ndarray, flow_ba: np.ndarray) -> np.ndarray:
+Field = TypeVar("Field", np.ndarray, "Tensor")
+
+
+def pair_velocity(flow_ab: Field, flow_ba: Field) -> Field:
     """Velocity per anchor interval at target positions: v = (F_ab - F_ba) / 2.
 
     For a target at fraction tau of the interval, the backward flow to the anchor
