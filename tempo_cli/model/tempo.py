@@ -321,7 +321,10 @@ class Tempo(nn.Module):
             """Backward offsets per hypothesis, each from its own prior candidate: [B,N,M,2,h,w]."""
             if prior is None:
                 return 0.0
-            return dt[..., None, None, None, None] * candidates_at(size)[:, :, self.hypothesis_candidate]
+            candidates = candidates_at(size)
+            if self.hypothesis_candidate != list(range(candidates.shape[2])):
+                candidates = candidates[:, :, self.hypothesis_candidate]
+            return dt[..., None, None, None, None] * candidates
 
         f8, f4, f2 = feats[3], feats[2], feats[1]
         offsets, pos8, logits8 = self.level8(f8, offsets, None, temb, dt)
@@ -379,9 +382,10 @@ class Tempo(nn.Module):
         pred = blend + residual
         cut_score = torch.sigmoid(aset.cut_logit.float())
         fallback = cut_score > self.config.cut_threshold
-        nearest = dt.abs().argmin(dim=1)
-        nearest_img = images[torch.arange(b), nearest][..., :h, :w].float()
-        pred = torch.where(fallback.view(b, 1, 1, 1), nearest_img, pred)
+        if bool(fallback.any()):
+            nearest = dt.abs().argmin(dim=1)
+            nearest_img = images[torch.arange(b), nearest][..., :h, :w].float()
+            pred = torch.where(fallback.view(b, 1, 1, 1), nearest_img, pred)
         aux = {
             "weights": weights.sum(dim=2).mean(dim=(-2, -1)),
             "conf_map": conf_map,

@@ -66,7 +66,8 @@ def resize_flow(flow: Tensor, size: tuple[int, int]) -> Tensor:
     h, w = flow.shape[-2:]
     if (h, w) == tuple(size):
         return flow
-    flat = flow.reshape(-1, 2, h, w).float()
+    # Contiguous: a channels-last field (from a convolution) upsamples 3-4x slower on CPU.
+    flat = flow.reshape(-1, 2, h, w).float().contiguous()
     factor = torch.tensor([size[1] / w, size[0] / h], device=flow.device).view(1, 2, 1, 1)
     if size[0] <= h and size[1] <= w:
         out = area_shrink(flat, size) * factor

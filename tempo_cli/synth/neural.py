@@ -89,6 +89,8 @@ class TempoSynthesizer(Synthesizer):
     def _to_image(self, frame: Tensor, dtype: np.dtype) -> np.ndarray:
         scale = _full_scale(dtype)
         out = frame.float().clamp_(0, 1).mul_(scale).add_(0.5).permute(1, 2, 0)
+        if dtype == np.uint8:  # truncation of [0.5, 255.5], as below, without an int32 copy
+            return out.clamp_(max=255).to(torch.uint8).cpu().numpy()
         return out.to(torch.int32).cpu().numpy().astype(dtype)
 
     @torch.inference_mode()
