@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from tempo_cli.model.blocks import cat_channels
 from tempo_cli.model.correlation import local_correlation
 from tempo_cli.model.reduce import sum_over
+from tempo_cli.model.tempo import _box_mean_along
 from tempo_cli.model.warp import area_shrink
 
 
@@ -22,6 +23,19 @@ def test_sum_over_equals_sum(dims):
 def test_area_shrink_equals_an_area_resize(size, to):
     x = torch.rand(2, 3, *size, generator=torch.Generator().manual_seed(1))
     torch.testing.assert_close(area_shrink(x, to), F.interpolate(x, size=to, mode="area"))
+
+
+@pytest.mark.parametrize(("dim", "radius"), [(-1, 1), (-1, 4), (-2, 2), (-2, 9)])
+def test_box_mean_along_is_the_mean_over_the_window_inside_the_frame(dim, radius):
+    x = torch.rand(2, 3, 7, 11, generator=torch.Generator().manual_seed(3), requires_grad=True)
+    n = x.shape[dim]
+    windows = [x.narrow(dim, max(0, i - radius), min(n, i + radius + 1) - max(0, i - radius)) for i in range(n)]
+    expected = torch.stack([w.mean(dim=dim) for w in windows], dim=dim)
+    got = _box_mean_along(x, dim, radius)
+    torch.testing.assert_close(got, expected)
+    (grad,) = torch.autograd.grad(got.sum(), x)
+    (expected_grad,) = torch.autograd.grad(expected.sum(), x)
+    torch.testing.assert_close(grad, expected_grad)
 
 
 def test_cat_channels_keeps_the_layout_of_like_and_the_values():
