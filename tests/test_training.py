@@ -14,6 +14,7 @@ from safetensors import safe_open
 from tempo_cli.cli.app import main
 from tempo_cli.model import create_model
 from tempo_cli.model.weights import model_from_weights, save_weights
+from tempo_cli.training.ema import warmed_up_decay
 from tests.media import make_clip
 from tests.training_helpers import make_images, tiny_train_args
 
@@ -181,6 +182,29 @@ def test_train_only_moves_those_parameters_and_no_other(tmp_path, capsys):
     trained = torch.load(tmp_path / "run" / "last.ckpt", weights_only=True)["model"]
     moved = {k for k in start if not torch.equal(start[k], trained[k])}
     assert moved and all(k.startswith("fusion.residual") for k in moved)
+
+
+def test_a_short_fine_tune_saves_weights_that_moved_with_the_training(tmp_path):
+    weights = tmp_path / "start.safetensors"
+    torch.manual_seed(2)
+    save_weights(create_model("tempo-s"), weights)
+    args = [*tiny_train_args(tmp_path, steps=3), "--init", str(weights), "--set", "train_only=fusion.residual"]
+    assert run_cli(args) == 0
+    start = model_from_weights(weights).state_dict()
+    trained = torch.load(tmp_path / "run" / "last.ckpt", weights_only=True)["model"]
+    saved = model_from_weights(tmp_path / "run" / "last.safetensors").state_dict()
+
+    def distance(state: dict[str, torch.Tensor]) -> float:
+        return sum(float((state[k].float() - start[k].float()).norm() ** 2) for k in start) ** 0.5
+
+    # The EMA's decay starts low (1/10 at the first update), so three steps are not averaged away.
+    assert distance(trained) > 0
+    assert distance(saved) > 0.5 * distance(trained)
+
+
+@pytest.mark.parametrize(("updates", "decay"), [(0, 0.1), (10, 0.55), (300, 301 / 310), (10**6, 0.999)])
+def test_the_ema_decay_warms_up_to_the_configured_one(updates, decay):
+    assert warmed_up_decay(0.999, updates) == pytest.approx(decay)
 
 
 def test_resume_with_another_train_only_is_refused(tmp_path, capsys):

@@ -15,7 +15,6 @@ import numpy as np
 import torch
 import torch.distributed as dist
 from torch import Tensor, nn
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
 from torch.utils.data import DataLoader
 
 from tempo_cli.errors import TempoError
@@ -27,6 +26,7 @@ from tempo_cli.training.checkpoint import load_checkpoint, save_checkpoint
 from tempo_cli.training.config import TrainConfig
 from tempo_cli.training.data.batches import BatchSpec, MixedBatches, Source, collate
 from tempo_cli.training.data.sources import build_sources
+from tempo_cli.training.ema import averaged_model
 from tempo_cli.training.logger import RunLogger
 from tempo_cli.training.losses import psnr, synthesis_loss
 from tempo_cli.training.whole_frames import whole_frame_scores, whole_frame_videos
@@ -190,7 +190,7 @@ def train(
     sources = build_sources(config.data, config.crop, config.images, config.exclude, config.clip_short_side)
     val_sources = validation_sources(config, sources)
     val = validation_batches(val_sources, config.val_samples, config.batch_size, seed=1234) if rank == 0 else []
-    ema = AveragedModel(model, multi_avg_fn=get_ema_multi_avg_fn(config.ema_decay), use_buffers=True)
+    ema = averaged_model(model, config.ema_decay)
     ema_model = ema.module
     assert isinstance(ema_model, Tempo)
     net: nn.Module = model
