@@ -1,6 +1,6 @@
 """End-to-end speed, file to file at 2x, 720p and 1080p: tempo's models, RIFE 4.x, minterpolate and the floor.
 
-    python -m benchmarks.speed [--frames 30] [--sizes 720p,1080p] [--methods floor,blend,...] [--repeats 1]
+    python -m benchmarks.speed [--frames 30] [--sizes 720p,1080p] [--methods floor,blend,...] [--repeats 3]
                                [--threads 2] [--json PATH]
 
 Test clips: the first `--frames` frames of a shared clip, re-encoded with libx264 crf 18 (no audio).
@@ -13,6 +13,8 @@ Test clips: the first `--frames` frames of a shared clip, re-encoded with libx26
 - floor-dup (reference only): the same with every frame encoded twice. x264 codes an exact repeat almost for free
   (all blocks skipped), so this is not the cost of writing a real 2x output; it is listed for comparison.
 Each method runs in its own process (peak RSS = its max RSS, from wait4); torch and OpenCV use `--threads`.
+The methods take turns, `--repeats` rounds of all of them, and each keeps its fastest run: this machine's
+speed drifts by a third from one minute to the next, so one run each can put a slow spell on one method.
 Time is from opening the input to the finished output file; loading a model is not included.
 """
 
@@ -240,7 +242,7 @@ def main() -> None:
     parser.add_argument("--frames", type=int, default=30, help="source frames per test clip")
     parser.add_argument("--sizes", default=",".join(SIZES), help="720p, 1080p or both")
     parser.add_argument("--methods", default=",".join(METHODS))
-    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", default=None)
     parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
