@@ -60,6 +60,7 @@ def test_init_from_weights_fine_tunes(tmp_path, capsys):
         (["--precision", "fp8"], "unknown training precision"),
         (["--set", "train_only=no_such_part."], "names no parameter"),
         (["--set", "train_only=fusion.,"], "empty prefix"),
+        (["--set", "ema_decay=1.5"], "ema_decay must be between 0 and 1"),
     ],
 )
 def test_bad_training_input_is_one_line(tmp_path, capsys, extra, message):
@@ -197,7 +198,8 @@ def test_a_short_fine_tune_saves_weights_that_moved_with_the_training(tmp_path):
     def distance(state: dict[str, torch.Tensor]) -> float:
         return sum(float((state[k].float() - start[k].float()).norm() ** 2) for k in start) ** 0.5
 
-    # The EMA's decay starts low (1/10 at the first update), so three steps are not averaged away.
+    # The EMA copies the first step's weights, then averages with a decay that starts low (2/11), so
+    # three steps are not averaged away.
     assert distance(trained) > 0
     assert distance(saved) > 0.5 * distance(trained)
 

@@ -8,6 +8,8 @@ import torch
 from torch import Tensor, nn
 from torch.optim.swa_utils import AveragedModel
 
+from tempo_cli.errors import TempoError
+
 Update = Callable[[Sequence[Tensor], Sequence[Tensor], Tensor | int], None]
 
 
@@ -21,7 +23,9 @@ def warmed_up_decay(decay: float, updates: int) -> float:
 
 
 def ema_update(decay: float) -> Update:
-    """`AveragedModel`'s multi_avg_fn for an EMA with `warmed_up_decay`."""
+    """`AveragedModel`'s multi_avg_fn for an EMA with `warmed_up_decay`; `decay` must lie in [0, 1]."""
+    if not 0.0 <= decay <= 1.0:
+        raise TempoError(f"ema_decay must be between 0 and 1, not {decay}")
 
     @torch.no_grad()
     def update(averaged: Sequence[Tensor], current: Sequence[Tensor], updates: Tensor | int) -> None:
