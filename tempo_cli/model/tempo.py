@@ -218,7 +218,8 @@ class Tempo(nn.Module):
         candidates = config.prior_candidates if config.motion_prior else 1
         if not 1 <= candidates <= MAX_CANDIDATES:
             raise ValueError(f"prior_candidates must be 1 to {MAX_CANDIDATES}, not {candidates}")
-        self.hypothesis_candidate = [i % candidates for i in range(m)]
+        # The prior candidate each hypothesis starts from; None when hypothesis i takes candidate i.
+        self.hypothesis_candidate = None if m == candidates else [i % candidates for i in range(m)]
         if config.prior_dis not in DIS_PRESETS:
             raise ValueError(f"prior_dis must be one of {', '.join(DIS_PRESETS)}, not {config.prior_dis!r}")
         if config.consistency_window % 2 == 0:
@@ -335,7 +336,7 @@ class Tempo(nn.Module):
             if prior is None:
                 return 0.0
             candidates = candidates_at(size)
-            if self.hypothesis_candidate != list(range(candidates.shape[2])):
+            if self.hypothesis_candidate is not None:
                 candidates = candidates[:, :, self.hypothesis_candidate]
             return dt[..., None, None, None, None] * candidates
 
