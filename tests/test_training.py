@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import subprocess
 import sys
 from dataclasses import replace
@@ -15,6 +16,7 @@ from tempo_cli.cli.app import main
 from tempo_cli.model import create_model
 from tempo_cli.model.weights import model_from_weights, save_weights
 from tempo_cli.training.ema import warmed_up_decay
+from tempo_cli.training.losses import LossWeights, synthesis_loss
 from tests.media import make_clip
 from tests.training_helpers import make_images, tiny_train_args
 
@@ -257,3 +259,18 @@ def test_validation_draws_crops_of_val_crop(tmp_path):
         chosen = validation_sources(replace(config, val_crop=val_crop), sources)
         [batch, *_] = validation_batches(chosen, count=2, batch_size=2, seed=0)
         assert batch["frames"].shape[-2:] == (expected, expected)
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [("mse", 2.0 * (0.1**2 + 0.3**2) / 2), ("log_mse", 2.0 * (math.log10(0.1**2) + math.log10(0.3**2)) / 2)],
+)
+def test_a_squared_error_loss_alone_scores_only_the_frames_that_are_not_cuts(term, expected) -> None:
+    target = torch.rand(3, 3, 16, 16, generator=torch.Generator().manual_seed(0)) * 0.5
+    pred = target + torch.tensor([0.1, 0.2, 0.3]).view(3, 1, 1, 1)
+    aux = {"cut_logit": torch.zeros(3)}
+    is_cut = torch.tensor([False, True, False])
+    weights = LossWeights(charbonnier=0.0, census=0.0, ssim=0.0, frequency=0.0, cut=0.0, **{term: 2.0})
+    terms = synthesis_loss(pred, target, aux, is_cut, weights)
+    assert set(terms) == {term, "total"}
+    assert float(terms["total"]) == pytest.approx(expected, rel=1e-4)

@@ -21,6 +21,8 @@ class LossWeights:
     """
 
     charbonnier: float = 1.0
+    mse: float = 0.0  # mean squared error over the batch
+    log_mse: float = 0.0  # mean over samples of log10 of each one's MSE: minus a tenth of the mean PSNR
     census: float = 0.001
     ssim: float = 0.2
     frequency: float = 0.01
@@ -28,6 +30,10 @@ class LossWeights:
     lpips: float = 0.0
     cut: float = 0.1
     scales: int = 3
+
+
+# Keeps log10 finite for an exact prediction; an MSE of 1e-8 is 80 dB.
+LOG_MSE_FLOOR = 1e-8
 
 
 def charbonnier(pred: Tensor, target: Tensor, eps: float = 1e-3) -> Tensor:
@@ -100,7 +106,13 @@ def synthesis_loss(
     terms: dict[str, Tensor] = {}
     if keep.any():
         p, t = pred[keep].float(), target[keep].float()
-        terms["charbonnier"] = w.charbonnier * multiscale_charbonnier(p, t, w.scales)
+        if w.charbonnier:
+            terms["charbonnier"] = w.charbonnier * multiscale_charbonnier(p, t, w.scales)
+        if w.mse:
+            terms["mse"] = w.mse * F.mse_loss(p, t)
+        if w.log_mse:
+            per_sample = ((p - t) ** 2).flatten(1).mean(dim=1)
+            terms["log_mse"] = w.log_mse * torch.log10(per_sample + LOG_MSE_FLOOR).mean()
         if w.census:
             terms["census"] = w.census * census(p, t)
         if w.ssim:
