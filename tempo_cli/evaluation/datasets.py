@@ -3,7 +3,8 @@
 Benchmark layouts (the GT frame is always the one between the two inputs):
 
 - interpolate: the two outer frames at times 0 and 1 predict the middle one at 0.5.
-  Vimeo septuplets use the centre: im3, im5 -> im4.
+  Vimeo septuplets use the centre: im3, im5 -> im4 (each Vimeo folder is a septuplet if it has
+  im1..im7, else a triplet, so one folder may hold both).
 - extrapolate: the first frame and the ground-truth middle frame (times 0 and 1)
   predict the last frame (time 2). Vimeo septuplets: im1, im2, im3 (times 0, 1, 2) -> im4 (time 3).
 
@@ -145,9 +146,9 @@ def _triplet_files(path: Path, layout: str) -> Iterator[tuple[str, list[Path]]]:
     elif layout == "ucf101":
         for gt in sorted(path.glob("*/frame_01_gt.png"), key=_natural):
             yield gt.parent.name, [gt.parent / "frame_00.png", gt, gt.parent / "frame_02.png"]
-    else:
-        count = 7 if layout == "vimeo_septuplet" else 3
+    else:  # Vimeo: each folder is a septuplet if it has im1..im7, else a triplet if it has im1..im3
         for folder in _vimeo_folders(path):
+            count = 7 if _has_frames(folder, 7) else 3
             if _has_frames(folder, count):
                 name = folder.relative_to(path).as_posix() if folder != path else folder.name
                 yield name, [folder / f"im{i}.png" for i in range(1, count + 1)]
@@ -155,10 +156,10 @@ def _triplet_files(path: Path, layout: str) -> Iterator[tuple[str, list[Path]]]:
 
 def _benchmark_items(path: Path, layout: str, task: str, max_side: int | None) -> Iterator[Item]:
     group = path.resolve().name
-    septuplet = layout == "vimeo_septuplet"
     for name, files in _triplet_files(path, layout):
         if not all(f.is_file() for f in files):
             continue
+        septuplet = len(files) == 7
         if task in ("interpolate", "all"):
             first, mid, last = (load_image(files[i], max_side) for i in ((2, 3, 4) if septuplet else (0, 1, 2)))
             yield Item(name, group, "", [first, last], [0.0, 1.0], [mid], [0.5])
