@@ -6,7 +6,8 @@
 Interpolation: middlebury_other (12), ucf101_interp (379), davis_triplets (22), vimeo90k_samples (2: a triplet,
 and a septuplet's centre; not in the mean of the triplet sets) and the clips with frames dropped
 (2x: one frame from its neighbours; 4x: three frames between frames 4 apart). Extrapolation (methods that can:
-nearest, flow, tempo): the triplets' third frame from the first two, and the clips' frame k+h from frames k-1, k
+nearest, flow, tempo): the triplets' third frame from the first two (the septuplet's im4 from im1..im3), and the
+clips' frame k+h from frames k-1, k
 (ahead1 is one step). All scoring is tempo_cli.evaluation.runner.evaluate. Also reported: seconds per item.
 Shared helpers of the benchmark scripts (data location, tables, machine stamp) live here too.
 """

@@ -193,10 +193,15 @@ def test_a_folder_of_vimeo_triplets_and_septuplets_scores_each_at_its_own_layout
     root = tmp_path / "vimeo"
     make_vimeo(root / "triplets", 3, samples=("t",))
     make_vimeo(root / "septuplets", 7, samples=("s",))
-    items = {i.name: i for i in iter_items(root, detect_layout(root), "interpolate")}
-    levels = {name: [round(float(f.max()) * 255) for f in (*i.frames, *i.gts)] for name, i in items.items()}
-    assert levels == {"septuplets/sequences/s": [60, 100, 80], "triplets/sequences/t": [20, 60, 40]}
-    # the septuplet from im3 and im5 to im4, the triplet from im1 and im3 to im2
+    make_vimeo(root / "incomplete", 5, samples=("i",))
+    items = list(iter_items(root, detect_layout(root), "all"))
+    levels = {(i.name, i.kind): [round(float(f.max()) * 255) for f in (*i.frames, *i.gts)] for i in items}
+    assert levels == {
+        ("septuplets/sequences/s", ""): [60, 100, 80],  # im3, im5 -> im4
+        ("septuplets/sequences/s", "extrapolate"): [20, 40, 60, 80],  # im1..im3 -> im4
+        ("triplets/sequences/t", ""): [20, 60, 40],  # im1, im3 -> im2
+        ("triplets/sequences/t", "extrapolate"): [20, 40, 60],  # im1, im2 -> im3
+    }
 
 
 def test_video_items_and_downscale(video: Path) -> None:

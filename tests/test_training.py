@@ -16,7 +16,7 @@ from tempo_cli.cli.app import main
 from tempo_cli.model import create_model
 from tempo_cli.model.weights import model_from_weights, save_weights
 from tempo_cli.training.ema import warmed_up_decay
-from tempo_cli.training.losses import LossWeights, synthesis_loss
+from tempo_cli.training.losses import LOG_MSE_FLOOR, LossWeights, synthesis_loss
 from tests.media import make_clip
 from tests.training_helpers import make_images, tiny_train_args
 
@@ -63,6 +63,19 @@ def test_init_from_weights_fine_tunes(tmp_path, capsys):
         (["--set", "train_only=no_such_part."], "names no parameter"),
         (["--set", "train_only=fusion.,"], "empty prefix"),
         (["--set", "ema_decay=1.5"], "ema_decay must be between 0 and 1"),
+        (
+            [
+                "--set",
+                "loss.charbonnier=0",
+                "--set",
+                "loss.census=0",
+                "--set",
+                "loss.ssim=0",
+                "--set",
+                "loss.frequency=0",
+            ],
+            "the loss has no image term",
+        ),
     ],
 )
 def test_bad_training_input_is_one_line(tmp_path, capsys, extra, message):
@@ -261,16 +274,37 @@ def test_validation_draws_crops_of_val_crop(tmp_path):
         assert batch["frames"].shape[-2:] == (expected, expected)
 
 
+def _squared_error_case() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, list[float]]:
+    """Three samples, the middle one a cut; each sample's error differs from pixel to pixel."""
+    target = torch.rand(3, 3, 16, 16, generator=torch.Generator().manual_seed(0)) * 0.5
+    ramp = torch.linspace(0.0, 1.0, 16).view(1, 1, 1, 16)
+    pred = target + torch.tensor([0.1, 0.2, 0.3]).view(3, 1, 1, 1) * ramp
+    per_sample = [float(((pred[i] - target[i]) ** 2).mean()) for i in (0, 2)]
+    return pred, target, torch.tensor([False, True, False]), per_sample
+
+
 @pytest.mark.parametrize(
     ("term", "expected"),
-    [("mse", 2.0 * (0.1**2 + 0.3**2) / 2), ("log_mse", 2.0 * (math.log10(0.1**2) + math.log10(0.3**2)) / 2)],
+    [
+        ("mse", lambda errors: 2.0 * sum(errors) / 2),
+        ("log_mse", lambda errors: 2.0 * sum(math.log10(e + LOG_MSE_FLOOR) for e in errors) / 2),
+    ],
 )
 def test_a_squared_error_loss_alone_scores_only_the_frames_that_are_not_cuts(term, expected) -> None:
-    target = torch.rand(3, 3, 16, 16, generator=torch.Generator().manual_seed(0)) * 0.5
-    pred = target + torch.tensor([0.1, 0.2, 0.3]).view(3, 1, 1, 1)
-    aux = {"cut_logit": torch.zeros(3)}
-    is_cut = torch.tensor([False, True, False])
+    pred, target, is_cut, errors = _squared_error_case()
     weights = LossWeights(charbonnier=0.0, census=0.0, ssim=0.0, frequency=0.0, cut=0.0, **{term: 2.0})
-    terms = synthesis_loss(pred, target, aux, is_cut, weights)
+    terms = synthesis_loss(pred, target, {"cut_logit": torch.zeros(3)}, is_cut, weights)
     assert set(terms) == {term, "total"}
-    assert float(terms["total"]) == pytest.approx(expected, rel=1e-4)
+    assert float(terms["total"]) == pytest.approx(expected(errors), rel=1e-4)
+
+
+def test_the_log_mse_of_an_exact_prediction_is_finite_and_so_is_its_gradient() -> None:
+    target = torch.rand(2, 3, 8, 8, generator=torch.Generator().manual_seed(1))
+    pred = target.clone().requires_grad_(True)
+    weights = LossWeights(charbonnier=0.0, census=0.0, ssim=0.0, frequency=0.0, cut=0.0, log_mse=1.0)
+    total = synthesis_loss(pred, target, {"cut_logit": torch.zeros(2)}, torch.zeros(2, dtype=torch.bool), weights)[
+        "total"
+    ]
+    total.backward()
+    assert float(total.detach()) == pytest.approx(math.log10(LOG_MSE_FLOOR))
+    assert pred.grad is not None and bool(torch.isfinite(pred.grad).all())

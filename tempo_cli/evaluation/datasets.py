@@ -4,7 +4,8 @@ Benchmark layouts (the GT frame is always the one between the two inputs):
 
 - interpolate: the two outer frames at times 0 and 1 predict the middle one at 0.5.
   Vimeo septuplets use the centre: im3, im5 -> im4 (each Vimeo folder is a septuplet if it has
-  im1..im7, else a triplet, so one folder may hold both).
+  im1..im7, a triplet if it has im1..im3 and no im4, and skipped otherwise; one root may hold both;
+  the layout `detect_layout` names is that of the first folder found).
 - extrapolate: the first frame and the ground-truth middle frame (times 0 and 1)
   predict the last frame (time 2). Vimeo septuplets: im1, im2, im3 (times 0, 1, 2) -> im4 (time 3).
 
@@ -146,10 +147,10 @@ def _triplet_files(path: Path, layout: str) -> Iterator[tuple[str, list[Path]]]:
     elif layout == "ucf101":
         for gt in sorted(path.glob("*/frame_01_gt.png"), key=_natural):
             yield gt.parent.name, [gt.parent / "frame_00.png", gt, gt.parent / "frame_02.png"]
-    else:  # Vimeo: each folder is a septuplet if it has im1..im7, else a triplet if it has im1..im3
+    else:  # Vimeo: each folder is a septuplet (im1..im7) or a triplet (im1..im3 and no im4); others are skipped
         for folder in _vimeo_folders(path):
             count = 7 if _has_frames(folder, 7) else 3
-            if _has_frames(folder, count):
+            if _has_frames(folder, count) and (count == 7 or not (folder / "im4.png").is_file()):
                 name = folder.relative_to(path).as_posix() if folder != path else folder.name
                 yield name, [folder / f"im{i}.png" for i in range(1, count + 1)]
 

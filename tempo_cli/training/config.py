@@ -96,7 +96,7 @@ def apply_overrides(config: TrainConfig, overrides: dict[str, Any]) -> TrainConf
 
 
 def load_config(path: str | Path | None, overrides: dict[str, Any]) -> TrainConfig:
-    """Defaults, then the JSON file (if any), then overrides."""
+    """Defaults, then the JSON file (if any), then overrides; a loss without an image term is refused."""
     config = TrainConfig()
     if path:
         try:
@@ -104,4 +104,8 @@ def load_config(path: str | Path | None, overrides: dict[str, Any]) -> TrainConf
         except (OSError, json.JSONDecodeError) as exc:
             raise TempoError(f"cannot read training config {path}: {exc}") from exc
         config = apply_overrides(config, raw)
-    return apply_overrides(config, overrides)
+    config = apply_overrides(config, overrides)
+    image_terms = {k: v for k, v in asdict(config.loss).items() if k not in ("cut", "scales")}
+    if not any(v > 0 for v in image_terms.values()):
+        raise TempoError(f"the loss has no image term: give one of {', '.join(image_terms)} a weight above 0")
+    return config
