@@ -88,6 +88,13 @@ def _has_frames(folder: Path, count: int) -> bool:
     return all((folder / f"im{i}.png").is_file() for i in range(1, count + 1))
 
 
+def _vimeo_frame_count(folder: Path) -> int:
+    """7 for a septuplet (im1..im7), 3 for a triplet (im1..im3 and no im4), 0 for anything else."""
+    if _has_frames(folder, 7):
+        return 7
+    return 3 if _has_frames(folder, 3) and not (folder / "im4.png").is_file() else 0
+
+
 def detect_layout(path: Path) -> str:
     """One of LAYOUTS for `path`, or ValueError with a one-line explanation."""
     path = Path(path)
@@ -105,10 +112,9 @@ def detect_layout(path: Path) -> str:
         if any(_is_video(p) for p in path.iterdir()):
             return "video_folder"
         for folder in _vimeo_folders(path):
-            if _has_frames(folder, 7):
-                return "vimeo_septuplet"
-            if _has_frames(folder, 3):
-                return "vimeo_triplet"
+            count = _vimeo_frame_count(folder)
+            if count:
+                return "vimeo_septuplet" if count == 7 else "vimeo_triplet"
     raise ValueError(f"cannot tell the layout of {path}: {_EXPECTED}")
 
 
@@ -147,10 +153,10 @@ def _triplet_files(path: Path, layout: str) -> Iterator[tuple[str, list[Path]]]:
     elif layout == "ucf101":
         for gt in sorted(path.glob("*/frame_01_gt.png"), key=_natural):
             yield gt.parent.name, [gt.parent / "frame_00.png", gt, gt.parent / "frame_02.png"]
-    else:  # Vimeo: each folder is a septuplet (im1..im7) or a triplet (im1..im3 and no im4); others are skipped
+    else:
         for folder in _vimeo_folders(path):
-            count = 7 if _has_frames(folder, 7) else 3
-            if _has_frames(folder, count) and (count == 7 or not (folder / "im4.png").is_file()):
+            count = _vimeo_frame_count(folder)
+            if count:
                 name = folder.relative_to(path).as_posix() if folder != path else folder.name
                 yield name, [folder / f"im{i}.png" for i in range(1, count + 1)]
 

@@ -105,7 +105,7 @@ def load_config(path: str | Path | None, overrides: dict[str, Any]) -> TrainConf
             raise TempoError(f"cannot read training config {path}: {exc}") from exc
         config = apply_overrides(config, raw)
     config = apply_overrides(config, overrides)
-    image_terms = {k: v for k, v in asdict(config.loss).items() if k not in ("cut", "scales")}
+    image_terms = config.loss.image_terms()
     if not any(v > 0 for v in image_terms.values()):
         raise TempoError(f"the loss has no image term: give one of {', '.join(image_terms)} a weight above 0")
     return config

@@ -31,6 +31,10 @@ class LossWeights:
     cut: float = 0.1
     scales: int = 3
 
+    def image_terms(self) -> dict[str, float]:
+        """The weights of the terms that compare the prediction with the target frame."""
+        return {name: value for name, value in vars(self).items() if name not in ("entropy", "cut", "scales")}
+
 
 # Keeps log10 finite for an exact prediction; an MSE of 1e-8 is 80 dB.
 LOG_MSE_FLOOR = 1e-8
@@ -111,8 +115,7 @@ def synthesis_loss(
         if w.mse:
             terms["mse"] = w.mse * F.mse_loss(p, t)
         if w.log_mse:
-            per_sample = ((p - t) ** 2).flatten(1).mean(dim=1)
-            terms["log_mse"] = w.log_mse * torch.log10(per_sample + LOG_MSE_FLOOR).mean()
+            terms["log_mse"] = w.log_mse * torch.log10(per_sample_mse(p, t) + LOG_MSE_FLOOR).mean()
         if w.census:
             terms["census"] = w.census * census(p, t)
         if w.ssim:
@@ -129,7 +132,11 @@ def synthesis_loss(
     return terms
 
 
+def per_sample_mse(pred: Tensor, target: Tensor) -> Tensor:
+    """Mean squared error of each item of a batch: [B]."""
+    return ((pred - target) ** 2).flatten(1).mean(dim=1)
+
+
 def psnr(pred: Tensor, target: Tensor) -> Tensor:
     """PSNR in dB per item for images in [0,1] (whole frame, RGB)."""
-    mse = ((pred.clamp(0, 1) - target) ** 2).flatten(1).mean(dim=1).clamp_min(1e-10)
-    return -10 * torch.log10(mse)
+    return -10 * torch.log10(per_sample_mse(pred.clamp(0, 1), target).clamp_min(1e-10))
