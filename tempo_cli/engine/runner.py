@@ -123,7 +123,9 @@ class Engine:
             self.stats.model_cuts += 1
             nearest = [min(item.anchors, key=lambda i: abs(self._window.times[i] - t)) for t in item.times]
             return [OutputFrame(t, self._window.images[i], False) for t, i in zip(item.times, nearest, strict=True)]
-        confidence = result.confidence or [None] * len(item.times)
+        confidence: list[np.ndarray | None] = [None] * len(item.times)
+        if result.confidence:
+            confidence = list(result.confidence)
         return [
             OutputFrame(t, frame, True, conf)
             for t, frame, conf in zip(item.times, result.frames, confidence, strict=True)

@@ -19,6 +19,13 @@ def cat_channels(parts: list[Tensor], like: Tensor) -> Tensor:
     return torch.cat([p.contiguous(memory_format=layout) for p in parts], dim=1)
 
 
+def zero_init(layer: nn.Conv2d | nn.Linear) -> None:
+    """Zero a layer's weight and bias, so that it outputs zeros until it learns (residual heads start as identity)."""
+    nn.init.zeros_(layer.weight)
+    if layer.bias is not None:
+        nn.init.zeros_(layer.bias)
+
+
 def conv3x3(c_in: int, c_out: int, stride: int = 1, dilation: int = 1) -> nn.Conv2d:
     """3x3 convolution that keeps the size (or halves it with stride 2)."""
     return nn.Conv2d(c_in, c_out, 3, stride=stride, padding=dilation, dilation=dilation)
@@ -60,8 +67,7 @@ class FiLM(nn.Module):
     def __init__(self, time_dim: int, channels: int) -> None:
         super().__init__()
         self.proj = nn.Linear(time_dim, 2 * channels)
-        nn.init.zeros_(self.proj.weight)
-        nn.init.zeros_(self.proj.bias)
+        zero_init(self.proj)
 
     def forward(self, x: Tensor, emb: Tensor) -> Tensor:
         gamma, beta = self.proj(emb).to(x.dtype).chunk(2, dim=-1)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from tempo_cli.model.blocks import zero_init
+
 
 class FFTBlock(nn.Module):
     """Gives every position a view of the whole frame (large global motion)."""
@@ -17,8 +19,7 @@ class FFTBlock(nn.Module):
             nn.Conv2d(2 * channels, 2 * channels, 1),
         )
         self.out = nn.Conv2d(channels, channels, 1)
-        nn.init.zeros_(self.out.weight)
-        nn.init.zeros_(self.out.bias)
+        zero_init(self.out)
 
     def forward(self, x: Tensor) -> Tensor:
         h, w = x.shape[-2:]

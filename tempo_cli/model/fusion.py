@@ -14,7 +14,7 @@ from __future__ import annotations
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from tempo_cli.model.blocks import ConvStack, cat_channels, conv3x3
+from tempo_cli.model.blocks import ConvStack, cat_channels, conv3x3, zero_init
 
 SHUFFLE = 2
 
@@ -32,8 +32,7 @@ class Fusion(nn.Module):
         image_ch = 2 * 3 * SHUFFLE * SHUFFLE
         self.residual_stack = ConvStack(image_ch + state_ch, width, time_dim)
         self.residual_head = conv3x3(width, 3 * SHUFFLE * SHUFFLE)
-        nn.init.zeros_(self.residual_head.weight)
-        nn.init.zeros_(self.residual_head.bias)
+        zero_init(self.residual_head)
 
     def residual(self, blend: Tensor, spread: Tensor, state: Tensor, target_emb: Tensor) -> Tensor:
         """RGB residual [B,3,H,W] from the blend, the anchors' spread around it and the decoder state.

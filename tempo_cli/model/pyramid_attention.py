@@ -7,7 +7,7 @@ import math
 import torch
 from torch import Tensor, nn
 
-from tempo_cli.model.blocks import ConvStack
+from tempo_cli.model.blocks import ConvStack, zero_init
 from tempo_cli.model.reduce import sum_over
 from tempo_cli.model.warp import backward_warp, sample_at
 
@@ -38,11 +38,9 @@ class AttentionLevel(nn.Module):
         if m > 1:
             bias[2 : 2 + m] = POINT_SPREAD * torch.cos(angles)
             bias[2 + m : 2 + 2 * m] = POINT_SPREAD * torch.sin(angles)
-        with torch.no_grad():
-            self.head.bias.copy_(bias)
+        self.head.bias = nn.Parameter(bias)
         self.time_bias = nn.Linear(time_dim, m)
-        nn.init.zeros_(self.time_bias.weight)
-        nn.init.zeros_(self.time_bias.bias)
+        zero_init(self.time_bias)
         self.alpha = nn.Parameter(torch.tensor(2.0))
 
     def forward(

@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from tempo_cli.model.blocks import ConvStack, cat_channels
+from tempo_cli.model.blocks import ConvStack, cat_channels, zero_init
 from tempo_cli.model.config import TempoConfig
 from tempo_cli.model.correlation import local_correlation
 from tempo_cli.model.cut_detector import CutDetector
@@ -203,8 +203,7 @@ class Tempo(nn.Module):
         corr_ch = (2 * config.corr_radius + 1) ** 2
         self.motion_stack = ConvStack(2 * w[3] + corr_ch + 2, config.refine_width, td)
         self.motion_head = nn.Conv2d(config.refine_width, 2, 3, padding=1)
-        nn.init.zeros_(self.motion_head.weight)
-        nn.init.zeros_(self.motion_head.bias)
+        zero_init(self.motion_head)
         self.cut_detector = CutDetector()
         self.level8 = AttentionLevel(w[3], 0, config.refine_width, td, config.heads, config.points)
         self.state8 = ConvStack(2 * w[3], w[3], td)
@@ -348,7 +347,7 @@ class Tempo(nn.Module):
         for block in self.fft:
             state = block(state)
 
-        size4 = f4.shape[-2:]
+        size4 = (f4.shape[-2], f4.shape[-1])
         offsets = resize_flow(offsets - prior_at(f8.shape[-2:]), size4) + prior_at(size4)
         state = F.interpolate(self.to_level4(state), size=size4, mode="bilinear", align_corners=False)
         offsets, pos4, logits4 = self.level4(f4, offsets, state, temb, dt)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from torch import Tensor, nn
 
+from tempo_cli.model.blocks import zero_init
+
 
 class TemporalTransformer(nn.Module):
     """Pre-norm transformer over the N anchor tokens of each 1/8-scale position.
@@ -26,8 +28,7 @@ class TemporalTransformer(nn.Module):
         )
         self.layers = nn.TransformerEncoder(layer, num_layers=layers, enable_nested_tensor=False)
         self.out = nn.Linear(channels, channels)
-        nn.init.zeros_(self.out.weight)
-        nn.init.zeros_(self.out.bias)
+        zero_init(self.out)
 
     def forward(self, feats: Tensor, time_emb: Tensor) -> Tensor:
         """feats [B,N,C,H,W], time_emb [B,N,D] -> feats with temporal context added."""

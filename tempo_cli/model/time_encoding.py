@@ -15,6 +15,8 @@ class TimeEncoding(nn.Module):
     fraction of a frame interval to several intervals (extrapolation).
     """
 
+    freqs: Tensor
+
     def __init__(self, bands: int, dim: int) -> None:
         super().__init__()
         freqs = math.pi * torch.pow(2.0, torch.arange(bands, dtype=torch.float32) - 4)

@@ -38,7 +38,7 @@ def _dis(preset: str, shape: tuple[int, ...]) -> cv2.DISOpticalFlow:
         instances = _local.dis = {}
     if preset not in instances or instances[preset][0] != shape:
         base, settings = PRESETS[preset]
-        dis = cv2.DISOpticalFlow_create(base)
+        dis = cv2.DISOpticalFlow.create(base)
         for name, value in settings.items():
             getattr(dis, f"set{name}")(value)
         instances[preset] = (shape, dis)
@@ -56,7 +56,8 @@ def to_gray_u8(frame: np.ndarray) -> np.ndarray:
 
 def dis_flow(src_gray: np.ndarray, dst_gray: np.ndarray, preset: str = "medium") -> np.ndarray:
     """Dense flow (H,W,2) float32 such that src(x) ~ dst(x + flow(x)); `preset` is a key of PRESETS."""
-    return _dis(preset, src_gray.shape).calc(src_gray, dst_gray, None)
+    # OpenCV's stubs type the output argument as required; None asks DIS for a new, zero-initialised flow.
+    return _dis(preset, src_gray.shape).calc(src_gray, dst_gray, None)  # type: ignore[call-overload]
 
 
 @functools.cache

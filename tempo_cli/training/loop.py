@@ -251,7 +251,7 @@ def train(
             tick, seen = time.perf_counter(), 0
             logger.scalars(step, {f"loss/{k}": float(v.detach()) for k, v in terms.items()})
             logger.scalars(
-                step, {"lr": scheduler.get_last_lr()[-1], "grad_norm": float(grad_norm), "samples_per_s": rate}
+                step, {"lr": float(scheduler.get_last_lr()[-1]), "grad_norm": float(grad_norm), "samples_per_s": rate}
             )
             loss = float(terms["total"].detach())
             echo(f"step {step} loss {loss:.4f} lr {scheduler.get_last_lr()[-1]:.2e} {rate:.1f} samples/s")
