@@ -1,5 +1,5 @@
 """`python -m tempo_cli`."""
 
-from tempo_cli.cli.app import main
+from tempo_cli.cli.entry import main
 
 main()

@@ -7,13 +7,14 @@ frame decisions by tempo_cli.engine; this module wires them together.
 from __future__ import annotations
 
 import itertools
+import os
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from tempo_cli.devices import resolve_device, resolve_precision
@@ -25,6 +26,8 @@ from tempo_cli.errors import TempoError
 from tempo_cli.synth import Synthesizer, create_synthesizer
 from tempo_cli.synth.neural import parse_scale
 from tempo_cli.timing import output_rate
+from tempo_cli.video.imageseq import ImageSequenceWriter
+from tempo_cli.video.paths import same_path
 from tempo_cli.video.reader import SourceFrame, VideoError
 from tempo_cli.video.sources import open_sink, open_source
 from tempo_cli.video.writer import EncodeOptions, validate_output_path
@@ -125,6 +128,17 @@ class Interpolator:
         source = (SourceFrame(i, Fraction(i), img) for i, img in enumerate(frames))
         return [out.image for out in engine.run(source)]
 
+    def check_outputs(self, src: Path, dst: str | Path, options: RunOptions) -> None:
+        """Raise TempoError unless `dst` and the `save_maps` folder can be written (see `validate_output_path`)."""
+        validate_output_path(dst, src, options.overwrite)
+        if options.save_maps is None:
+            return
+        if not self.synthesizer.has_confidence:
+            raise TempoError(f"{self.synthesizer.name} has no confidence map to save; --save-maps needs a TEMPO model")
+        if same_path(options.save_maps, Path(dst)):
+            raise TempoError(f"the maps folder and the output are the same path: {dst}")
+        validate_output_path(f"{options.save_maps}{os.sep}", src, options.overwrite)
+
     def interpolate_video(
         self,
         src: str | Path,
@@ -145,7 +159,7 @@ class Interpolator:
         source = open_source(src, options.input_fps, warn)
         with source:
             info = source.info
-            validate_output_path(dst, src, options.overwrite)
+            self.check_outputs(src, dst, options)
             extrapolating = options.ahead or options.behind
             if extrapolating and not options.causal and options.factor is None and options.fps is None:
                 rate = info.fps
@@ -171,14 +185,22 @@ class Interpolator:
             frames = _peek(iter(source), needed, "extrapolation" if needed > 2 else "interpolation")
             pad = (float(options.behind * period), float(options.ahead * period))
             total = _expected_frames(info.frame_count, rate, info.fps, options)
-            with open_sink(dst, rate, info.width, info.height, options.encode, info, pad, warn) as sink:
+            with (
+                open_sink(dst, rate, info.width, info.height, options.encode, info, pad, warn) as sink,
+                _map_sink(options.save_maps) as maps,
+            ):
                 for n, out in enumerate(engine.run(frames)):
                     sink.write(out.image, out.time)
-                    if options.save_maps is not None and out.confidence is not None:
-                        _save_map(options.save_maps, n, out.confidence)
+                    if maps is not None and out.confidence is not None:
+                        maps.save(_map_image(out.confidence), n + 1)
                     if progress:
                         progress(n + 1, total)
                 sink.commit()
+                if maps is not None and maps.saved:
+                    maps.commit()
+                elif maps is not None:
+                    warn("no frame was synthesized, so there are no confidence maps to save")
+            _check_complete(engine.stats.frames_in, info.frame_count, warn)
         return _summary(dst, engine.stats, getattr(source, "skipped_packets", 0), time.perf_counter() - start)
 
 
@@ -188,10 +210,19 @@ def _expected_frames(count: int | None, rate: Fraction, fps: Fraction, options: 
     return round(count * rate / fps) + options.ahead + options.behind
 
 
-def _save_map(folder: Path, index: int, confidence: np.ndarray) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    img = np.clip(confidence * 255 + 0.5, 0, 255).astype(np.uint8)
-    cv2.imwrite(str(folder / f"conf_{index:06d}.png"), img)
+def _check_complete(decoded: int, listed: int | None, warn: Warn) -> None:
+    """Warn when far fewer frames decoded than the container lists (a cut-off download or copy)."""
+    if listed and decoded < listed - max(2, listed // 20):
+        warn(f"the input ended after {decoded} of the {listed} frames its header lists; it may be truncated")
+
+
+def _map_sink(folder: Path | None) -> AbstractContextManager[ImageSequenceWriter | None]:
+    """A writer of conf_NNNNNN.png files into `folder` (committed like the output), or nothing."""
+    return nullcontext() if folder is None else ImageSequenceWriter(folder, prefix="conf_")
+
+
+def _map_image(confidence: np.ndarray) -> np.ndarray:
+    return np.clip(confidence * 255 + 0.5, 0, 255).astype(np.uint8)
 
 
 def _summary(dst: Path, stats: EngineStats, skipped: int, seconds: float) -> RunSummary:

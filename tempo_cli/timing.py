@@ -7,6 +7,8 @@ from fractions import Fraction
 from tempo_cli.errors import TempoError
 
 NTSC = Fraction(1000, 1001)
+MAX_RATE = Fraction(10_000)  # frames per second; FFmpeg's rates and time bases must fit 32-bit integers
+MAX_DENOMINATOR = 1001  # 30000/1001 is exact; a rate given to more digits than that is rounded to it
 
 
 class RateError(TempoError):
@@ -21,10 +23,15 @@ def parse_rate(text: str) -> Fraction:
         raise RateError(f"not a frame rate: {text!r} (use e.g. 60, 59.94 or 60000/1001)") from exc
     if rate <= 0:
         raise RateError(f"frame rate must be positive, got {text}")
+    if rate > MAX_RATE:
+        raise RateError(f"frame rate {text} is above tempo's limit of {MAX_RATE} fps")
     if "." in text and rate.denominator != 1:
         ntsc = round(rate / NTSC) * NTSC
         if abs(ntsc - rate) < Fraction(1, 100):
             return ntsc
+    rate = rate.limit_denominator(MAX_DENOMINATOR)
+    if rate == 0:
+        raise RateError(f"frame rate {text} is too small")
     return rate
 
 
@@ -35,8 +42,12 @@ def output_rate(input_fps: Fraction, factor: int | None, fps: Fraction | None) -
     if factor is not None:
         if factor < 2:
             raise RateError(f"--factor must be an integer of at least 2, got {factor}")
-        return input_fps * factor
-    assert fps is not None
-    if fps < input_fps:
-        raise RateError(f"--fps {float(fps):g} is below the input's {float(input_fps):g} fps")
-    return fps
+        rate = input_fps * factor
+    else:
+        assert fps is not None
+        if fps < input_fps:
+            raise RateError(f"--fps {float(fps):g} is below the input's {float(input_fps):g} fps")
+        rate = fps
+    if rate > MAX_RATE:
+        raise RateError(f"the output would run at {float(rate):g} fps, above tempo's limit of {MAX_RATE} fps")
+    return rate

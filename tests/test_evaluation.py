@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,10 +11,13 @@ import cv2
 import numpy as np
 import pytest
 
+from tempo_cli.errors import TempoError
 from tempo_cli.evaluation import detect_layout, evaluate, evaluate_many, format_results, iter_items, psnr, ssim
-from tempo_cli.evaluation.datasets import count_video_frames
+from tempo_cli.evaluation.datasets import MIN_VIDEO_FRAMES, TASKS, count_video_frames, video_windows
 from tempo_cli.evaluation.metrics import PSNR_CAP
 from tempo_cli.synth.registry import create_synthesizer
+from tests.cli_helpers import run_cli
+from tests.media import make_audio_only
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 BENCHMARKS = DATA / "vfi_benchmarks"
@@ -146,10 +150,22 @@ def test_unknown_layout_is_one_clear_line(tmp_path: Path) -> None:
     write_png(tmp_path / "photo.png", flat(10))
     write_png(tmp_path / "pair" / "im1.png", flat(10))
     write_png(tmp_path / "pair" / "im2.png", flat(10))
-    for path in (tmp_path, tmp_path / "photo.png", tmp_path / "missing"):
-        with pytest.raises(ValueError, match="cannot tell the layout of") as info:
+    (tmp_path / "empty").mkdir()
+    for path in (tmp_path, tmp_path / "photo.png", tmp_path / "missing", tmp_path / "empty"):
+        with pytest.raises(TempoError, match="cannot tell the layout of") as info:  # a ValueError too
             detect_layout(path)
         assert "\n" not in str(info.value)
+
+
+def test_an_audio_only_file_has_no_video_stream(tmp_path: Path) -> None:
+    with pytest.raises(TempoError, match="no video stream in"):
+        count_video_frames(make_audio_only(tmp_path / "tone.mp4", codec="aac"))
+
+
+@pytest.mark.parametrize("task", [t for t in TASKS if t != "all"])
+def test_min_video_frames_is_the_shortest_clip_with_a_window(task: str) -> None:
+    assert video_windows(MIN_VIDEO_FRAMES - 1, task, 30) == []
+    assert video_windows(MIN_VIDEO_FRAMES, task, 30)
 
 
 # items
@@ -295,3 +311,104 @@ def test_shared_benchmarks_detected_and_scored() -> None:
     assert result["sets"]["middlebury_other"]["n"] == 1
     assert result["sets"]["middlebury_other/extrapolate"]["n"] == 1
     assert 15 < result["sets"]["middlebury_other"]["psnr"] < 60
+
+
+# the command line
+
+
+def eval_fails(args: list[object], capsys: pytest.CaptureFixture[str]) -> str:
+    """The one stderr line of a `tempo eval` that exits 2 before printing any table."""
+    assert run_cli(["eval", *args, "--model", "blend", "-q"]) == 2
+    out, err = capsys.readouterr()
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tempo: error: ") and "PSNR" not in out
+    return lines[0]
+
+
+def not_a_dataset(tmp_path: Path, kind: str) -> Path:
+    """A path that holds no evaluation data: an empty folder, a folder of text, an audio file."""
+    if kind == "empty":
+        (tmp_path / "empty").mkdir()
+        return tmp_path / "empty"
+    if kind == "text":
+        (tmp_path / "notes").mkdir()
+        (tmp_path / "notes" / "readme.txt").write_text("not frames")
+        return tmp_path / "notes"
+    return make_audio_only(tmp_path / "tone.m4a", codec="aac")
+
+
+@pytest.mark.parametrize("kind", ["empty", "text", "audio"])
+def test_eval_of_what_is_not_a_dataset_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], kind: str
+) -> None:
+    assert "cannot tell the layout of" in eval_fails([not_a_dataset(tmp_path, kind)], capsys)
+
+
+def test_eval_of_an_audio_only_video_file_says_it_has_no_video(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert "no video stream in" in eval_fails([make_audio_only(tmp_path / "tone.mp4", codec="aac")], capsys)
+
+
+@pytest.mark.parametrize(
+    ("option", "value"),
+    [("--limit", "0"), ("--limit", "-2"), ("--max-windows", "0"), ("--max-windows", "-1"), ("--max-side", "4")],
+)
+def test_eval_refuses_counts_that_score_nothing(
+    video: Path, capsys: pytest.CaptureFixture[str], option: str, value: str
+) -> None:
+    assert option in eval_fails([video, option, value], capsys)
+
+
+def test_eval_of_a_clip_too_short_for_any_window_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    short = write_video(tmp_path / "short.mp4", moving_frames(MIN_VIDEO_FRAMES - 1))
+    out = tmp_path / "scores.json"
+    assert "nothing to score in" in eval_fails([short, "--json", out], capsys)
+    assert not out.exists()
+
+
+def test_eval_json_never_replaces_the_input(video: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = video.read_bytes()
+    for extra in ([], ["--overwrite"]):
+        assert "would overwrite the input" in eval_fails([video, "--json", video, *extra], capsys)
+    assert video.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("target", "message"), [(".", "existing folder, not a file"), ("missing/scores.json", "folder does not exist")]
+)
+def test_eval_json_target_is_checked_before_scoring(
+    video: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], target: str, message: str
+) -> None:
+    assert message in eval_fails([video, "--json", tmp_path / target], capsys)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_eval_json_replaces_an_existing_file_only_with_overwrite(
+    video: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "scores.json"
+    out.write_text("old")
+    assert "already exists" in eval_fails([video, "--json", out], capsys)
+    assert out.read_text() == "old"
+    assert run_cli(["eval", video, "--model", "blend", "-q", "--max-windows", "1", "--json", out, "--overwrite"]) == 0
+    assert set(json.loads(out.read_text())["sets"]) == {"clip/2x", "clip/4x"}
+    assert list(tmp_path.iterdir()) == [out]
+
+
+def test_eval_interrupted_while_writing_json_leaves_the_old_file(
+    video: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "scores.json"
+    out.write_text("old")
+
+    def interrupted(self: Path, text: str, *args: object, **kwargs: object) -> None:
+        with self.open("w") as file:
+            file.write(text[:10])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Path, "write_text", interrupted)
+    assert run_cli(["eval", video, "--model", "blend", "-q", "--max-windows", "1", "--json", out, "--overwrite"]) == 130
+    assert "no output written" in capsys.readouterr().err
+    assert out.read_text() == "old"
+    assert list(tmp_path.iterdir()) == [out]

@@ -71,7 +71,21 @@ def test_save_maps_writes_a_confidence_png_per_predicted_frame(tmp_path):
     maps = tmp_path / "maps"
     out = tmp_path / "out.mp4"
     assert run_cli(["extrapolate", src, "-o", out, "--ahead", "2", "--save-maps", maps, "-q"]) == 0
-    assert len(sorted(maps.glob("*.png"))) == 2
+    assert sorted(p.name for p in maps.iterdir()) == ["conf_000007.png", "conf_000008.png"]  # output frames 7 and 8
+    assert not [p for p in tmp_path.iterdir() if ".tempo-" in p.name]
+
+
+def test_save_maps_refuses_a_file_and_a_model_without_maps(tmp_path, capsys):
+    src = make_clip(tmp_path / "in.mp4", frames=6, fps=Fraction(24), size=(64, 48))
+    taken = tmp_path / "maps"
+    taken.write_text("keep me")
+    for extra, message in [([], "output folder is an existing file"), (["--model", "flow"], "confidence map")]:
+        args = ["extrapolate", src, "-o", tmp_path / "out.mp4", "--ahead", "1", "--save-maps", taken, "-q", *extra]
+        assert run_cli(args) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0], err
+    assert taken.read_text() == "keep me"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", "maps"]
 
 
 def test_nothing_is_extrapolated_from_the_old_shot(tmp_path):

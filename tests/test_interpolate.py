@@ -169,6 +169,15 @@ def _bad(tmp_path: Path, capsys, args: list) -> str:
         (["--scale", "2"], "scale"),
         (["--scale", "0"], "scale"),
         (["--scale", "half"], "scale"),
+        (["--factor", "99999999999"], "limit of 10000 fps"),
+        (["--fps", "1e10"], "limit of 10000 fps"),
+        (["--fps", "1e400"], "limit of 10000 fps"),
+        (["--tile-overlap", "-1"], "overlap"),
+        (["--cut-threshold", "nan"], "threshold"),
+        (["--cut-threshold", "-1"], "threshold"),
+        (["--anchors", "9"], "--anchors"),
+        (["--preset", "bogus"], "preset"),
+        (["--save-maps", "maps"], "confidence map"),
     ],
 )
 def test_bad_options_are_one_line(tmp_path, capsys, extra, message):
@@ -176,6 +185,67 @@ def test_bad_options_are_one_line(tmp_path, capsys, extra, message):
     line = _bad(tmp_path, capsys, [src, "-o", tmp_path / "o.mp4", "--model", "blend", *extra])
     assert message in line
     assert not (tmp_path / "o.mp4").exists()
+
+
+def test_a_rate_given_to_more_digits_than_a_rate_has_is_rounded():
+    from tempo_cli.timing import parse_rate
+
+    assert parse_rate("24.0000000001") == 24
+    assert parse_rate("12.000000001") == 12
+    assert parse_rate("29.97") == Fraction(30000, 1001)
+    assert parse_rate("60000/1001") == Fraction(60000, 1001)
+
+
+def test_an_early_error_is_the_only_line_even_with_the_progress_bar_on(tmp_path, capsys):
+    src = make_clip(tmp_path / "in.mp4", frames=4)
+    out = tmp_path / "o.mp4"
+    out.write_bytes(b"keep me")
+    assert run_cli(["interpolate", src, "-o", out, "--model", "blend"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--overwrite" in err[0], err
+
+
+def test_overwrite_never_replaces_a_folder_of_other_files(tmp_path, capsys):
+    folder = tmp_path / "work"
+    folder.mkdir()
+    src = make_clip(folder / "in.mp4", frames=4)
+    (folder / "notes.txt").write_text("keep me")
+    line = _bad(tmp_path, capsys, [src, "-o", folder, "--model", "blend", "--overwrite"])
+    assert "other than tempo's frames" in line
+    assert sorted(p.name for p in folder.iterdir()) == ["in.mp4", "notes.txt"]
+    named_like_a_video = tmp_path / "d.mp4"
+    named_like_a_video.mkdir()
+    (named_like_a_video / "keep.txt").write_text("keep me")
+    assert "existing folder" in _bad(
+        tmp_path, capsys, [src, "-o", named_like_a_video, "--model", "blend", "--overwrite"]
+    )
+    assert (named_like_a_video / "keep.txt").read_text() == "keep me"
+    assert "unknown output type" in _bad(tmp_path, capsys, [src, "-o", tmp_path / "x.mp5", "--model", "blend"])
+    assert not (tmp_path / "x.mp5").exists()
+    frames = tmp_path / "frames"
+    assert run_cli(["interpolate", src, "-o", frames, "--model", "blend", "-q"]) == 0
+    assert run_cli(["interpolate", src, "-o", frames, "--model", "blend", "--factor", "4", "-q", "--overwrite"]) == 0
+    assert len(list(frames.glob("frame_*.png"))) == 16
+
+
+def test_a_truncated_input_is_named_in_a_warning(tmp_path, capsys):
+    import av
+
+    whole = tmp_path / "whole.mp4"
+    with av.open(str(whole), "w", options={"movflags": "faststart"}) as container:  # frame count in the header
+        stream = container.add_stream("libx264", rate=12)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        rng = np.random.default_rng(0)
+        for _ in range(40):
+            image = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")))
+        container.mux(stream.encode())
+    cut_off = tmp_path / "cut_off.mp4"
+    cut_off.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
+    assert run_cli(["interpolate", cut_off, "-o", tmp_path / "o.mp4", "--model", "blend", "-q"]) == 0
+    assert "of the 40 frames its header lists; it may be truncated" in capsys.readouterr().err
+    assert run_cli(["interpolate", whole, "-o", tmp_path / "o2.mp4", "--model", "blend", "-q"]) == 0
+    assert "truncated" not in capsys.readouterr().err
 
 
 def test_bad_inputs_are_one_line(tmp_path, capsys):
@@ -208,7 +278,11 @@ def test_zero_frame_video_is_refused(tmp_path, capsys):
     assert "frame" in line or "video" in line
 
 
-def test_ctrl_c_leaves_no_output(tmp_path):
+@pytest.mark.parametrize(
+    ("signum", "code", "message"),
+    [(signal.SIGINT, 130, b"interrupted"), (signal.SIGTERM, 143, b"stopped by SIGTERM")],
+)
+def test_ctrl_c_or_a_stop_signal_leaves_no_output(tmp_path, signum, code, message):
     src = make_clip(tmp_path / "in.mp4", frames=200, size=(320, 240))
     out = tmp_path / "out.mp4"
     cmd = [
@@ -236,11 +310,11 @@ def test_ctrl_c_leaves_no_output(tmp_path):
     while time.time() < deadline and not any(p.name != "in.mp4" for p in tmp_path.iterdir()):
         time.sleep(0.1)
     time.sleep(0.5)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err.decode()[-500:]
+    assert proc.returncode == code, err.decode()[-500:]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
-    assert b"Traceback" not in err
+    assert b"Traceback" not in err and message in err
 
 
 def test_corrupt_packet_is_skipped_and_counted(tmp_path, capsys):

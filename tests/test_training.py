@@ -15,6 +15,7 @@ from safetensors import safe_open
 from tempo_cli.cli.app import main
 from tempo_cli.model import create_model
 from tempo_cli.model.weights import model_from_weights, save_weights
+from tempo_cli.training.config import load_config
 from tempo_cli.training.ema import warmed_up_decay
 from tempo_cli.training.losses import LOG_MSE_FLOOR, LossWeights, synthesis_loss
 from tests.media import make_clip
@@ -89,6 +90,39 @@ def test_bad_training_input_is_one_line(tmp_path, capsys, extra, message):
     assert run_cli(args) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0] and "Traceback" not in err[0]
+
+
+@pytest.mark.parametrize(
+    ("content", "extra", "message"),
+    [
+        (b"[1, 2]", [], "must be a JSON object of options"),
+        (b'{"loss": 5}', [], "loss must be an object of term weights"),
+        (b'{"loss": {"census": "x"}}', [], "training option loss.census must be a number"),
+        (b'{"steps": "abc"}', [], "training option steps must be a whole number"),
+        (b'{"steps": 2.5}', [], "training option steps must be a whole number"),
+        (b"{}", ["--set", "crop=abc"], "training option crop must be a whole number"),
+        (b"{}", ["--set", "resume=maybe"], "training option resume must be true or false"),
+        (b"{}", ["--set", "loss=5"], "loss must be an object of term weights"),
+        (b"\xff\xfe{", [], "cannot read training config"),
+    ],
+)
+def test_bad_training_config_is_one_line_before_training(tmp_path, capsys, content, extra, message):
+    config = tmp_path / "config.json"
+    config.write_bytes(content)
+    assert run_cli([*tiny_train_args(tmp_path), "--config", str(config), *extra]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0] and "Traceback" not in err[0]
+    assert not (tmp_path / "run").exists()
+
+
+def test_config_values_are_read_as_the_type_of_each_option(tmp_path):
+    config = tmp_path / "config.json"
+    config.write_text('{"steps": 20.0, "exclude": ["a", "b"], "wandb": "off", "loss": {"census": 0, "scales": "2"}}')
+    overrides = {"resume": "yes", "val_data": "x.mp4,y.mp4", "lr": "1e-3", "loss.ssim": "0.5"}
+    cfg = load_config(config, overrides)
+    assert (cfg.steps, cfg.exclude, cfg.wandb, cfg.resume) == (20, ("a", "b"), False, True)
+    assert (cfg.val_data, cfg.lr) == (("x.mp4", "y.mp4"), 1e-3)
+    assert (cfg.loss.census, cfg.loss.scales, cfg.loss.ssim) == (0.0, 2, 0.5)
 
 
 def test_whole_frame_validation_scores_held_out_videos_and_picks_the_best_by_them(tmp_path, capsys):

@@ -321,6 +321,20 @@ def test_validate_output_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(VideoError, match="already exists"):
         validate_output_path(tmp_path / "frames", source, overwrite=False)
     validate_output_path(tmp_path / "frames", source, overwrite=True)  # an image folder target may be replaced
+    (tmp_path / "frames" / "frame_000001.png").write_bytes(b"")
+    (tmp_path / "frames" / "conf_000001.png").write_bytes(b"")
+    validate_output_path(tmp_path / "frames", source, overwrite=True)  # ... when it holds only tempo's images
+    (tmp_path / "frames" / "notes.txt").write_bytes(b"")
+    with pytest.raises(VideoError, match="other than tempo's frames"):
+        validate_output_path(tmp_path / "frames", source, overwrite=True)
+    (tmp_path / "clip.mkv").mkdir()
+    with pytest.raises(VideoError, match="existing folder, not a file"):
+        validate_output_path(tmp_path / "clip.mkv", source, overwrite=True)
+    with pytest.raises(VideoError, match="existing file"):
+        validate_output_path(f"{tmp_path / 'old.mp4'}/", source, overwrite=True)
+    with pytest.raises(VideoError, match=r"unknown output type '\.gif'"):
+        validate_output_path(tmp_path / "anim.gif", source, overwrite=False)
+    validate_output_path(f"{tmp_path / 'frames.v2'}/", source, overwrite=False)  # a trailing / makes it a folder
     validate_output_path(tmp_path / "new.mkv", None, overwrite=False)
     # Running as root makes every folder writable, so simulate a read-only folder.
     monkeypatch.setattr(os, "access", lambda *_args, **_kwargs: False)
@@ -437,6 +451,7 @@ def test_open_sink_picks_video_or_folder(tmp_path: Path) -> None:
         (tmp_path / "a.mkv", VideoWriter),
         (tmp_path / "frames", ImageSequenceWriter),
         (tmp_path / "existing", ImageSequenceWriter),
+        (f"{tmp_path / 'frames.mp4'}/", ImageSequenceWriter),
     ]:
         sink = open_sink(target, Fraction(24), 64, 48)
         assert isinstance(sink, kind)

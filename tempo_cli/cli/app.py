@@ -9,11 +9,12 @@ from typer._click.exceptions import NoArgsIsHelpError  # typer vendors click; no
 from typer.exceptions import Abort, TyperException
 
 from tempo_cli.cli import common as c
-from tempo_cli.cli.errors import INTERRUPT_EXIT, USAGE_EXIT, CliError, run_guarded
+from tempo_cli.cli.errors import USAGE_EXIT, CliError, interrupted, run_guarded
 from tempo_cli.cli.evaluate import eval_command
 from tempo_cli.cli.info import info_command
 from tempo_cli.cli.options import parse_count, parse_factor, parse_optional_rate, parse_tile
 from tempo_cli.cli.train import train_command
+from tempo_cli.engine.planner import MAX_ANCHORS
 
 app = typer.Typer(
     name="tempo",
@@ -148,8 +149,8 @@ def extrapolate(
 
 
 def _anchors(value: int, minimum: int) -> int:
-    if value < minimum:
-        raise CliError(f"--anchors must be at least {minimum}, got {value}")
+    if not minimum <= value <= MAX_ANCHORS:
+        raise CliError(f"--anchors must be between {minimum} and {MAX_ANCHORS}, got {value}")
     return value
 
 
@@ -172,9 +173,10 @@ def main(argv: list[str] | None = None) -> None:
     except NoArgsIsHelpError as exc:
         print(exc.format_message())
         raise SystemExit(0) from None
-    except (Abort, KeyboardInterrupt):
-        print("tempo: interrupted; no output written", file=sys.stderr)
-        raise SystemExit(INTERRUPT_EXIT) from None
+    except KeyboardInterrupt as exc:
+        interrupted(exc)
+    except Abort:
+        interrupted(KeyboardInterrupt())
     except TyperException as exc:
         message = exc.format_message() if hasattr(exc, "format_message") else str(exc)
         print(f"tempo: error: {' '.join(message.split())}", file=sys.stderr)

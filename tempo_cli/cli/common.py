@@ -13,6 +13,7 @@ from tempo_cli.cli.options import default_output, parse_count
 from tempo_cli.cli.progress import frame_progress, print_summary, warn
 from tempo_cli.devices import set_threads
 from tempo_cli.synth.neural import MAX_WORKING_SIDE
+from tempo_cli.video.paths import validate_output_path
 from tempo_cli.video.writer import EncodeOptions
 
 Input = Annotated[Path, typer.Argument(help="Input video file, or a folder of PNG/JPG frames (with --input-fps).")]
@@ -52,7 +53,10 @@ Lossless = Annotated[bool, typer.Option("--lossless", help="Lossless output (lib
 InputFps = Annotated[str | None, typer.Option(help="Frame rate of an image-folder input, e.g. 24 or 30000/1001.")]
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]
-SaveMaps = Annotated[Path | None, typer.Option(help="Folder for the model's confidence map of each synthesized frame.")]
+SaveMaps = Annotated[
+    Path | None,
+    typer.Option(help="Folder for the model's confidence map (conf_NNNNNN.png, numbered like the output frames)."),
+]
 
 
 @dataclass(frozen=True)
@@ -77,8 +81,9 @@ def execute(src: Path, dst: Path | None, tag: str, options: RunOptions, runtime:
     """Load the synthesizer, run with a progress bar and print the summary."""
     set_threads(runtime.threads)
     parse_count(runtime.batch, "--batch")
-    synth = load_model(runtime.model, runtime.weights, runtime.device, runtime.precision, runtime.batch, runtime.scale)
     target = dst or default_output(src, tag)
+    validate_output_path(target, src, options.overwrite)  # before the model loads; the run checks it all again
+    synth = load_model(runtime.model, runtime.weights, runtime.device, runtime.precision, runtime.batch, runtime.scale)
     with frame_progress(quiet, target.name) as progress:
         summary = Interpolator(synth).interpolate_video(src, target, options, progress, warn)
     print_summary(summary, quiet)

@@ -2,14 +2,46 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 from collections.abc import Callable
+from types import FrameType
 from typing import NoReturn, TypeVar
 
 T = TypeVar("T")
 
 USAGE_EXIT = 2
 INTERRUPT_EXIT = 130
+
+
+STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+
+
+class Stopped(KeyboardInterrupt):
+    """A stop signal (SIGTERM, SIGHUP) raised as an interrupt, so that Ctrl-C's clean-up runs for it too."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, _frame: FrameType | None) -> None:
+    raise Stopped(signum)
+
+
+def stop_on_signals() -> None:
+    """Make SIGTERM and SIGHUP interrupt the run like Ctrl-C: temporary files are deleted, nothing half-written."""
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, _raise_stopped)
+
+
+def interrupted(exc: KeyboardInterrupt) -> NoReturn:
+    """One line for Ctrl-C or a stop signal, and the shell's exit code for it (130 for Ctrl-C)."""
+    if isinstance(exc, Stopped):
+        print(f"tempo: stopped by {exc.args[0]}; no output written", file=sys.stderr)
+        raise SystemExit(128 + exc.signum)
+    print("tempo: interrupted; no output written", file=sys.stderr)
+    raise SystemExit(INTERRUPT_EXIT)
 
 
 class CliError(Exception):
@@ -30,17 +62,22 @@ def user_errors() -> tuple[type[BaseException], ...]:
     """Exception types whose message is meant for the user."""
     from tempo_cli.errors import TempoError
 
-    return (CliError, TempoError, FileNotFoundError)
+    return (CliError, TempoError, OSError)
+
+
+def describe(exc: BaseException) -> str:
+    """The first line of a user error's message; an OS error as its reason and path, without the errno."""
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.strerror}: {exc.filename}" if exc.filename else exc.strerror
+    message = str(exc)
+    return message.splitlines()[0] if message else type(exc).__name__
 
 
 def run_guarded(fn: Callable[[], T]) -> T:
     """Call fn; user errors and Ctrl-C become one line and an exit code, never a traceback."""
     try:
         return fn()
-    except KeyboardInterrupt:
-        print("tempo: interrupted; no output written", file=sys.stderr)
-        raise SystemExit(INTERRUPT_EXIT) from None
+    except KeyboardInterrupt as exc:
+        interrupted(exc)
     except user_errors() as exc:
-        code = exc.code if isinstance(exc, CliError) else USAGE_EXIT
-        message = str(exc)
-        fail(message.splitlines()[0] if message else type(exc).__name__, code)
+        fail(describe(exc), exc.code if isinstance(exc, CliError) else USAGE_EXIT)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from tempo_cli.cli.common import Scale
+from tempo_cli.cli.common import Overwrite, Scale
 from tempo_cli.cli.errors import CliError, run_guarded
+from tempo_cli.cli.options import parse_count
 
 TASKS = ("interpolate", "extrapolate")
 
@@ -21,6 +24,7 @@ def eval_command(
     weights: Path | None = typer.Option(None, help="TEMPO weights (.safetensors)."),
     task: str = typer.Option("interpolate", help="interpolate (middle frame) or extrapolate (next frame)."),
     json_out: Path | None = typer.Option(None, "--json", help="Also write the results as JSON here."),
+    overwrite: Overwrite = False,
     limit: int | None = typer.Option(None, help="At most this many items per path."),
     max_windows: int = typer.Option(30, help="Windows scored per video and set."),
     max_side: int | None = typer.Option(None, help="Downscale frames so their short side is at most this."),
@@ -39,12 +43,12 @@ def eval_command(
         from tempo_cli.devices import set_threads
         from tempo_cli.evaluation.perceptual import load_lpips
         from tempo_cli.evaluation.runner import evaluate_many, results_table
+        from tempo_cli.video.paths import check_writable
 
-        if task not in TASKS:
-            raise CliError(f"--task must be one of {', '.join(TASKS)}, got {task!r}")
-        for path in paths:
-            if not path.exists():
-                raise CliError(f"not found: {path}")
+        _check_options(task, limit, max_windows, max_side)
+        _check_inputs(paths)
+        if json_out is not None:
+            check_writable(json_out, paths, overwrite)  # an input, a folder, an existing file without --overwrite
         set_threads(threads)
         synth = load_model(model, weights, device, precision, scale=scale)
         console = Console(stderr=quiet)
@@ -52,11 +56,61 @@ def eval_command(
         result = evaluate_many(
             paths, synth, task, limit, max_windows=max_windows, max_side=max_side, perceptual=perceptual
         )
+        if not result["sets"]:
+            raise CliError(_nothing_scored(paths))
         result["model"] = model if weights is None else f"{model} ({weights})"
         Console().print(results_table(result))
         if json_out is not None:
-            json_out.write_text(json.dumps(result, indent=2))
+            _write_json(json_out, result)
             if not quiet:
                 console.print(f"wrote {json_out}")
 
     run_guarded(run)
+
+
+def _check_options(task: str, limit: int | None, max_windows: int, max_side: int | None) -> None:
+    """Refuse an unknown task and counts that would score nothing (or frames too small for SSIM)."""
+    from tempo_cli.evaluation.metrics import SSIM_WINDOW
+
+    if task not in TASKS:
+        raise CliError(f"--task must be one of {', '.join(TASKS)}, got {task!r}")
+    if limit is not None:
+        parse_count(limit, "--limit")
+    parse_count(max_windows, "--max-windows")
+    if max_side is not None and max_side < SSIM_WINDOW:
+        raise CliError(f"--max-side must be at least {SSIM_WINDOW} (the SSIM window), got {max_side}")
+
+
+def _check_inputs(paths: list[Path]) -> None:
+    """Refuse a missing path or one that holds no evaluation data, before any model is loaded."""
+    from tempo_cli.evaluation.datasets import detect_layout
+
+    for path in paths:
+        if not path.exists():
+            raise CliError(f"not found: {path}")
+        detect_layout(path)
+
+
+def _write_json(target: Path, result: dict[str, Any]) -> None:
+    """Write `result` to a hidden sibling, then move it onto `target`: never a partial file."""
+    from tempo_cli.video.paths import temporary_sibling
+
+    temp = temporary_sibling(target)
+    try:
+        temp.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        os.replace(temp, target)
+    except OSError as exc:
+        raise CliError(f"cannot write {target}: {exc}") from exc
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _nothing_scored(paths: list[Path]) -> str:
+    """Why an evaluation scored no item."""
+    from tempo_cli.evaluation.datasets import MIN_VIDEO_FRAMES
+
+    names = ", ".join(map(str, paths))
+    return (
+        f"nothing to score in {names}: a video needs at least {MIN_VIDEO_FRAMES} frames, "
+        "a benchmark one complete triplet or septuplet"
+    )

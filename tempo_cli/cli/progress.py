@@ -20,7 +20,10 @@ def frame_progress(quiet: bool, label: str) -> AbstractContextManager[Callable[[
 
 @contextmanager
 def progress_bar(quiet: bool, label: str, unit: str) -> Iterator[Callable[[int, int | None], None]]:
-    """A callback (done, total) that drives a rich progress bar with a count, a rate in `unit` and ETA."""
+    """A callback (done, total) that drives a rich progress bar with a count, a rate in `unit` and ETA.
+
+    The bar appears at the first callback, so that an error found before any work is the only line printed.
+    """
     if quiet:
         yield lambda _done, _total: None
         return
@@ -32,14 +35,18 @@ def progress_bar(quiet: bool, label: str, unit: str) -> Iterator[Callable[[int, 
         TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=console, transient=False) as bar:
-        task = bar.add_task(label, total=None, fps="")
+    bar = Progress(*columns, console=console, transient=False)
+    task = bar.add_task(label, total=None, fps="")
 
-        def update(done: int, total: int | None) -> None:
-            speed = bar.tasks[0].speed
-            bar.update(task, completed=done, total=total, fps=f"{speed:5.1f} {unit}" if speed else "")
+    def update(done: int, total: int | None) -> None:
+        bar.start()
+        speed = bar.tasks[0].speed
+        bar.update(task, completed=done, total=total, fps=f"{speed:5.1f} {unit}" if speed else "")
 
+    try:
         yield update
+    finally:
+        bar.stop()
 
 
 def print_summary(summary: RunSummary, quiet: bool) -> None:

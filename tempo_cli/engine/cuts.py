@@ -7,11 +7,17 @@ import numpy as np
 from scenedetect import ContentDetector, FrameTimecode
 from scenedetect.detector import FlashFilter
 
+from tempo_cli.errors import TempoError
+
+MAX_THRESHOLD = 255.0  # ContentDetector's score is a mean change of 8-bit HSV and edges
+
 
 class SceneCutDetector:
     """Says, frame by frame, whether a new shot starts at that frame."""
 
     def __init__(self, threshold: float = 27.0, fps: float = 30.0, width: int = 256) -> None:
+        if not 0 < threshold <= MAX_THRESHOLD:
+            raise TempoError(f"the scene-cut threshold must be in (0, {MAX_THRESHOLD:g}], got {threshold}")
         self._detector = ContentDetector(threshold=threshold, min_scene_len=1, filter_mode=FlashFilter.Mode.SUPPRESS)
         self._fps = fps
         self._width = width

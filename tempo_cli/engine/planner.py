@@ -13,6 +13,8 @@ from fractions import Fraction
 
 from tempo_cli.errors import TempoError
 
+MAX_ANCHORS = 8  # source frames per model call; more only costs memory and time
+
 
 @dataclass(frozen=True)
 class SourceTime:
@@ -72,8 +74,8 @@ class PlanConfig:
     def __post_init__(self) -> None:
         if self.rate <= 0 or self.period <= 0:
             raise TempoError("rate and period must be positive")
-        if self.anchors < 2:
-            raise TempoError("at least two anchors are needed")
+        if not 2 <= self.anchors <= MAX_ANCHORS:
+            raise TempoError(f"anchors must be between 2 and {MAX_ANCHORS}, got {self.anchors}")
         if self.cut_mode not in ("repeat", "blend"):
             raise TempoError(f"unknown cut mode {self.cut_mode!r}")
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from tempo_cli.engine.planner import Copy, CrossFade, PlanConfig, PlanItem, SourceTime, Synthesize, plan
 from tempo_cli.engine.tiling import Tile, TileMerger, split
+from tempo_cli.errors import TempoError
 from tempo_cli.synth.base import SynthesisResult, Synthesizer, mix
 
 CutDetector = Callable[[int, np.ndarray], bool]
@@ -35,6 +36,10 @@ class EngineConfig:
     model_cut_threshold: float = 0.5
     tile: int | None = None
     tile_overlap: int = 64
+
+    def __post_init__(self) -> None:
+        if self.tile_overlap < 0:
+            raise TempoError(f"the tile overlap must be 0 or more pixels, got {self.tile_overlap}")
 
 
 @dataclass

@@ -33,12 +33,14 @@ import av
 import cv2
 import numpy as np
 
-from tempo_cli.video.reader import VideoError, iter_video_frames
+from tempo_cli.errors import TempoError
+from tempo_cli.video.reader import VideoError, iter_video_frames, open_container, video_stream
 
 LAYOUTS = ("middlebury", "ucf101", "davis", "vimeo_triplet", "vimeo_septuplet", "video", "video_folder")
 TASKS = ("interpolate", "extrapolate", "all")
 VIDEO_SUFFIXES = frozenset({".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v"})
 AHEAD = (1, 2, 4)
+MIN_VIDEO_FRAMES = 3  # the shortest windows (2x, ahead1) span three frames
 VIMEO_DEPTH = 3
 _EXPECTED = (
     "expected a video file, a folder of videos, Middlebury (other-data/, other-gt-interp/), DAVIS (input/, gt/), "
@@ -96,12 +98,14 @@ def _vimeo_frame_count(folder: Path) -> int:
 
 
 def detect_layout(path: Path) -> str:
-    """One of LAYOUTS for `path`, or ValueError with a one-line explanation."""
+    """One of LAYOUTS for `path`, or TempoError with a one-line explanation."""
     path = Path(path)
     if not path.exists():
-        raise ValueError(f"cannot tell the layout of {path}: it does not exist")
+        raise TempoError(f"cannot tell the layout of {path}: it does not exist")
     if _is_video(path):
         return "video"
+    if path.is_file():
+        raise TempoError(f"cannot tell the layout of {path}: not a video file ({', '.join(sorted(VIDEO_SUFFIXES))})")
     if path.is_dir():
         if (path / "other-data").is_dir() and (path / "other-gt-interp").is_dir():
             return "middlebury"
@@ -115,7 +119,7 @@ def detect_layout(path: Path) -> str:
             count = _vimeo_frame_count(folder)
             if count:
                 return "vimeo_septuplet" if count == 7 else "vimeo_triplet"
-    raise ValueError(f"cannot tell the layout of {path}: {_EXPECTED}")
+    raise TempoError(f"cannot tell the layout of {path}: {_EXPECTED}")
 
 
 def _resize(frame: np.ndarray, max_side: int | None) -> np.ndarray:
@@ -134,7 +138,7 @@ def load_image(path: Path, max_side: int | None = None) -> np.ndarray:
     """An image file as float32 RGB (H,W,3) in [0,1]."""
     bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
     if bgr is None:
-        raise ValueError(f"cannot read image {path}")
+        raise TempoError(f"cannot read image {path}")
     return _to_float(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), max_side)
 
 
@@ -177,14 +181,14 @@ def _benchmark_items(path: Path, layout: str, task: str, max_side: int | None) -
 
 
 def count_video_frames(path: Path) -> int:
-    """Number of frames the first video stream decodes to (decoded, not taken from metadata)."""
-    try:
-        with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            stream.thread_type = "AUTO"
+    """Number of frames the video stream decodes to (decoded, not taken from metadata); VideoError if none."""
+    with open_container(path) as container:
+        stream = video_stream(container)
+        stream.thread_type = "AUTO"
+        try:
             return sum(1 for _ in container.decode(stream))
-    except (av.error.FFmpegError, IndexError) as exc:
-        raise VideoError(f"cannot read video {path}: {exc}") from exc
+        except av.error.FFmpegError as exc:
+            raise VideoError(f"cannot read video {path}: {exc}") from exc
 
 
 def spread(count: int, n: int) -> list[int]:

@@ -71,6 +71,7 @@ class TempoSynthesizer(Synthesizer):
         self.batch = max(1, batch)
         self.scale = scale
         self.name = model.config.name
+        self.has_confidence = True
 
     def _autocast(self) -> AbstractContextManager[object]:
         if self.precision is None:

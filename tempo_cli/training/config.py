@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
@@ -59,37 +60,81 @@ class TrainConfig:
         return asdict(self)
 
 
-def _coerce(value: Any, current: Any) -> Any:
-    if isinstance(current, bool):
-        return value if isinstance(value, bool) else str(value).lower() in {"1", "true", "yes", "on"}
-    if isinstance(current, tuple):
-        return tuple(value) if isinstance(value, list | tuple) else tuple(str(value).split(","))
-    if isinstance(current, int):
-        return int(value)
-    if isinstance(current, float):
-        return float(value)
+def _whole(value: Any) -> int:
+    """An int from an int, a whole float or text; ValueError for anything else (True, 1.5, "abc")."""
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+        raise ValueError(value)
+    return int(value)
+
+
+def _flag(value: Any) -> bool:
+    """A bool from a bool or from text such as yes/no, on/off, 1/0."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).lower()
+    if text not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+        raise ValueError(value)
+    return text in {"1", "true", "yes", "on"}
+
+
+def _text(value: Any) -> str:
+    """`value` if it is a string; ValueError otherwise (no silent str(5))."""
+    if not isinstance(value, str):
+        raise ValueError(value)
     return value
 
 
+def _words(value: Any) -> tuple[str, ...]:
+    """A tuple of strings from a list of strings or from comma-separated text."""
+    if isinstance(value, list | tuple) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    return tuple(_text(value).split(","))
+
+
+# By the type of an option's default (bool before int, its subclass): the converter and what it expects.
+_CONVERTERS: dict[type, tuple[Callable[[Any], Any], str]] = {
+    bool: (_flag, "true or false"),
+    int: (_whole, "a whole number"),
+    float: (float, "a number"),
+    str: (_text, "text"),
+    tuple: (_words, "a list of text"),
+}
+
+
+def _coerce(key: str, value: Any, current: Any) -> Any:
+    """`value` as the type of the option's `current` value, or TempoError naming `key` and that type."""
+    convert, expected = next(c for t, c in _CONVERTERS.items() if isinstance(current, t))
+    try:
+        return convert(value)
+    except (TypeError, ValueError):
+        raise TempoError(f"training option {key} must be {expected}, not {value!r}") from None
+
+
+def _loss_changes(value: Any, known: dict[str, Any]) -> dict[str, Any]:
+    """Loss weights from a {"census": 0.2, ...} object, or TempoError."""
+    if not isinstance(value, dict):
+        raise TempoError(f'loss must be an object of term weights, such as {{"census": 0.2}}, not {value!r}')
+    changes = {}
+    for sub, weight in value.items():
+        if sub not in known:
+            raise TempoError(f"unknown loss weight {sub!r}; known: {', '.join(known)}")
+        changes[sub] = _coerce(f"loss.{sub}", weight, known[sub])
+    return changes
+
+
 def apply_overrides(config: TrainConfig, overrides: dict[str, Any]) -> TrainConfig:
-    """Set fields by name; `loss.census=0.2` sets a loss weight. Unknown names are an error."""
+    """Set fields by name; `loss.census=0.2` sets a loss weight. Unknown names and bad values are an error."""
     top: dict[str, Any] = {}
     loss_changes: dict[str, Any] = {}
     loss_names = {f.name: getattr(config.loss, f.name) for f in fields(LossWeights)}
-    names = {f.name: getattr(config, f.name) for f in fields(TrainConfig)}
+    names = {f.name: getattr(config, f.name) for f in fields(TrainConfig) if f.name != "loss"}
     for key, value in overrides.items():
         if key.startswith("loss."):
-            sub = key[5:]
-            if sub not in loss_names:
-                raise TempoError(f"unknown loss weight {sub!r}; known: {', '.join(loss_names)}")
-            loss_changes[sub] = _coerce(value, loss_names[sub])
-        elif key == "loss" and isinstance(value, dict):
-            for sub, v in value.items():
-                if sub not in loss_names:
-                    raise TempoError(f"unknown loss weight {sub!r}; known: {', '.join(loss_names)}")
-                loss_changes[sub] = _coerce(v, loss_names[sub])
+            loss_changes.update(_loss_changes({key[5:]: value}, loss_names))
+        elif key == "loss":
+            loss_changes.update(_loss_changes(value, loss_names))
         elif key in names:
-            top[key] = _coerce(value, names[key])
+            top[key] = _coerce(key, value, names[key])
         else:
             raise TempoError(f"unknown training option {key!r}")
     return replace(config, loss=replace(config.loss, **loss_changes), **top)
@@ -100,9 +145,11 @@ def load_config(path: str | Path | None, overrides: dict[str, Any]) -> TrainConf
     config = TrainConfig()
     if path:
         try:
-            raw = json.loads(Path(path).read_text())
-        except (OSError, json.JSONDecodeError) as exc:
+            raw = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise TempoError(f"cannot read training config {path}: {exc}") from exc
+        if not isinstance(raw, dict):
+            raise TempoError(f'training config {path} must be a JSON object of options, such as {{"steps": 1000}}')
         config = apply_overrides(config, raw)
     config = apply_overrides(config, overrides)
     image_terms = config.loss.image_terms()

@@ -25,6 +25,18 @@ _LOSSY_FORMATS = {
     8: ("yuv420p", "yuv444p"),
     16: ("yuv420p10le", "yuv444p10le", "yuv422p10le", "yuv420p", "yuv444p"),
 }
+_X26X_PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+    "placebo",
+)
 _RGB_MATRIX = 0  # AVCOL_SPC_RGB: the planes hold R, G, B rather than Y, Cb, Cr
 
 
@@ -125,5 +137,8 @@ def _private_options(codec: av.codec.Codec, options: EncodeOptions, lossless: bo
         if codec.name.startswith("libvpx"):
             result["b"] = "0"  # constant quality; otherwise libvpx only caps quality under its default bitrate
     if options.preset is not None and "preset" in names:
+        presets = _X26X_PRESETS if codec.name in ("libx264", "libx265") else None
+        if presets is not None and options.preset not in presets:
+            raise VideoError(f"{codec.name} has no preset {options.preset!r} (use one of {', '.join(presets)})")
         result["preset"] = options.preset
     return result

@@ -87,35 +87,44 @@ class ImageSequenceReader:
 
 
 class ImageSequenceWriter:
-    """Writes frames as frame_000001.png, frame_000002.png, ... into the folder `target`.
+    """Writes frames as frame_000001.png, frame_000002.png, ... (`prefix` then the number) into the folder `target`.
 
     Same interface as VideoWriter: the PNGs go into a hidden temporary folder beside `target` that `commit()`
     renames into place (replacing an existing `target`); `abort()`/`close()` without commit delete it.
     """
 
-    def __init__(self, target: Path) -> None:
+    def __init__(self, target: Path, prefix: str = "frame_") -> None:
         self.target = Path(target)
+        self.prefix = prefix
         self._temp: Path | None = temporary_sibling(self.target)
         self._temp.mkdir()
         self._count = 0
+        self.saved = 0
         self._committed = False
 
     def write(self, image: np.ndarray, time: Fraction) -> None:
         """Save `image` ((H, W, 3) RGB uint8 or uint16) as the next numbered PNG; `time` only orders frames."""
+        if image.ndim != 3 or image.shape[2] != 3:
+            raise ValueError(f"expected an (H, W, 3) RGB image, got {image.shape} {image.dtype}")
+        self._count += 1
+        self.save(cv2.cvtColor(image, cv2.COLOR_RGB2BGR), self._count)
+
+    def save(self, image: np.ndarray, number: int) -> None:
+        """Save `image` (BGR (H, W, 3) or grey (H, W), uint8 or uint16) as the PNG numbered `number`."""
         if self._temp is None:
             raise RuntimeError("the writer is already closed")
-        if image.ndim != 3 or image.shape[2] != 3 or image.dtype not in (np.uint8, np.uint16):
-            raise ValueError(f"expected an (H, W, 3) uint8/uint16 RGB image, got {image.shape} {image.dtype}")
-        self._count += 1
-        path = self._temp / f"frame_{self._count:06d}.png"
-        if not cv2.imwrite(str(path), cv2.cvtColor(image, cv2.COLOR_RGB2BGR)):
+        if image.ndim not in (2, 3) or image.dtype not in (np.uint8, np.uint16):
+            raise ValueError(f"expected an (H, W[, 3]) uint8/uint16 image, got {image.shape} {image.dtype}")
+        path = self._temp / f"{self.prefix}{number:06d}.png"  # names that paths.FRAME_FILE recognises
+        if not cv2.imwrite(str(path), image):
             raise VideoError(f"cannot write {path}")
+        self.saved += 1
 
     def commit(self) -> None:
         """Move the finished folder onto `target`, replacing whatever is there."""
         if self._temp is None:
             raise RuntimeError("the writer is already closed")
-        if self._count == 0:
+        if self.saved == 0:
             self.abort()
             raise VideoError(f"no frames to write to {self.target}")
         old = temporary_sibling(self.target)

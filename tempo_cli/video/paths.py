@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -13,31 +14,53 @@ VIDEO_SUFFIXES = frozenset(
 )
 
 
+FRAME_FILE = re.compile(r"(frame|conf)_\d{6,}\.png")
+
+
 def is_video_target(target: str | Path) -> bool:
     """True if `target` names a video file; False if it names an image folder.
 
-    A folder is a path ending with a separator, an existing directory, or a name without a video suffix.
+    A folder is a path ending with a separator, or a name without a suffix; a video file a name with a video
+    suffix. Any other suffix is neither (see `validate_output_path`).
     """
     text = os.fspath(target)
-    if text.endswith(("/", os.sep)) or Path(text).is_dir():
-        return False
-    return Path(text).suffix.lower() in VIDEO_SUFFIXES
+    return not text.endswith(("/", os.sep)) and Path(text).suffix.lower() in VIDEO_SUFFIXES
 
 
-def validate_output_path(target: Path, input_path: Path | None, overwrite: bool) -> None:
+def validate_output_path(target: str | Path, input_path: Path | None, overwrite: bool) -> None:
     """Raise VideoError unless `target` (a video file or an image folder) can be written.
 
-    Refuses: the input itself, an existing output without `overwrite`, a video file name that is an existing
-    directory, and a missing or read-only output folder.
+    Refuses what `check_writable` refuses, a suffix that is neither a video nor a folder, and an existing
+    folder holding anything but images written by tempo (`--overwrite` would replace it).
     """
-    target = Path(target)
-    if input_path is not None and _same_path(target, Path(input_path)):
+    text = os.fspath(target)
+    target = Path(text)
+    folder = not is_video_target(text)
+    if folder and target.suffix and not text.endswith(("/", os.sep)) and not target.is_dir():
+        raise VideoError(
+            f"unknown output type {target.suffix!r}: name a video ({', '.join(sorted(VIDEO_SUFFIXES))}) "
+            "or a folder for PNG frames (no suffix, or end it with /)"
+        )
+    check_writable(target, [] if input_path is None else [Path(input_path)], overwrite, folder)
+    if folder and target.is_dir() and any(not (p.is_file() and FRAME_FILE.fullmatch(p.name)) for p in target.iterdir()):
+        raise VideoError(f"output folder holds files other than tempo's frames; not replacing it: {target}")
+
+
+def check_writable(target: Path, inputs: list[Path], overwrite: bool, folder: bool = False) -> None:
+    """Raise VideoError unless a file (or a `folder`) can be written at `target`.
+
+    Refuses: one of the `inputs`, a file name that is an existing folder (and the reverse), an existing output
+    without `overwrite`, and a missing or read-only parent folder.
+    """
+    if any(same_path(target, path) for path in inputs):
         raise VideoError(f"output would overwrite the input: {target}")
     if target.exists():
-        if is_video_target(target) and target.is_dir():
-            raise VideoError(f"output is an existing directory, not a video file: {target}")
+        if not folder and target.is_dir():
+            raise VideoError(f"output is an existing folder, not a file: {target}")
+        if folder and not target.is_dir():
+            raise VideoError(f"output folder is an existing file: {target}")
         if not overwrite:
-            raise VideoError(f"output already exists: {target} (allow overwriting to replace it)")
+            raise VideoError(f"output already exists: {target} (--overwrite replaces it)")
     parent = target.absolute().parent
     if not parent.is_dir():
         raise VideoError(f"output folder does not exist: {parent}")
@@ -50,7 +73,8 @@ def temporary_sibling(target: Path) -> Path:
     return target.parent / f".{target.stem}.tempo-{secrets.token_hex(4)}.tmp{target.suffix}"
 
 
-def _same_path(a: Path, b: Path) -> bool:
+def same_path(a: Path, b: Path) -> bool:
+    """True if `a` and `b` name the same file (through links too), or would once created."""
     if a.exists() and b.exists():
         return a.samefile(b)
     return a.resolve() == b.resolve()

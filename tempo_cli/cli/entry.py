@@ -1,0 +1,15 @@
+"""The `tempo` executable: stop signals and a Ctrl-C while the libraries load end cleanly too."""
+
+from __future__ import annotations
+
+from tempo_cli.cli.errors import interrupted, stop_on_signals
+
+
+def main() -> None:
+    """Run the command line; the heavy imports (torch, PyAV) happen after the signal handlers are in place."""
+    stop_on_signals()
+    try:
+        from tempo_cli.cli.app import main as run_app
+    except KeyboardInterrupt as exc:
+        interrupted(exc)
+    run_app()
