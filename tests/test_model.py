@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -293,3 +294,31 @@ def test_one_way_candidates_move_onto_the_target_grid():
     assert torch.all(moved[1, 2][~ahead] == 0)
     assert torch.all(moved[1, 2][36:38] == 8)
     assert torch.equal(to_target_grid(candidates, torch.tensor([0.0, 0.0]))[:, 1], candidates[:, 1])
+
+
+def test_the_confidence_map_is_sure_where_the_anchors_agree_and_unsure_where_content_is_revealed_or_enters():
+    path = shipped_weights()
+    if path is None:
+        pytest.skip("no shipped weights in weights/ yet")
+    from tempo_cli.synth.neural import TempoSynthesizer
+
+    rng = np.random.default_rng(0)
+    texture = cv2.GaussianBlur((rng.random((96, 200, 3)) * 255).astype(np.uint8), (0, 0), 2)
+    synth = TempoSynthesizer(model_from_weights(path), torch.device("cpu"), None)
+
+    def square_at(x: int) -> np.ndarray:
+        frame = texture[:, :128].copy()
+        frame[30:60, x : x + 30] = (230, 40, 40)
+        return frame
+
+    anchors = [synth.prepare(square_at(x)) for x in (20, 36)]
+    halfway = synth.synthesize(anchors, [0.0, 1.0], [0.5]).confidence[0]  # the square at x 28-57
+    still = halfway[70:90, 5:120].mean()
+    assert still > 0.9
+    assert halfway[32:58, 20:27].mean() < still - 0.3  # background the square uncovers
+    assert halfway[32:58, 52:60].mean() < still - 0.3  # background it covers
+
+    pan = [synth.prepare(np.ascontiguousarray(texture[:, 40 - 8 * i : 168 - 8 * i])) for i in range(2)]
+    ahead = synth.synthesize(pan, [0.0, 1.0], [2.0]).confidence[0]  # 8 px of new content enter at the left
+    assert ahead[:, 40:90].mean() > 0.9
+    assert ahead[:, :8].mean() < 0.3

@@ -28,6 +28,8 @@ PAD_MULTIPLE = 8
 # Initial weight of the anchors' disagreement in the hypotheses' logits: a box-mean difference of
 # 0.01 (2.5 levels of 255) between the anchors where a hypothesis points costs it a factor e.
 AGREEMENT_SCALE = 200.0
+# The confidence map is 1/e where the anchors' moved colours lie this far (mean absolute, 0-1) from their mean.
+CONFIDENCE_SCALE = 0.05
 
 
 @dataclass
@@ -155,6 +157,23 @@ def _box_mean_along(x: Tensor, dim: int, radius: int) -> Tensor:
     hi, lo = (idx + radius + 1).clamp(max=n), (idx - radius).clamp(min=0)
     count = (hi - lo).to(x.dtype).view(n, *([1] * (-dim - 1)))
     return window / count
+
+
+def _confidence(warped: Tensor, weights: Tensor, positions: Tensor, size: tuple[int, int]) -> Tensor:
+    """How sure the synthesized frame is, per pixel in [0,1]: [B,1,h,w] for a frame of `size` (h, w).
+
+    High where the anchors [B,N,3,H,W], each moved by its hypotheses, show the same colour; low where
+    they disagree (occlusions, newly revealed areas, wrong motion) and where the weight [B,N,M,h,w] lies
+    on positions [B,N,M,2,H,W] outside the frame (content entering it). Anchors count alike here: where
+    the attention follows one anchor alone, the frame rests on a single view.
+    """
+    h, w = size
+    disagreement = (warped - warped.mean(dim=1, keepdim=True)).abs().mean(dim=(1, 2))[:, None, :h, :w]
+    x = torch.arange(w, device=positions.device, dtype=torch.float32) + positions[:, :, :, 0, :h, :w].float()
+    y = torch.arange(h, device=positions.device, dtype=torch.float32)[:, None] + positions[:, :, :, 1, :h, :w].float()
+    outside = (x < -0.5) | (x > w - 0.5) | (y < -0.5) | (y > h - 0.5)
+    outside_weight = (weights.float() * outside).sum(dim=(1, 2))[:, None]
+    return torch.exp(-disagreement.float() / CONFIDENCE_SCALE) * (1 - outside_weight).clamp_min(0)
 
 
 def _blend_full_size(
@@ -379,7 +398,7 @@ class Tempo(nn.Module):
         h, w = aset.size
         weights = (within * per_anchor[:, :, None])[..., :h, :w]
         flat_w = weights.flatten(1, 2)
-        conf_map = flat_w.amax(dim=1, keepdim=True)
+        conf_map = _confidence(warped, weights, pos1, (h, w))
         entropy = -(flat_w * flat_w.clamp_min(1e-8).log()).sum(dim=1, keepdim=True)
         residual = residual[..., :h, :w]
         if aset.full is None:
