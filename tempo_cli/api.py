@@ -200,7 +200,7 @@ class Interpolator:
                     maps.commit()
                 elif maps is not None:
                     warn("no frame was synthesized, so there are no confidence maps to save")
-            _check_complete(engine.stats.frames_in, info.frame_count, warn)
+            _check_complete(src, engine.stats.frames_in, info.frame_count, warn)
         return _summary(dst, engine.stats, getattr(source, "skipped_packets", 0), time.perf_counter() - start)
 
 
@@ -210,10 +210,13 @@ def _expected_frames(count: int | None, rate: Fraction, fps: Fraction, options: 
     return round(count * rate / fps) + options.ahead + options.behind
 
 
-def _check_complete(decoded: int, listed: int | None, warn: Warn) -> None:
-    """Warn when far fewer frames decoded than the container lists (a cut-off download or copy)."""
+def _check_complete(src: Path, decoded: int, listed: int | None, warn: Warn) -> None:
+    """Warn when far fewer frames decoded than the container lists (a cut-off download or copy).
+
+    Containers' counts can be a frame or two off, so the shortfall must exceed 2 frames and 5%.
+    """
     if listed and decoded < listed - max(2, listed // 20):
-        warn(f"the input ended after {decoded} of the {listed} frames its header lists; it may be truncated")
+        warn(f"{src} ended after {decoded} of the {listed} frames its header lists; it may be truncated")
 
 
 def _map_sink(folder: Path | None) -> AbstractContextManager[ImageSequenceWriter | None]:

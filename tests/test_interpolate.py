@@ -228,6 +228,13 @@ def test_overwrite_never_replaces_a_folder_of_other_files(tmp_path, capsys):
     assert len(list(frames.glob("frame_*.png"))) == 16
 
 
+def test_a_folder_that_cannot_be_made_is_one_line_without_the_audio_warning(tmp_path, capsys):
+    if not os.path.isdir("/proc"):
+        pytest.skip("needs /proc, where no folder can be made")
+    src = make_clip(tmp_path / "in.mp4", frames=4)  # with audio, which a folder cannot hold
+    assert "/proc" in _bad(tmp_path, capsys, [src, "-o", "/proc/tempo_frames/", "--model", "blend"])
+
+
 def test_a_truncated_input_is_named_in_a_warning(tmp_path, capsys):
     import av
 
@@ -243,7 +250,8 @@ def test_a_truncated_input_is_named_in_a_warning(tmp_path, capsys):
     cut_off = tmp_path / "cut_off.mp4"
     cut_off.write_bytes(whole.read_bytes()[: whole.stat().st_size // 2])
     assert run_cli(["interpolate", cut_off, "-o", tmp_path / "o.mp4", "--model", "blend", "-q"]) == 0
-    assert "of the 40 frames its header lists; it may be truncated" in capsys.readouterr().err
+    assert "cut_off.mp4 ended after" in (err := capsys.readouterr().err)
+    assert "of the 40 frames its header lists; it may be truncated" in err
     assert run_cli(["interpolate", whole, "-o", tmp_path / "o2.mp4", "--model", "blend", "-q"]) == 0
     assert "truncated" not in capsys.readouterr().err
 

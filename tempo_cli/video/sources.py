@@ -56,6 +56,7 @@ def open_sink(
             audio_pad=audio_pad,
             on_warning=on_warning,
         )
+    writer = ImageSequenceWriter(Path(target))
     if on_warning is not None and copy_streams and source is not None and (source.has_audio or source.has_subtitles):
         on_warning("an image folder cannot hold audio or subtitles; they are not written")
-    return ImageSequenceWriter(Path(target))
+    return writer
