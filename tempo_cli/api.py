@@ -7,7 +7,6 @@ frame decisions by tempo_cli.engine; this module wires them together.
 from __future__ import annotations
 
 import itertools
-import os
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -27,7 +26,6 @@ from tempo_cli.synth import Synthesizer, create_synthesizer
 from tempo_cli.synth.neural import parse_scale
 from tempo_cli.timing import output_rate
 from tempo_cli.video.imageseq import ImageSequenceWriter
-from tempo_cli.video.paths import same_path
 from tempo_cli.video.reader import SourceFrame, VideoError
 from tempo_cli.video.sources import open_sink, open_source
 from tempo_cli.video.writer import EncodeOptions, validate_output_path
@@ -135,9 +133,10 @@ class Interpolator:
             return
         if not self.synthesizer.has_confidence:
             raise TempoError(f"{self.synthesizer.name} has no confidence map to save; --save-maps needs a TEMPO model")
-        if same_path(options.save_maps, Path(dst)):
-            raise TempoError(f"the maps folder and the output are the same path: {dst}")
-        validate_output_path(f"{options.save_maps}{os.sep}", src, options.overwrite)
+        maps, out = Path(options.save_maps).resolve(), Path(dst).resolve()
+        if maps == out or maps.is_relative_to(out) or out.is_relative_to(maps):
+            raise TempoError(f"the maps folder and the output must not contain each other: {options.save_maps}, {dst}")
+        validate_output_path(options.save_maps, src, options.overwrite, folder=True)
 
     def interpolate_video(
         self,
@@ -195,11 +194,11 @@ class Interpolator:
                         maps.save(_map_image(out.confidence), n + 1)
                     if progress:
                         progress(n + 1, total)
-                sink.commit()
                 if maps is not None and maps.saved:
                     maps.commit()
                 elif maps is not None:
                     warn("no frame was synthesized, so there are no confidence maps to save")
+                sink.commit()
             _check_complete(src, engine.stats.frames_in, info.frame_count, warn)
         return _summary(dst, engine.stats, getattr(source, "skipped_packets", 0), time.perf_counter() - start)
 

@@ -8,7 +8,8 @@ from tempo_cli.errors import TempoError
 
 NTSC = Fraction(1000, 1001)
 MAX_RATE = Fraction(10_000)  # frames per second; FFmpeg's rates and time bases must fit 32-bit integers
-MAX_DENOMINATOR = 1001  # 30000/1001 is exact; a rate given to more digits than that is rounded to it
+MAX_DENOMINATOR = 1001  # 30000/1001 is exact; a decimal rate given to more digits than that is rounded to it
+MAX_INT32 = 2**31 - 1
 
 
 class RateError(TempoError):
@@ -16,7 +17,11 @@ class RateError(TempoError):
 
 
 def parse_rate(text: str) -> Fraction:
-    """'60', '59.94', '60000/1001' -> exact rate; decimals near N*1000/1001 snap to it (29.97 -> 30000/1001)."""
+    """'60', '59.94', '60000/1001' -> exact rate.
+
+    Decimals within 0.01% of N*1000/1001 snap to it (29.97 -> 30000/1001); other decimals are rounded to the
+    nearest rate with a denominator up to 1001 (more digits than that are noise); fractions stay exact.
+    """
     try:
         rate = Fraction(text.strip())
     except (ValueError, ZeroDivisionError) as exc:
@@ -25,13 +30,11 @@ def parse_rate(text: str) -> Fraction:
         raise RateError(f"frame rate must be positive, got {text}")
     if rate > MAX_RATE:
         raise RateError(f"frame rate {text} is above tempo's limit of {MAX_RATE} fps")
-    if "." in text and rate.denominator != 1:
+    if "/" not in text and rate.denominator != 1:
         ntsc = round(rate / NTSC) * NTSC
-        if abs(ntsc - rate) < Fraction(1, 100):
-            return ntsc
-    rate = rate.limit_denominator(MAX_DENOMINATOR)
-    if rate == 0:
-        raise RateError(f"frame rate {text} is too small")
+        rate = ntsc if abs(ntsc - rate) < rate / 10_000 else rate.limit_denominator(MAX_DENOMINATOR)
+    if rate == 0 or rate.numerator > MAX_INT32 or rate.denominator > MAX_INT32:
+        raise RateError(f"frame rate {text} is too small or too finely divided; use a fraction such as 1/3600")
     return rate
 
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.cli_helpers import run_cli
 from tests.test_evaluation import make_middlebury
 
@@ -43,3 +45,25 @@ def test_python_dash_m_and_unknown_command():
     done = subprocess.run([sys.executable, "-m", "tempo_cli", "frobnicate"], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == ["tempo: error: No such command 'frobnicate'."]
+
+
+def test_stop_signals_clean_up_once_and_nohup_keeps_its_sighup_ignored():
+    import os
+    import signal
+
+    from tempo_cli.cli.errors import Stopped, stop_on_signals
+
+    saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup
+        stop_on_signals()
+        assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
+        with pytest.raises(Stopped) as stopped:
+            os.kill(os.getpid(), signal.SIGTERM)
+            signal.pthread_sigmask(signal.SIG_BLOCK, [])  # let the handler run before leaving the block
+        assert stopped.value.signum == signal.SIGTERM
+        assert signal.getsignal(signal.SIGTERM) == signal.SIG_IGN  # a second one cannot interrupt the clean-up
+    finally:
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)

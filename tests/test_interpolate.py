@@ -187,22 +187,28 @@ def test_bad_options_are_one_line(tmp_path, capsys, extra, message):
     assert not (tmp_path / "o.mp4").exists()
 
 
-def test_a_rate_given_to_more_digits_than_a_rate_has_is_rounded():
+def test_a_decimal_rate_is_rounded_to_what_a_rate_can_be_and_a_fraction_stays_exact():
+    from tempo_cli.cli.options import default_output
     from tempo_cli.timing import parse_rate
 
     assert parse_rate("24.0000000001") == 24
     assert parse_rate("12.000000001") == 12
     assert parse_rate("29.97") == Fraction(30000, 1001)
+    assert parse_rate("23.976") == Fraction(24000, 1001)
+    assert parse_rate("1.001") == Fraction(1001, 1000)  # not 1000/1001: NTSC is within 0.01%
+    assert parse_rate("0.001") == Fraction(1, 1000)
     assert parse_rate("60000/1001") == Fraction(60000, 1001)
+    assert parse_rate("1/1800") == Fraction(1, 1800)  # a time-lapse frame every 30 minutes
+    assert default_output(Path("phone.3gp"), "x2") == Path("phone_x2.mkv")  # a container tempo does not write
 
 
 def test_an_early_error_is_the_only_line_even_with_the_progress_bar_on(tmp_path, capsys):
-    src = make_clip(tmp_path / "in.mp4", frames=4)
-    out = tmp_path / "o.mp4"
-    out.write_bytes(b"keep me")
-    assert run_cli(["interpolate", src, "-o", out, "--model", "blend"]) == 2
+    src = make_clip(tmp_path / "in.mp4", frames=4)  # 24 fps, known once the run has opened it
+    assert run_cli(["interpolate", src, "-o", tmp_path / "o.mp4", "--model", "blend", "--fps", "12"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "--overwrite" in err[0], err
+    assert len(err) == 1 and "below the input" in err[0], err
+    assert run_cli(["interpolate", tmp_path / "missing.mp4", "-o", src, "--model", "blend"]) == 2
+    assert "not found" in capsys.readouterr().err  # the missing input, not the existing output, is named
 
 
 def test_overwrite_never_replaces_a_folder_of_other_files(tmp_path, capsys):
@@ -222,6 +228,10 @@ def test_overwrite_never_replaces_a_folder_of_other_files(tmp_path, capsys):
     assert (named_like_a_video / "keep.txt").read_text() == "keep me"
     assert "unknown output type" in _bad(tmp_path, capsys, [src, "-o", tmp_path / "x.mp5", "--model", "blend"])
     assert not (tmp_path / "x.mp5").exists()
+    maps = tmp_path / "maps"
+    maps.mkdir()
+    args = [src, "-o", maps / "out.mp4", "--save-maps", maps, "--overwrite"]  # replacing maps would delete out.mp4
+    assert "contain each other" in _bad(tmp_path, capsys, args)
     frames = tmp_path / "frames"
     assert run_cli(["interpolate", src, "-o", frames, "--model", "blend", "-q"]) == 0
     assert run_cli(["interpolate", src, "-o", frames, "--model", "blend", "--factor", "4", "-q", "--overwrite"]) == 0

@@ -97,7 +97,8 @@ def test_bad_training_input_is_one_line(tmp_path, capsys, extra, message):
     [
         (b"[1, 2]", [], "must be a JSON object of options"),
         (b'{"loss": 5}', [], "loss must be an object of term weights"),
-        (b'{"loss": {"census": "x"}}', [], "training option loss.census must be a number"),
+        (b'{"loss": {"census": "x"}}', [], "training option loss.census must be a finite number"),
+        (b"{}", ["--set", "lr=nan"], "training option lr must be a finite number"),
         (b'{"steps": "abc"}', [], "training option steps must be a whole number"),
         (b'{"steps": 2.5}', [], "training option steps must be a whole number"),
         (b"{}", ["--set", "crop=abc"], "training option crop must be a whole number"),
@@ -118,9 +119,9 @@ def test_bad_training_config_is_one_line_before_training(tmp_path, capsys, conte
 def test_config_values_are_read_as_the_type_of_each_option(tmp_path):
     config = tmp_path / "config.json"
     config.write_text('{"steps": 20.0, "exclude": ["a", "b"], "wandb": "off", "loss": {"census": 0, "scales": "2"}}')
-    overrides = {"resume": "yes", "val_data": "x.mp4,y.mp4", "lr": "1e-3", "loss.ssim": "0.5"}
+    overrides = {"resume": "yes", "val_data": "x.mp4,y.mp4", "lr": "1e-3", "loss.ssim": "0.5", "crop": "1.28e2"}
     cfg = load_config(config, overrides)
-    assert (cfg.steps, cfg.exclude, cfg.wandb, cfg.resume) == (20, ("a", "b"), False, True)
+    assert (cfg.steps, cfg.exclude, cfg.wandb, cfg.resume, cfg.crop) == (20, ("a", "b"), False, True, 128)
     assert (cfg.val_data, cfg.lr) == (("x.mp4", "y.mp4"), 1e-3)
     assert (cfg.loss.census, cfg.loss.scales, cfg.loss.ssim) == (0.0, 2, 0.5)
 

@@ -335,6 +335,8 @@ def test_validate_output_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     with pytest.raises(VideoError, match=r"unknown output type '\.gif'"):
         validate_output_path(tmp_path / "anim.gif", source, overwrite=False)
     validate_output_path(f"{tmp_path / 'frames.v2'}/", source, overwrite=False)  # a trailing / makes it a folder
+    validate_output_path(tmp_path / "frames.v2", source, overwrite=False, folder=True)
+    validate_output_path(tmp_path / "frames.v1_x2", source, overwrite=False)  # a folder's default output name
     validate_output_path(tmp_path / "new.mkv", None, overwrite=False)
     # Running as root makes every folder writable, so simulate a read-only folder.
     monkeypatch.setattr(os, "access", lambda *_args, **_kwargs: False)
@@ -414,6 +416,16 @@ def test_subtitles_are_copied_or_dropped_with_a_warning(tmp_path: Path) -> None:
 
 
 # --- image folders -------------------------------------------------------------------------------------------
+
+
+def test_a_frame_of_the_wrong_type_is_refused_without_a_gap_in_the_numbers(tmp_path: Path) -> None:
+    frame = scene_image(0, (64, 48))
+    with ImageSequenceWriter(tmp_path / "out") as sink:
+        with pytest.raises(ValueError, match="uint8/uint16"):
+            sink.write(frame.astype(np.float64), Fraction(0))
+        sink.write(frame, Fraction(0))
+        sink.commit()
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["frame_000001.png"]
 
 
 def test_image_folder_in_and_out(tmp_path: Path) -> None:

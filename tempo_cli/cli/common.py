@@ -82,7 +82,8 @@ def execute(src: Path, dst: Path | None, tag: str, options: RunOptions, runtime:
     set_threads(runtime.threads)
     parse_count(runtime.batch, "--batch")
     target = dst or default_output(src, tag)
-    validate_output_path(target, src, options.overwrite)  # before the model loads; the run checks it all again
+    if src.exists():  # before the model loads (the run checks it again); a missing input is reported first
+        validate_output_path(target, src, options.overwrite)
     synth = load_model(runtime.model, runtime.weights, runtime.device, runtime.precision, runtime.batch, runtime.scale)
     with frame_progress(quiet, target.name) as progress:
         summary = Interpolator(synth).interpolate_video(src, target, options, progress, warn)

@@ -26,21 +26,27 @@ class Stopped(KeyboardInterrupt):
 
 
 def _raise_stopped(signum: int, _frame: FrameType | None) -> None:
+    for other in STOP_SIGNALS:  # a second stop signal must not interrupt the clean-up
+        signal.signal(other, signal.SIG_IGN)
     raise Stopped(signum)
 
 
 def stop_on_signals() -> None:
-    """Make SIGTERM and SIGHUP interrupt the run like Ctrl-C: temporary files are deleted, nothing half-written."""
+    """Make SIGTERM and SIGHUP interrupt the run like Ctrl-C: temporary files are deleted, nothing half-written.
+
+    A signal the process was started ignoring stays ignored (`nohup` ignores SIGHUP).
+    """
     for signum in STOP_SIGNALS:
-        signal.signal(signum, _raise_stopped)
+        if signal.getsignal(signum) == signal.SIG_DFL:
+            signal.signal(signum, _raise_stopped)
 
 
-def interrupted(exc: KeyboardInterrupt) -> NoReturn:
-    """One line for Ctrl-C or a stop signal, and the shell's exit code for it (130 for Ctrl-C)."""
+def interrupted(exc: KeyboardInterrupt, outcome: str = "no output written") -> NoReturn:
+    """One line for Ctrl-C or a stop signal with what became of the output, and the shell's exit code for it."""
     if isinstance(exc, Stopped):
-        print(f"tempo: stopped by {exc.args[0]}; no output written", file=sys.stderr)
+        print(f"tempo: stopped by {exc.args[0]}; {outcome}", file=sys.stderr)
         raise SystemExit(128 + exc.signum)
-    print("tempo: interrupted; no output written", file=sys.stderr)
+    print(f"tempo: interrupted; {outcome}", file=sys.stderr)
     raise SystemExit(INTERRUPT_EXIT)
 
 
@@ -73,11 +79,11 @@ def describe(exc: BaseException) -> str:
     return message.splitlines()[0] if message else type(exc).__name__
 
 
-def run_guarded(fn: Callable[[], T]) -> T:
+def run_guarded(fn: Callable[[], T], interrupted_outcome: str = "no output written") -> T:
     """Call fn; user errors and Ctrl-C become one line and an exit code, never a traceback."""
     try:
         return fn()
     except KeyboardInterrupt as exc:
-        interrupted(exc)
+        interrupted(exc, interrupted_outcome)
     except user_errors() as exc:
         fail(describe(exc), exc.code if isinstance(exc, CliError) else USAGE_EXIT)

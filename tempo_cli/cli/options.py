@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tempo_cli.cli.errors import CliError
 from tempo_cli.timing import parse_rate
+from tempo_cli.video.paths import is_video_target
 
 
 def parse_factor(text: str | None) -> int | None:
@@ -55,7 +56,8 @@ def parse_count(value: int, option: str) -> int:
 
 
 def default_output(src: Path, tag: str) -> Path:
-    """Beside the input: clip.mp4 -> clip_x4.mp4; a folder -> folder_x4."""
+    """Beside the input: clip.mp4 -> clip_x4.mp4; a folder -> folder_x4; a container tempo does not write
+    (phone.3gp) -> phone_x4.mkv."""
     if src.is_dir():
         return src.with_name(f"{src.name}_{tag}")
-    return src.with_name(f"{src.stem}_{tag}{src.suffix}")
+    return src.with_name(f"{src.stem}_{tag}{src.suffix if is_video_target(src) else '.mkv'}")

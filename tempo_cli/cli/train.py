@@ -75,4 +75,4 @@ def train_command(
         with progress_bar(not console.is_terminal, "training", "steps/s") as progress:
             train(cfg, echo=lambda line: console.print(line, soft_wrap=True, highlight=False), progress=progress)
 
-    run_guarded(run)
+    run_guarded(run, interrupted_outcome="the weights and checkpoint saved so far are kept (--resume goes on)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
@@ -60,11 +61,22 @@ class TrainConfig:
         return asdict(self)
 
 
-def _whole(value: Any) -> int:
-    """An int from an int, a whole float or text; ValueError for anything else (True, 1.5, "abc")."""
-    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
+def _number(value: Any) -> float:
+    """A finite float from a number or text; ValueError for anything else (True, "abc", nan, inf)."""
+    if isinstance(value, bool):
         raise ValueError(value)
-    return int(value)
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(value)
+    return number
+
+
+def _whole(value: Any) -> int:
+    """An int from an int, a whole number or text such as "2000" or "2e3"; ValueError for anything else."""
+    number = _number(value)
+    if not number.is_integer():
+        raise ValueError(value)
+    return int(number)
 
 
 def _flag(value: Any) -> bool:
@@ -95,7 +107,7 @@ def _words(value: Any) -> tuple[str, ...]:
 _CONVERTERS: dict[type, tuple[Callable[[Any], Any], str]] = {
     bool: (_flag, "true or false"),
     int: (_whole, "a whole number"),
-    float: (float, "a number"),
+    float: (_number, "a finite number"),
     str: (_text, "text"),
     tuple: (_words, "a list of text"),
 }
@@ -103,7 +115,7 @@ _CONVERTERS: dict[type, tuple[Callable[[Any], Any], str]] = {
 
 def _coerce(key: str, value: Any, current: Any) -> Any:
     """`value` as the type of the option's `current` value, or TempoError naming `key` and that type."""
-    convert, expected = next(c for t, c in _CONVERTERS.items() if isinstance(current, t))
+    convert, expected = next((c for t, c in _CONVERTERS.items() if isinstance(current, t)), (_text, "text"))
     try:
         return convert(value)
     except (TypeError, ValueError):

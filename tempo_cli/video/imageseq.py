@@ -104,10 +104,10 @@ class ImageSequenceWriter:
 
     def write(self, image: np.ndarray, time: Fraction) -> None:
         """Save `image` ((H, W, 3) RGB uint8 or uint16) as the next numbered PNG; `time` only orders frames."""
-        if image.ndim != 3 or image.shape[2] != 3:
-            raise ValueError(f"expected an (H, W, 3) RGB image, got {image.shape} {image.dtype}")
+        if image.ndim != 3 or image.shape[2] != 3 or image.dtype not in (np.uint8, np.uint16):
+            raise ValueError(f"expected an (H, W, 3) uint8/uint16 RGB image, got {image.shape} {image.dtype}")
+        self.save(cv2.cvtColor(image, cv2.COLOR_RGB2BGR), self._count + 1)
         self._count += 1
-        self.save(cv2.cvtColor(image, cv2.COLOR_RGB2BGR), self._count)
 
     def save(self, image: np.ndarray, number: int) -> None:
         """Save `image` (BGR (H, W, 3) or grey (H, W), uint8 or uint16) as the PNG numbered `number`."""
@@ -130,7 +130,12 @@ class ImageSequenceWriter:
         old = temporary_sibling(self.target)
         if self.target.exists():
             os.replace(self.target, old)
-        os.replace(self._temp, self.target)
+        try:
+            os.replace(self._temp, self.target)
+        except BaseException:  # an interrupt between the two renames: the old folder goes back
+            if old.exists():
+                os.replace(old, self.target)
+            raise
         self._temp = None
         self._committed = True
         if old.is_dir():

@@ -15,6 +15,7 @@ VIDEO_SUFFIXES = frozenset(
 
 
 FRAME_FILE = re.compile(r"(frame|conf)_\d{6,}\.png")
+FILE_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}")  # .xyz, .mp5, .gif; not the .v1_x2 of a folder name
 
 
 def is_video_target(target: str | Path) -> bool:
@@ -27,20 +28,26 @@ def is_video_target(target: str | Path) -> bool:
     return not text.endswith(("/", os.sep)) and Path(text).suffix.lower() in VIDEO_SUFFIXES
 
 
-def validate_output_path(target: str | Path, input_path: Path | None, overwrite: bool) -> None:
-    """Raise VideoError unless `target` (a video file or an image folder) can be written.
+def validate_output_path(
+    target: str | Path, input_path: Path | None, overwrite: bool, folder: bool | None = None
+) -> None:
+    """Raise VideoError unless `target` (a video file, or an image folder) can be written.
 
-    Refuses what `check_writable` refuses, a suffix that is neither a video nor a folder, and an existing
-    folder holding anything but images written by tempo (`--overwrite` would replace it).
+    `folder` None tells them apart by name (`is_video_target`). Refuses what `check_writable` refuses, a new
+    name whose suffix looks like a file extension but not a video's (a typo such as .mp5 would otherwise
+    become a folder), and an existing folder holding anything but files named like tempo's frames or maps
+    (`--overwrite` would replace it).
     """
     text = os.fspath(target)
     target = Path(text)
-    folder = not is_video_target(text)
-    if folder and target.suffix and not text.endswith(("/", os.sep)) and not target.is_dir():
-        raise VideoError(
-            f"unknown output type {target.suffix!r}: name a video ({', '.join(sorted(VIDEO_SUFFIXES))}) "
-            "or a folder for PNG frames (no suffix, or end it with /)"
-        )
+    if folder is None:
+        folder = not is_video_target(text)
+        explicit_folder = text.endswith(("/", os.sep))  # a str from the library API may say so
+        if folder and not explicit_folder and FILE_EXTENSION.fullmatch(target.suffix) and not target.is_dir():
+            raise VideoError(
+                f"unknown output type {target.suffix!r}: name a video ({', '.join(sorted(VIDEO_SUFFIXES))}) "
+                "or a folder for PNG frames (a name without a suffix, or an existing folder)"
+            )
     check_writable(target, [] if input_path is None else [Path(input_path)], overwrite, folder)
     if folder and target.is_dir() and any(not (p.is_file() and FRAME_FILE.fullmatch(p.name)) for p in target.iterdir()):
         raise VideoError(f"output folder holds files other than tempo's frames; not replacing it: {target}")
