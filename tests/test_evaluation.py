@@ -14,7 +14,7 @@ import pytest
 from tempo_cli.errors import TempoError
 from tempo_cli.evaluation import detect_layout, evaluate, evaluate_many, format_results, iter_items, psnr, ssim
 from tempo_cli.evaluation.datasets import MIN_VIDEO_FRAMES, TASKS, count_video_frames, video_windows
-from tempo_cli.evaluation.metrics import PSNR_CAP
+from tempo_cli.evaluation.metrics import PSNR_CAP, SELECTION_CAP
 from tempo_cli.synth.registry import create_synthesizer
 from tests.cli_helpers import run_cli
 from tests.media import make_audio_only
@@ -247,6 +247,7 @@ def test_blend_scores_exact_average_perfectly(tmp_path: Path) -> None:
     assert result["layout"] == "vimeo_triplet" and result["task"] == "interpolate"
     stats = result["sets"]["avg"]
     assert stats["n"] == 3 and stats["psnr"] > 99 and stats["ssim"] == pytest.approx(1.0)
+    assert stats["psnr_capped"] == SELECTION_CAP == 50.0  # exact frames count 50 dB in the selection mean
     assert calls == [1, 1, 1]
     assert "avg" in format_results(result)
 
@@ -290,7 +291,9 @@ def test_evaluate_many_pools_sets(tmp_path: Path) -> None:
     merged = evaluate_many([ucf, davis, ucf], blend, limit=2)
     assert merged["layout"] == "ucf101, davis"
     assert {name: s["n"] for name, s in merged["sets"].items()} == {"davis": 2, "ucf": 4}
-    assert merged["sets"]["ucf"]["psnr"] == pytest.approx(evaluate(ucf, blend, limit=2)["sets"]["ucf"]["psnr"])
+    alone = evaluate(ucf, blend, limit=2)["sets"]["ucf"]
+    assert merged["sets"]["ucf"]["psnr"] == pytest.approx(alone["psnr"])
+    assert merged["sets"]["ucf"]["psnr_capped"] == pytest.approx(alone["psnr_capped"])
 
 
 # shared data

@@ -132,7 +132,8 @@ def test_whole_frame_validation_scores_held_out_videos_and_picks_the_best_by_the
     assert run_cli(args) == 0
     line = next(x for x in capsys.readouterr().err.splitlines() if " val " in x)
     scores = dict(zip(line.split()[3::2], map(float, line.split()[4::2]), strict=True))
-    assert {"whole_2x", "whole_4x", "interp"} <= scores.keys()
+    assert {"whole_2x", "whole_4x", "whole_2x_capped", "whole_4x_capped", "interp"} <= scores.keys()
+    assert all(scores[f"{k}_capped"] <= min(scores[k], 50.0) + 0.005 for k in ("whole_2x", "whole_4x"))
     with safe_open(str(tmp_path / "run" / "best.safetensors"), framework="pt") as f:
         picked = float(f.metadata()["val_psnr"])
     assert picked == pytest.approx((scores["whole_2x"] + scores["whole_4x"]) / 2, abs=0.01)
@@ -168,9 +169,9 @@ def test_resuming_with_another_validation_metric_forgets_the_best_so_far(tmp_pat
     assert run_cli(args) == 0
     more = [a if a != "2" or args[i - 1] != "--steps" else "4" for i, a in enumerate(args)]
     assert run_cli([*more, "--set", "val_whole_windows=2", "--resume"]) == 0
-    assert "picked by whole-frame 2x/4x PSNR; the best so far is forgotten" in capsys.readouterr().err
+    assert "picked by capped whole-frame 2x/4x PSNR; the best so far is forgotten" in capsys.readouterr().err
     with safe_open(str(tmp_path / "run" / "best.safetensors"), framework="pt") as f:
-        assert f.metadata()["val_metric"] == "whole-frame 2x/4x" and f.metadata()["step"] == "4"
+        assert f.metadata()["val_metric"] == "capped whole-frame 2x/4x" and f.metadata()["step"] == "4"
 
 
 def test_too_short_sequences_are_refused(tmp_path, capsys):

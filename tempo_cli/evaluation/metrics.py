@@ -4,7 +4,10 @@ Conventions follow the frame-interpolation papers' evaluation scripts:
 
 - PSNR is 10*log10(1/MSE) with the MSE over all pixels and all three channels.
   Identical frames would give infinity; the value is capped at `PSNR_CAP` (100 dB)
-  so that averages over a set stay finite.
+  so that averages over a set stay finite. A second mean caps each frame at
+  `SELECTION_CAP` (50 dB, where an error is far below what anyone sees), so that one
+  nearly still frame at 60-70 dB cannot move it by tenths of a dB; training picks
+  checkpoints by it. Reports give the plain mean.
 - SSIM is Wang et al. (2004): an 11x11 Gaussian window with sigma 1.5, K1=0.01,
   K2=0.03 and a data range of 1, computed on each RGB channel separately
   (no grayscale or Y conversion, no downsampling) and averaged over the three
@@ -20,6 +23,7 @@ import cv2
 import numpy as np
 
 PSNR_CAP = 100.0
+SELECTION_CAP = 50.0
 SSIM_WINDOW = 11
 SSIM_SIGMA = 1.5
 _C1 = 0.01**2

@@ -1,12 +1,13 @@
 """Score a synthesizer on evaluation data: mean PSNR/SSIM per set, merged over paths, as a table.
 
-A result is `{"sets": {NAME: {"psnr": dB, "ssim": float, "n": frames}}, "layout": str,
+A result is `{"sets": {NAME: {"psnr": dB, "psnr_capped": dB, "ssim": float, "n": frames}}, "layout": str,
 (plus "lpips" per set when an LPIPS network is given, see tempo_cli.evaluation.perceptual)
 "task": str, "seconds": float}`. Set names are the dataset folder's name for benchmarks
 ("middlebury_other", "davis_triplets/extrapolate"), "<video-stem>/2x", "/4x", "/ahead1"...
 for videos, plus "videos/2x" etc. pooling every clip of a video folder (listed last).
 Means are over scored frames (a 4x window scores three), and predictions are rounded to
-8 bits before scoring, as the papers' evaluation scripts do with saved frames.
+8 bits before scoring, as the papers' evaluation scripts do with saved frames. "psnr_capped"
+caps each frame at `metrics.SELECTION_CAP` (for picking checkpoints; reports give "psnr").
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from rich.table import Table
 from torch import nn
 
 from tempo_cli.evaluation.datasets import Item, detect_layout, iter_items
-from tempo_cli.evaluation.metrics import psnr, ssim
+from tempo_cli.evaluation.metrics import SELECTION_CAP, psnr, ssim
 from tempo_cli.evaluation.perceptual import lpips_distance
 from tempo_cli.synth.base import Synthesizer
 
@@ -36,13 +37,23 @@ Progress = Callable[[int], None]
 @dataclass
 class _Sums:
     psnr: float = 0.0
+    psnr_capped: float = 0.0
     ssim: float = 0.0
     n: int = 0
     lpips: float = 0.0
     lpips_n: int = 0
 
-    def add(self, psnr_db: float, ssim_value: float, n: int = 1, lpips: float | None = None) -> None:
+    def add(
+        self,
+        psnr_db: float,
+        ssim_value: float,
+        n: int = 1,
+        lpips: float | None = None,
+        psnr_capped: float | None = None,
+    ) -> None:
+        """Add `n` frames of these means; `psnr_capped` defaults to `psnr_db` capped at SELECTION_CAP."""
         self.psnr += psnr_db * n
+        self.psnr_capped += (min(psnr_db, SELECTION_CAP) if psnr_capped is None else psnr_capped) * n
         self.ssim += ssim_value * n
         self.n += n
         if lpips is not None:
@@ -50,7 +61,12 @@ class _Sums:
             self.lpips_n += n
 
     def summary(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"psnr": self.psnr / self.n, "ssim": self.ssim / self.n, "n": self.n}
+        out: dict[str, Any] = {
+            "psnr": self.psnr / self.n,
+            "psnr_capped": self.psnr_capped / self.n,
+            "ssim": self.ssim / self.n,
+            "n": self.n,
+        }
         if self.lpips_n:
             out["lpips"] = self.lpips / self.lpips_n
         return out
@@ -148,7 +164,7 @@ def evaluate_many(
         layouts.append(result["layout"])
         seconds += result["seconds"]
         for name, s in result["sets"].items():
-            sums.setdefault(name, _Sums()).add(s["psnr"], s["ssim"], s["n"], s.get("lpips"))
+            sums.setdefault(name, _Sums()).add(s["psnr"], s["ssim"], s["n"], s.get("lpips"), s["psnr_capped"])
     return _result(sums, ", ".join(dict.fromkeys(layouts)), task, seconds)
 
 

@@ -40,7 +40,8 @@ def whole_frame_videos(specs: Sequence[str], windows: int) -> list[Path]:
 def whole_frame_scores(
     model: Tempo, videos: Sequence[Path], windows: int, max_side: int, precision: torch.dtype | None
 ) -> dict[str, float]:
-    """Mean PSNR of `model` at 2x and 4x on `windows` windows of each video: {"whole_2x": .., "whole_4x": ..}.
+    """Mean PSNR of `model` at 2x and 4x on `windows` windows of each video, plain and with each frame capped at
+    `SELECTION_CAP`: {"whole_2x": .., "whole_4x": .., "whole_2x_capped": .., "whole_4x_capped": ..}.
 
     Scored like `tempo eval --max-side MAX_SIDE`, at the training precision. The model is copied
     first: inference puts its weights in another memory layout.
@@ -51,4 +52,5 @@ def whole_frame_scores(
     if not all(pooled.values()):
         names = ", ".join(map(str, videos))
         raise TempoError(f"whole-frame validation found no {' or '.join(KINDS)} window in {names}: clips too short")
-    return {f"whole_{kind}": scores["psnr"] for kind, scores in pooled.items()}
+    plain = {f"whole_{kind}": scores["psnr"] for kind, scores in pooled.items()}
+    return plain | {f"whole_{kind}_capped": scores["psnr_capped"] for kind, scores in pooled.items()}
