@@ -22,7 +22,7 @@ def test_eval_writes_the_json_schema(tmp_path, capsys):
     result = json.loads(out.read_text())
     (name, scores), *_ = result["sets"].items()
     assert name == "middlebury_other"
-    assert set(scores) == {"psnr", "ssim", "n"} and scores["n"] >= 1
+    assert set(scores) == {"psnr", "psnr_capped", "ssim", "n"} and scores["n"] >= 1
     assert "PSNR" in capsys.readouterr().out
 
 
