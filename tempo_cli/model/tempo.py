@@ -173,7 +173,7 @@ def _confidence(warped: Tensor, weights: Tensor, positions: Tensor, size: tuple[
     y = torch.arange(h, device=positions.device, dtype=torch.float32)[:, None] + positions[:, :, :, 1, :h, :w].float()
     outside = (x < -0.5) | (x > w - 0.5) | (y < -0.5) | (y > h - 0.5)
     outside_weight = (weights.float() * outside).sum(dim=(1, 2))[:, None]
-    return torch.exp(-disagreement.float() / CONFIDENCE_SCALE) * (1 - outside_weight).clamp_min(0)
+    return torch.exp(-disagreement / CONFIDENCE_SCALE) * (1 - outside_weight).clamp_min(0)
 
 
 def _blend_full_size(

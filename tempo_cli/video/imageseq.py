@@ -98,7 +98,6 @@ class ImageSequenceWriter:
         self.prefix = prefix
         self._temp: Path | None = temporary_sibling(self.target)
         self._temp.mkdir()
-        self._count = 0
         self.saved = 0
         self._committed = False
 
@@ -106,8 +105,7 @@ class ImageSequenceWriter:
         """Save `image` ((H, W, 3) RGB uint8 or uint16) as the next numbered PNG; `time` only orders frames."""
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype not in (np.uint8, np.uint16):
             raise ValueError(f"expected an (H, W, 3) uint8/uint16 RGB image, got {image.shape} {image.dtype}")
-        self.save(cv2.cvtColor(image, cv2.COLOR_RGB2BGR), self._count + 1)
-        self._count += 1
+        self.save(cv2.cvtColor(image, cv2.COLOR_RGB2BGR), self.saved + 1)
 
     def save(self, image: np.ndarray, number: int) -> None:
         """Save `image` (BGR (H, W, 3) or grey (H, W), uint8 or uint16) as the PNG numbered `number`."""

@@ -25,7 +25,12 @@ def is_video_target(target: str | Path) -> bool:
     suffix. Any other suffix is neither (see `validate_output_path`).
     """
     text = os.fspath(target)
-    return not text.endswith(("/", os.sep)) and Path(text).suffix.lower() in VIDEO_SUFFIXES
+    return not _ends_with_separator(text) and Path(text).suffix.lower() in VIDEO_SUFFIXES
+
+
+def _ends_with_separator(text: str) -> bool:
+    """A path string that ends with a separator names a folder (the library API may pass one)."""
+    return text.endswith(("/", os.sep))
 
 
 def validate_output_path(
@@ -42,8 +47,8 @@ def validate_output_path(
     target = Path(text)
     if folder is None:
         folder = not is_video_target(text)
-        explicit_folder = text.endswith(("/", os.sep))  # a str from the library API may say so
-        if folder and not explicit_folder and FILE_EXTENSION.fullmatch(target.suffix) and not target.is_dir():
+        named_like_a_file = not _ends_with_separator(text) and FILE_EXTENSION.fullmatch(target.suffix)
+        if folder and named_like_a_file and not target.is_dir():
             raise VideoError(
                 f"unknown output type {target.suffix!r}: name a video ({', '.join(sorted(VIDEO_SUFFIXES))}) "
                 "or a folder for PNG frames (a name without a suffix, or an existing folder)"
