@@ -139,6 +139,27 @@ def test_whole_frame_validation_scores_held_out_videos_and_picks_the_best_by_the
     assert picked == pytest.approx((scores["whole_2x"] + scores["whole_4x"]) / 2, abs=0.01)
 
 
+def test_whole_frame_validation_can_score_and_pick_by_extrapolation(tmp_path, capsys):
+    clip = make_clip(tmp_path / "held_out.mp4", frames=12, audio=False)
+    args = [*tiny_train_args(tmp_path, steps=2), "--set", f"val_data={clip}", "--set", "val_whole_windows=2"]
+    assert run_cli([*args, "--set", "val_whole_kinds=ahead1"]) == 0
+    line = next(x for x in capsys.readouterr().err.splitlines() if " val " in x)
+    scores = dict(zip(line.split()[3::2], map(float, line.split()[4::2]), strict=True))
+    assert {"whole_ahead1", "whole_ahead1_capped"} <= scores.keys() and "whole_2x" not in scores
+    with safe_open(str(tmp_path / "run" / "best.safetensors"), framework="pt") as f:
+        assert f.metadata()["val_metric"] == "capped whole-frame ahead1"
+        assert float(f.metadata()["val_psnr"]) == pytest.approx(scores["whole_ahead1_capped"], abs=0.01)
+
+
+@pytest.mark.parametrize("kinds", ["8x", "ahead3", ""])
+def test_unknown_whole_frame_sets_are_refused(tmp_path, capsys, kinds):
+    clip = make_clip(tmp_path / "held_out.mp4", frames=12, audio=False)
+    args = [*tiny_train_args(tmp_path, steps=1), "--set", f"val_data={clip}", "--set", "val_whole_windows=2"]
+    assert run_cli([*args, "--set", f"val_whole_kinds={kinds}"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "val_whole_kinds must name one or more of 2x, 4x, ahead1" in err[0]
+
+
 @pytest.mark.parametrize(
     ("val_data", "windows", "message"),
     [

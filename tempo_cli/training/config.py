@@ -47,6 +47,7 @@ class TrainConfig:
     val_crop: int = 0  # validation crop size; 0 = `crop` (larger crops see what full frames do)
     val_whole_windows: int = 0  # > 0: also score val_data videos on whole frames, this many windows each
     val_whole_side: int = 360  # their short side for that (as `tempo eval --max-side`)
+    val_whole_kinds: tuple[str, ...] = ("2x", "4x")  # the sets scored there (2x, 4x, ahead1, ahead2, ahead4)
     workers: int = 1
     seed: int = 0
     threads: int = 0

@@ -29,7 +29,7 @@ from tempo_cli.training.data.sources import build_sources
 from tempo_cli.training.ema import averaged_model
 from tempo_cli.training.logger import RunLogger
 from tempo_cli.training.losses import psnr, synthesis_loss
-from tempo_cli.training.whole_frames import whole_frame_scores, whole_frame_videos
+from tempo_cli.training.whole_frames import INTERPOLATION_KINDS, whole_frame_scores, whole_frame_videos
 
 
 def lr_factor(step: int, warmup: int, total: int, floor: float) -> float:
@@ -140,12 +140,14 @@ def validate(model: nn.Module, batches: list[dict[str, Tensor]], amp: torch.dtyp
 
 def selection_metric(config: dict[str, Any]) -> str:
     """The name of what picks the best checkpoint under a training config (as `TrainConfig.to_dict`)."""
-    return "capped whole-frame 2x/4x" if config.get("val_whole_windows", 0) else "crop interp"
+    if not config.get("val_whole_windows", 0):
+        return "crop interp"
+    return "capped whole-frame " + "/".join(config.get("val_whole_kinds", INTERPOLATION_KINDS))
 
 
 def selection_score(scores: dict[str, float]) -> float:
-    """What picks the best checkpoint: whole-frame 2x and 4x PSNR with each frame capped at 50 dB (one nearly
-    still frame cannot decide it) when they were measured, else crop interp."""
+    """What picks the best checkpoint: the mean of the whole-frame sets' PSNR with each frame capped at 50 dB (one
+    nearly still frame cannot decide it) when they were measured, else crop interp."""
     whole = [v for k, v in scores.items() if k.startswith("whole_") and k.endswith("_capped")]
     return float(np.mean(whole)) if whole else scores["interp"]
 
@@ -187,7 +189,7 @@ def train(
         echo(f"initialised from {config.init}" + (f" ({len(changed)} tensors new or dropped)" if changed else ""))
     if config.train_only:
         echo(f"training {freeze_all_but(model, config.train_only):,} parameters under {', '.join(config.train_only)}")
-    whole_videos = whole_frame_videos(config.val_data, config.val_whole_windows)
+    whole_videos = whole_frame_videos(config.val_data, config.val_whole_windows, config.val_whole_kinds)
     sources = build_sources(config.data, config.crop, config.images, config.exclude, config.clip_short_side)
     val_sources = validation_sources(config, sources)
     val = validation_batches(val_sources, config.val_samples, config.batch_size, seed=1234) if rank == 0 else []
@@ -259,8 +261,8 @@ def train(
         if rank == 0 and (step % config.val_every == 0 or step == config.steps):
             scores = validate(ema_model, val, amp)
             if whole_videos:
-                windows, side = config.val_whole_windows, config.val_whole_side
-                scores |= whole_frame_scores(ema_model, whole_videos, windows, side, amp)
+                windows, side, kinds = config.val_whole_windows, config.val_whole_side, config.val_whole_kinds
+                scores |= whole_frame_scores(ema_model, whole_videos, windows, side, amp, kinds)
             logger.scalars(step, {f"val/{k}": v for k, v in scores.items()})
             logger.samples(step, ema_model, val[0], amp)
             echo(f"step {step} val " + " ".join(f"{k} {v:.2f}" for k, v in scores.items()))

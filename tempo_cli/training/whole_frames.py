@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -15,11 +16,16 @@ from tempo_cli.model.tempo import Tempo
 from tempo_cli.synth.neural import TempoSynthesizer
 from tempo_cli.training.data.sources import parse_spec
 
-KINDS = ("2x", "4x")
+INTERPOLATION_KINDS = ("2x", "4x")
+EXTRAPOLATION_KINDS = ("ahead1", "ahead2", "ahead4")
 
 
-def whole_frame_videos(specs: Sequence[str], windows: int) -> list[Path]:
+def whole_frame_videos(specs: Sequence[str], windows: int, kinds: Sequence[str] = INTERPOLATION_KINDS) -> list[Path]:
     """The videos of `val_data` specs to score on whole frames ([] when `windows` is 0), else a TempoError."""
+    known = INTERPOLATION_KINDS + EXTRAPOLATION_KINDS
+    unknown = [kind for kind in kinds if kind not in known]
+    if unknown or not kinds:
+        raise TempoError(f"val_whole_kinds must name one or more of {', '.join(known)}, not {list(kinds)}")
     if windows < 0:
         raise TempoError(f"val_whole_windows must be 0 (off) or more, not {windows}")
     if not windows:
@@ -38,19 +44,29 @@ def whole_frame_videos(specs: Sequence[str], windows: int) -> list[Path]:
 
 
 def whole_frame_scores(
-    model: Tempo, videos: Sequence[Path], windows: int, max_side: int, precision: torch.dtype | None
+    model: Tempo,
+    videos: Sequence[Path],
+    windows: int,
+    max_side: int,
+    precision: torch.dtype | None,
+    kinds: Sequence[str] = INTERPOLATION_KINDS,
 ) -> dict[str, float]:
-    """Mean PSNR of `model` at 2x and 4x on `windows` windows of each video, plain and with each frame capped at
-    `SELECTION_CAP`: {"whole_2x": .., "whole_4x": .., "whole_2x_capped": .., "whole_4x_capped": ..}.
+    """Mean PSNR of `model` on each of `kinds` (2x, 4x, ahead1...) over `windows` windows of each video, plain
+    and with each frame capped at `SELECTION_CAP`: {"whole_2x": .., "whole_2x_capped": .., ...}.
 
-    Scored like `tempo eval --max-side MAX_SIDE`, at the training precision. The model is copied
-    first: inference puts its weights in another memory layout.
+    Scored like `tempo eval --max-side MAX_SIDE` (`--task extrapolate` for the ahead kinds), at the training
+    precision. The model is copied first: inference puts its weights in another memory layout.
     """
     synthesizer = TempoSynthesizer(copy.deepcopy(model), torch.device("cpu"), precision)
-    result = evaluate_many(videos, synthesizer, max_windows=windows, max_side=max_side, pool_videos=True)
-    pooled = {kind: result["sets"].get(f"{VIDEO_AGGREGATE}/{kind}") for kind in KINDS}
-    if not all(pooled.values()):
+    sets: dict[str, Any] = {}
+    for task, task_kinds in (("interpolate", INTERPOLATION_KINDS), ("extrapolate", EXTRAPOLATION_KINDS)):
+        if any(kind in kinds for kind in task_kinds):
+            result = evaluate_many(videos, synthesizer, task, max_windows=windows, max_side=max_side, pool_videos=True)
+            sets |= result["sets"]
+    missing = [kind for kind in kinds if f"{VIDEO_AGGREGATE}/{kind}" not in sets]
+    if missing:
         names = ", ".join(map(str, videos))
-        raise TempoError(f"whole-frame validation found no {' or '.join(KINDS)} window in {names}: clips too short")
+        raise TempoError(f"whole-frame validation found no {' or '.join(missing)} window in {names}: clips too short")
+    pooled = {kind: sets[f"{VIDEO_AGGREGATE}/{kind}"] for kind in kinds}
     plain = {f"whole_{kind}": scores["psnr"] for kind, scores in pooled.items()}
     return plain | {f"whole_{kind}_capped": scores["psnr_capped"] for kind, scores in pooled.items()}
