@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import signal
 import subprocess
 import sys
 from dataclasses import replace
@@ -17,6 +18,7 @@ from tempo_cli.model import create_model
 from tempo_cli.model.weights import model_from_weights, save_weights
 from tempo_cli.training.config import load_config
 from tempo_cli.training.ema import warmed_up_decay
+from tempo_cli.training.loop import leave_stop_signals_to_the_main_process
 from tempo_cli.training.losses import LOG_MSE_FLOOR, LossWeights, synthesis_loss
 from tests.media import make_clip
 from tests.training_helpers import make_images, tiny_train_args
@@ -364,3 +366,19 @@ def test_the_log_mse_of_an_exact_prediction_is_finite_and_so_is_its_gradient() -
     total.backward()
     assert float(total.detach()) == pytest.approx(math.log10(LOG_MSE_FLOOR))
     assert pred.grad is not None and bool(torch.isfinite(pred.grad).all())
+
+
+class _WorkerSignals(torch.utils.data.IterableDataset):
+    """Yields how the worker it runs in handles SIGTERM and SIGHUP."""
+
+    def __iter__(self):
+        yield [signal.getsignal(s) == signal.SIG_IGN for s in (signal.SIGTERM, signal.SIGHUP)]
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on this platform")
+def test_data_loader_workers_leave_stop_signals_to_the_main_process():
+    loader = torch.utils.data.DataLoader(
+        _WorkerSignals(), batch_size=None, num_workers=1, worker_init_fn=leave_stop_signals_to_the_main_process
+    )
+    assert next(iter(loader)) == [True, True]
+    assert signal.getsignal(signal.SIGTERM) != signal.SIG_IGN

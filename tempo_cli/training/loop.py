@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import signal
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -160,6 +161,15 @@ def _distributed() -> tuple[int, int]:
     return rank, world
 
 
+def leave_stop_signals_to_the_main_process(_worker_id: int = 0) -> None:
+    """DataLoader worker start-up: ignore SIGTERM and SIGHUP. The main process stops its workers; a stop signal
+    sent to the whole process group (`kill -- -PGID`, a closed terminal) would otherwise kill a worker first,
+    and torch would turn the clean stop into a "DataLoader worker is killed by signal" traceback."""
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_IGN)
+
+
 def _batches(loader: DataLoader) -> Iterator[dict[str, Tensor]]:
     while True:
         yield from loader
@@ -224,7 +234,13 @@ def train(
             echo(f"the best checkpoint is now picked by {metric} PSNR; the best so far is forgotten")
     spec = BatchSpec(batch_size=config.batch_size, extrapolate_prob=config.extrapolate_prob)
     dataset = MixedBatches(sources, spec, seed=config.seed + step, rank=rank)
-    loader = DataLoader(dataset, batch_size=None, num_workers=config.workers, persistent_workers=config.workers > 0)
+    loader = DataLoader(
+        dataset,
+        batch_size=None,
+        num_workers=config.workers,
+        persistent_workers=config.workers > 0,
+        worker_init_fn=leave_stop_signals_to_the_main_process,
+    )
     logger = RunLogger(out, enabled=rank == 0, wandb=config.wandb, config=config.to_dict())
     amp = autocast_dtype(config.precision)
     perceptual = load_lpips(echo if rank == 0 else lambda _line: None) if config.loss.lpips else None
