@@ -6,13 +6,16 @@ A source video with duplicated frames (a low frame rate padded to a higher one) 
 third frame equals the second. There, repeating the last frame is exact (PSNR at the cap) while any
 method that continues the motion is wrong, and the mean PSNR of a set rewards that. This script
 splits each set into items whose target is within `--threshold` dB of the last anchor and the rest,
-and scores each method on both parts with the same `evaluate` code as `benchmarks.quality`.
+and scores each method on both parts with the same `evaluate` code as `benchmarks.quality`. It also splits
+each set by how far apart its two anchors are (PSNR between them, `MOTION_BANDS`): where the anchors differ most,
+a repeated target is farthest from any continuation of their motion, so each one costs a predictor the most there.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,13 @@ from tempo_cli.evaluation.datasets import Item, detect_layout, iter_items
 from tempo_cli.evaluation.metrics import psnr
 from tempo_cli.evaluation.runner import predict
 from tempo_cli.synth.base import Synthesizer
+
+MOTION_BANDS = ((0.0, 25.0), (25.0, 35.0), (35.0, math.inf))  # PSNR between the two anchors, dB
+
+
+def band_name(low: float, high: float) -> str:
+    """How a motion band reads in the table."""
+    return f"anchors {low:g}+ dB apart" if math.isinf(high) else f"anchors {low:g}-{high:g} dB apart"
 
 
 def is_repeat(item: Item, threshold: float) -> bool:
@@ -54,8 +64,14 @@ def main() -> None:
         path = root / name
         items = list(iter_items(path, detect_layout(path), "extrapolate"))
         repeated = [is_repeat(it, args.threshold) for it in items]
+        apart = [psnr(it.frames[0], it.frames[-1]) for it in items]
         parts = {"all": [True] * len(items), "repeats": repeated, "others": [not r for r in repeated]}
+        parts |= {band_name(lo, hi): [lo <= a < hi for a in apart] for lo, hi in MOTION_BANDS}
         entry: dict[str, Any] = {"n": len(items), "repeats": sum(repeated), "methods": {}}
+        entry["parts"] = {
+            part: {"n": sum(mask), "repeats": sum(m and r for m, r in zip(mask, repeated, strict=True))}
+            for part, mask in parts.items()
+        }
         for method, synth in synths.items():
             if isinstance(synth, str):
                 continue
@@ -64,11 +80,15 @@ def main() -> None:
                 part: mean_of([s for s, keep in zip(scores, mask, strict=True) if keep]) for part, mask in parts.items()
             }
         data["sets"][name] = entry
-        for part, mask in parts.items():
+        for part in parts:
             cells = [entry["methods"][m][part] for m in entry["methods"]]
-            rows.append([f"{name} ({part})", str(sum(mask)), *("-" if c is None else f"{c:.2f}" for c in cells)])
-    header = ["set (items)", "n", *(m for m in synths if not isinstance(synths[m], str))]
-    show_table("One-step extrapolation, PSNR dB, split by repeated targets", header, rows)
+            counts = entry["parts"][part]
+            cells_text = ("-" if c is None else f"{c:.2f}" for c in cells)
+            rows.append([f"{name} ({part})", str(counts["n"]), str(counts["repeats"]), *cells_text])
+    header = ["set (items)", "n", "repeated", *(m for m in synths if not isinstance(synths[m], str))]
+    show_table(
+        "One-step extrapolation, PSNR dB, split by repeated targets and by how far apart the anchors are", header, rows
+    )
     print(f"Repeated target: PSNR(last anchor, target) >= {args.threshold} dB. Measured on {stamp_line(data)}.")
     print(markdown_table(header, rows))
     if args.json:
