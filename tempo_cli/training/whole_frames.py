@@ -10,14 +10,14 @@ from typing import Any
 import torch
 
 from tempo_cli.errors import TempoError
-from tempo_cli.evaluation.datasets import detect_layout
+from tempo_cli.evaluation.datasets import AHEAD, detect_layout
 from tempo_cli.evaluation.runner import VIDEO_AGGREGATE, evaluate_many
 from tempo_cli.model.tempo import Tempo
 from tempo_cli.synth.neural import TempoSynthesizer
 from tempo_cli.training.data.sources import parse_spec
 
 INTERPOLATION_KINDS = ("2x", "4x")
-EXTRAPOLATION_KINDS = ("ahead1", "ahead2", "ahead4")
+EXTRAPOLATION_KINDS = tuple(f"ahead{steps}" for steps in AHEAD)
 
 
 def whole_frame_videos(specs: Sequence[str], windows: int, kinds: Sequence[str] = INTERPOLATION_KINDS) -> list[Path]:
