@@ -8,13 +8,12 @@ from collections.abc import Callable
 from types import FrameType
 from typing import NoReturn, TypeVar
 
+from tempo_cli.stop_signals import STOP_SIGNALS
+
 T = TypeVar("T")
 
 USAGE_EXIT = 2
 INTERRUPT_EXIT = 130
-
-
-STOP_SIGNALS = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 
 
 class Stopped(KeyboardInterrupt):

@@ -22,6 +22,7 @@ from tempo_cli.errors import TempoError
 from tempo_cli.evaluation.perceptual import load_lpips
 from tempo_cli.model import Tempo, create_model
 from tempo_cli.model.weights import load_weights, save_weights
+from tempo_cli.stop_signals import STOP_SIGNALS
 from tempo_cli.synth.flow import FlowSynthesizer
 from tempo_cli.training.checkpoint import load_checkpoint, save_checkpoint
 from tempo_cli.training.config import TrainConfig
@@ -161,13 +162,12 @@ def _distributed() -> tuple[int, int]:
     return rank, world
 
 
-def leave_stop_signals_to_the_main_process(_worker_id: int = 0) -> None:
+def leave_stop_signals_to_the_main_process(_worker_id: int) -> None:
     """DataLoader worker start-up: ignore SIGTERM and SIGHUP. The main process stops its workers; a stop signal
     sent to the whole process group (`kill -- -PGID`, a closed terminal) would otherwise kill a worker first,
     and torch would turn the clean stop into a "DataLoader worker is killed by signal" traceback."""
-    for name in ("SIGTERM", "SIGHUP"):
-        if hasattr(signal, name):
-            signal.signal(getattr(signal, name), signal.SIG_IGN)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, signal.SIG_IGN)
 
 
 def _batches(loader: DataLoader) -> Iterator[dict[str, Tensor]]:

@@ -21,7 +21,8 @@ EXTRAPOLATION_KINDS = tuple(f"ahead{steps}" for steps in AHEAD)
 
 
 def whole_frame_videos(specs: Sequence[str], windows: int, kinds: Sequence[str] = INTERPOLATION_KINDS) -> list[Path]:
-    """The videos of `val_data` specs to score on whole frames ([] when `windows` is 0), else a TempoError."""
+    """The videos of `val_data` specs to score on whole frames ([] when `windows` is 0), else a TempoError (also
+    for `kinds` that are not whole-frame sets), so that a bad setting fails before training starts."""
     known = INTERPOLATION_KINDS + EXTRAPOLATION_KINDS
     unknown = [kind for kind in kinds if kind not in known]
     if unknown or not kinds:
