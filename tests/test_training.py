@@ -310,6 +310,30 @@ def test_clip_short_side_sets_the_size_training_videos_are_held_at(tmp_path):
         assert source.sequences[0][0].shape[:2] == expected  # reduced, never enlarged
 
 
+@pytest.mark.parametrize(("max_ahead", "horizons"), [(None, {1.0, 2.0}), (4, {1.0, 2.0, 3.0, 4.0})])
+def test_extrapolation_targets_of_clips_and_synthetic_sequences_lie_up_to_max_ahead_gaps_past_the_end(
+    tmp_path, max_ahead, horizons
+):
+    import numpy as np
+
+    from tempo_cli.training.data.sources import build_sources
+
+    clip = make_clip(tmp_path / "clip.mp4", frames=12, size=(64, 48), audio=False)
+    images = str(make_images(tmp_path / "images"))
+    extra = {} if max_ahead is None else {"max_ahead": max_ahead}
+    rng = np.random.default_rng(0)
+    for source, _ in build_sources((f"{clip}:1", "synthetic:1"), 32, images, **extra):
+        drawn = [source.draw(rng, 2, extrapolate=True) for _ in range(200)]
+        past_an_end = {max(s.target_time - s.anchor_times[-1], s.anchor_times[0] - s.target_time) for s in drawn}
+        assert past_an_end == horizons | {0.5}  # whole gaps; half gaps: a frame past anchors two frames apart
+
+
+def test_extrapolation_targets_must_lie_ahead(tmp_path, capsys):
+    assert run_cli([*tiny_train_args(tmp_path), "--set", "extrapolate_max_ahead=0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "at least 1 gap ahead, not 0" in err[0]
+
+
 def test_a_held_out_clip_in_exclude_still_validates(tmp_path, capsys):
     from tests.media import make_clip
 

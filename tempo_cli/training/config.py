@@ -11,6 +11,7 @@ from typing import Any
 
 from tempo_cli.errors import TempoError
 from tempo_cli.training.data.clips import CLIP_SHORT_SIDE
+from tempo_cli.training.data.sample import MAX_AHEAD
 from tempo_cli.training.losses import LossWeights
 
 
@@ -31,6 +32,7 @@ class TrainConfig:
         CLIP_SHORT_SIDE  # training videos are held at this short side (val_data clips at the default)
     )
     extrapolate_prob: float = 0.25  # share of samples whose target lies outside the anchors
+    extrapolate_max_ahead: int = MAX_AHEAD  # how many anchor gaps past an end those targets may lie
     lr: float = 3e-4
     motion_lr_scale: float = 0.1
     min_lr: float = 1e-5

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 
 from tempo_cli.errors import TempoError
-from tempo_cli.training.data.sample import Sample
+from tempo_cli.training.data.sample import MAX_AHEAD, Sample
 from tempo_cli.training.data.synthetic import IMAGE_SUFFIXES
 from tempo_cli.video.reader import VideoError, iter_video_frames
 
@@ -68,8 +68,10 @@ class ClipFrames:
         short_side: int = CLIP_SHORT_SIDE,
         max_frames: int = 160,
         min_frames: int = 5,
+        max_ahead: int = MAX_AHEAD,
     ) -> None:
         self.crop = crop
+        self.max_ahead = max_ahead
         self.sequences: list[list[np.ndarray]] = []
         self.names: list[str] = []
         for path in paths:
@@ -83,13 +85,19 @@ class ClipFrames:
         if not self.sequences:
             raise TempoError(f"no usable sequence (at least {min_frames} frames of {crop} px) among {len(paths)} paths")
 
+    def _frames_ahead(self, rng: np.random.Generator) -> int:
+        """Half the time the next frame, else 2 to `max_ahead` frames past the last anchor."""
+        if self.max_ahead < 2 or rng.random() < 0.5:
+            return 1
+        return int(rng.integers(2, self.max_ahead + 1))
+
     def draw(self, rng: np.random.Generator, anchors: int, extrapolate: bool) -> Sample:
         """A window of anchors and a target frame inside (interpolation) or after it (extrapolation)."""
         for _ in range(20):
             frames = self.sequences[int(rng.integers(len(self.sequences)))]
             if extrapolate:
                 gap = int(rng.choice([1, 1, 2]))
-                ahead = int(rng.integers(1, 3)) if gap == 1 else 1
+                ahead = self._frames_ahead(rng) if gap == 1 else 1
                 span = (anchors - 1) * gap + ahead
                 target_rel = (anchors - 1) * gap + ahead
             else:

@@ -26,10 +26,14 @@ class TimePlan:
     target: float
 
 
-def draw_plan(rng: np.random.Generator, anchors: int, extrapolate: bool) -> TimePlan:
-    """Interpolation between the middle pair, or extrapolation up to two gaps past an end."""
+# How far past an end extrapolation targets lie, in anchor gaps, unless a run asks for more.
+MAX_AHEAD = 2
+
+
+def draw_plan(rng: np.random.Generator, anchors: int, extrapolate: bool, max_ahead: int = MAX_AHEAD) -> TimePlan:
+    """Interpolation between the middle pair, or extrapolation up to `max_ahead` gaps past an end."""
     if extrapolate:
-        ahead = float(rng.choice([0.5, 1.0, 1.0, 1.0, 2.0]))
+        ahead = float(rng.choice([0.5, 1.0, 1.0, 1.0, *range(2, max_ahead + 1)]))
         target = anchors - 1 + ahead if rng.random() < 0.8 else -ahead
         return TimePlan(anchors, target)
     left = (anchors - 2) // 2

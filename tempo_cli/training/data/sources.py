@@ -8,6 +8,7 @@ from tempo_cli.errors import TempoError
 from tempo_cli.training.data.batches import Source
 from tempo_cli.training.data.clips import CLIP_SHORT_SIDE, ClipFrames, find_sequences
 from tempo_cli.training.data.folders import FrameFolders, vimeo_folders
+from tempo_cli.training.data.sample import MAX_AHEAD
 from tempo_cli.training.data.synthetic import SyntheticSequences, list_images
 
 
@@ -24,11 +25,17 @@ def parse_spec(spec: str) -> tuple[str, float]:
 
 
 def build_source(
-    name: str, crop: int, images: str, exclude: tuple[str, ...], short_side: int = CLIP_SHORT_SIDE
+    name: str,
+    crop: int,
+    images: str,
+    exclude: tuple[str, ...],
+    short_side: int = CLIP_SHORT_SIDE,
+    max_ahead: int = MAX_AHEAD,
 ) -> Source:
     """One source: `synthetic` (needs an images folder), a Vimeo list, sequence folders or videos.
 
-    Videos are held in memory with their short side reduced to `short_side` pixels.
+    Videos are held in memory with their short side reduced to `short_side` pixels. Extrapolation targets of
+    synthetic sequences and videos lie up to `max_ahead` anchor gaps past an end (Vimeo lists: the next frame).
     """
     if name == "synthetic":
         if not images:
@@ -36,7 +43,7 @@ def build_source(
         found = list_images(Path(images))
         if not found:
             raise DataSpecError(f"no images found under {images}")
-        return SyntheticSequences(found, crop)
+        return SyntheticSequences(found, crop, max_ahead=max_ahead)
     path = Path(name)
     if not path.exists():
         raise DataSpecError(f"data path not found: {path}")
@@ -48,17 +55,24 @@ def build_source(
     if not seqs:
         raise DataSpecError(f"no videos or frame folders under {path}")
     try:
-        return ClipFrames(seqs, crop, short_side=short_side)
+        return ClipFrames(seqs, crop, short_side=short_side, max_ahead=max_ahead)
     except ValueError as exc:
         raise DataSpecError(f"{path}: {exc}") from exc
 
 
 def build_sources(
-    specs: tuple[str, ...], crop: int, images: str, exclude: tuple[str, ...] = (), short_side: int = CLIP_SHORT_SIDE
+    specs: tuple[str, ...],
+    crop: int,
+    images: str,
+    exclude: tuple[str, ...] = (),
+    short_side: int = CLIP_SHORT_SIDE,
+    max_ahead: int = MAX_AHEAD,
 ) -> list[tuple[Source, float]]:
     """All weighted sources of a run."""
+    if max_ahead < 1:
+        raise DataSpecError(f"extrapolation targets must lie at least 1 gap ahead, not {max_ahead}")
     out = []
     for spec in specs:
         name, weight = parse_spec(spec)
-        out.append((build_source(name, crop, images, exclude, short_side), weight))
+        out.append((build_source(name, crop, images, exclude, short_side, max_ahead), weight))
     return out

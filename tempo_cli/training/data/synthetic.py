@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from tempo_cli.errors import TempoError
-from tempo_cli.training.data.sample import Sample, draw_plan
+from tempo_cli.training.data.sample import MAX_AHEAD, Sample, draw_plan
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
 
@@ -52,12 +52,13 @@ class _Layer:
 class SyntheticSequences:
     """Draws samples of size `crop` from a list of natural images."""
 
-    def __init__(self, images: list[Path], crop: int, max_speed: float = 12.0) -> None:
+    def __init__(self, images: list[Path], crop: int, max_speed: float = 12.0, max_ahead: int = MAX_AHEAD) -> None:
         if not images:
             raise TempoError("synthetic data needs at least one natural image")
         self.images = images
         self.crop = crop
         self.max_speed = max_speed
+        self.max_ahead = max_ahead
         self._cache: dict[int, np.ndarray] = {}
 
     def _image(self, idx: int) -> np.ndarray:
@@ -131,7 +132,7 @@ class SyntheticSequences:
 
     def draw(self, rng: np.random.Generator, anchors: int, extrapolate: bool) -> Sample:
         """Render anchors at times 0..N-1 and a target inside or outside their span."""
-        plan = draw_plan(rng, anchors, extrapolate)
+        plan = draw_plan(rng, anchors, extrapolate, self.max_ahead)
         big = int(self.crop * 2)
         layers = [self._layer(rng, big, foreground=False)]
         layers += [self._layer(rng, self.crop, foreground=True) for _ in range(int(rng.integers(0, 4)))]
