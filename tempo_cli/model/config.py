@@ -39,6 +39,7 @@ class TempoConfig:
     consistency_window: int = 9
     prior_to_target: bool = True
     prior_dis: str = "dense"
+    prior_curvature: bool = True
     cut_threshold: float = 0.5
 
     def to_json(self) -> str:

@@ -61,3 +61,32 @@ def to_target_grid(candidates: Tensor, tau: Tensor) -> Tensor:
         shift = tau.view(-1, 1, 1, 1).float() - grid_time
         out[:, k] = sample_at(field, (-shift * field)[:, None])[:, 0].to(out.dtype)
     return out
+
+
+def pair_accelerations(velocities: Tensor, times: Tensor) -> Tensor:
+    """Acceleration of each consecutive anchor pair, in pixels per its own interval squared: [B,P,2,H,W].
+
+    velocities [B,P,2,H,W] is each pair's displacement over its interval (its mean velocity, which under constant
+    acceleration is the velocity at the pair's midpoint, where the symmetric candidate's vectors sit); times [B,N]
+    are sorted, P = N - 1 >= 2. Pair p's estimate is the change from the velocity of pair p - 1 (pair 0: from
+    pair 0 to pair 1), the earlier field read where the content was at its midpoint (one step back along the later
+    velocity), divided by the time between the midpoints.
+    """
+    spans = (times[:, 1:] - times[:, :-1]).clamp_min(1e-6)
+    per_time = velocities.float() / spans[..., None, None, None]
+    gaps = ((spans[:, 1:] + spans[:, :-1]) / 2)[..., None, None, None]
+    later, earlier = per_time[:, 1:], per_time[:, :-1]
+    back = (-gaps * later).flatten(0, 1)[:, None]
+    aligned = sample_at(earlier.flatten(0, 1), back)[:, 0].view_as(earlier)
+    accel = (later - aligned) / gaps
+    return torch.cat([accel[:, :1], accel], dim=1) * (spans**2)[..., None, None, None]
+
+
+def bend(dt: Tensor, tau: Tensor) -> Tensor:
+    """How much of a pair's acceleration adds to each anchor's offset from a target: [B,N].
+
+    dt [B,N]: (anchor time - target time) / interval; tau [B]: the target's place in the interval. On a path of
+    constant acceleration A whose mean velocity over the interval is v, the content at the target was
+    v * dt + A * (dt * (tau - 1/2) + dt^2 / 2) away at each anchor's time.
+    """
+    return dt * (tau[:, None] - 0.5) + 0.5 * dt * dt

@@ -16,7 +16,7 @@ from tempo_cli.model.cut_detector import CutDetector
 from tempo_cli.model.encoder import Encoder
 from tempo_cli.model.fft_block import FFTBlock
 from tempo_cli.model.fusion import Fusion
-from tempo_cli.model.motion_prior import MAX_CANDIDATES, dis_velocity, to_target_grid
+from tempo_cli.model.motion_prior import MAX_CANDIDATES, bend, dis_velocity, pair_accelerations, to_target_grid
 from tempo_cli.model.pyramid_attention import AttentionLevel, aggregate, attention_weights
 from tempo_cli.model.reduce import sum_over
 from tempo_cli.model.temporal_transformer import TemporalTransformer
@@ -68,6 +68,7 @@ class AnchorSet:
     cut_logit: Tensor
     size: tuple[int, int]
     full: Tensor | None = None
+    accel: Tensor | None = None
 
     def expand(self, batch: int) -> AnchorSet:
         """Repeat a single anchor set for `batch` target times (views, no copies)."""
@@ -86,6 +87,7 @@ class AnchorSet:
             rep(self.cut_logit),
             self.size,
             None if self.full is None else rep(self.full),
+            None if self.accel is None else rep(self.accel),
         )
 
 
@@ -286,9 +288,12 @@ class Tempo(nn.Module):
             flat = dis_velocity(first, second, self.config.prior_candidates, self.config.prior_dis)
             prior = flat.view(images.shape[0], n - 1, *flat.shape[1:])
         velocity = self._pair_velocity(coarse, prior)
+        accel = None
+        if prior is not None and n > 2 and self.config.prior_curvature:
+            accel = pair_accelerations(prior[:, :, 0], times)
         cut_logit = self.cut_detector(feats[3], images)
         full = None if encoded.full is None else _gather_anchors(encoded.full, order)
-        return AnchorSet(images, feats, times, velocity, prior, cut_logit, encoded.size, full)
+        return AnchorSet(images, feats, times, velocity, prior, cut_logit, encoded.size, full, accel)
 
     def _pair_velocity(self, coarse: Tensor, prior: Tensor | None) -> Tensor:
         """Velocity per consecutive anchor pair at 1/8 scale: [B,N-1,2,h,w] in 1/8-scale pixels.
@@ -325,6 +330,7 @@ class Tempo(nn.Module):
         vel = _pick_pair(aset.velocity, pair)
         offsets = dt[..., None, None, None] * vel
         prior = None if aset.prior is None else _pick_pair(aset.prior, pair)
+        accel = None if aset.accel is None else _pick_pair(aset.accel, pair)[:, 0]
 
         resized: dict[tuple[int, int], Tensor] = {}
 
@@ -349,14 +355,27 @@ class Tempo(nn.Module):
                 return 0.0
             return dt[..., None, None, None] * candidates_at(size)[:, :, 0]
 
+        def curvature_at(size: tuple[int, int] | torch.Size) -> Tensor:
+            """What the pair's acceleration adds to each anchor's offset at `size`: [B,N,2,h,w]."""
+            assert accel is not None
+            return bend(dt, tau)[..., None, None, None] * resize_flow(accel, (int(size[0]), int(size[1])))[:, None]
+
         def hypotheses_at(size: tuple[int, int] | torch.Size) -> Tensor | float:
-            """Backward offsets per hypothesis, each from its own prior candidate: [B,N,M,2,h,w]."""
+            """Backward offsets per hypothesis, each from its own prior candidate: [B,N,M,2,h,w].
+
+            With 3 or more anchors the first hypothesis follows a path of constant acceleration (`bend`), the
+            others a straight one: where the motion curves, the anchors agree on the first; where the estimate
+            of the acceleration is noise, on the others.
+            """
             if prior is None:
                 return 0.0
             candidates = candidates_at(size)
             if self.hypothesis_candidate is not None:
                 candidates = candidates[:, :, self.hypothesis_candidate]
-            return dt[..., None, None, None, None] * candidates
+            offsets = dt[..., None, None, None, None] * candidates
+            if accel is not None:
+                offsets[:, :, 0] += curvature_at(size)
+            return offsets
 
         f8, f4, f2 = feats[3], feats[2], feats[1]
         offsets, pos8, logits8 = self.level8(f8, offsets, None, temb, dt)
