@@ -328,6 +328,20 @@ def test_extrapolation_targets_of_clips_and_synthetic_sequences_lie_up_to_max_ah
         assert past_an_end == horizons | {0.5}  # whole gaps; half gaps: a frame past anchors two frames apart
 
 
+@pytest.mark.parametrize(("prob", "counts"), [(0.0, {2}), (1.0, {3, 4}), (2 / 7, {2, 3, 4})])
+def test_long_context_prob_is_the_share_of_batches_with_three_or_four_anchors(tmp_path, prob, counts):
+    from itertools import islice
+
+    from tempo_cli.training.data.batches import BatchSpec, MixedBatches
+    from tempo_cli.training.data.sources import build_sources
+
+    sources = build_sources(("synthetic:1",), 32, str(make_images(tmp_path / "images")))
+    batches = MixedBatches(sources, BatchSpec(batch_size=1, long_context_prob=prob), seed=0)
+    anchors = [int(b["frames"].shape[1]) for b in islice(iter(batches), 60)]
+    assert set(anchors) == counts
+    assert abs(sum(a > 2 for a in anchors) / len(anchors) - prob) < 0.15
+
+
 def test_extrapolation_targets_must_lie_ahead(tmp_path, capsys):
     assert run_cli([*tiny_train_args(tmp_path), "--set", "extrapolate_max_ahead=0"]) == 2
     err = capsys.readouterr().err.strip().splitlines()

@@ -234,7 +234,11 @@ def train(
         if selection_metric(config_then) != metric:
             best = -math.inf
             echo(f"the best checkpoint is now picked by {metric} PSNR; the best so far is forgotten")
-    spec = BatchSpec(batch_size=config.batch_size, extrapolate_prob=config.extrapolate_prob)
+    spec = BatchSpec(
+        batch_size=config.batch_size,
+        long_context_prob=config.long_context_prob,
+        extrapolate_prob=config.extrapolate_prob,
+    )
     dataset = MixedBatches(sources, spec, seed=config.seed + step, rank=rank)
     loader = DataLoader(
         dataset,

@@ -21,12 +21,16 @@ class Source(Protocol):
     def draw(self, rng: np.random.Generator, anchors: int, extrapolate: bool) -> Sample: ...
 
 
+# Share of batches with 3 or 4 anchors (equally often) instead of 2, unless a run asks otherwise.
+LONG_CONTEXT_PROB = 2 / 7
+
+
 @dataclass(frozen=True)
 class BatchSpec:
     """What a batch looks like: its size and how often each task appears."""
 
     batch_size: int = 8
-    anchor_choices: tuple[int, ...] = (2, 2, 2, 2, 2, 3, 4)
+    long_context_prob: float = LONG_CONTEXT_PROB
     extrapolate_prob: float = 0.25
     cut_prob: float = 0.04
 
@@ -101,7 +105,7 @@ class MixedBatches(IterableDataset):
         worker = info.id if info is not None else 0
         rng = np.random.default_rng([self.seed, self.rank, worker])
         while True:
-            anchors = int(rng.choice(self.spec.anchor_choices))
+            anchors = int(rng.integers(3, 5)) if rng.random() < self.spec.long_context_prob else 2
             samples = []
             for _ in range(self.spec.batch_size):
                 sample = self._draw(rng, anchors)
