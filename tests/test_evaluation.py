@@ -231,6 +231,34 @@ def test_video_items_and_downscale(video: Path) -> None:
     assert all(i.set_name.startswith("clip/") for i in items)
 
 
+@pytest.mark.parametrize("anchors", [2, 3, 4])
+def test_video_windows_with_more_anchors_keep_the_targets_where_the_two_anchor_windows_put_them(anchors: int) -> None:
+    """Extrapolation: the last anchor at time 1 right before the gap, earlier ones one frame apart before it.
+    Interpolation (even counts): the pair around the target at times 0 and 1, the rest a step apart on each side."""
+    for w in video_windows(40, "extrapolate", 5, anchors):
+        h = int(w.kind.removeprefix("ahead"))
+        assert w.anchors == tuple(range(w.anchors[-1] - anchors + 1, w.anchors[-1] + 1))
+        assert w.times == tuple(float(t) for t in range(2 - anchors, 2))
+        assert w.targets == (w.anchors[-1] + h,) and w.target_times == (1.0 + h,)
+        assert w.anchors[0] >= 0 and w.targets[0] < 40
+    if anchors % 2:
+        with pytest.raises(ValueError, match="even number for interpolation"):
+            video_windows(40, "interpolate", 5, anchors)
+        return
+    side = anchors // 2 - 1
+    for w in video_windows(40, "interpolate", 5, anchors):
+        step = {"2x": 2, "4x": 4}[w.kind]
+        first, second = w.anchors[side], w.anchors[side + 1]
+        assert second - first == step and w.times[side : side + 2] == (0.0, 1.0)
+        assert w.anchors == tuple(first + step * (j - side) for j in range(anchors))
+        assert w.targets == tuple(range(first + 1, second)) and w.anchors[0] >= 0 and w.anchors[-1] < 40
+
+
+def test_eval_with_three_anchors_scores_every_extrapolation_set(video: Path) -> None:
+    result = evaluate(video, create_synthesizer("blend"), task="extrapolate", max_windows=2, anchors=3)
+    assert {name: s["n"] for name, s in result["sets"].items()} == {f"clip/ahead{h}": 2 for h in (1, 2, 4)}
+
+
 # scoring
 
 
@@ -361,6 +389,27 @@ def test_eval_refuses_counts_that_score_nothing(
     video: Path, capsys: pytest.CaptureFixture[str], option: str, value: str
 ) -> None:
     assert option in eval_fails([video, option, value], capsys)
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--anchors", "1"], "--anchors must be 2 to 8"),
+        (["--anchors", "9"], "--anchors must be 2 to 8"),
+        (["--anchors", "3"], "even for interpolation"),
+    ],
+)
+def test_eval_refuses_anchors_a_window_cannot_have(
+    video: Path, capsys: pytest.CaptureFixture[str], extra: list[str], message: str
+) -> None:
+    assert message in eval_fails([video, *extra], capsys)
+
+
+def test_eval_refuses_more_anchors_for_a_benchmark(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "ucf"
+    for name in ("frame_00.png", "frame_01_gt.png", "frame_02.png"):
+        write_png(root / "1" / name, flat(10))
+    assert "--anchors is for videos" in eval_fails([root, "--task", "extrapolate", "--anchors", "3"], capsys)
 
 
 def test_eval_of_a_clip_too_short_for_any_window_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -28,6 +28,11 @@ def eval_command(
     limit: int | None = typer.Option(None, help="At most this many items per path."),
     max_windows: int = typer.Option(30, help="Windows scored per video and set."),
     max_side: int | None = typer.Option(None, help="Downscale frames so their short side is at most this."),
+    anchors: int = typer.Option(
+        2,
+        help="Frames per video window: for extrapolation the last ones before the target, for interpolation as "
+        "many on each side (even). Videos only.",
+    ),
     device: str = typer.Option("auto", help="auto, cpu, cuda or cuda:N."),
     precision: str = typer.Option("auto", help="auto (as for interpolate), fp32, fp16 or bf16."),
     threads: int | None = typer.Option(None, help="CPU threads."),
@@ -46,7 +51,7 @@ def eval_command(
         from tempo_cli.video.paths import check_writable
 
         _check_options(task, limit, max_windows, max_side)
-        _check_inputs(paths)
+        _check_inputs(paths, task, anchors)
         if json_out is not None:
             check_writable(json_out, paths, overwrite)  # an input, a folder, an existing file without --overwrite
         set_threads(threads)
@@ -54,7 +59,14 @@ def eval_command(
         console = Console(stderr=quiet)
         perceptual = load_lpips((lambda _line: None) if quiet else lambda line: console.print(line, soft_wrap=True))
         result = evaluate_many(
-            paths, synth, task, limit, max_windows=max_windows, max_side=max_side, perceptual=perceptual
+            paths,
+            synth,
+            task,
+            limit,
+            max_windows=max_windows,
+            max_side=max_side,
+            perceptual=perceptual,
+            anchors=anchors,
         )
         if not result["sets"]:
             raise CliError(_nothing_scored(paths))
@@ -81,14 +93,20 @@ def _check_options(task: str, limit: int | None, max_windows: int, max_side: int
         raise CliError(f"--max-side must be at least {SSIM_WINDOW} (the SSIM window), got {max_side}")
 
 
-def _check_inputs(paths: list[Path]) -> None:
-    """Refuse a missing path or one that holds no evaluation data, before any model is loaded."""
+def _check_inputs(paths: list[Path], task: str, anchors: int) -> None:
+    """Refuse a missing path, one that holds no evaluation data, and anchors a window cannot have, before any model
+    is loaded."""
+    from tempo_cli.engine.planner import MAX_ANCHORS
     from tempo_cli.evaluation.datasets import detect_layout
 
+    if not 2 <= anchors <= MAX_ANCHORS or (task == "interpolate" and anchors % 2):
+        raise CliError(f"--anchors must be 2 to {MAX_ANCHORS}, and even for interpolation, got {anchors}")
     for path in paths:
         if not path.exists():
             raise CliError(f"not found: {path}")
-        detect_layout(path)
+        layout = detect_layout(path)
+        if anchors != 2 and layout not in ("video", "video_folder"):
+            raise CliError(f"--anchors is for videos; {path} is a {layout} benchmark, whose items have their frames")
 
 
 def _write_json(target: Path, result: dict[str, Any]) -> None:

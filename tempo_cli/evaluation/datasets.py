@@ -15,6 +15,10 @@ Videos (one file, or the video files directly inside a folder) are scored by dro
 - "4x": frames 4k+1..4k+3 from frames 4k and 4k+4 (times 0.25, 0.5, 0.75), one item;
 - "ahead{h}" for h in 1, 2, 4: frame k+h from frames k-1 and k (times 0 and 1, target 1+h).
 
+With `anchors` N > 2 (videos only), interpolation windows add N/2 - 1 frames on each side of the pair, a step
+apart (times -1, 0, 1, 2 for N = 4), and extrapolation windows the N - 2 frames before k-1 (times -1, 0, 1 for
+N = 3), as `tempo interpolate --anchors` and `tempo extrapolate --anchors` feed the model.
+
 Task "interpolate" gives 2x and 4x, "extrapolate" the ahead sets, "all" both (for
 benchmarks too). Each video set uses at most `max_windows` windows spread evenly
 through the clip, decoded in one streaming pass that keeps only the frames still needed.
@@ -215,25 +219,32 @@ class Window:
         return max(*self.anchors, *self.targets)
 
 
-def video_windows(frame_count: int, task: str, max_windows: int) -> list[Window]:
-    """The scored windows of a clip with `frame_count` frames, each set spread over the clip."""
+def video_windows(frame_count: int, task: str, max_windows: int, anchors: int = 2) -> list[Window]:
+    """The scored windows of a clip with `frame_count` frames and `anchors` anchors, each set spread over the clip."""
+    if anchors < 2 or (task != "extrapolate" and anchors % 2):
+        raise ValueError(f"a window needs 2 or more anchors, an even number for interpolation; got {anchors}")
     n = frame_count
     windows: list[Window] = []
     if task in ("interpolate", "all"):
-        for k in spread((n - 1) // 2, max_windows):
-            windows.append(Window("2x", (2 * k, 2 * k + 2), (0.0, 1.0), (2 * k + 1,), (0.5,)))
-        for k in spread((n - 1) // 4, max_windows):
-            s = 4 * k
-            windows.append(Window("4x", (s, s + 4), (0.0, 1.0), (s + 1, s + 2, s + 3), (0.25, 0.5, 0.75)))
+        side = anchors // 2 - 1
+        times = tuple(float(j - side) for j in range(anchors))
+        for step, kind in ((2, "2x"), (4, "4x")):
+            between = tuple(i / step for i in range(1, step))
+            for k in spread((n - 1) // step - 2 * side, max_windows):
+                frames = tuple(step * (k + j) for j in range(anchors))
+                first = frames[side]
+                windows.append(Window(kind, frames, times, tuple(first + i for i in range(1, step)), between))
     if task in ("extrapolate", "all"):
+        times = tuple(float(j - anchors + 2) for j in range(anchors))
         for h in AHEAD:
-            for k in spread(n - 1 - h, max_windows):
-                windows.append(Window(f"ahead{h}", (k, k + 1), (0.0, 1.0), (k + 1 + h,), (1.0 + h,)))
+            for k in spread(n - h - anchors + 1, max_windows):
+                last = k + anchors - 1
+                windows.append(Window(f"ahead{h}", tuple(range(k, last + 1)), times, (last + h,), (1.0 + h,)))
     return windows
 
 
-def _video_items(path: Path, task: str, max_windows: int, max_side: int | None) -> Iterator[Item]:
-    windows = sorted(video_windows(count_video_frames(path), task, max_windows), key=lambda w: w.last)
+def _video_items(path: Path, task: str, max_windows: int, max_side: int | None, anchors: int) -> Iterator[Item]:
+    windows = sorted(video_windows(count_video_frames(path), task, max_windows, anchors), key=lambda w: w.last)
     last_use: dict[int, int] = {}
     for w in windows:
         for i in (*w.anchors, *w.targets):
@@ -267,16 +278,22 @@ def iter_items(
     limit: int | None = None,
     max_windows: int = 30,
     max_side: int | None = None,
+    anchors: int = 2,
 ) -> Iterator[Item]:
-    """Items of `path` for `task`, read from disk as they are yielded; at most `limit` of them."""
+    """Items of `path` for `task`, read from disk as they are yielded; at most `limit` of them.
+
+    `anchors` other than 2 is for videos only: a benchmark item has the frames it has.
+    """
     path = Path(path)
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose from {', '.join(TASKS)}")
+    if anchors != 2 and layout not in ("video", "video_folder"):
+        raise ValueError(f"{layout} items have the anchors they have; another number of anchors is for videos")
     if layout == "video":
-        items = _video_items(path, task, max_windows, max_side)
+        items = _video_items(path, task, max_windows, max_side, anchors)
     elif layout == "video_folder":
         videos = sorted((p for p in path.iterdir() if _is_video(p)), key=_natural)
-        items = (item for v in videos for item in _video_items(v, task, max_windows, max_side))
+        items = (item for v in videos for item in _video_items(v, task, max_windows, max_side, anchors))
     elif layout in LAYOUTS:
         items = _benchmark_items(path, layout, task, max_side)
     else:

@@ -111,19 +111,21 @@ def evaluate(
     progress: Progress | None = None,
     perceptual: nn.Module | None = None,
     pool_videos: bool = False,
+    anchors: int = 2,
 ) -> dict[str, Any]:
     """Score `synthesizer` on the data at `path` (layout detected unless given).
 
     `limit` caps the number of items, `max_windows` the windows per video set, `max_side`
-    the short side of every frame (see `datasets`). `progress` is called with 1 after each
-    item, so it plugs into `rich.progress.Progress.advance`. Videos' sets are also pooled
-    by kind under VIDEO_AGGREGATE for a folder of videos, and for a single video with `pool_videos`.
+    the short side of every frame, `anchors` the frames per video window (see `datasets`).
+    `progress` is called with 1 after each item, so it plugs into `rich.progress.Progress.advance`.
+    Videos' sets are also pooled by kind under VIDEO_AGGREGATE for a folder of videos, and for a
+    single video with `pool_videos`.
     """
     start = time.perf_counter()
     path = Path(path)
     layout = layout or detect_layout(path)
     sums: dict[str, _Sums] = {}
-    for item in iter_items(path, layout, task, limit, max_windows, max_side):
+    for item in iter_items(path, layout, task, limit, max_windows, max_side, anchors):
         names = [item.set_name]
         if layout == "video_folder" or (pool_videos and layout == "video"):
             names.append(f"{VIDEO_AGGREGATE}/{item.kind}")
@@ -148,6 +150,7 @@ def evaluate_many(
     progress: Progress | None = None,
     perceptual: nn.Module | None = None,
     pool_videos: bool = False,
+    anchors: int = 2,
 ) -> dict[str, Any]:
     """`evaluate` on each path (limit applies per path); sets of the same name are pooled by frame count.
 
@@ -159,7 +162,7 @@ def evaluate_many(
     for path in paths:
         result = evaluate(
             path, synthesizer, task, limit, max_windows=max_windows, max_side=max_side, progress=progress,
-            perceptual=perceptual, pool_videos=pool_videos,
+            perceptual=perceptual, pool_videos=pool_videos, anchors=anchors,
         )  # fmt: skip
         layouts.append(result["layout"])
         seconds += result["seconds"]
