@@ -15,14 +15,12 @@ predictor can use: it is not told which set a frame comes from.
 from __future__ import annotations
 
 import argparse
-import json
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from benchmarks.quality import TRIPLET_SETS, build, data_root, markdown_table, show_table, stamp, stamp_line
+from benchmarks.quality import TRIPLET_SETS, build, data_root, publish, stamp, stamp_line
 from tempo_cli.devices import set_threads
 from tempo_cli.evaluation.datasets import Item, detect_layout, iter_items
 from tempo_cli.evaluation.metrics import psnr
@@ -63,11 +61,7 @@ def main() -> None:
         rows.append([f"{name} ({len(items)})", f"{repeat:.2f}", *(f"{m:.2f}" for m in means)])
     header = ["set (items)", "nearest", *(f"{args.method} a={a:g}" for a in alphas)]
     title = "One step ahead, PSNR dB, predicting at t1 + a * (t1 - t0) and scoring against the next frame"
-    show_table(title, header, rows)
-    print(f"Measured on {stamp_line(data)}.")
-    print(markdown_table(header, rows))
-    if args.json:
-        Path(args.json).write_text(json.dumps(data, indent=2))
+    publish(title, header, rows, f"Measured on {stamp_line(data)}.", data, args.json)
 
 
 if __name__ == "__main__":

@@ -72,6 +72,22 @@ def show_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]])
     Console(width=200).print(table)
 
 
+def publish(
+    title: str,
+    header: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    note: str,
+    data: dict[str, Any],
+    json_path: str | None,
+) -> None:
+    """Print a table, a line about it and the same table in Markdown; write `data` as JSON if asked."""
+    show_table(title, header, rows)
+    print(note)
+    print(markdown_table(header, rows))
+    if json_path:
+        Path(json_path).write_text(json.dumps(data, indent=2))
+
+
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
     """The same rows as a Markdown table."""
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join([":--"] + ["--:"] * (len(header) - 1)) + "|"]

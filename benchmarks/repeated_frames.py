@@ -14,14 +14,12 @@ a repeated target is farthest from any continuation of their motion, so each one
 from __future__ import annotations
 
 import argparse
-import json
 import math
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from benchmarks.quality import TRIPLET_SETS, build, data_root, markdown_table, show_table, stamp, stamp_line
+from benchmarks.quality import TRIPLET_SETS, build, data_root, publish, stamp, stamp_line
 from tempo_cli.evaluation.datasets import Item, detect_layout, iter_items
 from tempo_cli.evaluation.metrics import psnr
 from tempo_cli.evaluation.runner import predict
@@ -86,13 +84,9 @@ def main() -> None:
             cells_text = ("-" if c is None else f"{c:.2f}" for c in cells)
             rows.append([f"{name} ({part})", str(counts["n"]), str(counts["repeats"]), *cells_text])
     header = ["set (items)", "n", "repeated", *(m for m in synths if not isinstance(synths[m], str))]
-    show_table(
-        "One-step extrapolation, PSNR dB, split by repeated targets and by how far apart the anchors are", header, rows
-    )
-    print(f"Repeated target: PSNR(last anchor, target) >= {args.threshold} dB. Measured on {stamp_line(data)}.")
-    print(markdown_table(header, rows))
-    if args.json:
-        Path(args.json).write_text(json.dumps(data, indent=2))
+    title = "One-step extrapolation, PSNR dB, split by repeated targets and by how far apart the anchors are"
+    note = f"Repeated target: PSNR(last anchor, target) >= {args.threshold} dB. Measured on {stamp_line(data)}."
+    publish(title, header, rows, note, data, args.json)
 
 
 if __name__ == "__main__":

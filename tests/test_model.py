@@ -296,15 +296,25 @@ def test_one_way_candidates_move_onto_the_target_grid():
     assert torch.equal(to_target_grid(candidates, torch.tensor([0.0, 0.0]))[:, 1], candidates[:, 1])
 
 
-def test_the_confidence_map_is_sure_where_the_anchors_agree_and_unsure_where_content_is_revealed_or_enters():
+def shipped_synthesizer():
+    """TEMPO with the shipped weights on the CPU; the test is skipped where there are none."""
     path = shipped_weights()
     if path is None:
         pytest.skip("no shipped weights in weights/ yet")
     from tempo_cli.synth.neural import TempoSynthesizer
 
+    return TempoSynthesizer(model_from_weights(path), torch.device("cpu"), None)
+
+
+def blurred_noise(h: int, w: int, sigma: float) -> np.ndarray:
+    """A seeded random RGB texture, Gaussian-blurred: detail at every place, for flow to follow."""
     rng = np.random.default_rng(0)
-    texture = cv2.GaussianBlur((rng.random((96, 200, 3)) * 255).astype(np.uint8), (0, 0), 2)
-    synth = TempoSynthesizer(model_from_weights(path), torch.device("cpu"), None)
+    return cv2.GaussianBlur((rng.random((h, w, 3)) * 255).astype(np.uint8), (0, 0), sigma)
+
+
+def test_the_confidence_map_is_sure_where_the_anchors_agree_and_unsure_where_content_is_revealed_or_enters():
+    synth = shipped_synthesizer()
+    texture = blurred_noise(96, 200, 2)
 
     def square_at(x: int) -> np.ndarray:
         frame = texture[:, :128].copy()
@@ -348,14 +358,8 @@ def test_three_past_anchors_follow_accelerating_motion_that_two_cannot():
     """A texture speeding up (3, 5, 7 px between frames): from the last two frames the next step looks like 7 px;
     with a third the shipped model sees the motion bend and predicts the 9 px step better (26.5 -> 28.5 dB here;
     with straight paths only, a third anchor changed the prediction by less than 0.01 dB)."""
-    path = shipped_weights()
-    if path is None:
-        pytest.skip("no shipped weights in weights/ yet")
-    from tempo_cli.synth.neural import TempoSynthesizer
-
-    rng = np.random.default_rng(0)
-    texture = cv2.GaussianBlur((rng.random((96, 260, 3)) * 255).astype(np.uint8), (0, 0), 1.5)
-    synth = TempoSynthesizer(model_from_weights(path), torch.device("cpu"), None)
+    synth = shipped_synthesizer()
+    texture = blurred_noise(96, 260, 1.5)
     frames = [np.ascontiguousarray(texture[:, 40 + p : 168 + p]) for p in (0, 3, 8, 15, 24)]  # x(t) = 2t + t^2
     target = torch.from_numpy(frames[4]).float()
 
