@@ -19,6 +19,8 @@ class TempoConfig:
     (a `consistency_window` box). With `prior_to_target` the one-way flows' vectors are moved
     from the anchor grid they belong to onto the target's grid (`motion_prior.to_target_grid`).
     `prior_dis` names the DIS settings of the first three candidates (`tempo_cli.motion.dis.PRESETS`).
+    With `prior_curvature` and 3 or more anchors the first hypothesis follows a path of constant
+    acceleration through consecutive pairs' velocities (`motion_prior.pair_accelerations`, `bend`).
     """
 
     name: str = "tempo-s"
