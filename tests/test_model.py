@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import cv2
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 import torch
 
 from tempo_cli.model import create_model, get_config, list_models
-from tempo_cli.model.motion_prior import bend, pair_accelerations, to_target_grid
+from tempo_cli.model.motion_prior import ACCEL_TRUST_PX, bend, pair_accelerations, to_target_grid
 from tempo_cli.model.weights import WeightsError, load_weights, model_from_weights, save_weights
 from tempo_cli.synth.registry import shipped_weights
 from tempo_cli.training.losses import psnr
@@ -336,7 +337,8 @@ def test_the_confidence_map_is_sure_where_the_anchors_agree_and_unsure_where_con
 
 def test_pair_accelerations_and_bend_give_the_offsets_of_a_path_of_constant_acceleration():
     """Content at x(t) = a t^2 / 2 with a = 2, anchors at uneven times 0, 1 and 3: each pair's acceleration is a times
-    its interval squared, and with it each anchor's offset from a target inside or past the anchors is exact."""
+    its interval squared, and with it each anchor's offset from a target inside or past the anchors is exact; where
+    the pairs' one-way flows disagree, the estimate is shrunk."""
     times = torch.tensor([[0.0, 1.0, 3.0]])
 
     def x(t: torch.Tensor) -> torch.Tensor:
@@ -344,8 +346,11 @@ def test_pair_accelerations_and_bend_give_the_offsets_of_a_path_of_constant_acce
 
     spans = times[:, 1:] - times[:, :-1]
     velocities = (x(times[:, 1:]) - x(times[:, :-1]))[..., None, None, None].expand(1, 2, 2, 4, 6)
-    accel = pair_accelerations(velocities, times)
+    accel = pair_accelerations(velocities[:, :, None], times)
     assert torch.allclose(accel, (2.0 * spans**2)[..., None, None, None].expand_as(accel))
+    one_way = velocities[:, :, None].expand(1, 2, 3, 2, 4, 6).clone()
+    one_way[:, :, 1, 0] += 1.5  # F01 and -F10 1.5 px apart in each pair: 3 px over the two pairs of an estimate
+    assert torch.allclose(pair_accelerations(one_way, times), accel * math.exp(-3.0 / ACCEL_TRUST_PX))
     for pair, target in ((0, 0.5), (1, 2.0), (1, 4.0), (1, 5.5)):
         t0, interval = times[0, pair], spans[0, pair]
         dt = (times - target) / interval

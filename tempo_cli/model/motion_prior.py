@@ -63,23 +63,34 @@ def to_target_grid(candidates: Tensor, tau: Tensor) -> Tensor:
     return out
 
 
-def pair_accelerations(velocities: Tensor, times: Tensor) -> Tensor:
+# How far apart (px) a pair's two one-way flows may lie before its acceleration estimate counts for 1/e of itself.
+ACCEL_TRUST_PX = 3.0
+
+
+def pair_accelerations(candidates: Tensor, times: Tensor) -> Tensor:
     """Acceleration of each consecutive anchor pair, in pixels per its own interval squared: [B,P,2,H,W].
 
-    velocities [B,P,2,H,W] is each pair's displacement over its interval (its mean velocity, which under constant
-    acceleration is the velocity at the pair's midpoint, where the symmetric candidate's vectors sit); times [B,N]
-    are sorted, P = N - 1 >= 2. Pair p's estimate is the change from the velocity of pair p - 1 (pair 0: from
-    pair 0 to pair 1), the earlier field read where the content was at its midpoint (one step back along the later
-    velocity), divided by the time between the midpoints.
+    candidates [B,P,C,2,H,W] are each pair's prior candidates (`dis_velocity`); times [B,N] are sorted, P = N - 1 >= 2.
+    The symmetric candidate is the pair's displacement over its interval (its mean velocity, which under constant
+    acceleration is the velocity at the pair's midpoint). Pair p's estimate is the change from the velocity of pair
+    p - 1 (pair 0: from pair 0 to pair 1), the earlier field read where the content was at its midpoint (one step back
+    along the later velocity), divided by the time between the midpoints. Where the one-way flows F01 and -F10 of the
+    two pairs disagree (occlusion, aliasing, flow that varies over the distance moved), the estimate is noise and
+    is shrunk by exp(-disagreement / ACCEL_TRUST_PX); with fewer than 3 candidates it is kept whole.
     """
     spans = (times[:, 1:] - times[:, :-1]).clamp_min(1e-6)
-    per_time = velocities.float() / spans[..., None, None, None]
+    per_time = candidates[:, :, 0].float() / spans[..., None, None, None]
     gaps = ((spans[:, 1:] + spans[:, :-1]) / 2)[..., None, None, None]
     later, earlier = per_time[:, 1:], per_time[:, :-1]
     back = (-gaps * later).flatten(0, 1)[:, None]
     aligned = sample_at(earlier.flatten(0, 1), back)[:, 0].view_as(earlier)
     accel = (later - aligned) / gaps
-    return torch.cat([accel[:, :1], accel], dim=1) * (spans**2)[..., None, None, None]
+    per_pair = torch.cat([accel[:, :1], accel], dim=1) * (spans**2)[..., None, None, None]
+    if candidates.shape[2] < 3:
+        return per_pair
+    apart = (candidates[:, :, 1] - candidates[:, :, 2]).float().norm(dim=2, keepdim=True)
+    both = apart[:, :-1] + apart[:, 1:]
+    return per_pair * torch.exp(-torch.cat([both[:, :1], both], dim=1) / ACCEL_TRUST_PX)
 
 
 def bend(dt: Tensor, tau: Tensor) -> Tensor:

@@ -290,7 +290,7 @@ class Tempo(nn.Module):
         velocity = self._pair_velocity(coarse, prior)
         accel = None
         if prior is not None and n > 2 and self.config.prior_curvature:
-            accel = resize_flow(pair_accelerations(prior[:, :, 0], times), (coarse.shape[-2], coarse.shape[-1]))
+            accel = resize_flow(pair_accelerations(prior, times), (coarse.shape[-2], coarse.shape[-1]))
         cut_logit = self.cut_detector(feats[3], images)
         full = None if encoded.full is None else _gather_anchors(encoded.full, order)
         return AnchorSet(images, feats, times, velocity, prior, cut_logit, encoded.size, full, accel)
