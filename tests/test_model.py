@@ -361,7 +361,7 @@ def test_pair_accelerations_and_bend_give_the_offsets_of_a_path_of_constant_acce
 
 def test_three_past_anchors_follow_accelerating_motion_that_two_cannot():
     """A texture speeding up (3, 5, 7 px between frames): from the last two frames the next step looks like 7 px;
-    with a third the shipped model sees the motion bend and predicts the 9 px step better (26.5 -> 28.5 dB here;
+    with a third the shipped model sees the motion bend and predicts the 9 px step better (26.5 -> 28.4 dB here;
     with straight paths only, a third anchor changed the prediction by less than 0.01 dB)."""
     synth = shipped_synthesizer()
     texture = blurred_noise(96, 260, 1.5)
