@@ -12,9 +12,8 @@ from tempo_cli.cli import common as c
 from tempo_cli.cli.errors import USAGE_EXIT, CliError, interrupted, run_guarded
 from tempo_cli.cli.evaluate import eval_command
 from tempo_cli.cli.info import info_command
-from tempo_cli.cli.options import parse_count, parse_factor, parse_optional_rate, parse_tile
+from tempo_cli.cli.options import parse_anchors, parse_count, parse_factor, parse_optional_rate, parse_tile
 from tempo_cli.cli.train import train_command
-from tempo_cli.engine.planner import MAX_ANCHORS
 
 app = typer.Typer(
     name="tempo",
@@ -66,7 +65,7 @@ def interpolate(
         options = c.RunOptions(
             factor=n,
             fps=rate,
-            anchors=_anchors(anchors, 2),
+            anchors=parse_anchors(anchors),
             cut_detect=not no_cut_detect,
             cut_threshold=cut_threshold,
             cut_mode=_cut_mode(cut_mode),
@@ -128,7 +127,7 @@ def extrapolate(
         n_behind = 0 if behind is None else parse_count(behind, "--behind")
         options = c.RunOptions(
             factor=n,
-            anchors=_anchors(anchors, 2),
+            anchors=parse_anchors(anchors),
             ahead=n_ahead,
             behind=n_behind,
             causal=causal,
@@ -146,12 +145,6 @@ def extrapolate(
         c.execute(src, output, tag, options, runtime, quiet)
 
     run_guarded(run)
-
-
-def _anchors(value: int, minimum: int) -> int:
-    if not minimum <= value <= MAX_ANCHORS:
-        raise CliError(f"--anchors must be between {minimum} and {MAX_ANCHORS}, got {value}")
-    return value
 
 
 def _cut_mode(value: str) -> str:

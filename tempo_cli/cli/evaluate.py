@@ -11,7 +11,7 @@ import typer
 
 from tempo_cli.cli.common import Overwrite, Scale
 from tempo_cli.cli.errors import CliError, run_guarded
-from tempo_cli.cli.options import parse_count
+from tempo_cli.cli.options import parse_anchors, parse_count
 
 TASKS = ("interpolate", "extrapolate")
 
@@ -96,17 +96,13 @@ def _check_options(task: str, limit: int | None, max_windows: int, max_side: int
 def _check_inputs(paths: list[Path], task: str, anchors: int) -> None:
     """Refuse a missing path, one that holds no evaluation data, and anchors a window cannot have, before any model
     is loaded."""
-    from tempo_cli.engine.planner import MAX_ANCHORS
-    from tempo_cli.evaluation.datasets import detect_layout
+    from tempo_cli.evaluation.datasets import check_window_anchors, detect_layout
 
-    if not 2 <= anchors <= MAX_ANCHORS or (task == "interpolate" and anchors % 2):
-        raise CliError(f"--anchors must be 2 to {MAX_ANCHORS}, and even for interpolation, got {anchors}")
+    parse_anchors(anchors)
     for path in paths:
         if not path.exists():
             raise CliError(f"not found: {path}")
-        layout = detect_layout(path)
-        if anchors != 2 and layout not in ("video", "video_folder"):
-            raise CliError(f"--anchors is for videos; {path} is a {layout} benchmark, whose items have their frames")
+        check_window_anchors(anchors, task, detect_layout(path))
 
 
 def _write_json(target: Path, result: dict[str, Any]) -> None:

@@ -6,8 +6,16 @@ from fractions import Fraction
 from pathlib import Path
 
 from tempo_cli.cli.errors import CliError
+from tempo_cli.engine.planner import MAX_ANCHORS
 from tempo_cli.timing import parse_rate
 from tempo_cli.video.paths import is_video_target
+
+
+def parse_anchors(value: int) -> int:
+    """A number of anchors the model takes per call: 2 to MAX_ANCHORS."""
+    if not 2 <= value <= MAX_ANCHORS:
+        raise CliError(f"--anchors must be between 2 and {MAX_ANCHORS}, got {value}")
+    return value
 
 
 def parse_factor(text: str | None) -> int | None:

@@ -40,7 +40,8 @@ import numpy as np
 from tempo_cli.errors import TempoError
 from tempo_cli.video.reader import VideoError, iter_video_frames, open_container, video_stream
 
-LAYOUTS = ("middlebury", "ucf101", "davis", "vimeo_triplet", "vimeo_septuplet", "video", "video_folder")
+VIDEO_LAYOUTS = ("video", "video_folder")
+LAYOUTS = ("middlebury", "ucf101", "davis", "vimeo_triplet", "vimeo_septuplet", *VIDEO_LAYOUTS)
 TASKS = ("interpolate", "extrapolate", "all")
 VIDEO_SUFFIXES = frozenset({".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v"})
 AHEAD = (1, 2, 4)
@@ -219,10 +220,18 @@ class Window:
         return max(*self.anchors, *self.targets)
 
 
+def check_window_anchors(anchors: int, task: str, layout: str = "video") -> None:
+    """TempoError unless `layout`'s items for `task` can have `anchors` anchors: 2 or more, an even number where
+    they interpolate, other than 2 for videos only (a benchmark item has the frames it has)."""
+    if anchors < 2 or (task != "extrapolate" and anchors % 2):
+        raise TempoError(f"a window needs 2 or more anchors, an even number for interpolation; got {anchors}")
+    if anchors != 2 and layout not in VIDEO_LAYOUTS:
+        raise TempoError(f"{layout} items have the anchors they have; other numbers of anchors are for videos")
+
+
 def video_windows(frame_count: int, task: str, max_windows: int, anchors: int = 2) -> list[Window]:
     """The scored windows of a clip with `frame_count` frames and `anchors` anchors, each set spread over the clip."""
-    if anchors < 2 or (task != "extrapolate" and anchors % 2):
-        raise ValueError(f"a window needs 2 or more anchors, an even number for interpolation; got {anchors}")
+    check_window_anchors(anchors, task)
     n = frame_count
     windows: list[Window] = []
     if task in ("interpolate", "all"):
@@ -287,8 +296,7 @@ def iter_items(
     path = Path(path)
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose from {', '.join(TASKS)}")
-    if anchors != 2 and layout not in ("video", "video_folder"):
-        raise ValueError(f"{layout} items have the anchors they have; another number of anchors is for videos")
+    check_window_anchors(anchors, task, layout)
     if layout == "video":
         items = _video_items(path, task, max_windows, max_side, anchors)
     elif layout == "video_folder":

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from tempo_cli.errors import TempoError
-from tempo_cli.evaluation.datasets import AHEAD, detect_layout
+from tempo_cli.evaluation.datasets import AHEAD, VIDEO_LAYOUTS, detect_layout
 from tempo_cli.evaluation.runner import VIDEO_AGGREGATE, evaluate_many
 from tempo_cli.model.tempo import Tempo
 from tempo_cli.synth.neural import TempoSynthesizer
@@ -39,7 +39,7 @@ def whole_frame_videos(specs: Sequence[str], windows: int, kinds: Sequence[str] 
             layout = detect_layout(path)
         except ValueError as exc:
             raise TempoError(f"val_data: {exc}") from exc
-        if layout not in ("video", "video_folder"):
+        if layout not in VIDEO_LAYOUTS:
             raise TempoError(f"val_data {path} is {layout} data, not videos (which whole-frame validation takes)")
     return paths
 
