@@ -9,6 +9,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 from safetensors import safe_open
@@ -340,6 +341,27 @@ def test_long_context_prob_is_the_share_of_batches_with_three_or_four_anchors(tm
     anchors = [int(b["frames"].shape[1]) for b in islice(iter(batches), 60)]
     assert set(anchors) == counts
     assert abs(sum(a > 2 for a in anchors) / len(anchors) - prob) < 0.15
+
+
+def test_synthetic_max_speed_sets_how_far_layers_move_between_anchors(tmp_path):
+    from tempo_cli.training.data.sources import build_sources
+
+    images = str(make_images(tmp_path / "images"))
+
+    def mean_change(max_speed: float) -> float:
+        ((source, _),) = build_sources(("synthetic:1",), 64, images, max_speed=max_speed)
+        rng = np.random.default_rng(0)
+        drawn = [source.draw(rng, 2, extrapolate=False) for _ in range(60)]
+        return float(np.mean([np.abs(s.anchors[1].astype(float) - s.anchors[0]).mean() for s in drawn]))
+
+    still, slow, fast = mean_change(1e-6), mean_change(4.0), mean_change(24.0)
+    assert 2 * still < slow and 2 * slow < fast  # what changes at ~0 px is the layers' spin, zoom and gain
+
+
+def test_synthetic_max_speed_must_be_positive(tmp_path, capsys):
+    assert run_cli([*tiny_train_args(tmp_path), "--set", "synthetic_max_speed=0"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "positive top speed, not 0" in err[0]
 
 
 def test_extrapolation_targets_must_lie_ahead(tmp_path, capsys):

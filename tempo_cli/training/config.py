@@ -13,6 +13,7 @@ from tempo_cli.errors import TempoError
 from tempo_cli.training.data.batches import LONG_CONTEXT_PROB
 from tempo_cli.training.data.clips import CLIP_SHORT_SIDE
 from tempo_cli.training.data.sample import MAX_AHEAD
+from tempo_cli.training.data.synthetic import MAX_SPEED
 from tempo_cli.training.losses import LossWeights
 
 
@@ -34,6 +35,7 @@ class TrainConfig:
     )
     extrapolate_prob: float = 0.25  # share of samples whose target lies outside the anchors
     extrapolate_max_ahead: int = MAX_AHEAD  # how many anchor gaps past an end those targets may lie
+    synthetic_max_speed: float = MAX_SPEED  # px per anchor interval of synthetic layers (foreground 1.3x)
     long_context_prob: float = LONG_CONTEXT_PROB  # share of batches with 3 or 4 anchors instead of 2
     lr: float = 3e-4
     motion_lr_scale: float = 0.1

@@ -201,7 +201,13 @@ def train(
         echo(f"training {freeze_all_but(model, config.train_only):,} parameters under {', '.join(config.train_only)}")
     whole_videos = whole_frame_videos(config.val_data, config.val_whole_windows, config.val_whole_kinds)
     sources = build_sources(
-        config.data, config.crop, config.images, config.exclude, config.clip_short_side, config.extrapolate_max_ahead
+        config.data,
+        config.crop,
+        config.images,
+        config.exclude,
+        config.clip_short_side,
+        config.extrapolate_max_ahead,
+        config.synthetic_max_speed,
     )
     val_sources = validation_sources(config, sources)
     val = validation_batches(val_sources, config.val_samples, config.batch_size, seed=1234) if rank == 0 else []

@@ -9,7 +9,7 @@ from tempo_cli.training.data.batches import Source
 from tempo_cli.training.data.clips import CLIP_SHORT_SIDE, ClipFrames, find_sequences
 from tempo_cli.training.data.folders import FrameFolders, vimeo_folders
 from tempo_cli.training.data.sample import MAX_AHEAD
-from tempo_cli.training.data.synthetic import SyntheticSequences, list_images
+from tempo_cli.training.data.synthetic import MAX_SPEED, SyntheticSequences, list_images
 
 
 class DataSpecError(TempoError):
@@ -31,11 +31,13 @@ def build_source(
     exclude: tuple[str, ...],
     short_side: int = CLIP_SHORT_SIDE,
     max_ahead: int = MAX_AHEAD,
+    max_speed: float = MAX_SPEED,
 ) -> Source:
     """One source: `synthetic` (needs an images folder), a Vimeo list, sequence folders or videos.
 
     Videos are held in memory with their short side reduced to `short_side` pixels. Extrapolation targets of
     synthetic sequences and videos lie up to `max_ahead` anchor gaps past an end (Vimeo lists: the next frame).
+    Synthetic layers move up to `max_speed` pixels per anchor interval.
     """
     if name == "synthetic":
         if not images:
@@ -43,7 +45,7 @@ def build_source(
         found = list_images(Path(images))
         if not found:
             raise DataSpecError(f"no images found under {images}")
-        return SyntheticSequences(found, crop, max_ahead=max_ahead)
+        return SyntheticSequences(found, crop, max_speed=max_speed, max_ahead=max_ahead)
     path = Path(name)
     if not path.exists():
         raise DataSpecError(f"data path not found: {path}")
@@ -67,12 +69,15 @@ def build_sources(
     exclude: tuple[str, ...] = (),
     short_side: int = CLIP_SHORT_SIDE,
     max_ahead: int = MAX_AHEAD,
+    max_speed: float = MAX_SPEED,
 ) -> list[tuple[Source, float]]:
     """All weighted sources of a run."""
     if max_ahead < 1:
         raise DataSpecError(f"extrapolation targets must lie at least 1 gap ahead, not {max_ahead}")
+    if max_speed <= 0:
+        raise DataSpecError(f"synthetic layers need a positive top speed, not {max_speed}")
     out = []
     for spec in specs:
         name, weight = parse_spec(spec)
-        out.append((build_source(name, crop, images, exclude, short_side, max_ahead), weight))
+        out.append((build_source(name, crop, images, exclude, short_side, max_ahead, max_speed), weight))
     return out

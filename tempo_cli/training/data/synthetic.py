@@ -49,10 +49,13 @@ class _Layer:
         return m
 
 
+MAX_SPEED = 12.0  # px per anchor interval of the fastest background layer (foreground layers: 1.3x)
+
+
 class SyntheticSequences:
     """Draws samples of size `crop` from a list of natural images."""
 
-    def __init__(self, images: list[Path], crop: int, max_speed: float = 12.0, max_ahead: int = MAX_AHEAD) -> None:
+    def __init__(self, images: list[Path], crop: int, max_speed: float = MAX_SPEED, max_ahead: int = MAX_AHEAD) -> None:
         if not images:
             raise TempoError("synthetic data needs at least one natural image")
         self.images = images
