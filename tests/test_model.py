@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 
 import cv2
 import numpy as np
@@ -11,7 +12,7 @@ import pytest
 import torch
 
 from tempo_cli.model import create_model, get_config, list_models
-from tempo_cli.model.motion_prior import ACCEL_TRUST_PX, bend, pair_accelerations, to_target_grid
+from tempo_cli.model.motion_prior import ACCEL_TRUST_PX, bend, pair_accelerations, shrink_noise, to_target_grid
 from tempo_cli.model.weights import WeightsError, load_weights, model_from_weights, save_weights
 from tempo_cli.synth.registry import shipped_weights
 from tempo_cli.training.losses import psnr
@@ -357,6 +358,40 @@ def test_pair_accelerations_and_bend_give_the_offsets_of_a_path_of_constant_acce
         tau = (torch.tensor([target]) - t0) / interval
         offsets = dt * velocities[0, pair, 0, 0, 0] + bend(dt, tau) * accel[0, pair, 0, 0, 0]
         assert torch.allclose(offsets, x(times) - x(torch.tensor(target)), atol=1e-5), target
+
+
+def test_accelerations_within_the_noise_are_shrunk_away_and_larger_ones_kept():
+    accel = torch.zeros(1, 2, 2, 4, 4)
+    accel[:, 0, 0] = 0.05  # DIS noise on steady motion
+    accel[:, 1, 1] = -2.0  # a real acceleration
+    shrunk = shrink_noise(accel, 0.25)
+    assert shrunk[:, 0, 0].abs().max() < 0.05 * 0.05
+    assert torch.allclose(shrunk[:, 1, 1], accel[:, 1, 1] * 4 / (4 + 0.0625))
+    assert torch.equal(shrink_noise(accel, 0.0), accel)
+
+
+def test_three_anchors_see_no_acceleration_in_steady_motion_and_the_true_one_in_accelerating_motion():
+    """The acceleration TEMPO binds from 3 frames of a texture (full-size px per frame^2, on the 1/8 grid): near 0 on
+    steady motion at a fractional speed (without `shrink_noise` its DIS noise reached 0.23 px here), -2 where the
+    texture speeds up by 2 px per frame per frame."""
+    from tempo_cli.model import Encoded
+
+    synth = shipped_synthesizer()
+    texture = blurred_noise(96, 400, 1.5)
+
+    def bound_acceleration(x: Callable[[int], float]) -> torch.Tensor:
+        moved = [np.float32([[1, 0, -(40 + x(t))], [0, 1, 0]]) for t in range(3)]
+        frames = [cv2.warpAffine(texture, m, (128, 96), flags=cv2.INTER_CUBIC) for m in moved]
+        with torch.inference_mode():
+            encoded = Encoded.stack([synth.prepare(f).encoded for f in frames])
+            accel = synth.model.bind(encoded, torch.tensor([[0.0, 1.0, 2.0]])).accel
+        assert accel is not None
+        return accel[0, :, 0] * 8  # x component of each pair's field, in full-size pixels
+
+    steady = bound_acceleration(lambda t: 3.5 * t)
+    speeding_up = bound_acceleration(lambda t: 3.0 * t + t * t)
+    assert steady.abs().max() < 0.15
+    assert torch.allclose(speeding_up.mean(dim=(-2, -1)), torch.tensor(-2.0), atol=0.2)
 
 
 def test_three_past_anchors_follow_accelerating_motion_that_two_cannot():

@@ -93,6 +93,23 @@ def pair_accelerations(candidates: Tensor, times: Tensor) -> Tensor:
     return per_pair * torch.exp(-torch.cat([both[:, :1], both], dim=1) / ACCEL_TRUST_PX)
 
 
+# The noise of an acceleration estimate averaged down to the 1/8 grid, in full-size pixels per interval squared.
+ACCEL_NOISE_PX = 0.25
+
+
+def shrink_noise(accel: Tensor, noise: float) -> Tensor:
+    """Accelerations [..., 2, h, w] scaled by |A|^2 / (|A|^2 + noise^2) per pixel (Wiener shrinkage), `noise` in
+    the field's own pixels.
+
+    On steady motion the estimate is DIS noise and bends paths that are straight; a real acceleration of a few
+    pixels per interval squared keeps nearly all of itself.
+    """
+    if noise <= 0:
+        return accel
+    power = accel.float().square().sum(dim=-3, keepdim=True)
+    return accel * (power / (power + noise * noise)).to(accel.dtype)
+
+
 def bend(dt: Tensor, tau: Tensor) -> Tensor:
     """How much of a pair's acceleration adds to each anchor's offset from a target: [B,N].
 

@@ -16,7 +16,15 @@ from tempo_cli.model.cut_detector import CutDetector
 from tempo_cli.model.encoder import Encoder
 from tempo_cli.model.fft_block import FFTBlock
 from tempo_cli.model.fusion import Fusion
-from tempo_cli.model.motion_prior import MAX_CANDIDATES, bend, dis_velocity, pair_accelerations, to_target_grid
+from tempo_cli.model.motion_prior import (
+    ACCEL_NOISE_PX,
+    MAX_CANDIDATES,
+    bend,
+    dis_velocity,
+    pair_accelerations,
+    shrink_noise,
+    to_target_grid,
+)
 from tempo_cli.model.pyramid_attention import AttentionLevel, aggregate, attention_weights
 from tempo_cli.model.reduce import sum_over
 from tempo_cli.model.temporal_transformer import TemporalTransformer
@@ -290,7 +298,9 @@ class Tempo(nn.Module):
         velocity = self._pair_velocity(coarse, prior)
         accel = None
         if prior is not None and n > 2 and self.config.prior_curvature:
-            accel = resize_flow(pair_accelerations(prior, times), (coarse.shape[-2], coarse.shape[-1]))
+            grid = (coarse.shape[-2], coarse.shape[-1])
+            noise = ACCEL_NOISE_PX * grid[-1] / images.shape[-1]
+            accel = shrink_noise(resize_flow(pair_accelerations(prior, times), grid), noise)
         cut_logit = self.cut_detector(feats[3], images)
         full = None if encoded.full is None else _gather_anchors(encoded.full, order)
         return AnchorSet(images, feats, times, velocity, prior, cut_logit, encoded.size, full, accel)
