@@ -302,13 +302,24 @@ def test_lpips_term_without_lpips_says_off_once_and_trains(tmp_path, capsys, mon
 
 
 def test_clip_short_side_sets_the_size_training_videos_are_held_at(tmp_path):
-    from tempo_cli.training.data.sources import build_sources
+    from tempo_cli.training.data.sources import SourceOptions, build_sources
     from tests.media import make_clip
 
     clip = make_clip(tmp_path / "clip.mp4", frames=6, size=(320, 240))
     for short_side, expected in ((160, (160, 213)), (480, (240, 320))):
-        [(source, _)] = build_sources((f"{clip}:1",), 128, "", short_side=short_side)
+        [(source, _)] = build_sources((f"{clip}:1",), 128, "", options=SourceOptions(short_side=short_side))
         assert source.sequences[0][0].shape[:2] == expected  # reduced, never enlarged
+
+
+def test_clip_max_frames_sets_how_many_of_a_videos_first_frames_training_holds(tmp_path):
+    from tempo_cli.training.data.sources import SourceOptions, build_sources
+    from tests.media import make_clip
+
+    clip = make_clip(tmp_path / "clip.mp4", frames=12, size=(64, 48), audio=False)
+    for max_frames, held in ((5, 5), (160, 12)):
+        [(source, _)] = build_sources((f"{clip}:1",), 32, "", options=SourceOptions(max_frames=max_frames))
+        assert len(source.sequences[0]) == held
+    assert run_cli([*tiny_train_args(tmp_path), "--set", "clip_max_frames=0"]) == 2
 
 
 @pytest.mark.parametrize(("max_ahead", "horizons"), [(None, {1.0, 2.0}), (4, {1.0, 2.0, 3.0, 4.0})])
@@ -317,13 +328,13 @@ def test_extrapolation_targets_of_clips_and_synthetic_sequences_lie_up_to_max_ah
 ):
     import numpy as np
 
-    from tempo_cli.training.data.sources import build_sources
+    from tempo_cli.training.data.sources import SourceOptions, build_sources
 
     clip = make_clip(tmp_path / "clip.mp4", frames=12, size=(64, 48), audio=False)
     images = str(make_images(tmp_path / "images"))
-    extra = {} if max_ahead is None else {"max_ahead": max_ahead}
+    options = SourceOptions() if max_ahead is None else SourceOptions(max_ahead=max_ahead)
     rng = np.random.default_rng(0)
-    for source, _ in build_sources((f"{clip}:1", "synthetic:1"), 32, images, **extra):
+    for source, _ in build_sources((f"{clip}:1", "synthetic:1"), 32, images, options=options):
         drawn = [source.draw(rng, 2, extrapolate=True) for _ in range(200)]
         past_an_end = {max(s.target_time - s.anchor_times[-1], s.anchor_times[0] - s.target_time) for s in drawn}
         assert past_an_end == horizons | {0.5}  # whole gaps; half gaps: a frame past anchors two frames apart
@@ -344,12 +355,12 @@ def test_long_context_prob_is_the_share_of_batches_with_three_or_four_anchors(tm
 
 
 def test_synthetic_max_speed_sets_how_far_layers_move_between_anchors(tmp_path):
-    from tempo_cli.training.data.sources import build_sources
+    from tempo_cli.training.data.sources import SourceOptions, build_sources
 
     images = str(make_images(tmp_path / "images"))
 
     def mean_change(max_speed: float) -> float:
-        ((source, _),) = build_sources(("synthetic:1",), 64, images, max_speed=max_speed)
+        ((source, _),) = build_sources(("synthetic:1",), 64, images, options=SourceOptions(max_speed=max_speed))
         rng = np.random.default_rng(0)
         drawn = [source.draw(rng, 2, extrapolate=False) for _ in range(60)]
         return float(np.mean([np.abs(s.anchors[1].astype(float) - s.anchors[0]).mean() for s in drawn]))

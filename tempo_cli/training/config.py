@@ -11,8 +11,9 @@ from typing import Any
 
 from tempo_cli.errors import TempoError
 from tempo_cli.training.data.batches import LONG_CONTEXT_PROB
-from tempo_cli.training.data.clips import CLIP_SHORT_SIDE
+from tempo_cli.training.data.clips import CLIP_MAX_FRAMES, CLIP_SHORT_SIDE
 from tempo_cli.training.data.sample import MAX_AHEAD
+from tempo_cli.training.data.sources import SourceOptions
 from tempo_cli.training.data.synthetic import MAX_SPEED
 from tempo_cli.training.losses import LossWeights
 
@@ -33,6 +34,7 @@ class TrainConfig:
     clip_short_side: int = (
         CLIP_SHORT_SIDE  # training videos are held at this short side (val_data clips at the default)
     )
+    clip_max_frames: int = CLIP_MAX_FRAMES  # training videos' first frames held (val_data: the default)
     extrapolate_prob: float = 0.25  # share of samples whose target lies outside the anchors
     extrapolate_max_ahead: int = MAX_AHEAD  # how many anchor gaps past an end those targets may lie
     synthetic_max_speed: float = MAX_SPEED  # px per anchor interval of synthetic layers (foreground 1.3x)
@@ -62,6 +64,12 @@ class TrainConfig:
     resume: bool = False
     wandb: bool = False
     loss: LossWeights = field(default_factory=LossWeights)
+
+    def source_options(self) -> SourceOptions:
+        """How the training sources draw samples."""
+        return SourceOptions(
+            self.clip_short_side, self.clip_max_frames, self.extrapolate_max_ahead, self.synthetic_max_speed
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """Plain dict for checkpoints and logs."""

@@ -102,7 +102,7 @@ def validation_sources(config: TrainConfig, sources: list[tuple[Source, float]])
     if config.val_data:
         return build_sources(config.val_data, val_crop, config.images)
     if val_crop != config.crop:
-        return build_sources(config.data, val_crop, config.images, config.exclude, config.clip_short_side)
+        return build_sources(config.data, val_crop, config.images, config.exclude, config.source_options())
     return sources
 
 
@@ -200,15 +200,7 @@ def train(
     if config.train_only:
         echo(f"training {freeze_all_but(model, config.train_only):,} parameters under {', '.join(config.train_only)}")
     whole_videos = whole_frame_videos(config.val_data, config.val_whole_windows, config.val_whole_kinds)
-    sources = build_sources(
-        config.data,
-        config.crop,
-        config.images,
-        config.exclude,
-        config.clip_short_side,
-        config.extrapolate_max_ahead,
-        config.synthetic_max_speed,
-    )
+    sources = build_sources(config.data, config.crop, config.images, config.exclude, config.source_options())
     val_sources = validation_sources(config, sources)
     val = validation_batches(val_sources, config.val_samples, config.batch_size, seed=1234) if rank == 0 else []
     ema = averaged_model(model, config.ema_decay)

@@ -16,6 +16,8 @@ VIDEO_SUFFIXES = {".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v"}
 
 # Short side, in pixels, at which training clips are held in memory unless a run asks otherwise.
 CLIP_SHORT_SIDE = 320
+# How many of each clip's first frames are held, unless a run asks otherwise.
+CLIP_MAX_FRAMES = 160
 
 
 def _resize_short(frame: np.ndarray, short: int) -> np.ndarray:
@@ -66,7 +68,7 @@ class ClipFrames:
         paths: list[Path],
         crop: int,
         short_side: int = CLIP_SHORT_SIDE,
-        max_frames: int = 160,
+        max_frames: int = CLIP_MAX_FRAMES,
         min_frames: int = 5,
         max_ahead: int = MAX_AHEAD,
     ) -> None:

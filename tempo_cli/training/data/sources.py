@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 from tempo_cli.errors import TempoError
 from tempo_cli.training.data.batches import Source
-from tempo_cli.training.data.clips import CLIP_SHORT_SIDE, ClipFrames, find_sequences
+from tempo_cli.training.data.clips import CLIP_MAX_FRAMES, CLIP_SHORT_SIDE, ClipFrames, find_sequences
 from tempo_cli.training.data.folders import FrameFolders, vimeo_folders
 from tempo_cli.training.data.sample import MAX_AHEAD
 from tempo_cli.training.data.synthetic import MAX_SPEED, SyntheticSequences, list_images
@@ -24,20 +25,25 @@ def parse_spec(spec: str) -> tuple[str, float]:
     return name, float(weight)
 
 
+@dataclass(frozen=True)
+class SourceOptions:
+    """How sources draw samples: clips' short side (px) and how many of their first frames are held, how many
+    anchor gaps past an end extrapolation targets may lie, and the top speed of synthetic layers."""
+
+    short_side: int = CLIP_SHORT_SIDE
+    max_frames: int = CLIP_MAX_FRAMES
+    max_ahead: int = MAX_AHEAD
+    max_speed: float = MAX_SPEED
+
+
 def build_source(
-    name: str,
-    crop: int,
-    images: str,
-    exclude: tuple[str, ...],
-    short_side: int = CLIP_SHORT_SIDE,
-    max_ahead: int = MAX_AHEAD,
-    max_speed: float = MAX_SPEED,
+    name: str, crop: int, images: str, exclude: tuple[str, ...], options: SourceOptions = SourceOptions()
 ) -> Source:
     """One source: `synthetic` (needs an images folder), a Vimeo list, sequence folders or videos.
 
-    Videos are held in memory with their short side reduced to `short_side` pixels. Extrapolation targets of
-    synthetic sequences and videos lie up to `max_ahead` anchor gaps past an end (Vimeo lists: the next frame).
-    Synthetic layers move up to `max_speed` pixels per anchor interval.
+    Videos are held in memory, their first `options.max_frames` frames with the short side reduced to
+    `options.short_side` pixels. Extrapolation targets of synthetic sequences and videos lie up to
+    `options.max_ahead` anchor gaps past an end (Vimeo lists: the next frame).
     """
     if name == "synthetic":
         if not images:
@@ -45,7 +51,7 @@ def build_source(
         found = list_images(Path(images))
         if not found:
             raise DataSpecError(f"no images found under {images}")
-        return SyntheticSequences(found, crop, max_speed=max_speed, max_ahead=max_ahead)
+        return SyntheticSequences(found, crop, max_speed=options.max_speed, max_ahead=options.max_ahead)
     path = Path(name)
     if not path.exists():
         raise DataSpecError(f"data path not found: {path}")
@@ -57,7 +63,9 @@ def build_source(
     if not seqs:
         raise DataSpecError(f"no videos or frame folders under {path}")
     try:
-        return ClipFrames(seqs, crop, short_side=short_side, max_ahead=max_ahead)
+        return ClipFrames(
+            seqs, crop, short_side=options.short_side, max_frames=options.max_frames, max_ahead=options.max_ahead
+        )
     except ValueError as exc:
         raise DataSpecError(f"{path}: {exc}") from exc
 
@@ -67,17 +75,13 @@ def build_sources(
     crop: int,
     images: str,
     exclude: tuple[str, ...] = (),
-    short_side: int = CLIP_SHORT_SIDE,
-    max_ahead: int = MAX_AHEAD,
-    max_speed: float = MAX_SPEED,
+    options: SourceOptions = SourceOptions(),
 ) -> list[tuple[Source, float]]:
     """All weighted sources of a run."""
-    if max_ahead < 1:
-        raise DataSpecError(f"extrapolation targets must lie at least 1 gap ahead, not {max_ahead}")
-    if max_speed <= 0:
-        raise DataSpecError(f"synthetic layers need a positive top speed, not {max_speed}")
-    out = []
-    for spec in specs:
-        name, weight = parse_spec(spec)
-        out.append((build_source(name, crop, images, exclude, short_side, max_ahead, max_speed), weight))
-    return out
+    if options.max_ahead < 1:
+        raise DataSpecError(f"extrapolation targets must lie at least 1 gap ahead, not {options.max_ahead}")
+    if options.max_speed <= 0:
+        raise DataSpecError(f"synthetic layers need a positive top speed, not {options.max_speed}")
+    if options.max_frames < 1:
+        raise DataSpecError(f"clips need at least 1 frame held, not {options.max_frames}")
+    return [(build_source(name, crop, images, exclude, options), weight) for name, weight in map(parse_spec, specs)]
