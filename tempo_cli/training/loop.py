@@ -27,7 +27,7 @@ from tempo_cli.synth.flow import FlowSynthesizer
 from tempo_cli.training.checkpoint import load_checkpoint, save_checkpoint
 from tempo_cli.training.config import TrainConfig
 from tempo_cli.training.data.batches import BatchSpec, MixedBatches, Source, collate
-from tempo_cli.training.data.sources import build_sources
+from tempo_cli.training.data.sources import SourceOptions, build_sources
 from tempo_cli.training.ema import averaged_model
 from tempo_cli.training.logger import RunLogger
 from tempo_cli.training.losses import psnr, synthesis_loss
@@ -102,7 +102,8 @@ def validation_sources(config: TrainConfig, sources: list[tuple[Source, float]])
     if config.val_data:
         return build_sources(config.val_data, val_crop, config.images)
     if val_crop != config.crop:
-        return build_sources(config.data, val_crop, config.images, config.exclude, config.source_options())
+        options = SourceOptions(short_side=config.clip_short_side)
+        return build_sources(config.data, val_crop, config.images, config.exclude, options)
     return sources
 
 
