@@ -410,3 +410,27 @@ def test_three_past_anchors_follow_accelerating_motion_that_two_cannot():
 
     two, three = predicted_psnr(2), predicted_psnr(3)
     assert three > two + 1, (two, three)
+
+
+def test_sliding_windows_compute_each_pairs_motion_prior_once_and_give_the_same_frames():
+    """Windows of 3 anchors sliding over 5 frames share pairs: 4 pairs' DIS, not 6, and the frames of a window
+    do not depend on what was bound before it, nor on the order its anchors are given in."""
+    synth = shipped_synthesizer()
+    texture = blurred_noise(64, 200, 1.5)
+    images = [np.ascontiguousarray(texture[:, 3 * t : 3 * t + 96]) for t in range(5)]
+    calls = []
+    pair_prior = synth.model.pair_prior
+
+    def counted(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
+        calls.append(1)
+        return pair_prior(first, second)
+
+    synth.model.pair_prior = counted  # type: ignore[method-assign]
+    shared = [synth.prepare(im) for im in images]
+    for k in range(3):
+        times = [float(k), k + 1.0, k + 2.0]
+        sliding = synth.synthesize(shared[k : k + 3], times, [k + 2.5]).frames[0]
+        alone = synth.synthesize([synth.prepare(im) for im in images[k : k + 3]], times, [k + 2.5]).frames[0]
+        shuffled = synth.synthesize([shared[k + 2], shared[k], shared[k + 1]], [times[2], *times[:2]], [k + 2.5])
+        assert np.array_equal(sliding, alone) and np.array_equal(sliding, shuffled.frames[0])
+    assert len(calls) == 4 + 3 * 2  # the shared frames' 4 pairs, then each window's 2 pairs of fresh frames

@@ -274,8 +274,16 @@ class Tempo(nn.Module):
         return Encoded(images, [f.view(b, n, *f.shape[1:]) for f in feats], size, full)
 
     # ---- stage 2: per-anchor-set context ------------------------------------------
-    def bind(self, encoded: Encoded, anchor_times: Tensor) -> AnchorSet:
-        """Sort anchors by time, add temporal context, estimate coarse motion and the cut score."""
+    def pair_prior(self, first: Tensor, second: Tensor) -> Tensor:
+        """The DIS prior of anchor pairs: images [B,3,H,W] (padded, as `Encoded.images`) -> candidates [B,C,2,H,W]."""
+        return dis_velocity(first, second, self.config.prior_candidates, self.config.prior_dis)
+
+    def bind(self, encoded: Encoded, anchor_times: Tensor, prior: Tensor | None = None) -> AnchorSet:
+        """Sort anchors by time, add temporal context, estimate coarse motion and the cut score.
+
+        `prior` [B,N-1,C,2,H,W] is each consecutive pair's `pair_prior` with the anchors in time order, for a caller
+        that keeps them between anchor sets; None computes them here. Without the motion prior it is ignored.
+        """
         times, sort_order = torch.sort(anchor_times.float(), dim=1)
         in_order = bool((sort_order == torch.arange(sort_order.shape[1], device=sort_order.device)).all())
         order = None if in_order else sort_order
@@ -290,10 +298,10 @@ class Tempo(nn.Module):
             rel = (times - times.mean(dim=1, keepdim=True)) / spacing[:, None]
             coarse = self.transformer(coarse, self.time_encoding(rel))
             feats = [*feats[:3], coarse]
-        prior = None
-        if self.config.motion_prior:
-            first, second = images[:, :-1].flatten(0, 1), images[:, 1:].flatten(0, 1)
-            flat = dis_velocity(first, second, self.config.prior_candidates, self.config.prior_dis)
+        if not self.config.motion_prior:
+            prior = None
+        elif prior is None:
+            flat = self.pair_prior(images[:, :-1].flatten(0, 1), images[:, 1:].flatten(0, 1))
             prior = flat.view(images.shape[0], n - 1, *flat.shape[1:])
         velocity = self._pair_velocity(coarse, prior)
         accel = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -46,8 +47,25 @@ def _full_scale(dtype: np.dtype) -> float:
 
 @dataclass
 class _Prepared:
+    """A frame as TEMPO's encoder saw it, and the motion prior from it to the anchor after it in the last set."""
+
     encoded: Encoded
     dtype: np.dtype
+    prior_to: tuple[_Prepared, Tensor] | None = None
+
+
+def _pair_priors(model: Tempo, anchors: list[_Prepared]) -> Tensor:
+    """Each consecutive pair's motion prior [1,N-1,C,2,H,W], anchors in time order.
+
+    A sliding window shares pairs with the window before it (a video's frames are prepared once), so each frame
+    keeps the prior to the anchor after it; a pair's DIS flows are then computed once, not once per window.
+    """
+    priors = []
+    for first, second in itertools.pairwise(anchors):
+        if first.prior_to is None or first.prior_to[0] is not second:
+            first.prior_to = (second, model.pair_prior(first.encoded.images[:, 0], second.encoded.images[:, 0]))
+        priors.append(first.prior_to[1])
+    return torch.stack(priors, dim=1)
 
 
 class TempoSynthesizer(Synthesizer):
@@ -102,11 +120,14 @@ class TempoSynthesizer(Synthesizer):
         if len(prepared) != len(anchors):
             raise TypeError("TempoSynthesizer needs anchors prepared by itself")
         dtype = prepared[0].dtype
-        times = torch.tensor([list(anchor_times)], dtype=torch.float32, device=self.device)
+        order = sorted(range(len(prepared)), key=lambda i: anchor_times[i])
+        prepared = [prepared[i] for i in order]
+        times = torch.tensor([[anchor_times[i] for i in order]], dtype=torch.float32, device=self.device)
         frames: list[np.ndarray] = []
         confidence: list[np.ndarray] = []
         with self._autocast():
-            aset = self.model.bind(Encoded.stack([p.encoded for p in prepared]), times)
+            prior = _pair_priors(self.model, prepared) if self.model.config.motion_prior else None
+            aset = self.model.bind(Encoded.stack([p.encoded for p in prepared]), times, prior)
             cut_score = float(torch.sigmoid(aset.cut_logit.float())[0])
             for start in range(0, len(target_times), self.batch):
                 chunk = torch.tensor(target_times[start : start + self.batch], dtype=torch.float32, device=self.device)
