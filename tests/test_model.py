@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from tempo_cli.model import create_model, get_config, list_models
+from tempo_cli.model import Encoded, create_model, get_config, list_models
 from tempo_cli.model.motion_prior import ACCEL_TRUST_PX, bend, pair_accelerations, shrink_noise, to_target_grid
 from tempo_cli.model.weights import WeightsError, load_weights, model_from_weights, save_weights
 from tempo_cli.synth.registry import shipped_weights
@@ -374,8 +374,6 @@ def test_three_anchors_see_no_acceleration_in_steady_motion_and_the_true_one_in_
     """The acceleration TEMPO binds from 3 frames of a texture (full-size px per frame^2, on the 1/8 grid): near 0 on
     steady motion at a fractional speed (without `shrink_noise` its DIS noise reached 0.23 px here), -2 where the
     texture speeds up by 2 px per frame per frame."""
-    from tempo_cli.model import Encoded
-
     synth = shipped_synthesizer()
     texture = blurred_noise(96, 400, 1.5)
 
@@ -422,7 +420,7 @@ def test_sliding_windows_compute_each_pairs_motion_prior_once_and_give_the_same_
     pair_prior = synth.model.pair_prior
 
     def counted(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
-        calls.append(1)
+        calls.extend([1] * first.shape[0])  # one per pair (the missing pairs of a set come together)
         return pair_prior(first, second)
 
     synth.model.pair_prior = counted  # type: ignore[method-assign]
@@ -434,3 +432,22 @@ def test_sliding_windows_compute_each_pairs_motion_prior_once_and_give_the_same_
         shuffled = synth.synthesize([shared[k + 2], shared[k], shared[k + 1]], [times[2], *times[:2]], [k + 2.5])
         assert np.array_equal(sliding, alone) and np.array_equal(sliding, shuffled.frames[0])
     assert len(calls) == 4 + 3 * 2  # the shared frames' 4 pairs, then each window's 2 pairs of fresh frames
+    skipping = synth.synthesize([shared[0], shared[2], shared[4]], [0.0, 2.0, 4.0], [4.5]).frames[0]
+    fresh = synth.synthesize([synth.prepare(images[i]) for i in (0, 2, 4)], [0.0, 2.0, 4.0], [4.5]).frames[0]
+    assert np.array_equal(skipping, fresh)  # frame 0 now goes on to frame 2, not 1: its prior is computed anew
+
+
+def test_a_given_prior_must_match_anchors_in_time_order_and_times_must_match_anchors():
+    synth = shipped_synthesizer()
+    frames = [np.ascontiguousarray(blurred_noise(64, 200, 1.5)[:, 3 * t : 3 * t + 96]) for t in range(3)]
+    prepared = [synth.prepare(f) for f in frames]
+    with pytest.raises(ValueError, match="anchor times"):
+        synth.synthesize(prepared[:2], [0.0, 1.0, 2.0], [1.5])
+    encoded = Encoded.stack([p.encoded for p in prepared])
+    prior = torch.zeros(1, 2, synth.model.config.prior_candidates, 2, *encoded.images.shape[-2:])
+    with torch.inference_mode():
+        synth.model.bind(encoded, torch.tensor([[0.0, 1.0, 2.0]]), prior)
+        with pytest.raises(ValueError, match="time order"):
+            synth.model.bind(encoded, torch.tensor([[1.0, 0.0, 2.0]]), prior)
+        with pytest.raises(ValueError, match="consecutive pair"):
+            synth.model.bind(encoded, torch.tensor([[0.0, 1.0, 2.0]]), prior[:, :1])

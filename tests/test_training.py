@@ -305,29 +305,39 @@ def test_clip_short_side_sets_the_size_training_videos_are_held_at(tmp_path):
     from tempo_cli.training.data.sources import SourceOptions, build_sources
     from tests.media import make_clip
 
-    clip = make_clip(tmp_path / "clip.mp4", frames=6, size=(320, 240))
+    clip = make_clip(tmp_path / "clip.mp4", frames=7, size=(320, 240))
     for short_side, expected in ((160, (160, 213)), (480, (240, 320))):
         [(source, _)] = build_sources((f"{clip}:1",), 128, "", options=SourceOptions(short_side=short_side))
         assert source.sequences[0][0].shape[:2] == expected  # reduced, never enlarged
 
 
-def test_clip_max_frames_sets_how_many_of_a_videos_first_frames_training_holds(tmp_path):
+def test_clip_max_frames_sets_how_many_of_a_videos_first_frames_training_holds(tmp_path, capsys):
     from tempo_cli.training.data.sources import SourceOptions, build_sources
     from tests.media import make_clip
 
     clip = make_clip(tmp_path / "clip.mp4", frames=12, size=(64, 48), audio=False)
-    for max_frames, held in ((5, 5), (160, 12)):
+    for max_frames, held in ((7, 7), (160, 12)):
         [(source, _)] = build_sources((f"{clip}:1",), 32, "", options=SourceOptions(max_frames=max_frames))
         assert len(source.sequences[0]) == held
-    assert run_cli([*tiny_train_args(tmp_path), "--set", "clip_max_frames=0"]) == 2
+        for anchors in (2, 3, 4):  # every window a batch may ask for fits
+            source.draw(np.random.default_rng(0), anchors, extrapolate=False)
+    assert run_cli([*tiny_train_args(tmp_path), "--set", "clip_max_frames=6"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "at least 7 frames held, not 6" in err[0]
+
+
+def test_a_runs_source_options_are_its_own_settings():
+    from tempo_cli.training.config import TrainConfig
+    from tempo_cli.training.data.sources import SourceOptions
+
+    config = TrainConfig(clip_short_side=300, clip_max_frames=90, extrapolate_max_ahead=3, synthetic_max_speed=20.0)
+    assert config.source_options() == SourceOptions(short_side=300, max_frames=90, max_ahead=3, max_speed=20.0)
 
 
 @pytest.mark.parametrize(("max_ahead", "horizons"), [(None, {1.0, 2.0}), (4, {1.0, 2.0, 3.0, 4.0})])
 def test_extrapolation_targets_of_clips_and_synthetic_sequences_lie_up_to_max_ahead_gaps_past_the_end(
     tmp_path, max_ahead, horizons
 ):
-    import numpy as np
-
     from tempo_cli.training.data.sources import SourceOptions, build_sources
 
     clip = make_clip(tmp_path / "clip.mp4", frames=12, size=(64, 48), audio=False)

@@ -93,7 +93,8 @@ def pair_accelerations(candidates: Tensor, times: Tensor) -> Tensor:
     return per_pair * torch.exp(-torch.cat([both[:, :1], both], dim=1) / ACCEL_TRUST_PX)
 
 
-# The noise of an acceleration estimate averaged down to the 1/8 grid, in full-size pixels per interval squared.
+# The noise of an acceleration estimate averaged down to the 1/8 grid, in pixels of the frames the network works
+# on (`Encoded.images`) per interval squared.
 ACCEL_NOISE_PX = 0.25
 
 

@@ -284,9 +284,11 @@ class Tempo(nn.Module):
         `prior` [B,N-1,C,2,H,W] is each consecutive pair's `pair_prior` with the anchors in time order, for a caller
         that keeps them between anchor sets; None computes them here. Without the motion prior it is ignored.
         """
-        times, sort_order = torch.sort(anchor_times.float(), dim=1)
+        times, sort_order = torch.sort(anchor_times.float(), dim=1, stable=True)
         in_order = bool((sort_order == torch.arange(sort_order.shape[1], device=sort_order.device)).all())
         order = None if in_order else sort_order
+        if prior is not None and (order is not None or prior.shape[:2] != (times.shape[0], times.shape[1] - 1)):
+            raise ValueError("a given prior needs the anchors in time order, one prior per consecutive pair")
         images = _gather_anchors(encoded.images, order)
         feats = [_gather_anchors(f, order) for f in encoded.feats]
         n = times.shape[1]

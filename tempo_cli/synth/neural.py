@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
@@ -51,21 +52,24 @@ class _Prepared:
 
     encoded: Encoded
     dtype: np.dtype
-    prior_to: tuple[_Prepared, Tensor] | None = None
+    prior_to: tuple[weakref.ref[_Prepared], Tensor] | None = field(default=None, repr=False, compare=False)
 
 
 def _pair_priors(model: Tempo, anchors: list[_Prepared]) -> Tensor:
     """Each consecutive pair's motion prior [1,N-1,C,2,H,W], anchors in time order.
 
     A sliding window shares pairs with the window before it (a video's frames are prepared once), so each frame
-    keeps the prior to the anchor after it; a pair's DIS flows are then computed once, not once per window.
+    keeps the prior to the anchor after it (holding the anchor weakly); a pair's DIS flows are then computed once,
+    not once per window. The pairs still missing are computed together, their flows side by side.
     """
-    priors = []
-    for first, second in itertools.pairwise(anchors):
-        if first.prior_to is None or first.prior_to[0] is not second:
-            first.prior_to = (second, model.pair_prior(first.encoded.images[:, 0], second.encoded.images[:, 0]))
-        priors.append(first.prior_to[1])
-    return torch.stack(priors, dim=1)
+    pairs = list(itertools.pairwise(anchors))
+    missing = [(a, b) for a, b in pairs if a.prior_to is None or a.prior_to[0]() is not b]
+    if missing:
+        firsts = torch.cat([a.encoded.images[:, 0] for a, _ in missing])
+        seconds = torch.cat([b.encoded.images[:, 0] for _, b in missing])
+        for (a, b), prior in zip(missing, model.pair_prior(firsts, seconds).split(1), strict=True):
+            a.prior_to = (weakref.ref(b), prior)
+    return torch.stack([a.prior_to[1] for a, _ in pairs if a.prior_to is not None], dim=1)
 
 
 class TempoSynthesizer(Synthesizer):
@@ -119,6 +123,8 @@ class TempoSynthesizer(Synthesizer):
         prepared = [a for a in anchors if isinstance(a, _Prepared)]
         if len(prepared) != len(anchors):
             raise TypeError("TempoSynthesizer needs anchors prepared by itself")
+        if len(anchor_times) != len(prepared):
+            raise ValueError(f"{len(prepared)} anchors but {len(anchor_times)} anchor times")
         dtype = prepared[0].dtype
         order = sorted(range(len(prepared)), key=lambda i: anchor_times[i])
         prepared = [prepared[i] for i in order]

@@ -68,7 +68,10 @@ class TrainConfig:
     def source_options(self) -> SourceOptions:
         """How the training sources draw samples."""
         return SourceOptions(
-            self.clip_short_side, self.clip_max_frames, self.extrapolate_max_ahead, self.synthetic_max_speed
+            short_side=self.clip_short_side,
+            max_frames=self.clip_max_frames,
+            max_ahead=self.extrapolate_max_ahead,
+            max_speed=self.synthetic_max_speed,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from tempo_cli.synth.flow import FlowSynthesizer
 from tempo_cli.training.checkpoint import load_checkpoint, save_checkpoint
 from tempo_cli.training.config import TrainConfig
 from tempo_cli.training.data.batches import BatchSpec, MixedBatches, Source, collate
-from tempo_cli.training.data.sources import SourceOptions, build_sources
+from tempo_cli.training.data.sources import build_sources
 from tempo_cli.training.ema import averaged_model
 from tempo_cli.training.logger import RunLogger
 from tempo_cli.training.losses import psnr, synthesis_loss
@@ -93,7 +93,8 @@ def validation_batches(
 
 
 def validation_sources(config: TrainConfig, sources: list[tuple[Source, float]]) -> list[tuple[Source, float]]:
-    """What validation draws from: `val_data`, else the training `sources`; crops of `val_crop` (0: `crop`).
+    """What validation draws from: `val_data`, else the training data as training draws it; crops of `val_crop`
+    (0: `crop`).
 
     Held-out clips are held at the default size, so that validation figures compare across runs; they
     are named in `exclude` to keep them out of training, not out of validation.
@@ -102,8 +103,7 @@ def validation_sources(config: TrainConfig, sources: list[tuple[Source, float]])
     if config.val_data:
         return build_sources(config.val_data, val_crop, config.images)
     if val_crop != config.crop:
-        options = SourceOptions(short_side=config.clip_short_side)
-        return build_sources(config.data, val_crop, config.images, config.exclude, options)
+        return build_sources(config.data, val_crop, config.images, config.exclude, config.source_options())
     return sources
 
 

@@ -18,6 +18,8 @@ VIDEO_SUFFIXES = {".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v"}
 CLIP_SHORT_SIDE = 320
 # How many of each clip's first frames are held, unless a run asks otherwise.
 CLIP_MAX_FRAMES = 160
+# The fewest frames a clip needs for every window a batch may ask for (4 anchors 2 frames apart).
+MIN_CLIP_FRAMES = 7
 
 
 def _resize_short(frame: np.ndarray, short: int) -> np.ndarray:
@@ -69,7 +71,7 @@ class ClipFrames:
         crop: int,
         short_side: int = CLIP_SHORT_SIDE,
         max_frames: int = CLIP_MAX_FRAMES,
-        min_frames: int = 5,
+        min_frames: int = MIN_CLIP_FRAMES,
         max_ahead: int = MAX_AHEAD,
     ) -> None:
         self.crop = crop

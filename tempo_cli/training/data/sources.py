@@ -7,7 +7,13 @@ from pathlib import Path
 
 from tempo_cli.errors import TempoError
 from tempo_cli.training.data.batches import Source
-from tempo_cli.training.data.clips import CLIP_MAX_FRAMES, CLIP_SHORT_SIDE, ClipFrames, find_sequences
+from tempo_cli.training.data.clips import (
+    CLIP_MAX_FRAMES,
+    CLIP_SHORT_SIDE,
+    MIN_CLIP_FRAMES,
+    ClipFrames,
+    find_sequences,
+)
 from tempo_cli.training.data.folders import FrameFolders, vimeo_folders
 from tempo_cli.training.data.sample import MAX_AHEAD
 from tempo_cli.training.data.synthetic import MAX_SPEED, SyntheticSequences, list_images
@@ -82,6 +88,6 @@ def build_sources(
         raise DataSpecError(f"extrapolation targets must lie at least 1 gap ahead, not {options.max_ahead}")
     if options.max_speed <= 0:
         raise DataSpecError(f"synthetic layers need a positive top speed, not {options.max_speed}")
-    if options.max_frames < 1:
-        raise DataSpecError(f"clips need at least 1 frame held, not {options.max_frames}")
+    if options.max_frames < MIN_CLIP_FRAMES:
+        raise DataSpecError(f"clips need at least {MIN_CLIP_FRAMES} frames held, not {options.max_frames}")
     return [(build_source(name, crop, images, exclude, options), weight) for name, weight in map(parse_spec, specs)]
