@@ -410,12 +410,17 @@ def test_three_past_anchors_follow_accelerating_motion_that_two_cannot():
     assert three > two + 1, (two, three)
 
 
+def panning_frames(count: int) -> list[np.ndarray]:
+    """`count` 96x64 frames of a texture moving 3 px per frame."""
+    texture = blurred_noise(64, 200, 1.5)
+    return [np.ascontiguousarray(texture[:, 3 * t : 3 * t + 96]) for t in range(count)]
+
+
 def test_sliding_windows_compute_each_pairs_motion_prior_once_and_give_the_same_frames():
     """Windows of 3 anchors sliding over 5 frames share pairs: 4 pairs' DIS, not 6, and the frames of a window
     do not depend on what was bound before it, nor on the order its anchors are given in."""
     synth = shipped_synthesizer()
-    texture = blurred_noise(64, 200, 1.5)
-    images = [np.ascontiguousarray(texture[:, 3 * t : 3 * t + 96]) for t in range(5)]
+    images = panning_frames(5)
     calls = []
     pair_prior = synth.model.pair_prior
 
@@ -439,8 +444,7 @@ def test_sliding_windows_compute_each_pairs_motion_prior_once_and_give_the_same_
 
 def test_a_given_prior_must_match_anchors_in_time_order_and_times_must_match_anchors():
     synth = shipped_synthesizer()
-    frames = [np.ascontiguousarray(blurred_noise(64, 200, 1.5)[:, 3 * t : 3 * t + 96]) for t in range(3)]
-    prepared = [synth.prepare(f) for f in frames]
+    prepared = [synth.prepare(f) for f in panning_frames(3)]
     with pytest.raises(ValueError, match="anchor times"):
         synth.synthesize(prepared[:2], [0.0, 1.0, 2.0], [1.5])
     encoded = Encoded.stack([p.encoded for p in prepared])

@@ -63,13 +63,16 @@ def _pair_priors(model: Tempo, anchors: list[_Prepared]) -> Tensor:
     not once per window. The pairs still missing are computed together, their flows side by side.
     """
     pairs = list(itertools.pairwise(anchors))
-    missing = [(a, b) for a, b in pairs if a.prior_to is None or a.prior_to[0]() is not b]
+    held = {i: a.prior_to[1] for i, (a, b) in enumerate(pairs) if a.prior_to is not None and a.prior_to[0]() is b}
+    missing = [i for i in range(len(pairs)) if i not in held]
     if missing:
-        firsts = torch.cat([a.encoded.images[:, 0] for a, _ in missing])
-        seconds = torch.cat([b.encoded.images[:, 0] for _, b in missing])
-        for (a, b), prior in zip(missing, model.pair_prior(firsts, seconds).split(1), strict=True):
-            a.prior_to = (weakref.ref(b), prior)
-    return torch.stack([a.prior_to[1] for a, _ in pairs if a.prior_to is not None], dim=1)
+        firsts = torch.cat([pairs[i][0].encoded.images[:, 0] for i in missing])
+        seconds = torch.cat([pairs[i][1].encoded.images[:, 0] for i in missing])
+        for i, prior in zip(missing, model.pair_prior(firsts, seconds).split(1), strict=True):
+            first, second = pairs[i]
+            first.prior_to = (weakref.ref(second), prior)
+            held[i] = prior
+    return torch.stack([held[i] for i in range(len(pairs))], dim=1)
 
 
 class TempoSynthesizer(Synthesizer):
