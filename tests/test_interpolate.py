@@ -350,3 +350,13 @@ def test_unwritable_directory(tmp_path, capsys):
     locked.mkdir(mode=0o500)
     src = make_clip(tmp_path / "in.mp4", frames=4)
     assert "writ" in _bad(tmp_path, capsys, [src, "-o", locked / "o.mp4", "--model", "blend"])
+
+
+def test_save_maps_writes_a_confidence_png_per_synthesized_frame(tmp_path):
+    src = make_clip(tmp_path / "in.mp4", frames=4, fps=Fraction(24), size=(64, 48), audio=False)
+    maps = tmp_path / "maps"
+    assert run_cli(["interpolate", src, "-o", tmp_path / "out.mp4", "--factor", "2", "--save-maps", maps, "-q"]) == 0
+    # 8 output frames numbered from 1 as in a frame folder: the in-between ones, 2, 4 and 6, are synthesized
+    # (frame 8 holds the last source frame to keep the duration)
+    assert sorted(p.name for p in maps.iterdir()) == ["conf_000002.png", "conf_000004.png", "conf_000006.png"]
+    assert not [p for p in tmp_path.iterdir() if ".tempo-" in p.name]
