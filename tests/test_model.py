@@ -256,6 +256,35 @@ def test_weights_of_another_version_are_refused_then_carried_over_by_partial_loa
     assert torch.equal(fresh.fusion.residual_head.weight, own["fusion.residual_head.weight"] + 1.0)
 
 
+@pytest.mark.parametrize("n", [2, 3])
+def test_a_grown_config_starts_as_the_weights_it_grew_from(n):
+    shipped = model_from_weights(shipped_weights())
+    grown = create_model("tempo-s2").eval()
+    with pytest.raises(WeightsError, match="trained for config"):
+        load_weights(grown, shipped_weights())
+    changed = load_weights(grown, shipped_weights(), partial=True)
+    assert changed and all(name.startswith("level2.") for name in changed)
+    frames, times = moving_frames(n, shift=3), torch.arange(n, dtype=torch.float32)[None]
+    for target in (0.5, n - 0.5, n + 0.0):
+        with torch.no_grad():
+            before, _ = shipped(frames, times, torch.tensor([target]))
+            after, _ = grown(frames, times, torch.tensor([target]))
+        assert torch.equal(before, after), target
+
+
+def test_the_level2_refinement_moves_every_hypothesis_in_half_scale_pixels():
+    model = create_model("tempo-s2").eval()
+    still = moving_frames(1, 48, 64)[:, [0, 0]]
+    m = model.hypotheses
+    with torch.no_grad():
+        model.level2.head.bias[:m] = 1.0
+        _, aux = model(still, torch.tensor([[0.0, 1.0]]), torch.tensor([0.5]))
+    shifted = still[0, 0, :, :, 2:]
+    inner = (slice(None), slice(4, -4), slice(4, -6))
+    error = (aux["blend"][0, :, :, :-2][inner] - shifted[inner]).abs().max()
+    assert error < 0.02, float(error)
+
+
 def test_weights_file_without_config_is_refused(tmp_path):
     from safetensors.torch import save_file
 

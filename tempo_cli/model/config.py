@@ -12,7 +12,8 @@ class TempoConfig:
 
     Widths and depths are per encoder scale (1, 1/2, 1/4, 1/8). The pyramid
     attention refines motion at 1/8, 1/4 and 1/2; the image itself is sampled at
-    full resolution with the upsampled offsets and weights. With the DIS prior on,
+    full resolution with the upsampled offsets and weights; with `level2_width` > 0 a
+    `HypothesisRefinement` of that width corrects every hypothesis at 1/2 first. With the DIS prior on,
     the hypotheses start from `prior_candidates` velocity estimates (1 to 4: the
     symmetric one, each one-way flow, then F01 of a coarser DIS), and
     at full resolution each is scored by how well the anchors agree where it points
@@ -31,6 +32,7 @@ class TempoConfig:
     heads: int = 2
     points: int = 2
     refine_width: int = 64
+    level2_width: int = 0
     fusion_width: int = 16
     transformer_layers: int = 2
     transformer_heads: int = 4

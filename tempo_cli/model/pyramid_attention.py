@@ -16,6 +16,21 @@ from tempo_cli.model.warp import backward_warp, sample_at
 POINT_SPREAD = 0.02
 
 
+def _anchor_inputs(feats: Tensor, offsets: Tensor, state: Tensor | None) -> Tensor:
+    """What a level's stack sees per anchor: [B*N, 2C+2(+S), h, w].
+
+    Each anchor's features [B,N,C,h,w] warped by its offsets [B,N,2,h,w], the mean over anchors
+    of those (what agrees), the offsets themselves and the decoder state [B,S,h,w] if any.
+    """
+    b, n, c, h, w = feats.shape
+    warped = backward_warp(feats.flatten(0, 1), offsets.flatten(0, 1)).view(b, n, c, h, w)
+    ctx = warped.mean(dim=1, keepdim=True).expand(-1, n, -1, -1, -1)
+    parts = [warped, ctx, offsets.to(warped.dtype)]
+    if state is not None:
+        parts.append(state[:, None].expand(-1, n, -1, -1, -1).to(warped.dtype))
+    return torch.cat(parts, dim=2).flatten(0, 1)
+
+
 class AttentionLevel(nn.Module):
     """Predicts, for every anchor, a motion residual, K points per head and their logits.
 
@@ -51,14 +66,9 @@ class AttentionLevel(nn.Module):
         Returns refined offsets [B,N,2,h,w], point positions [B,N,M,2,h,w]
         (absolute offsets) and logits [B,N,M,h,w] with M = heads*points.
         """
-        b, n, c, h, w = feats.shape
+        b, n, _, h, w = feats.shape
         m = self.heads * self.points
-        warped = backward_warp(feats.flatten(0, 1), offsets.flatten(0, 1)).view(b, n, c, h, w)
-        ctx = warped.mean(dim=1, keepdim=True).expand(-1, n, -1, -1, -1)
-        parts = [warped, ctx, offsets.to(warped.dtype)]
-        if state is not None:
-            parts.append(state[:, None].expand(-1, n, -1, -1, -1).to(warped.dtype))
-        x = torch.cat(parts, dim=2).flatten(0, 1)
+        x = _anchor_inputs(feats, offsets, state)
         out = self.head(self.stack(x, time_emb.flatten(0, 1))).float().view(b, n, 2 + 3 * m, h, w)
         offsets = offsets.float() + out[:, :, :2]
         points = torch.stack([out[:, :, 2 : 2 + m], out[:, :, 2 + m : 2 + 2 * m]], dim=3)
@@ -89,3 +99,33 @@ def aggregate(values: Tensor, positions: Tensor, weights: Tensor, heads: int) ->
     num = sum_over(sampled * wts[:, :, :, :, None], (1, 3))
     den = sum_over(wts, (1, 3)).unsqueeze(2).clamp_min(1e-6)
     return (num / den).reshape(b, c, h, w)
+
+
+class HypothesisRefinement(nn.Module):
+    """Corrects every hypothesis's position and logit at a finer level than the attention's last.
+
+    Each anchor's features are warped by the mean of its hypotheses' positions (weighted as the
+    attention weighs them) and seen with the decoder state, FiLM-conditioned on the anchor's time
+    offset. The head starts at zero, so an untrained refinement changes nothing.
+    """
+
+    def __init__(self, feat_ch: int, state_ch: int, hidden: int, time_dim: int, hypotheses: int) -> None:
+        super().__init__()
+        self.stack = ConvStack(2 * feat_ch + state_ch + 2, hidden, time_dim)
+        self.head = nn.Conv2d(hidden, 3 * hypotheses, 3, padding=1)
+        zero_init(self.head)
+
+    def forward(
+        self, feats: Tensor, positions: Tensor, logits: Tensor, state: Tensor, time_emb: Tensor
+    ) -> tuple[Tensor, Tensor]:
+        """feats [B,N,C,h,w], positions [B,N,M,2,h,w], logits [B,N,M,h,w], state [B,S,h,w], time_emb [B,N,D].
+
+        Returns what to add to the positions [B,N,M,2,h,w] and to the logits [B,N,M,h,w].
+        """
+        b, n, m, _, h, w = positions.shape
+        within = torch.softmax(logits.float(), dim=2)
+        flow = (within[:, :, :, None] * positions.float()).sum(dim=2)
+        x = _anchor_inputs(feats, flow, state)
+        out = self.head(self.stack(x, time_emb.flatten(0, 1))).float().view(b, n, 3 * m, h, w)
+        moves = torch.stack([out[:, :, :m], out[:, :, m : 2 * m]], dim=3)
+        return moves, out[:, :, 2 * m :]

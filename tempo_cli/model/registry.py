@@ -24,6 +24,12 @@ def tempo_s() -> TempoConfig:
 
 
 @register
+def tempo_s2() -> TempoConfig:
+    """tempo-s grown by a refinement of every hypothesis at 1/2 scale (`level2_width`)."""
+    return TempoConfig(name="tempo-s2", level2_width=32)
+
+
+@register
 def tempo_s_learned() -> TempoConfig:
     """tempo-s without the DIS motion prior (motion learned from scratch)."""
     return TempoConfig(name="tempo-s-learned", motion_prior=False)

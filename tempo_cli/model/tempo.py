@@ -25,7 +25,7 @@ from tempo_cli.model.motion_prior import (
     shrink_noise,
     to_target_grid,
 )
-from tempo_cli.model.pyramid_attention import AttentionLevel, aggregate, attention_weights
+from tempo_cli.model.pyramid_attention import AttentionLevel, HypothesisRefinement, aggregate, attention_weights
 from tempo_cli.model.reduce import sum_over
 from tempo_cli.model.temporal_transformer import TemporalTransformer
 from tempo_cli.model.time_encoding import TimeEncoding
@@ -215,7 +215,7 @@ def _gather_anchors(x: Tensor, order: Tensor | None) -> Tensor:
 class Tempo(nn.Module):
     """The TEMPO network; see ../shared/design/ARCHITECTURE.md section 2."""
 
-    MOTION_HEADS = ("motion_head.", "level8.head.", "level4.head.")
+    MOTION_HEADS = ("motion_head.", "level8.head.", "level4.head.", "level2.head.")
 
     def __init__(self, config: TempoConfig) -> None:
         super().__init__()
@@ -241,6 +241,7 @@ class Tempo(nn.Module):
         self.level4 = AttentionLevel(w[2], w[2], w[2], td, config.heads, config.points)
         self.state4 = ConvStack(2 * w[2], w[2], td)
         self.state2 = ConvStack(w[2] + w[1], w[1], td)
+        self.level2 = HypothesisRefinement(w[1], w[1], config.level2_width, td, m) if config.level2_width > 0 else None
         self.fusion = Fusion(w[1], config.fusion_width, td)
         self.hypotheses = m
         candidates = config.prior_candidates if config.motion_prior else 1
@@ -420,6 +421,9 @@ class Tempo(nn.Module):
         a2 = aggregate(f2, pos2, attention_weights(logits2), heads)
         state = F.interpolate(state, size=size2, mode="bilinear", align_corners=False)
         state = self.state2(cat_channels([state, a2], like=state), target_emb)
+        if self.level2 is not None:
+            moves, logit_change = self.level2(f2, pos2, logits2, state, temb)
+            residual2, logits2 = residual2 + moves, logits2 + logit_change
 
         full = images.shape[-2:]
         residual1, logits1 = self._upsample_hypotheses(residual2, logits2, full)

@@ -48,12 +48,14 @@ def read_config(path: str | Path) -> TempoConfig:
 def load_weights(model: Tempo, path: str | Path, partial: bool = False) -> list[str]:
     """Load parameters into `model`, refusing a file made for another config.
 
-    With `partial` (fine-tuning after the architecture grew), parameters the file
+    With `partial` (fine-tuning after the architecture grew, or into a grown config
+    such as tempo-s2 from tempo-s), the configs may differ, parameters the file
     lacks keep their initialisation and parameters the model no longer has are
     ignored; the names of both are returned. Otherwise every name must match.
+    Shared names must have the same shapes either way.
     """
     stored = read_config(path)
-    if stored != model.config:
+    if stored != model.config and not partial:
         raise WeightsError(
             f"{path} was trained for config {stored.name!r} ({stored}), not {model.config.name!r} ({model.config})"
         )
