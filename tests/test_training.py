@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import signal
 import subprocess
@@ -17,7 +18,9 @@ from safetensors import safe_open
 from tempo_cli.cli.app import main
 from tempo_cli.model import create_model
 from tempo_cli.model.weights import model_from_weights, save_weights
+from tempo_cli.training import loop
 from tempo_cli.training.config import load_config
+from tempo_cli.training.data.batches import BatchSpec
 from tempo_cli.training.ema import warmed_up_decay
 from tempo_cli.training.loop import leave_stop_signals_to_the_main_process
 from tempo_cli.training.losses import LOG_MSE_FLOOR, LossWeights, synthesis_loss
@@ -258,6 +261,18 @@ def test_train_only_moves_those_parameters_and_no_other(tmp_path, capsys):
     trained = torch.load(tmp_path / "run" / "last.ckpt", weights_only=True)["model"]
     moved = {k for k in start if not torch.equal(start[k], trained[k])}
     assert moved and all(k.startswith("fusion.residual") for k in moved)
+
+
+def test_batches_that_teach_the_trained_parameters_nothing_leave_them_as_they_were(tmp_path, monkeypatch):
+    """Every sample a cut trains only the cut detector; with it frozen by train_only, the run goes on unchanged."""
+    monkeypatch.setattr(loop, "BatchSpec", functools.partial(BatchSpec, cut_prob=1.0))
+    weights = tmp_path / "start.safetensors"
+    save_weights(create_model("tempo-s"), weights)
+    args = [*tiny_train_args(tmp_path, steps=2), "--init", str(weights), "--set", "train_only=fusion.residual"]
+    assert run_cli(args) == 0
+    start = model_from_weights(weights).state_dict()
+    trained = torch.load(tmp_path / "run" / "last.ckpt", weights_only=True)["model"]
+    assert all(torch.equal(start[k], trained[k]) for k in start)
 
 
 def test_a_short_fine_tune_saves_weights_that_moved_with_the_training(tmp_path):

@@ -261,7 +261,9 @@ def train(
             with torch.autocast("cpu", dtype=amp or torch.bfloat16, enabled=amp is not None):
                 pred, aux = net(batch["frames"], batch["anchor_times"], batch["target_time"])
             terms = synthesis_loss(pred.float(), batch["target"], aux, batch["is_cut"], config.loss, perceptual)
-            (terms["total"] / config.accumulate).backward()
+            share = terms["total"] / config.accumulate
+            if share.requires_grad:  # not so for a batch of cuts while train_only leaves the cut detector frozen
+                share.backward()
             seen += batch["frames"].shape[0]
         grad_norm = nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
         optimizer.step()
