@@ -285,6 +285,18 @@ def test_the_level2_refinement_moves_every_hypothesis_in_half_scale_pixels():
     assert error < 0.02, float(error)
 
 
+def test_kept_samples_show_each_anchor_under_each_hypothesis(model):
+    still = moving_frames(1)[:, [0, 0, 0]]
+    times = torch.tensor([[0.0, 1.0, 2.0]])
+    with torch.no_grad():
+        bound = model.bind(model.encode(still), times)
+        _, plain = model.synthesize(bound, torch.tensor([0.5]))
+        _, aux = model.synthesize(bound, torch.tensor([0.5]), keep_samples=True)
+    assert "samples" not in plain
+    assert aux["samples"].shape == (1, 3, model.hypotheses, 3, *SIZE)
+    assert (aux["samples"] - still[:, :, None]).abs()[..., 2:-2, 2:-2].max() < 0.02
+
+
 def test_weights_file_without_config_is_refused(tmp_path):
     from safetensors.torch import save_file
 

@@ -334,8 +334,14 @@ class Tempo(nn.Module):
         return (seed + delta).view(b, n - 1, 2, h, w)
 
     # ---- stage 3: per-target synthesis --------------------------------------------
-    def synthesize(self, aset: AnchorSet, target_time: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
-        """Frame at each target time [T] from a bound anchor set (batch B = T, or 1 expanded)."""
+    def synthesize(
+        self, aset: AnchorSet, target_time: Tensor, keep_samples: bool = False
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        """Frame at each target time [T] from a bound anchor set (batch B = T, or 1 expanded).
+
+        With `keep_samples`, aux also holds what each anchor shows at each hypothesis's positions, at the
+        working size: [B,N,M,3,h,w] under "samples" (for analysis: `benchmarks.headroom`).
+        """
         aset = aset.expand(target_time.shape[0])
         times, feats, images = aset.times, aset.feats, aset.images
         b, n = times.shape
@@ -444,6 +450,7 @@ class Tempo(nn.Module):
         conf_map = _confidence(warped, weights, pos1, (h, w))
         entropy = -(flat_w * flat_w.clamp_min(1e-8).log()).sum(dim=1, keepdim=True)
         residual = residual[..., :h, :w]
+        kept = samples[..., :h, :w] if keep_samples else None
         if aset.full is None:
             blend = blend[..., :h, :w]
         else:
@@ -470,6 +477,8 @@ class Tempo(nn.Module):
             "fallback_mask": fallback,
             "blend": blend,
         }
+        if kept is not None:
+            aux["samples"] = kept
         return pred, aux
 
     @staticmethod
