@@ -11,7 +11,7 @@ class TempoConfig:
     """Every size and switch of a TEMPO network.
 
     Widths and depths are per encoder scale (1, 1/2, 1/4, 1/8). The pyramid
-    attention refines motion at 1/8, 1/4 and 1/2; the image itself is sampled at
+    attention refines motion at 1/8 and 1/4 and gathers features at 1/2; the image itself is sampled at
     full resolution with the upsampled offsets and weights; with `level2_width` > 0 a
     `HypothesisRefinement` of that width corrects every hypothesis at 1/2 first. With the DIS prior on,
     the hypotheses start from `prior_candidates` velocity estimates (1 to 4: the
