@@ -11,14 +11,12 @@ which takes the last frames), so the columns differ only in the anchors given. S
 
 from __future__ import annotations
 
-import argparse
 from collections import defaultdict
 from typing import Any
 
 import numpy as np
 
-from benchmarks.quality import HELD_OUT, build, data_root, publish, stamp, stamp_line
-from tempo_cli.devices import set_threads
+from benchmarks.quality import build, data_root, held_out_args, publish, stamp, stamp_line
 from tempo_cli.evaluation.datasets import Item, iter_items
 from tempo_cli.evaluation.metrics import psnr
 from tempo_cli.evaluation.runner import predict
@@ -35,14 +33,7 @@ def nearest_anchors(item: Item, task: str, count: int) -> Item:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clips", default=",".join(HELD_OUT), help="comma-separated names in shared/data/videos")
-    parser.add_argument("--max-windows", type=int, default=10, help="windows of each kind per clip")
-    parser.add_argument("--max-side", type=int, default=360)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--json", default=None)
-    args = parser.parse_args()
-    set_threads(args.threads)
+    args = held_out_args(__doc__.splitlines()[0])
     synth = build("tempo")
     assert not isinstance(synth, str)
     scores: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))

@@ -18,14 +18,12 @@ import cv2
 import numpy as np
 import torch
 
-from benchmarks.quality import build, data_root, publish, stamp, stamp_line
+from benchmarks.quality import add_run_arguments, build, data_root, publish, shipped_model, stamp, stamp_line
 from tempo_cli.devices import set_threads
 from tempo_cli.evaluation.metrics import psnr
 from tempo_cli.evaluation.runner import to_image
-from tempo_cli.model.weights import model_from_weights
 from tempo_cli.synth.base import Synthesizer
 from tempo_cli.synth.neural import TempoSynthesizer
-from tempo_cli.synth.registry import shipped_weights
 
 IMAGES = 12
 SPEED = 3.0  # px per frame at time 0
@@ -53,15 +51,11 @@ def next_frame_psnr(synth: Synthesizer, frames: list[np.ndarray], past: int) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--accels", default="0,2,4", help="comma-separated accelerations, px per frame per frame")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--json", default=None)
+    add_run_arguments(parser)
     args = parser.parse_args()
     set_threads(args.threads)
-    weights = shipped_weights()
-    if weights is None:
-        raise SystemExit("no shipped weights in weights/")
-    curved = model_from_weights(weights)
-    straight = model_from_weights(weights)
+    curved = shipped_model()
+    straight = shipped_model()
     straight.config = dataclasses.replace(straight.config, prior_curvature=False)
     device = torch.device("cpu")
     synths = {"tempo curved": TempoSynthesizer(curved, device, None)}

@@ -18,7 +18,6 @@ they lie near it and "DIS from the truth" far above, the hypotheses themselves (
 
 from __future__ import annotations
 
-import argparse
 from collections import defaultdict
 from typing import Any
 
@@ -27,16 +26,20 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from benchmarks.quality import HELD_OUT, data_root, publish, stamp, stamp_line
-from tempo_cli.devices import set_threads
+from benchmarks.quality import (
+    data_root,
+    held_out_args,
+    publish,
+    shipped_model,
+    stamp,
+    stamp_line,
+)
 from tempo_cli.evaluation.datasets import Item, iter_items
 from tempo_cli.evaluation.metrics import psnr
 from tempo_cli.evaluation.runner import to_image
 from tempo_cli.model import Tempo
 from tempo_cli.model.warp import backward_warp
-from tempo_cli.model.weights import model_from_weights
 from tempo_cli.motion import dis_flow, to_gray_u8
-from tempo_cli.synth.registry import shipped_weights
 
 BLOCK = 16
 COLUMNS = (
@@ -105,18 +108,8 @@ def frames_of(model: Tempo, item: Item) -> list[dict[str, np.ndarray]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--clips", default=",".join(HELD_OUT), help="comma-separated names in shared/data/videos")
-    parser.add_argument("--max-windows", type=int, default=10, help="windows of each kind per clip")
-    parser.add_argument("--max-side", type=int, default=360)
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--json", default=None)
-    args = parser.parse_args()
-    set_threads(args.threads)
-    weights = shipped_weights()
-    if weights is None:
-        raise SystemExit("no shipped weights found (weights/tempo-s.safetensors)")
-    model = model_from_weights(weights)
+    args = held_out_args(__doc__.splitlines()[0])
+    model = shipped_model()
     scores: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
     with torch.no_grad():
         for clip in args.clips.split(","):

@@ -28,6 +28,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
+from tempo_cli.model import Tempo
 from tempo_cli.synth.base import SynthesisResult, Synthesizer
 
 TRIPLET_SETS = ("middlebury_other", "ucf101_interp", "davis_triplets")
@@ -48,6 +49,46 @@ def data_root() -> Path:
     if not (root / "vfi_benchmarks").is_dir() or not (root / "videos").is_dir():
         sys.exit(f"benchmark data not found: expected {root} with vfi_benchmarks/ and videos/ (see its MANIFEST.md)")
     return root
+
+
+PER_KIND = "windows of each kind per clip"
+
+
+def add_held_out_arguments(parser: argparse.ArgumentParser, windows_help: str = PER_KIND) -> None:
+    """--clips, --max-windows and --max-side: which held-out video windows a benchmark scores, at what size."""
+    parser.add_argument("--clips", default=",".join(HELD_OUT), help="comma-separated names in shared/data/videos")
+    parser.add_argument("--max-windows", type=int, default=10, help=windows_help)
+    parser.add_argument("--max-side", type=int, default=360, help="short side of video frames")
+
+
+def add_run_arguments(parser: argparse.ArgumentParser) -> None:
+    """--threads and --json, which every benchmark takes."""
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--json", default=None)
+
+
+def held_out_args(description: str) -> argparse.Namespace:
+    """The command line of a benchmark over held-out windows (`add_held_out_arguments`, `add_run_arguments`),
+    parsed, with torch's and OpenCV's threads set."""
+    from tempo_cli.devices import set_threads
+
+    parser = argparse.ArgumentParser(description=description)
+    add_held_out_arguments(parser)
+    add_run_arguments(parser)
+    args = parser.parse_args()
+    set_threads(args.threads)
+    return args
+
+
+def shipped_model() -> Tempo:
+    """The network of the shipped weights, or exit saying they are missing."""
+    from tempo_cli.model.weights import model_from_weights
+    from tempo_cli.synth.registry import shipped_weights
+
+    weights = shipped_weights()
+    if weights is None:
+        raise SystemExit("no shipped weights in weights/")
+    return model_from_weights(weights)
 
 
 def stamp() -> dict[str, Any]:
@@ -267,12 +308,9 @@ def to_markdown(data: dict[str, Any]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--limit", type=int, default=None, help="items per triplet set (default: all)")
-    parser.add_argument("--max-windows", type=int, default=10, help="windows per video set and clip")
-    parser.add_argument("--max-side", type=int, default=360, help="short side of video frames")
-    parser.add_argument("--clips", default=",".join(HELD_OUT), help="comma-separated names in shared/data/videos")
+    add_held_out_arguments(parser, "windows per video set and clip")
     parser.add_argument("--methods", default=",".join(METHODS))
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--json", default=None)
+    add_run_arguments(parser)
     args = parser.parse_args()
     from tempo_cli.devices import set_threads
 
