@@ -38,8 +38,8 @@ def main() -> None:
     assert not isinstance(synth, str)
     scores: dict[str, dict[int, list[float]]] = defaultdict(lambda: defaultdict(list))
     for clip in args.clips.split(","):
+        path = data_root() / "videos" / clip
         for task, counts in COUNTS.items():
-            path = data_root() / "videos" / clip
             items = iter_items(path, "video", task, None, args.max_windows, args.max_side, WINDOW_ANCHORS)
             for item in items:
                 for count in counts:

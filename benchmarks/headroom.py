@@ -26,14 +26,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from benchmarks.quality import (
-    data_root,
-    held_out_args,
-    publish,
-    shipped_model,
-    stamp,
-    stamp_line,
-)
+from benchmarks.quality import data_root, held_out_args, publish, shipped_model, stamp, stamp_line
 from tempo_cli.evaluation.datasets import Item, iter_items
 from tempo_cli.evaluation.metrics import psnr
 from tempo_cli.evaluation.runner import to_image

@@ -450,7 +450,6 @@ class Tempo(nn.Module):
         conf_map = _confidence(warped, weights, pos1, (h, w))
         entropy = -(flat_w * flat_w.clamp_min(1e-8).log()).sum(dim=1, keepdim=True)
         residual = residual[..., :h, :w]
-        kept = samples[..., :h, :w] if keep_samples else None
         if aset.full is None:
             blend = blend[..., :h, :w]
         else:
@@ -477,8 +476,8 @@ class Tempo(nn.Module):
             "fallback_mask": fallback,
             "blend": blend,
         }
-        if kept is not None:
-            aux["samples"] = kept
+        if keep_samples:
+            aux["samples"] = samples[..., : aset.size[0], : aset.size[1]]
         return pred, aux
 
     @staticmethod
