@@ -15,7 +15,6 @@ import pytest
 import torch
 from safetensors import safe_open
 
-from tempo_cli.cli.app import main
 from tempo_cli.model import create_model
 from tempo_cli.model.weights import model_from_weights, save_weights
 from tempo_cli.training import loop
@@ -24,16 +23,9 @@ from tempo_cli.training.data.batches import BatchSpec
 from tempo_cli.training.ema import warmed_up_decay
 from tempo_cli.training.loop import leave_stop_signals_to_the_main_process
 from tempo_cli.training.losses import LOG_MSE_FLOOR, LossWeights, synthesis_loss
+from tests.cli_helpers import run_cli
 from tests.media import make_clip
 from tests.training_helpers import make_images, tiny_train_args
-
-
-def run_cli(args: list[str]) -> int:
-    try:
-        main(args)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    return 0
 
 
 def test_train_writes_weights_checkpoint_and_logs_then_resumes(tmp_path, capsys):

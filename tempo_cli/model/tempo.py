@@ -339,6 +339,8 @@ class Tempo(nn.Module):
     ) -> tuple[Tensor, dict[str, Tensor]]:
         """Frame at each target time [T] from a bound anchor set (batch B = T, or 1 expanded).
 
+        aux["positions"] [B,N,M,2,h,w] are each hypothesis's offsets to each anchor at the working size (what
+        `training.losses.distillation` compares with motion measured from the true frame).
         With `keep_samples`, aux also holds what each anchor shows at each hypothesis's positions, at the
         working size: [B,N,M,3,h,w] under "samples" (for analysis: `benchmarks.headroom`).
         """
@@ -475,6 +477,7 @@ class Tempo(nn.Module):
             "cut_logit": aset.cut_logit.float(),
             "fallback_mask": fallback,
             "blend": blend,
+            "positions": pos1[..., : aset.size[0], : aset.size[1]],
         }
         if keep_samples:
             aux["samples"] = samples[..., : aset.size[0], : aset.size[1]]

@@ -237,6 +237,7 @@ def train(
         batch_size=config.batch_size,
         long_context_prob=config.long_context_prob,
         extrapolate_prob=config.extrapolate_prob,
+        teacher_flow=config.loss.distill > 0,
     )
     dataset = MixedBatches(sources, spec, seed=config.seed + step, rank=rank)
     loader = DataLoader(
@@ -260,7 +261,10 @@ def train(
             batch = next(batches)
             with torch.autocast("cpu", dtype=amp or torch.bfloat16, enabled=amp is not None):
                 pred, aux = net(batch["frames"], batch["anchor_times"], batch["target_time"])
-            terms = synthesis_loss(pred.float(), batch["target"], aux, batch["is_cut"], config.loss, perceptual)
+            teacher = (batch["teacher_flow"], batch["teacher_trust"]) if "teacher_flow" in batch else None
+            terms = synthesis_loss(
+                pred.float(), batch["target"], aux, batch["is_cut"], config.loss, perceptual, teacher
+            )
             share = terms["total"] / config.accumulate
             if share.requires_grad:  # not so for a batch of cuts while train_only leaves the cut detector frozen
                 share.backward()

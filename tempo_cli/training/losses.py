@@ -29,11 +29,13 @@ class LossWeights:
     entropy: float = 0.0
     lpips: float = 0.0
     cut: float = 0.1
+    distill: float = 0.0  # the hypotheses against the teacher's flow (`distillation`); needs batches' teacher_flow
     scales: int = 3
 
     def image_terms(self) -> dict[str, float]:
         """The weights of the terms that compare the prediction with the target frame."""
-        return {name: value for name, value in vars(self).items() if name not in ("entropy", "cut", "scales")}
+        others = ("entropy", "cut", "distill", "scales")
+        return {name: value for name, value in vars(self).items() if name not in others}
 
 
 # Keeps log10 finite for an exact prediction; an MSE of 1e-8 is 80 dB.
@@ -94,6 +96,19 @@ def frequency(pred: Tensor, target: Tensor) -> Tensor:
     return amp_loss + 0.1 * phase_loss
 
 
+def distillation(positions: Tensor, teacher: Tensor, trust: Tensor) -> Tensor:
+    """How far the network's motion lies from the teacher's, where the teacher is trusted.
+
+    positions [B,N,M,2,H,W]: each hypothesis's offsets to each anchor; teacher [B,N,2,H,W] and trust [B,N,H,W]
+    from `training.data.teacher.teacher_flows`. Per anchor and pixel only the nearest hypothesis counts (the
+    others stay free to follow other motions), its distance in pixels through log(1 + d), so that a teacher gone
+    astray pulls little; the mean is weighted by trust.
+    """
+    gap = (positions.float() - teacher[:, :, None]).square().sum(dim=3)
+    nearest = torch.sqrt(gap.min(dim=2).values + 1e-4)
+    return (trust * torch.log1p(nearest)).sum() / trust.sum().clamp_min(1.0)
+
+
 def synthesis_loss(
     pred: Tensor,
     target: Tensor,
@@ -101,10 +116,12 @@ def synthesis_loss(
     is_cut: Tensor,
     w: LossWeights,
     perceptual: nn.Module | None = None,
+    teacher: tuple[Tensor, Tensor] | None = None,
 ) -> dict[str, Tensor]:
     """All weighted terms and their sum under 'total'; cut samples only train the cut detector.
 
     The LPIPS term needs `perceptual` (see tempo_cli.evaluation.perceptual); without it the term is skipped.
+    The distillation term needs `teacher`, the batch's (teacher_flow, teacher_trust).
     """
     keep = ~is_cut
     terms: dict[str, Tensor] = {}
@@ -126,6 +143,9 @@ def synthesis_loss(
             terms["entropy"] = w.entropy * aux["attn_entropy"][keep].mean()
         if w.lpips and perceptual is not None:
             terms["lpips"] = w.lpips * lpips_distance(perceptual, p, t).mean()
+        if w.distill and teacher is not None:
+            flow, trust = teacher
+            terms["distill"] = w.distill * distillation(aux["positions"][keep], flow[keep], trust[keep])
     if w.cut:
         terms["cut"] = w.cut * F.binary_cross_entropy_with_logits(aux["cut_logit"], is_cut.float())
     terms["total"] = torch.stack(list(terms.values())).sum()

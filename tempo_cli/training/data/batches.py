@@ -13,6 +13,7 @@ from torch.utils.data import IterableDataset, get_worker_info
 
 from tempo_cli.errors import TempoError
 from tempo_cli.training.data.sample import Sample
+from tempo_cli.training.data.teacher import teacher_flows
 
 
 class Source(Protocol):
@@ -33,6 +34,7 @@ class BatchSpec:
     long_context_prob: float = LONG_CONTEXT_PROB
     extrapolate_prob: float = 0.25
     cut_prob: float = 0.04
+    teacher_flow: bool = False  # add "teacher_flow" and "teacher_trust" (`teacher.teacher_flows`) to every batch
 
 
 def augment(sample: Sample, rng: np.random.Generator) -> Sample:
@@ -112,4 +114,7 @@ class MixedBatches(IterableDataset):
                 if rng.random() < self.spec.cut_prob:
                     sample = make_cut(sample, self._draw(rng, anchors))
                 samples.append(augment(sample, rng))
-            yield collate(samples)
+            batch = collate(samples)
+            if self.spec.teacher_flow:
+                batch["teacher_flow"], batch["teacher_trust"] = teacher_flows(batch["frames"], batch["target"])
+            yield batch
