@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from tempo_cli.evaluation.perceptual import lpips_distance
+from tempo_cli.training.data.teacher import warp_error
 
 
 @dataclass(frozen=True)
@@ -96,17 +97,27 @@ def frequency(pred: Tensor, target: Tensor) -> Tensor:
     return amp_loss + 0.1 * phase_loss
 
 
-def distillation(positions: Tensor, teacher: Tensor, trust: Tensor) -> Tensor:
-    """How far the network's motion lies from the teacher's, where the teacher is trusted.
+# How much better (mean absolute, 0-1) than the network's best hypothesis the teacher must explain the truth at a
+# pixel for it to teach there: where both explain it (flat areas, where any motion does) the network stays free.
+DISTILL_MARGIN = 0.01
 
-    positions [B,N,M,2,H,W]: each hypothesis's offsets to each anchor; teacher [B,N,2,H,W] and trust [B,N,H,W]
-    from `training.data.teacher.teacher_flows`. Per anchor and pixel only the nearest hypothesis counts (the
-    others stay free to follow other motions), its distance in pixels through log(1 + d), so that a teacher gone
-    astray pulls little; the mean is weighted by trust.
+
+def distillation(positions: Tensor, anchors: Tensor, target: Tensor, teacher: tuple[Tensor, Tensor]) -> Tensor:
+    """How far the network's motion lies from the teacher's, where the teacher explains the truth better.
+
+    positions [B,N,M,2,H,W]: each hypothesis's offsets to each of the anchors [B,N,3,H,W]; target [B,3,H,W];
+    teacher: (flow [B,N,2,H,W], its `warp_error` [B,N,H,W]) from `training.data.teacher.teacher_flows`. As in
+    RIFE's distillation, a pixel counts only where the teacher's error lies DISTILL_MARGIN below that of the best
+    hypothesis. There only the hypothesis nearest the teacher is pulled (the others stay free to follow other
+    motions), by log(1 + its distance in pixels), so that a teacher gone astray pulls little; mean over pixels.
     """
-    gap = (positions.float() - teacher[:, :, None]).square().sum(dim=3)
+    flow, teacher_error = teacher
+    with torch.no_grad():
+        best = warp_error(anchors, positions, target).min(dim=2).values
+        teaches = (best - teacher_error > DISTILL_MARGIN).float()
+    gap = (positions.float() - flow[:, :, None]).square().sum(dim=3)
     nearest = torch.sqrt(gap.min(dim=2).values + 1e-4)
-    return (trust * torch.log1p(nearest)).sum() / trust.sum().clamp_min(1.0)
+    return (teaches * torch.log1p(nearest)).mean()
 
 
 def synthesis_loss(
@@ -116,12 +127,13 @@ def synthesis_loss(
     is_cut: Tensor,
     w: LossWeights,
     perceptual: nn.Module | None = None,
+    anchors: Tensor | None = None,
     teacher: tuple[Tensor, Tensor] | None = None,
 ) -> dict[str, Tensor]:
     """All weighted terms and their sum under 'total'; cut samples only train the cut detector.
 
     The LPIPS term needs `perceptual` (see tempo_cli.evaluation.perceptual); without it the term is skipped.
-    The distillation term needs `teacher`, the batch's (teacher_flow, teacher_trust).
+    The distillation term needs `anchors` and `teacher`, the batch's frames and (teacher_flow, teacher_error).
     """
     keep = ~is_cut
     terms: dict[str, Tensor] = {}
@@ -143,9 +155,9 @@ def synthesis_loss(
             terms["entropy"] = w.entropy * aux["attn_entropy"][keep].mean()
         if w.lpips and perceptual is not None:
             terms["lpips"] = w.lpips * lpips_distance(perceptual, p, t).mean()
-        if w.distill and teacher is not None:
-            flow, trust = teacher
-            terms["distill"] = w.distill * distillation(aux["positions"][keep], flow[keep], trust[keep])
+        if w.distill and anchors is not None and teacher is not None:
+            kept = (teacher[0][keep], teacher[1][keep])
+            terms["distill"] = w.distill * distillation(aux["positions"][keep], anchors[keep], t, kept)
     if w.cut:
         terms["cut"] = w.cut * F.binary_cross_entropy_with_logits(aux["cut_logit"], is_cut.float())
     terms["total"] = torch.stack(list(terms.values())).sum()

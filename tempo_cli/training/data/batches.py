@@ -34,7 +34,7 @@ class BatchSpec:
     long_context_prob: float = LONG_CONTEXT_PROB
     extrapolate_prob: float = 0.25
     cut_prob: float = 0.04
-    teacher_flow: bool = False  # add "teacher_flow" and "teacher_trust" (`teacher.teacher_flows`) to every batch
+    teacher_flow: bool = False  # add "teacher_flow" and "teacher_error" (`teacher.teacher_flows`) to every batch
 
 
 def augment(sample: Sample, rng: np.random.Generator) -> Sample:
@@ -116,5 +116,5 @@ class MixedBatches(IterableDataset):
                 samples.append(augment(sample, rng))
             batch = collate(samples)
             if self.spec.teacher_flow:
-                batch["teacher_flow"], batch["teacher_trust"] = teacher_flows(batch["frames"], batch["target"])
+                batch["teacher_flow"], batch["teacher_error"] = teacher_flows(batch["frames"], batch["target"])
             yield batch

@@ -13,20 +13,31 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from tempo_cli.model.warp import backward_warp
+from tempo_cli.model.warp import sample_at
 from tempo_cli.motion import dis_flows, to_gray_u8
 
 TEACHER_PRESET = "medium"
-# Where an anchor moved by the teacher's flow lies this far from the truth (mean absolute difference, 0-1, over
-# a TRUST_WINDOW box), the teacher counts for 1/e: its flow is wrong there, or the content is hidden in that anchor.
-TRUST_SCALE = 0.02
-TRUST_WINDOW = 5
+# The box (pixels) over which how well a motion explains the truth is averaged: one pixel's colour match says little.
+ERROR_WINDOW = 5
+
+
+def warp_error(anchors: Tensor, offsets: Tensor, target: Tensor) -> Tensor:
+    """How far each anchor moved by each motion lies from the truth: [B,N,M,H,W], mean absolute (0-1) per box.
+
+    anchors [B,N,3,H,W], offsets [B,N,M,2,H,W] (target(x) ~ anchor(x + offset(x))), target [B,3,H,W];
+    averaged over colour and an ERROR_WINDOW box.
+    """
+    b, n, m = offsets.shape[:3]
+    moved = sample_at(anchors.flatten(0, 1).float(), offsets.flatten(0, 1).float())
+    error = (moved.view(b, n, m, 3, *moved.shape[-2:]) - target[:, None, None].float()).abs().mean(dim=3)
+    pooled = F.avg_pool2d(error.flatten(0, 2)[:, None], ERROR_WINDOW, 1, ERROR_WINDOW // 2, count_include_pad=False)
+    return pooled.view_as(error)
 
 
 def teacher_flows(anchors: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
-    """Flow from each target to each of its anchors and how far to trust it: ([B,N,2,H,W], [B,N,H,W]).
+    """Flow from each target to each of its anchors and how well it explains the truth ([B,N,2,H,W], [B,N,H,W]).
 
-    anchors [B,N,3,H,W] and target [B,3,H,W] in [0,1]; target(x) ~ anchor(x + flow(x)).
+    anchors [B,N,3,H,W] and target [B,3,H,W] in [0,1]; target(x) ~ anchor(x + flow(x)); the second is `warp_error`.
     """
     b, n = anchors.shape[:2]
     truths = [to_gray_u8(t.permute(1, 2, 0).numpy()) for t in target]
@@ -35,9 +46,5 @@ def teacher_flows(anchors: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
         for i in range(b)
         for k in range(n)
     ]
-    flows = torch.from_numpy(np.stack(dis_flows(jobs))).permute(0, 3, 1, 2)
-    moved = backward_warp(anchors.flatten(0, 1), flows)
-    error = (moved - target.repeat_interleave(n, dim=0)).abs().mean(dim=1, keepdim=True)
-    error = F.avg_pool2d(error, TRUST_WINDOW, 1, TRUST_WINDOW // 2, count_include_pad=False)
-    trust = torch.exp(-error / TRUST_SCALE)
-    return flows.view(b, n, 2, *flows.shape[-2:]), trust.view(b, n, *trust.shape[-2:])
+    flows = torch.from_numpy(np.stack(dis_flows(jobs))).permute(0, 3, 1, 2).reshape(b, n, 2, *target.shape[-2:])
+    return flows, warp_error(anchors, flows[:, :, None], target)[:, :, 0]
