@@ -411,6 +411,40 @@ def test_accelerations_within_the_noise_are_shrunk_away_and_larger_ones_kept():
     assert torch.equal(shrink_noise(accel, 0.0), accel)
 
 
+def _still_noisy_pair(seed: int = 0) -> torch.Tensor:
+    """Two frames of one still scene, each with its own sensor noise (2 levels of 255): [1,2,3,H,W]."""
+    frames = moving_frames(2, 64, 96, shift=0)
+    noise = torch.randn(frames.shape, generator=torch.Generator().manual_seed(seed)) * (2 / 255)
+    return (frames + noise).clamp(0, 1)
+
+
+def test_the_prior_shrinks_what_dis_finds_between_still_frames_and_keeps_real_motion():
+    still = _still_noisy_pair()
+    moving = moving_frames(2, 64, 96, shift=3)
+    config = get_config("tempo-s")
+    raw, shrunk = (
+        create_model(dataclasses.replace(config, prior_noise_px=noise)) for noise in (0.0, config.prior_noise_px)
+    )
+    inner = (slice(None), slice(None), slice(None), slice(16, -16), slice(16, -16))
+    noise_raw = float(raw.pair_prior(still[:, 0], still[:, 1])[inner].norm(dim=2).mean())
+    noise_kept = float(shrunk.pair_prior(still[:, 0], still[:, 1])[inner].norm(dim=2).mean())
+    assert noise_kept < 0.5 * noise_raw, (noise_kept, noise_raw)
+    motion = shrunk.pair_prior(moving[:, 0], moving[:, 1])[inner]
+    assert float(motion[:, :, 0].median()) == pytest.approx(3.0, abs=0.3)
+
+
+def test_a_still_scene_extrapolated_stays_nearer_its_last_frame_with_the_prior_shrunk():
+    still = _still_noisy_pair(seed=1)
+    errors = []
+    for noise in (0.0, get_config("tempo-s").prior_noise_px):
+        torch.manual_seed(0)
+        net = create_model(dataclasses.replace(get_config("tempo-s"), prior_noise_px=noise)).eval()
+        with torch.no_grad():
+            pred, _ = net(still, torch.tensor([[0.0, 1.0]]), torch.tensor([2.0]))
+        errors.append(float((pred - still[:, 1]).abs().mean()))
+    assert errors[1] < errors[0], errors
+
+
 def test_three_anchors_see_no_acceleration_in_steady_motion_and_the_true_one_in_accelerating_motion():
     """The acceleration TEMPO binds from 3 frames of a texture (full-size px per frame^2, on the 1/8 grid): near 0 on
     steady motion at a fractional speed (without `shrink_noise` its DIS noise reached 0.23 px here), -2 where the

@@ -22,6 +22,9 @@ class TempoConfig:
     `prior_dis` names the DIS settings of the first three candidates (`tempo_cli.motion.dis.PRESETS`).
     With `prior_curvature` and 3 or more anchors the first hypothesis follows a path of constant
     acceleration through consecutive pairs' velocities (`motion_prior.pair_accelerations`, `bend`).
+    `prior_noise_px` shrinks every DIS candidate by |v|^2 / (|v|^2 + noise^2) per pixel (`motion_prior.shrink_noise`,
+    in pixels of the frames the network works on): the fraction of a pixel that DIS finds between two nearly equal
+    frames is mostly noise, and continued past the anchors it moves what stands still.
     """
 
     name: str = "tempo-s"
@@ -44,6 +47,7 @@ class TempoConfig:
     prior_to_target: bool = True
     prior_dis: str = "dense"
     prior_curvature: bool = True
+    prior_noise_px: float = 0.3
     cut_threshold: float = 0.5
 
     def to_json(self) -> str:

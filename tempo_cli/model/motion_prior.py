@@ -98,17 +98,18 @@ def pair_accelerations(candidates: Tensor, times: Tensor) -> Tensor:
 ACCEL_NOISE_PX = 0.25
 
 
-def shrink_noise(accel: Tensor, noise: float) -> Tensor:
-    """Accelerations [..., 2, h, w] scaled by |A|^2 / (|A|^2 + noise^2) per pixel (Wiener shrinkage), `noise` in
-    the field's own pixels.
+def shrink_noise(field: Tensor, noise: float) -> Tensor:
+    """Vectors [..., 2, h, w] scaled by |V|^2 / (|V|^2 + noise^2) per pixel (Wiener shrinkage), `noise` in the
+    field's own pixels.
 
-    On steady motion the estimate is DIS noise and bends paths that are straight; a real acceleration of a few
-    pixels per interval squared keeps nearly all of itself.
+    Used on accelerations (on steady motion their estimate is DIS noise and bends paths that are straight) and on
+    the DIS velocities themselves (between nearly equal frames DIS finds a fraction of a pixel of noise); a real
+    motion of a few pixels keeps nearly all of itself.
     """
     if noise <= 0:
-        return accel
-    power = accel.float().square().sum(dim=-3, keepdim=True)
-    return accel * (power / (power + noise * noise)).to(accel.dtype)
+        return field
+    power = field.float().square().sum(dim=-3, keepdim=True)
+    return field * (power / (power + noise * noise)).to(field.dtype)
 
 
 def bend(dt: Tensor, tau: Tensor) -> Tensor:

@@ -276,8 +276,12 @@ class Tempo(nn.Module):
 
     # ---- stage 2: per-anchor-set context ------------------------------------------
     def pair_prior(self, first: Tensor, second: Tensor) -> Tensor:
-        """The DIS prior of anchor pairs: images [B,3,H,W] (padded, as `Encoded.images`) -> candidates [B,C,2,H,W]."""
-        return dis_velocity(first, second, self.config.prior_candidates, self.config.prior_dis)
+        """The DIS prior of anchor pairs: images [B,3,H,W] (padded, as `Encoded.images`) -> candidates [B,C,2,H,W].
+
+        Each candidate is shrunk toward zero where it is below `prior_noise_px` (`shrink_noise`).
+        """
+        candidates = dis_velocity(first, second, self.config.prior_candidates, self.config.prior_dis)
+        return shrink_noise(candidates, self.config.prior_noise_px)
 
     def bind(self, encoded: Encoded, anchor_times: Tensor, prior: Tensor | None = None) -> AnchorSet:
         """Sort anchors by time, add temporal context, estimate coarse motion and the cut score.
