@@ -10,7 +10,8 @@ weights at the network's own size, each true frame is compared with:
   samples averaged); the one nearest the truth is taken in each block or pixel. A per-pixel choice among M noisy
   frames also fits noise, so it overstates what a better weighting could reach; the block choice less so;
 - best (anchor, hypothesis) per pixel: the same over every anchor's sample alone (occlusion reasoning included);
-- DIS from the truth: each anchor warped by OpenCV DIS flow (medium) from the true frame to it, averaged: motion
+- DIS from the truth: each anchor warped by OpenCV DIS flow (medium) from the true frame to it (the training
+  teacher, `tempo_cli.training.data.teacher.teacher_flows`), averaged: motion
   that no predictor has (it is measured on the frame to be predicted), a ceiling for the motion alone.
 Where the per-pixel and block choices lie well above tempo, better weighting of the hypotheses would pay; where
 they lie near it and "DIS from the truth" far above, the hypotheses themselves (the motion) are what to improve.
@@ -32,7 +33,7 @@ from tempo_cli.evaluation.metrics import psnr
 from tempo_cli.evaluation.runner import to_image
 from tempo_cli.model import Tempo
 from tempo_cli.model.warp import backward_warp
-from tempo_cli.motion import dis_flow, to_gray_u8
+from tempo_cli.training.data.teacher import teacher_flows
 
 BLOCK = 16
 COLUMNS = (
@@ -67,11 +68,6 @@ def _block_error(error: Tensor) -> Tensor:
     return F.interpolate(pooled, scale_factor=BLOCK, mode="nearest")[0, :, :h, :w]
 
 
-def _warped_by_truth(anchor: np.ndarray, truth_gray: np.ndarray) -> Tensor:
-    flow = torch.from_numpy(dis_flow(truth_gray, to_gray_u8(anchor), "medium")).permute(2, 0, 1)
-    return backward_warp(_chw(anchor)[None], flow[None])[0]
-
-
 def frames_of(model: Tempo, item: Item) -> list[dict[str, np.ndarray]]:
     """For each true frame of the item, the frame of every column (anchors in 8-bit steps, as `predict` gives them)."""
     frames = [to_image(f).astype(np.float32) / 255 for f in item.frames]
@@ -79,14 +75,14 @@ def frames_of(model: Tempo, item: Item) -> list[dict[str, np.ndarray]]:
     bound = model.bind(model.encode(anchors), torch.tensor([item.times]))
     out = []
     for truth, time in zip(item.gts, item.gt_times, strict=True):
-        pred, aux = model.synthesize(bound, torch.tensor([time]), keep_samples=True)
+        pred, aux = model.synthesize(bound, torch.tensor([time]), keep_hypotheses=True)
         target = _chw(truth)
         samples = aux["samples"][0].float()
         hypotheses = samples.mean(dim=0)
         error = (hypotheses - target).abs().mean(dim=1)
         each = samples.flatten(0, 1)
-        truth_gray = to_gray_u8(truth)
-        moved = torch.stack([_warped_by_truth(a, truth_gray) for a in frames])
+        flows, _ = teacher_flows(anchors, target[None])
+        moved = backward_warp(anchors[0], flows[0])
         out.append(
             {
                 COLUMNS[0]: _hwc(pred[0]),

@@ -9,6 +9,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from tempo_cli.model.warp import sample_at
 from tempo_cli.training.data.batches import BatchSpec, MixedBatches
 from tempo_cli.training.data.sources import build_sources
 from tempo_cli.training.data.teacher import teacher_flows, warp_error
@@ -43,14 +44,21 @@ def test_the_teacher_finds_where_each_anchor_shows_the_true_frame_and_says_how_w
     assert float(error[0, 1][INNER].mean()) > 0.05
 
 
+def _moved(anchors: torch.Tensor, offsets: torch.Tensor) -> torch.Tensor:
+    """anchors [B,N,3,H,W] sampled at offsets [B,N,M,2,H,W] -> [B,N,M,3,H,W], as the network's aux["samples"]."""
+    b, n, m = offsets.shape[:3]
+    return sample_at(anchors.flatten(0, 1), offsets.detach().flatten(0, 1)).view(b, n, m, *anchors.shape[2:])
+
+
 def _case(image: torch.Tensor, misses: list[float]) -> tuple[torch.Tensor, ...]:
-    """One anchor (the target shifted), the exact flow as teacher, hypotheses off it by `misses` pixels in x."""
+    """One anchor (the target shifted), the exact flow as teacher, hypotheses off it by `misses` pixels in x, and
+    what the anchor shows under each hypothesis."""
     anchors = _shifted(image)[None, None]
     flow = torch.tensor([float(SHIFT[0]), float(SHIFT[1])]).view(1, 1, 2, 1, 1).expand(1, 1, 2, 64, 64)
-    teacher = (flow, warp_error(anchors, flow[:, :, None], image[None])[:, :, 0])
+    teacher = (flow, warp_error(_moved(anchors, flow[:, :, None]), image[None])[:, :, 0])
     hypotheses = [flow + torch.tensor([miss, 0.0]).view(2, 1, 1) for miss in misses]
     positions = torch.stack(hypotheses, dim=2).requires_grad_(True)
-    return positions, anchors, image[None], teacher
+    return positions, _moved(anchors, positions), image[None], teacher
 
 
 def test_distillation_pulls_the_hypothesis_nearest_the_teacher_where_the_teacher_explains_more():
@@ -71,13 +79,13 @@ def test_distillation_leaves_motion_free_where_any_motion_explains_the_truth():
 def test_the_distillation_term_scores_no_cut():
     """Two items, the first with a hypothesis 2 px off the teacher, the second exact: a cut's item is not scored."""
     items = [_case(_texture(0), [miss]) for miss in (2.0, 0.0)]
-    positions, anchors, target = (torch.cat([item[i].detach() for item in items]) for i in range(3))
+    positions, samples, target = (torch.cat([item[i].detach() for item in items]) for i in range(3))
     teacher = (torch.cat([item[3][0] for item in items]), torch.cat([item[3][1] for item in items]))
-    aux = {"cut_logit": torch.zeros(2), "positions": positions}
+    aux = {"cut_logit": torch.zeros(2), "positions": positions, "samples": samples}
     weights = LossWeights(charbonnier=1.0, census=0.0, ssim=0.0, frequency=0.0, cut=0.0, distill=1.0)
     missed = float(distillation(*items[0]).detach())
     for cuts, expected in (([False, True], missed), ([True, False], 0.0)):
-        scored = synthesis_loss(target, target, aux, torch.tensor(cuts), weights, None, anchors, teacher)
+        scored = synthesis_loss(target, target, aux, torch.tensor(cuts), weights, None, teacher)
         assert float(scored["distill"]) == pytest.approx(expected, abs=1e-3)
     assert missed > 0.5
 

@@ -285,15 +285,16 @@ def test_the_level2_refinement_moves_every_hypothesis_in_half_scale_pixels():
     assert error < 0.02, float(error)
 
 
-def test_kept_samples_show_each_anchor_under_each_hypothesis(model):
+def test_kept_hypotheses_show_each_anchor_under_each_hypothesis(model):
     still = moving_frames(1)[:, [0, 0, 0]]
     times = torch.tensor([[0.0, 1.0, 2.0]])
     with torch.no_grad():
         bound = model.bind(model.encode(still), times)
         _, plain = model.synthesize(bound, torch.tensor([0.5]))
-        _, aux = model.synthesize(bound, torch.tensor([0.5]), keep_samples=True)
-    assert "samples" not in plain
+        _, aux = model.synthesize(bound, torch.tensor([0.5]), keep_hypotheses=True)
+    assert "samples" not in plain and "positions" not in plain
     assert aux["samples"].shape == (1, 3, model.hypotheses, 3, *SIZE)
+    assert aux["positions"].shape == (1, 3, model.hypotheses, 2, *SIZE)
     assert (aux["samples"] - still[:, :, None]).abs()[..., 2:-2, 2:-2].max() < 0.02
 
 

@@ -339,14 +339,14 @@ class Tempo(nn.Module):
 
     # ---- stage 3: per-target synthesis --------------------------------------------
     def synthesize(
-        self, aset: AnchorSet, target_time: Tensor, keep_samples: bool = False
+        self, aset: AnchorSet, target_time: Tensor, keep_hypotheses: bool = False
     ) -> tuple[Tensor, dict[str, Tensor]]:
         """Frame at each target time [T] from a bound anchor set (batch B = T, or 1 expanded).
 
-        aux["positions"] [B,N,M,2,h,w] are each hypothesis's offsets to each anchor at the working size (what
-        `training.losses.distillation` compares with motion measured from the true frame).
-        With `keep_samples`, aux also holds what each anchor shows at each hypothesis's positions, at the
-        working size: [B,N,M,3,h,w] under "samples" (for analysis: `benchmarks.headroom`).
+        With `keep_hypotheses`, aux also holds each hypothesis's offsets to each anchor, [B,N,M,2,h,w] under
+        "positions", and what each anchor shows there, [B,N,M,3,h,w] under "samples", at the working size (for
+        `training.losses.distillation` and `benchmarks.headroom`; inference leaves them out, so that they are not
+        held while the next targets are made).
         """
         aset = aset.expand(target_time.shape[0])
         times, feats, images = aset.times, aset.feats, aset.images
@@ -481,9 +481,9 @@ class Tempo(nn.Module):
             "cut_logit": aset.cut_logit.float(),
             "fallback_mask": fallback,
             "blend": blend,
-            "positions": pos1[..., : aset.size[0], : aset.size[1]],
         }
-        if keep_samples:
+        if keep_hypotheses:
+            aux["positions"] = pos1[..., : aset.size[0], : aset.size[1]]
             aux["samples"] = samples[..., : aset.size[0], : aset.size[1]]
         return pred, aux
 
@@ -505,6 +505,11 @@ class Tempo(nn.Module):
         laid_out = self.to(device).to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # stubs omit it
         return laid_out.eval()
 
-    def forward(self, frames: Tensor, anchor_times: Tensor, target_time: Tensor) -> tuple[Tensor, dict[str, Tensor]]:
-        """frames [B,N,3,H,W] in [0,1], anchor_times [B,N], target_time [B] -> (pred [B,3,H,W], aux)."""
-        return self.synthesize(self.bind(self.encode(frames), anchor_times), target_time)
+    def forward(
+        self, frames: Tensor, anchor_times: Tensor, target_time: Tensor, keep_hypotheses: bool = False
+    ) -> tuple[Tensor, dict[str, Tensor]]:
+        """frames [B,N,3,H,W] in [0,1], anchor_times [B,N], target_time [B] -> (pred [B,3,H,W], aux).
+
+        `keep_hypotheses` as in `synthesize`.
+        """
+        return self.synthesize(self.bind(self.encode(frames), anchor_times), target_time, keep_hypotheses)

@@ -259,11 +259,11 @@ def train(
         terms: dict[str, Tensor] = {}
         for _ in range(config.accumulate):
             batch = next(batches)
-            with torch.autocast("cpu", dtype=amp or torch.bfloat16, enabled=amp is not None):
-                pred, aux = net(batch["frames"], batch["anchor_times"], batch["target_time"])
             teacher = (batch["teacher_flow"], batch["teacher_error"]) if "teacher_flow" in batch else None
+            with torch.autocast("cpu", dtype=amp or torch.bfloat16, enabled=amp is not None):
+                pred, aux = net(batch["frames"], batch["anchor_times"], batch["target_time"], teacher is not None)
             terms = synthesis_loss(
-                pred.float(), batch["target"], aux, batch["is_cut"], config.loss, perceptual, batch["frames"], teacher
+                pred.float(), batch["target"], aux, batch["is_cut"], config.loss, perceptual, teacher
             )
             share = terms["total"] / config.accumulate
             if share.requires_grad:  # not so for a batch of cuts while train_only leaves the cut detector frozen

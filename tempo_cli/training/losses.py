@@ -102,10 +102,11 @@ def frequency(pred: Tensor, target: Tensor) -> Tensor:
 DISTILL_MARGIN = 0.01
 
 
-def distillation(positions: Tensor, anchors: Tensor, target: Tensor, teacher: tuple[Tensor, Tensor]) -> Tensor:
+def distillation(positions: Tensor, samples: Tensor, target: Tensor, teacher: tuple[Tensor, Tensor]) -> Tensor:
     """How far the network's motion lies from the teacher's, where the teacher explains the truth better.
 
-    positions [B,N,M,2,H,W]: each hypothesis's offsets to each of the anchors [B,N,3,H,W]; target [B,3,H,W];
+    positions [B,N,M,2,H,W]: each hypothesis's offsets to each anchor, and samples [B,N,M,3,H,W] what the anchor
+    shows there (the network's aux with `keep_hypotheses`); target [B,3,H,W];
     teacher: (flow [B,N,2,H,W], its `warp_error` [B,N,H,W]) from `training.data.teacher.teacher_flows`. As in
     RIFE's distillation, a pixel counts only where the teacher's error lies DISTILL_MARGIN below that of the best
     hypothesis. There only the hypothesis nearest the teacher is pulled (the others stay free to follow other
@@ -113,7 +114,7 @@ def distillation(positions: Tensor, anchors: Tensor, target: Tensor, teacher: tu
     """
     flow, teacher_error = teacher
     with torch.no_grad():
-        best = warp_error(anchors, positions, target).min(dim=2).values
+        best = warp_error(samples, target).min(dim=2).values
         teaches = (best - teacher_error > DISTILL_MARGIN).float()
     gap = (positions.float() - flow[:, :, None]).square().sum(dim=3)
     nearest = torch.sqrt(gap.min(dim=2).values + 1e-4)
@@ -127,13 +128,13 @@ def synthesis_loss(
     is_cut: Tensor,
     w: LossWeights,
     perceptual: nn.Module | None = None,
-    anchors: Tensor | None = None,
     teacher: tuple[Tensor, Tensor] | None = None,
 ) -> dict[str, Tensor]:
     """All weighted terms and their sum under 'total'; cut samples only train the cut detector.
 
     The LPIPS term needs `perceptual` (see tempo_cli.evaluation.perceptual); without it the term is skipped.
-    The distillation term needs `anchors` and `teacher`, the batch's frames and (teacher_flow, teacher_error).
+    The distillation term needs `teacher`, the batch's (teacher_flow, teacher_error), and the network's hypotheses in
+    aux (`keep_hypotheses`).
     """
     keep = ~is_cut
     terms: dict[str, Tensor] = {}
@@ -155,9 +156,9 @@ def synthesis_loss(
             terms["entropy"] = w.entropy * aux["attn_entropy"][keep].mean()
         if w.lpips and perceptual is not None:
             terms["lpips"] = w.lpips * lpips_distance(perceptual, p, t).mean()
-        if w.distill and anchors is not None and teacher is not None:
+        if w.distill and teacher is not None:
             kept = (teacher[0][keep], teacher[1][keep])
-            terms["distill"] = w.distill * distillation(aux["positions"][keep], anchors[keep], t, kept)
+            terms["distill"] = w.distill * distillation(aux["positions"][keep], aux["samples"][keep], t, kept)
     if w.cut:
         terms["cut"] = w.cut * F.binary_cross_entropy_with_logits(aux["cut_logit"], is_cut.float())
     terms["total"] = torch.stack(list(terms.values())).sum()

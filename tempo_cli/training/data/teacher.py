@@ -21,15 +21,13 @@ TEACHER_PRESET = "medium"
 ERROR_WINDOW = 5
 
 
-def warp_error(anchors: Tensor, offsets: Tensor, target: Tensor) -> Tensor:
+def warp_error(moved: Tensor, target: Tensor) -> Tensor:
     """How far each anchor moved by each motion lies from the truth: [B,N,M,H,W], mean absolute (0-1) per box.
 
-    anchors [B,N,3,H,W], offsets [B,N,M,2,H,W] (target(x) ~ anchor(x + offset(x))), target [B,3,H,W];
-    averaged over colour and an ERROR_WINDOW box.
+    moved [B,N,M,3,H,W]: each anchor sampled where each motion points (as the network's aux["samples"]);
+    target [B,3,H,W]; averaged over colour and an ERROR_WINDOW box.
     """
-    b, n, m = offsets.shape[:3]
-    moved = sample_at(anchors.flatten(0, 1).float(), offsets.flatten(0, 1).float())
-    error = (moved.view(b, n, m, 3, *moved.shape[-2:]) - target[:, None, None].float()).abs().mean(dim=3)
+    error = (moved.float() - target[:, None, None].float()).abs().mean(dim=3)
     pooled = F.avg_pool2d(error.flatten(0, 2)[:, None], ERROR_WINDOW, 1, ERROR_WINDOW // 2, count_include_pad=False)
     return pooled.view_as(error)
 
@@ -46,5 +44,6 @@ def teacher_flows(anchors: Tensor, target: Tensor) -> tuple[Tensor, Tensor]:
         for i in range(b)
         for k in range(n)
     ]
-    flows = torch.from_numpy(np.stack(dis_flows(jobs))).permute(0, 3, 1, 2).reshape(b, n, 2, *target.shape[-2:])
-    return flows, warp_error(anchors, flows[:, :, None], target)[:, :, 0]
+    flows = torch.from_numpy(np.stack(dis_flows(jobs))).permute(0, 3, 1, 2)
+    moved = sample_at(anchors.flatten(0, 1).float(), flows[:, None]).view(b, n, 1, *anchors.shape[2:])
+    return flows.view(b, n, 2, *flows.shape[-2:]), warp_error(moved, target)[:, :, 0]
