@@ -36,6 +36,12 @@ def tempo_s_learned() -> TempoConfig:
 
 
 @register
+def tempo_m() -> TempoConfig:
+    """tempo-s widened for several CPU sessions of training: wider 1/2 to 1/8 features and motion stack, 3.4M."""
+    return TempoConfig(name="tempo-m", widths=(16, 32, 64, 128), depths=(0, 1, 2, 3), refine_width=128)
+
+
+@register
 def tempo_base() -> TempoConfig:
     """The seed's base: 64 base channels, 4+6+6+12 blocks, about 77M parameters."""
     return TempoConfig(
