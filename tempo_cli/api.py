@@ -68,6 +68,7 @@ class RunOptions:
     encode: EncodeOptions = field(default_factory=EncodeOptions)
     overwrite: bool = False
     save_maps: Path | None = None
+    duplicate_threshold: float | None = None  # drop copies of the previous frame (`engine.duplicates`); None: keep
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,7 @@ class RunSummary:
     synthesized: int
     scene_cuts: int
     model_cuts: int
+    duplicates: int
     skipped_packets: int
     seconds: float
     output_bytes: int
@@ -112,17 +114,21 @@ class Interpolator:
         cut_threshold: float | None = None,
         tile: int | None = None,
         tile_overlap: int = 64,
+        duplicate_threshold: float | None = None,
     ) -> list[np.ndarray]:
         """`factor` times as many frames from RGB arrays (uint8 or uint16), last frame held to keep the duration.
 
-        cut_threshold: scenedetect threshold, or None for no cut detection.
+        cut_threshold: scenedetect threshold, or None for no cut detection. duplicate_threshold: None keeps
+        every frame; a number of 8-bit levels synthesizes the frames at copies of the frame before instead
+        (`tempo_cli.engine.duplicates`).
         """
         if len(frames) < 2:
             raise TempoError(f"interpolation needs at least 2 frames, got {len(frames)}")
         rate = Fraction(1)
         plan = PlanConfig(rate=rate * factor, period=1 / rate, anchors=anchors)
         detector = SceneCutDetector(cut_threshold) if cut_threshold is not None else None
-        engine = Engine(self.synthesizer, EngineConfig(plan, tile=tile, tile_overlap=tile_overlap), detector)
+        config = EngineConfig(plan, tile=tile, tile_overlap=tile_overlap, duplicate_threshold=duplicate_threshold)
+        engine = Engine(self.synthesizer, config, detector)
         source = (SourceFrame(i, Fraction(i), img) for i, img in enumerate(frames))
         return [out.image for out in engine.run(source)]
 
@@ -177,9 +183,10 @@ class Interpolator:
             tile = auto_tile(info.width, info.height, options.anchors) if options.tile == "auto" else options.tile
             assert tile is None or isinstance(tile, int)
             detector = SceneCutDetector(options.cut_threshold, float(info.fps)) if options.cut_detect else None
-            engine = Engine(
-                self.synthesizer, EngineConfig(plan, tile=tile, tile_overlap=options.tile_overlap), detector
+            config = EngineConfig(
+                plan, tile=tile, tile_overlap=options.tile_overlap, duplicate_threshold=options.duplicate_threshold
             )
+            engine = Engine(self.synthesizer, config, detector)
             needed = options.anchors if (extrapolating or options.causal) else 2
             frames = _peek(iter(source), needed, "extrapolation" if needed > 2 else "interpolation")
             pad = (float(options.behind * period), float(options.ahead * period))
@@ -235,6 +242,7 @@ def _summary(dst: Path, stats: EngineStats, skipped: int, seconds: float) -> Run
         synthesized=stats.synthesized,
         scene_cuts=stats.scene_cuts,
         model_cuts=stats.model_cuts,
+        duplicates=stats.duplicates,
         skipped_packets=skipped,
         seconds=seconds,
         output_bytes=_dir_size(dst),

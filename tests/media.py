@@ -17,7 +17,7 @@ COLOR_TAGS = {"color_range": 1, "colorspace": 1, "color_primaries": 1, "color_tr
 SUBTITLES = ((Fraction(1, 10), Fraction(3, 10), "first line"), (Fraction(1, 2), Fraction(3, 10), "second line"))
 
 
-def scene_image(index: int, size: tuple[int, int], cut_at: int | None = None, high_depth: bool = False) -> np.ndarray:
+def scene_image(index: float, size: tuple[int, int], cut_at: int | None = None, high_depth: bool = False) -> np.ndarray:
     """Frame `index` of the test scene, (H, W, 3) RGB uint8 (uint16 if `high_depth`).
 
     Before `cut_at`: a smoothly panning texture with a soft square moving diagonally; from `cut_at` on: a totally
@@ -52,14 +52,17 @@ def make_clip(
     rotation: int = 0,
     subtitles: bool = False,
     audio_codec: str = "aac",
+    pictures: Sequence[float] | None = None,
 ) -> Path:
     """Write a test clip to `path` (container from the suffix) and return `path`.
 
-    Frame i is `scene_image(i)` at time i/fps, or at `vfr_times[i]` seconds (then `frames` is ignored). The clip is
+    Frame i is `scene_image(i)`, or `scene_image(pictures[i])` (then `frames` is ignored, and a picture given twice
+    is a duplicated frame), at time i/fps, or at `vfr_times[i]` seconds (then `frames` is ignored). The clip is
     tagged BT.709 limited range, carries the title TITLE, the display rotation `rotation`, a 440 Hz sine audio track
     covering the video duration (`audio_codec`) and, if `subtitles` (Matroska only), two SubRip cues (SUBTITLES).
     """
     fps = Fraction(fps)
+    frames = len(pictures) if pictures is not None else frames
     if vfr_times is not None:
         times = [Fraction(str(t)) if isinstance(t, float) else Fraction(t) for t in vfr_times]
         time_base = Fraction(1, 90000)
@@ -85,7 +88,8 @@ def make_clip(
         captions = out.add_mux_stream("subrip") if subtitles else None
         out.start_encoding()
         for index, time in enumerate(times):
-            image = scene_image(index, size, cut_at, high_depth)
+            picture = pictures[index] if pictures is not None else index
+            image = scene_image(picture, size, cut_at, high_depth)  # type: ignore[arg-type]
             frame = av.VideoFrame.from_ndarray(image, format="rgb48le" if high_depth else "rgb24")
             frame = frame.reformat(format=pix_fmt, dst_colorspace=1, dst_color_range=1)
             frame.pts = round(time / time_base)

@@ -178,6 +178,8 @@ def _bad(tmp_path: Path, capsys, args: list) -> str:
         (["--anchors", "9"], "--anchors"),
         (["--preset", "bogus"], "preset"),
         (["--save-maps", "maps"], "confidence map"),
+        (["--dedup", "--dedup-threshold", "-1"], "duplicate threshold"),
+        (["--dedup", "--dedup-threshold", "nan"], "duplicate threshold"),
     ],
 )
 def test_bad_options_are_one_line(tmp_path, capsys, extra, message):

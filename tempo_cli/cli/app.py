@@ -14,6 +14,7 @@ from tempo_cli.cli.evaluate import eval_command
 from tempo_cli.cli.info import info_command
 from tempo_cli.cli.options import parse_anchors, parse_count, parse_factor, parse_optional_rate, parse_tile
 from tempo_cli.cli.train import train_command
+from tempo_cli.engine.duplicates import DEFAULT_THRESHOLD
 
 app = typer.Typer(
     name="tempo",
@@ -41,6 +42,8 @@ def interpolate(
     cut_threshold: c.CutThreshold = 27.0,
     no_cut_detect: c.NoCutDetect = False,
     cut_mode: c.CutMode = "repeat",
+    dedup: c.Dedup = False,
+    dedup_threshold: c.DedupThreshold = DEFAULT_THRESHOLD,
     tile: c.TileOpt = None,
     tile_overlap: c.TileOverlap = 64,
     codec: c.Codec = "libx264",
@@ -69,6 +72,7 @@ def interpolate(
             cut_detect=not no_cut_detect,
             cut_threshold=cut_threshold,
             cut_mode=_cut_mode(cut_mode),
+            duplicate_threshold=dedup_threshold if dedup else None,
             tile=parse_tile(tile),
             tile_overlap=tile_overlap,
             input_fps=parse_optional_rate(input_fps, "--input-fps"),

@@ -12,6 +12,7 @@ from tempo_cli.api import Interpolator, RunOptions, load_model
 from tempo_cli.cli.options import default_output, parse_count
 from tempo_cli.cli.progress import frame_progress, print_summary, warn
 from tempo_cli.devices import set_threads
+from tempo_cli.engine.duplicates import DEFAULT_MAX_RUN
 from tempo_cli.synth.neural import MAX_WORKING_SIDE
 from tempo_cli.video.paths import validate_output_path
 from tempo_cli.video.writer import EncodeOptions
@@ -41,6 +42,17 @@ Scale = Annotated[
 CutThreshold = Annotated[float, typer.Option(help="Scene-cut threshold of scenedetect's content detector.")]
 NoCutDetect = Annotated[bool, typer.Option("--no-cut-detect", help="Do not look for scene cuts with scenedetect.")]
 CutMode = Annotated[str, typer.Option(help="Frames between two shots: repeat (nearest source frame) or blend.")]
+Dedup = Annotated[
+    bool,
+    typer.Option(
+        "--dedup",
+        help="Synthesize the frames that only repeat the one before (a lower frame rate padded to this one) "
+        f"instead of copying them; a picture held for more than {DEFAULT_MAX_RUN + 1} frames is a freeze and kept.",
+    ),
+]
+DedupThreshold = Annotated[
+    float, typer.Option(help="With --dedup: the largest change, in 8-bit levels of any 16-px block, of a copy.")
+]
 TileOpt = Annotated[str | None, typer.Option("--tile", help="Tile size in pixels for large frames, or 'auto'.")]
 TileOverlap = Annotated[int, typer.Option(help="Overlap between tiles in pixels (feathered).")]
 Codec = Annotated[str, typer.Option(help="Video encoder, e.g. libx264, libx265, ffv1.")]

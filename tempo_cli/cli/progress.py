@@ -58,6 +58,7 @@ def print_summary(summary: RunSummary, quiet: bool) -> None:
         f"[bold green]done[/] {summary.output}: {summary.frames_in} frames in, {summary.frames_out} out "
         f"({summary.synthesized} synthesized), cuts {summary.scene_cuts} scene + {summary.model_cuts} model, "
         f"{summary.seconds:.1f} s ({summary.frames_out / max(summary.seconds, 1e-9):.1f} fps), {size_mb:.2f} MB"
+        + (f", {summary.duplicates} duplicated frames synthesized anew" if summary.duplicates else "")
         + (f", {summary.skipped_packets} corrupt packets skipped" if summary.skipped_packets else ""),
         soft_wrap=True,
     )

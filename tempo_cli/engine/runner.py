@@ -9,6 +9,7 @@ from typing import Protocol
 
 import numpy as np
 
+from tempo_cli.engine.duplicates import DEFAULT_MAX_RUN, check_options, drop_duplicates
 from tempo_cli.engine.planner import Copy, CrossFade, PlanConfig, PlanItem, SourceTime, Synthesize, plan
 from tempo_cli.engine.tiling import Tile, TileMerger, split
 from tempo_cli.errors import TempoError
@@ -18,10 +19,8 @@ CutDetector = Callable[[int, np.ndarray], bool]
 
 
 class FrameLike(Protocol):
-    """A decoded source frame: index in order, time in seconds, RGB image (uint8 or uint16)."""
+    """A decoded source frame, in order: time in seconds, RGB image (uint8 or uint16)."""
 
-    @property
-    def index(self) -> int: ...
     @property
     def time(self) -> Fraction: ...
     @property
@@ -30,16 +29,26 @@ class FrameLike(Protocol):
 
 @dataclass(frozen=True)
 class EngineConfig:
-    """Plan, cut handling and tiling."""
+    """Plan, cut handling, tiling and which duplicated source frames to leave out.
+
+    duplicate_threshold: None keeps every source frame; a number drops copies of the frame before
+    (`tempo_cli.engine.duplicates.drop_duplicates`), up to `duplicate_max_run` in a row.
+    """
 
     plan: PlanConfig
     model_cut_threshold: float = 0.5
     tile: int | None = None
     tile_overlap: int = 64
+    duplicate_threshold: float | None = None
+    duplicate_max_run: int = DEFAULT_MAX_RUN
 
     def __post_init__(self) -> None:
         if self.tile_overlap < 0:
             raise TempoError(f"the tile overlap must be 0 or more pixels, got {self.tile_overlap}")
+        if self.duplicate_threshold is not None:
+            if self.plan.causal:
+                raise TempoError("dropping duplicated frames reads ahead, which causal mode never does")
+            check_options(self.duplicate_threshold, self.duplicate_max_run)
 
 
 @dataclass
@@ -51,6 +60,7 @@ class EngineStats:
     synthesized: int = 0
     scene_cuts: int = 0
     model_cuts: int = 0
+    duplicates: int = 0
 
 
 @dataclass(frozen=True)
@@ -89,14 +99,26 @@ class Engine:
         self.stats = EngineStats()
         self._window = _Window()
 
-    def _source_times(self, frames: Iterable[FrameLike]) -> Iterator[SourceTime]:
+    def _counted(self, frames: Iterable[FrameLike]) -> Iterator[FrameLike]:
         for frame in frames:
-            cut = bool(self.cut_detector(frame.index, frame.image)) if self.cut_detector else False
             self.stats.frames_in += 1
+            yield frame
+
+    def _dropped(self, _frame: FrameLike) -> None:
+        self.stats.duplicates += 1
+
+    def _source_times(self, frames: Iterable[FrameLike]) -> Iterator[SourceTime]:
+        """The frames the plan works from, numbered 0, 1, 2... in order (duplicates left out leave no gap)."""
+        kept = self._counted(frames)
+        threshold = self.config.duplicate_threshold
+        if threshold is not None:
+            kept = drop_duplicates(kept, threshold, self.config.duplicate_max_run, self._dropped)
+        for index, frame in enumerate(kept):
+            cut = bool(self.cut_detector(index, frame.image)) if self.cut_detector else False
             self.stats.scene_cuts += int(cut)
-            self._window.images[frame.index] = frame.image
-            self._window.times[frame.index] = frame.time
-            yield SourceTime(frame.index, frame.time, cut)
+            self._window.images[index] = frame.image
+            self._window.times[index] = frame.time
+            yield SourceTime(index, frame.time, cut)
 
     def run(self, frames: Iterable[FrameLike]) -> Iterator[OutputFrame]:
         """Output frames in order; memory holds only the anchor window."""

@@ -1,0 +1,110 @@
+"""Duplicated source frames: a frame that repeats the one before it.
+
+A video made at a lower rate and padded to a higher one (old film at 25 fps, a 20 fps webcam in a 30 fps file,
+animation drawn on twos) shows each picture twice or three times. Interpolating between a frame and its copy
+makes a still followed by a jump: judder. `drop_duplicates` leaves such copies out of the stream, so the engine
+spans the real interval between distinct pictures and synthesizes the frames at the copies' times. A longer run
+of equal frames is a freeze the video means to show, and is kept.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator
+from typing import Protocol, TypeVar
+
+import cv2
+import numpy as np
+
+from tempo_cli.errors import TempoError
+
+DEFAULT_THRESHOLD = 6.0  # 8-bit levels: the largest block change of a re-encoded copy (film grain reaches ~5)
+DEFAULT_MAX_RUN = 2  # copies in a row that are dropped; a longer run is a freeze and kept
+COMPARE_WIDTH = 640  # frames wider than this are compared downscaled (area average)
+BLOCK = 16  # side of the blocks whose mean change is compared, in pixels at the compared size
+
+
+class HasImage(Protocol):
+    """A decoded frame with its RGB image (uint8 or uint16)."""
+
+    @property
+    def image(self) -> np.ndarray: ...
+
+
+FrameT = TypeVar("FrameT", bound=HasImage)
+
+
+def _comparable(image: np.ndarray) -> np.ndarray:
+    """8-bit-scaled float32 image at most COMPARE_WIDTH wide."""
+    pixels: np.ndarray = image.astype(np.float32)
+    if image.dtype == np.uint16:
+        pixels /= 257.0
+    h, w = pixels.shape[:2]
+    if w > COMPARE_WIDTH:
+        pixels = cv2.resize(pixels, (COMPARE_WIDTH, max(1, round(h * COMPARE_WIDTH / w))), interpolation=cv2.INTER_AREA)
+    return pixels
+
+
+def block_change(first: np.ndarray, second: np.ndarray) -> float:
+    """The largest mean absolute change of any BLOCK x BLOCK block between two RGB images, in 8-bit levels.
+
+    A block mean ignores codec noise and grain, and the maximum over blocks still sees a small object that moved.
+    """
+    diff = np.abs(_comparable(first) - _comparable(second)).mean(axis=-1)
+    h, w = diff.shape
+    blocks = cv2.resize(diff, (max(1, w // BLOCK), max(1, h // BLOCK)), interpolation=cv2.INTER_AREA)
+    return float(blocks.max())
+
+
+def drop_duplicates(
+    frames: Iterable[FrameT],
+    threshold: float = DEFAULT_THRESHOLD,
+    max_run: int = DEFAULT_MAX_RUN,
+    on_drop: Callable[[FrameT], None] | None = None,
+) -> Iterator[FrameT]:
+    """`frames` without the copies of a previous frame; the frames kept are passed on unchanged.
+
+    A frame is a copy when no block changed by more than `threshold` levels since the last distinct frame.
+    Up to `max_run` copies in a row are dropped once a distinct frame follows them; a longer run (a freeze) and
+    the copies at the very end (which hold the last picture for its time) are kept. It reads at most
+    `max_run` + 1 frames ahead. `on_drop` is told of each dropped frame.
+    """
+    check_options(threshold, max_run)
+    return _drop(frames, threshold, max_run, on_drop)
+
+
+def check_options(threshold: float, max_run: int) -> None:
+    """TempoError for a threshold that is negative or not finite, or a run shorter than one frame."""
+    if not (math.isfinite(threshold) and threshold >= 0):
+        raise TempoError(f"the duplicate threshold must be a finite number of levels, 0 or more, got {threshold}")
+    if max_run < 1:
+        raise TempoError(f"the longest run of dropped duplicates must be 1 or more frames, got {max_run}")
+
+
+def _drop(
+    frames: Iterable[FrameT], threshold: float, max_run: int, on_drop: Callable[[FrameT], None] | None
+) -> Iterator[FrameT]:
+    last: np.ndarray | None = None
+    pending: list[FrameT] = []
+    frozen = False
+    for frame in frames:
+        if last is not None and block_change(last, frame.image) <= threshold:
+            if frozen:
+                yield frame
+                continue
+            pending.append(frame)
+            if len(pending) > max_run:
+                frozen = True
+                for held in pending:
+                    yield held
+                pending.clear()
+            continue
+        for dropped in pending:
+            if on_drop is not None:
+                on_drop(dropped)
+        pending.clear()
+        frozen = False
+        last = frame.image
+        yield frame
+    for held in pending:
+        yield held
