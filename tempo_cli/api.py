@@ -68,6 +68,7 @@ class RunOptions:
     encode: EncodeOptions = field(default_factory=EncodeOptions)
     overwrite: bool = False
     save_maps: Path | None = None
+    slow_motion: bool = False  # play the output at the input's rate: factor (or fps / input fps) times slower
     duplicate_threshold: float | None = None  # drop copies of the previous frame (`engine.duplicates`); None: keep
 
 
@@ -171,6 +172,7 @@ class Interpolator:
             else:
                 rate = output_rate(info.fps, options.factor, options.fps)
             period = 1 / info.fps
+            slowdown = _slowdown(options, rate, info.fps)
             plan = PlanConfig(
                 rate=rate,
                 period=period,
@@ -192,11 +194,13 @@ class Interpolator:
             pad = (float(options.behind * period), float(options.ahead * period))
             total = _expected_frames(info.frame_count, rate, info.fps, options)
             with (
-                open_sink(dst, rate, info.width, info.height, options.encode, info, pad, warn) as sink,
+                open_sink(
+                    dst, rate / slowdown, info.width, info.height, options.encode, info, pad, warn, slowdown=slowdown
+                ) as sink,
                 _map_sink(options.save_maps) as maps,
             ):
                 for n, out in enumerate(engine.run(frames)):
-                    sink.write(out.image, out.time)
+                    sink.write(out.image, out.time * slowdown)
                     if maps is not None and out.confidence is not None:
                         maps.save(_map_image(out.confidence), n + 1)
                     if progress:
@@ -208,6 +212,15 @@ class Interpolator:
                 sink.commit()
             _check_complete(src, engine.stats.frames_in, info.frame_count, warn)
         return _summary(dst, engine.stats, getattr(source, "skipped_packets", 0), time.perf_counter() - start)
+
+
+def _slowdown(options: RunOptions, rate: Fraction, fps: Fraction) -> Fraction:
+    """How many times slower than the input the output plays: rate / fps in slow motion, else 1."""
+    if not options.slow_motion:
+        return Fraction(1)
+    if options.ahead or options.behind or options.causal:
+        raise TempoError("slow motion is for interpolation, not for extrapolation")
+    return rate / fps
 
 
 def _expected_frames(count: int | None, rate: Fraction, fps: Fraction, options: RunOptions) -> int | None:

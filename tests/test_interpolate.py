@@ -45,6 +45,30 @@ def test_target_fps_keeps_duration_and_audio_in_sync(tmp_path, fps_in):
     assert abs(audio_out - len(frames) / rate) < 1 / rate + 0.03
 
 
+@pytest.mark.parametrize(("rate", "frames_out", "slowdown"), [(["--factor", "4"], 48, 4), (["--fps", "60"], 30, 2.5)])
+def test_slow_motion_plays_the_new_frames_at_the_input_rate(tmp_path, rate, frames_out, slowdown):
+    src = make_clip(tmp_path / "in.mp4", frames=12, fps=Fraction(24))
+    out = tmp_path / "slow.mp4"
+    assert run_cli(["interpolate", src, "-o", out, *rate, "--slow-motion", "--model", "blend", "-q"]) == 0
+    _, times = frames_and_times(out)
+    assert times == [Fraction(j, 24) for j in range(frames_out)]
+    audio_in, audio_out = stream_seconds(src, "audio"), stream_seconds(out, "audio")
+    assert audio_in is not None and audio_out is not None
+    assert abs(audio_out - slowdown * audio_in) < 0.05
+
+
+def test_slow_motion_refuses_extrapolation(tmp_path):
+    from tempo_cli.api import Interpolator, RunOptions, load_model
+    from tempo_cli.errors import TempoError
+
+    src = make_clip(tmp_path / "in.mp4", frames=6)
+    with pytest.raises(TempoError, match="slow motion"):
+        Interpolator(load_model("blend")).interpolate_video(
+            src, tmp_path / "o.mp4", RunOptions(slow_motion=True, ahead=1)
+        )
+    assert not (tmp_path / "o.mp4").exists()
+
+
 def test_source_frames_are_untouched_and_no_morph_across_a_cut(tmp_path):
     src = make_clip(
         tmp_path / "in.mkv", frames=16, fps=Fraction(24), size=(96, 64), cut_at=8, codec="ffv1", pix_fmt="bgr0"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import time
 from fractions import Fraction
@@ -15,6 +16,7 @@ from tempo_cli.video.imageseq import ImageSequenceReader, ImageSequenceWriter, r
 from tempo_cli.video.pixels import frame_to_rgb, rgb_to_frame
 from tempo_cli.video.reader import VideoError, VideoReader, iter_video_frames
 from tempo_cli.video.sources import open_sink, open_source
+from tempo_cli.video.stretch import atempo_chain
 from tempo_cli.video.writer import EncodeOptions, VideoWriter, validate_output_path
 from tests.media import (
     AUDIO_RATE,
@@ -413,6 +415,40 @@ def test_subtitles_are_copied_or_dropped_with_a_warning(tmp_path: Path) -> None:
     assert cues == [(start, text) for start, _, text in SUBTITLES]
     warnings = transcode(source, tmp_path / "out.mp4")
     assert len(warnings) == 1 and "subtitle" in warnings[0]
+
+
+def test_slow_motion_stretches_the_audio_at_the_same_pitch_and_retimes_the_subtitles(tmp_path: Path) -> None:
+    source = make_clip(tmp_path / "source.mkv", frames=24, subtitles=True)
+    target = tmp_path / "slow.mkv"
+    with VideoReader(source) as reader:
+        info = reader.info
+        with VideoWriter(target, info.fps, 64, 48, FAST, source=info, slowdown=Fraction(3)) as writer:
+            for frame in reader:  # each frame shown 3 times: the picture plays 3 times slower
+                for k in range(3):
+                    writer.write(frame.image, frame.time * 3 + k / info.fps)
+            writer.commit()
+    _, length_in, _ = audio_of(source)
+    _, length, samples = audio_of(target)
+    assert abs(length - 3 * length_in) <= 2 * AAC_FRAME
+    second = samples[AUDIO_RATE : 2 * AUDIO_RATE]  # one second from the middle: 1 Hz bins
+    assert abs(int(np.argmax(np.abs(np.fft.rfft(second)))) - 440) <= 2  # the 440 Hz sine is still 440 Hz
+    with av.open(str(target)) as container:
+        stream = container.streams.subtitles[0]
+        cues = [
+            (p.pts * p.time_base, p.duration * p.time_base, bytes(p).decode())
+            for p in container.demux(stream)
+            if p.size
+        ]
+    assert cues == [(3 * start, 3 * length, text) for start, length, text in SUBTITLES]
+
+
+@pytest.mark.parametrize(
+    ("slowdown", "speeds"), [(2, [0.5]), (3, [0.5, 2 / 3]), (8, [0.5, 0.5, 0.5]), (2.5, [0.5, 0.8])]
+)
+def test_a_slowdown_is_a_chain_of_atempo_speeds_of_at_least_one_half(slowdown, speeds) -> None:
+    chain = atempo_chain(Fraction(slowdown))
+    assert [float(s) for s in chain] == pytest.approx(speeds)
+    assert math.prod(chain) == 1 / Fraction(slowdown)
 
 
 # --- image folders -------------------------------------------------------------------------------------------

@@ -53,6 +53,14 @@ Dedup = Annotated[
 DedupThreshold = Annotated[
     float, typer.Option(help="With --dedup: the largest change, in 8-bit levels of any 16-px block, of a copy.")
 ]
+SlowMotion = Annotated[
+    bool,
+    typer.Option(
+        "--slow-motion",
+        help="Play the new frames at the input's frame rate: the video runs --factor times longer (or --fps / input "
+        "fps), its audio slowed as much at the same pitch and its subtitles retimed.",
+    ),
+]
 TileOpt = Annotated[str | None, typer.Option("--tile", help="Tile size in pixels for large frames, or 'auto'.")]
 TileOverlap = Annotated[int, typer.Option(help="Overlap between tiles in pixels (feathered).")]
 Codec = Annotated[str, typer.Option(help="Video encoder, e.g. libx264, libx265, ffv1.")]

@@ -21,6 +21,7 @@ from av.container import OutputContainer
 from av.stream import Stream
 
 from tempo_cli.video.reader import VideoError, Warn, open_container, time_base, video_stream
+from tempo_cli.video.stretch import AudioStretch, silent_frame
 
 _STREAM_TAGS = ("language", "title")
 _PLAIN_LAYOUTS = {1: "mono", 2: "stereo"}
@@ -29,19 +30,29 @@ _PLAIN_LAYOUTS = {1: "mono", 2: "stereo"}
 class StreamCarrier:
     """Copies the audio and subtitle streams of `source` into `output`.
 
-    Output time = source time - (start of the source's video stream) + `pad[0]`; transcoded audio gets `pad[0]`
-    seconds of silence before and `pad[1]` after. Create it before the output's header is written, then call
-    `advance(t)` as video up to output time t has been written, and `finish()` once at the end.
+    Output time = (source time - start of the source's video stream) * `slowdown` + `pad[0]`; transcoded audio
+    gets `pad[0]` seconds of silence before and `pad[1]` after, and with `slowdown` > 1 it is played that many
+    times slower at the same pitch (subtitles keep their place in the slowed picture). Create it before the
+    output's header is written, then call `advance(t)` as video up to output time t has been written, and
+    `finish()` once at the end.
     """
 
-    def __init__(self, source: Path, output: OutputContainer, pad: tuple[float, float], on_warning: Warn) -> None:
+    def __init__(
+        self,
+        source: Path,
+        output: OutputContainer,
+        pad: tuple[float, float],
+        on_warning: Warn,
+        slowdown: Fraction = Fraction(1),
+    ) -> None:
         self._input = open_container(source)
         self._output = output
         self._warn = on_warning
+        self._slowdown = Fraction(slowdown)
         try:
             video = video_stream(self._input)
             origin = video.start_time * time_base(video) if video.start_time is not None else Fraction(0)
-            self._shift = Fraction(pad[0]) - origin
+            self._shift = Fraction(pad[0]) - origin * self._slowdown
             self._routes = self._plan(source, Fraction(pad[0]), Fraction(pad[1]))
         except BaseException:
             self._input.close()
@@ -60,10 +71,17 @@ class StreamCarrier:
             if packet.size == 0:
                 continue
             stamp = packet.dts if packet.dts is not None else packet.pts
-            if until is not None and stamp is not None and stamp * packet.time_base + self._shift > until:
+            if (
+                until is not None
+                and stamp is not None
+                and stamp * packet.time_base * self._slowdown + self._shift > until
+            ):
                 self._pending = packet
                 return
             self._routes[packet.stream.index].push(packet)
+
+    def _output_time(self, source_time: Fraction) -> Fraction:
+        return source_time * self._slowdown + self._shift
 
     def finish(self) -> None:
         """Write everything left, flush the audio encoders and close the source."""
@@ -90,7 +108,7 @@ class StreamCarrier:
             routes[stream.index] = self._audio_route(stream, firsts.get(stream.index), before, after)
         for subtitles in self._input.streams.subtitles:
             if _accepts(self._output.format.name, partial(_copy_stream, stream=subtitles)):
-                routes[subtitles.index] = _Remux(self._output, subtitles, self._shift)
+                routes[subtitles.index] = _Remux(self._output, subtitles, self._shift, self._slowdown)
             else:
                 codec = _codec_name(subtitles)
                 self._warn(f"dropping a {codec} subtitle stream: {_container(self._output)} cannot hold it")
@@ -100,31 +118,34 @@ class StreamCarrier:
         self, stream: AudioStream, first: av.Packet | None, before: Fraction, after: Fraction
     ) -> _Remux | _Transcode:
         holds_codec = _accepts(self._output.format.name, partial(_copy_stream, stream=stream), first)
-        if holds_codec and not (before or after):
-            return _Remux(self._output, stream, self._shift)
+        if holds_codec and not (before or after) and self._slowdown == 1:
+            return _Remux(self._output, stream, self._shift, self._slowdown)
         codec = _codec_name(stream)
         if holds_codec and _usable_encoder(codec):
-            return _Transcode(self._output, stream, codec, self._shift, after, self._warn)
+            return _Transcode(self._output, stream, codec, self._shift, after, self._warn, self._slowdown)
         fallback = next((c for c in ("aac", "libopus") if _accepts(self._output.format.name, _audio_probe(c))), None)
         if fallback is None:
             raise VideoError(f"{_container(self._output)} cannot hold {codec}, AAC or Opus audio")
         self._warn(f"{_container(self._output)} cannot hold {codec} audio; re-encoding it to {fallback}")
-        return _Transcode(self._output, stream, fallback, self._shift, after, self._warn)
+        return _Transcode(self._output, stream, fallback, self._shift, after, self._warn, self._slowdown)
 
 
 class _Remux:
-    """Copies packets unchanged apart from their timestamps."""
+    """Copies packets unchanged apart from their timestamps (and durations, scaled by `slowdown`)."""
 
-    def __init__(self, output: OutputContainer, stream: Stream, shift: Fraction) -> None:
+    def __init__(self, output: OutputContainer, stream: Stream, shift: Fraction, slowdown: Fraction) -> None:
         self._output = output
         self._stream = _copy_stream(output, stream)
         self._offset = round(shift / time_base(stream))
+        self._slowdown = slowdown
 
     def push(self, packet: av.Packet) -> None:
         if packet.pts is not None:
-            packet.pts += self._offset
+            packet.pts = round(packet.pts * self._slowdown) + self._offset
         if packet.dts is not None:
-            packet.dts += self._offset
+            packet.dts = round(packet.dts * self._slowdown) + self._offset
+        if packet.duration and self._slowdown != 1:
+            packet.duration = round(packet.duration * self._slowdown)
         packet.stream = self._stream
         self._output.mux(packet)
 
@@ -135,12 +156,20 @@ class _Remux:
 class _Transcode:
     """Decodes audio packets and re-encodes them as one gap-free track with silence before and after.
 
-    The first decoded sample lands at output time (its source time + shift): silence fills the gap before it, or
-    samples before output time 0 are dropped.
+    The first decoded sample lands at output time (its source time * slowdown + shift): silence fills the gap
+    before it, or samples before output time 0 are dropped. With `slowdown` > 1 the audio is played that many
+    times slower at the same pitch (`AudioStretch`).
     """
 
     def __init__(
-        self, output: OutputContainer, stream: AudioStream, codec: str, shift: Fraction, after: Fraction, warn: Warn
+        self,
+        output: OutputContainer,
+        stream: AudioStream,
+        codec: str,
+        shift: Fraction,
+        after: Fraction,
+        warn: Warn,
+        slowdown: Fraction,
     ) -> None:
         self._output = output
         self._input = stream
@@ -159,6 +188,8 @@ class _Transcode:
         _copy_tags(stream, self._stream)
         self._resampler = av.AudioResampler(format=self._stream.format, layout=self._stream.layout, rate=rate)
         self._fifo = av.AudioFifo()
+        self._slowdown = slowdown
+        self._stretch = AudioStretch(slowdown) if slowdown != 1 else None
         self._next_pts: int | None = None
         self._drop = 0
 
@@ -175,6 +206,8 @@ class _Transcode:
     def finish(self) -> None:
         for frame in self._input.decode(None):
             self._add(frame)
+        for frame in self._stretch.flush() if self._stretch is not None else ():
+            self._resample(frame)
         for frame in self._resampler.resample(None):
             self._queue(frame)
         if self._next_pts is None:
@@ -185,7 +218,12 @@ class _Transcode:
 
     def _add(self, frame: av.AudioFrame) -> None:
         if self._next_pts is None:
-            self._start((frame.pts * time_base(self._input) if frame.pts is not None else 0) + self._shift)
+            source_time = frame.pts * time_base(self._input) if frame.pts is not None else Fraction(0)
+            self._start(source_time * self._slowdown + self._shift)
+        for stretched in self._stretch.push(frame) if self._stretch is not None else (frame,):
+            self._resample(stretched)
+
+    def _resample(self, frame: av.AudioFrame) -> None:
         for resampled in self._resampler.resample(frame):
             self._queue(resampled)
 
@@ -208,11 +246,7 @@ class _Transcode:
         samples = round(seconds * self._stream.sample_rate)
         if samples <= 0:
             return None
-        frame = av.AudioFrame(format=self._stream.format.name, layout=self._stream.layout.name, samples=samples)
-        for plane in frame.planes:
-            plane.update(bytes(plane.buffer_size))
-        frame.sample_rate = self._stream.sample_rate
-        return frame
+        return silent_frame(self._stream.format.name, self._stream.layout.name, self._stream.sample_rate, samples)
 
     def _encode(self, flush: bool) -> None:
         """Encode whole encoder frames from the FIFO, and with `flush` also the remainder."""

@@ -38,6 +38,7 @@ def open_sink(
     audio_pad: tuple[float, float] = (0.0, 0.0),
     on_warning: Warn | None = None,
     copy_streams: bool = True,
+    slowdown: Fraction = Fraction(1),
 ) -> FrameSink:
     """A VideoWriter for a video file name, or an ImageSequenceWriter for a folder (see `is_video_target`).
 
@@ -55,6 +56,7 @@ def open_sink(
             copy_streams=copy_streams,
             audio_pad=audio_pad,
             on_warning=on_warning,
+            slowdown=slowdown,
         )
     writer = ImageSequenceWriter(Path(target))
     if on_warning is not None and copy_streams and source is not None and (source.has_audio or source.has_subtitles):

@@ -39,9 +39,10 @@ class VideoWriter:
     `abort()`, `close()` without `commit()`, and leaving the `with` block without `commit()` (including on an
     exception or KeyboardInterrupt) delete the temporary file. With a `source`, its colour tags, rotation and
     container tags are carried over, and with `copy_streams` also its audio and subtitle streams (see carry.py);
-    `audio_pad` = (before, after) seconds of silence added to the audio. Frames are converted on the caller's
-    thread and encoded in order on a background thread (see background.py); an encoding error is raised at a
-    later `write()` or at `commit()`, and `on_warning` may be called from that thread.
+    `audio_pad` = (before, after) seconds of silence added to the audio, and with `slowdown` > 1 the audio and
+    subtitles are stretched to a picture played that many times slower (see carry.py). Frames are converted on
+    the caller's thread and encoded in order on a background thread (see background.py); an encoding error is
+    raised at a later `write()` or at `commit()`, and `on_warning` may be called from that thread.
     """
 
     def __init__(
@@ -55,6 +56,7 @@ class VideoWriter:
         copy_streams: bool = True,
         audio_pad: tuple[float, float] = (0.0, 0.0),
         on_warning: Warn | None = None,
+        slowdown: Fraction = Fraction(1),
     ) -> None:
         self.target = Path(target)
         self.fps = Fraction(fps)
@@ -74,7 +76,7 @@ class VideoWriter:
             self._output = av.open(str(self._temp), mode="w")
             self._stream = self._add_video(self._output, source)
             if source is not None and copy_streams and (source.has_audio or source.has_subtitles):
-                self._carrier = StreamCarrier(source.path, self._output, audio_pad, self._warn)
+                self._carrier = StreamCarrier(source.path, self._output, audio_pad, self._warn, slowdown)
             self._output.start_encoding()
             self._worker = OrderedWorker()
         except (ValueError, av.error.FFmpegError) as exc:
@@ -132,7 +134,7 @@ class VideoWriter:
             self._output.close()
             self._output = None
             os.replace(self._temp, self.target)
-        except (av.error.FFmpegError, OSError, RuntimeError) as exc:
+        except (av.error.FFmpegError, OSError, RuntimeError, ValueError) as exc:
             self.abort()
             raise VideoError(f"cannot finish writing {self.target}: {exc}") from exc
         except BaseException:
