@@ -82,10 +82,10 @@ class RunSummary:
     synthesized: int
     scene_cuts: int
     model_cuts: int
-    duplicates: int
     skipped_packets: int
     seconds: float
     output_bytes: int
+    duplicates: int = 0
 
 
 def _peek(frames: Iterator[SourceFrame], needed: int, what: str) -> Iterator[SourceFrame]:
@@ -218,8 +218,8 @@ def _slowdown(options: RunOptions, rate: Fraction, fps: Fraction) -> Fraction:
     """How many times slower than the input the output plays: rate / fps in slow motion, else 1."""
     if not options.slow_motion:
         return Fraction(1)
-    if options.ahead or options.behind or options.causal:
-        raise TempoError("slow motion is for interpolation, not for extrapolation")
+    if options.ahead or options.behind:
+        raise TempoError("slow motion cannot add frames before or after the clip (ahead, behind)")
     return rate / fps
 
 

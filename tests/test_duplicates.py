@@ -27,15 +27,19 @@ def frames_of(pictures: list[int], size: tuple[int, int] = (64, 48)) -> list[Fra
     return [Frame(i, scene_image(p, size)) for i, p in enumerate(pictures)]
 
 
-def test_a_reencoded_copy_is_a_duplicate_and_a_small_moving_object_is_not():
+@pytest.mark.parametrize("size", [(640, 480), (3840, 2160)])
+@pytest.mark.parametrize("high_depth", [False, True])
+def test_a_reencoded_copy_is_a_duplicate_and_a_small_moving_object_is_not(size, high_depth):
     rng = np.random.default_rng(0)
-    picture = scene_image(3, (640, 480))
-    noisy = np.clip(picture.astype(np.int16) + rng.integers(-3, 4, picture.shape), 0, 255).astype(np.uint8)
+    picture = scene_image(3, size, high_depth=high_depth)
+    top = 65535 if high_depth else 255
+    noise = rng.integers(-3, 4, picture.shape) * (257 if high_depth else 1)  # up to 3 levels of 8 bits
+    noisy = np.clip(picture.astype(np.int32) + noise, 0, top).astype(picture.dtype)
     assert block_change(picture, noisy) <= DEFAULT_THRESHOLD
     moved = picture.copy()
-    moved[200:212, 300:312] = 255 - moved[200:212, 300:312]  # a 12-px object, 0.05% of the frame
+    moved[200:224, 300:324] = top - moved[200:224, 300:324]  # a 24-px object: 0.2% of 640x480, 0.007% of 4K
     assert block_change(picture, moved) > DEFAULT_THRESHOLD
-    assert block_change(picture, scene_image(4, (640, 480))) > DEFAULT_THRESHOLD
+    assert block_change(picture, scene_image(4, size, high_depth=high_depth)) > DEFAULT_THRESHOLD
 
 
 def test_copies_are_dropped_but_a_freeze_and_the_copies_at_the_end_are_kept():
@@ -60,6 +64,18 @@ def test_the_frames_at_copies_are_synthesized_between_the_distinct_pictures():
     assert [int(f[0, 0, 0]) for f in copied] == [0, 50, 100, 100, 100, 150, 200, 200]
     deduped = blend.interpolate_frames(frames, factor=2, duplicate_threshold=DEFAULT_THRESHOLD)
     assert [int(f[0, 0, 0]) for f in deduped] == [0, 50, 100, 125, 150, 175, 200, 200]
+
+
+def test_a_copy_before_a_cut_holds_the_old_shot_until_the_cut():
+    from tempo_cli.api import Interpolator, load_model
+
+    pictures = [0, 1, 2, 2, 10, 11, 12]  # picture 2 is held for two frames, then a new shot starts at 10
+    frames = [scene_image(p, (96, 64), cut_at=10) for p in pictures]
+    interpolator = Interpolator(load_model("blend"))
+    out = interpolator.interpolate_frames(frames, factor=2, cut_threshold=27.0, duplicate_threshold=DEFAULT_THRESHOLD)
+    assert len(out) == 14
+    assert np.array_equal(out[6], frames[3]) and np.array_equal(out[7], frames[3])  # the old shot up to the cut
+    assert np.array_equal(out[8], frames[4])  # the new shot from its first frame
 
 
 def test_a_freeze_stays_still():

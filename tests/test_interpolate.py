@@ -57,12 +57,21 @@ def test_slow_motion_plays_the_new_frames_at_the_input_rate(tmp_path, rate, fram
     assert abs(audio_out - slowdown * audio_in) < 0.05
 
 
+def test_slow_motion_into_an_image_folder_says_it_changes_nothing(tmp_path, capsys):
+    src = make_clip(tmp_path / "in.mp4", frames=4)
+    assert (
+        run_cli(["interpolate", src, "-o", f"{tmp_path / 'frames'}/", "--slow-motion", "--model", "blend", "-q"]) == 0
+    )
+    assert "image folder has no frame rate" in capsys.readouterr().err
+    assert len(list((tmp_path / "frames").glob("*.png"))) == 8
+
+
 def test_slow_motion_refuses_extrapolation(tmp_path):
     from tempo_cli.api import Interpolator, RunOptions, load_model
     from tempo_cli.errors import TempoError
 
     src = make_clip(tmp_path / "in.mp4", frames=6)
-    with pytest.raises(TempoError, match="slow motion"):
+    with pytest.raises(TempoError, match="slow motion cannot add frames"):
         Interpolator(load_model("blend")).interpolate_video(
             src, tmp_path / "o.mp4", RunOptions(slow_motion=True, ahead=1)
         )
@@ -203,7 +212,7 @@ def _bad(tmp_path: Path, capsys, args: list) -> str:
         (["--preset", "bogus"], "preset"),
         (["--save-maps", "maps"], "confidence map"),
         (["--dedup", "--dedup-threshold", "-1"], "duplicate threshold"),
-        (["--dedup", "--dedup-threshold", "nan"], "duplicate threshold"),
+        (["--dedup-threshold", "nan"], "duplicate threshold"),
     ],
 )
 def test_bad_options_are_one_line(tmp_path, capsys, extra, message):

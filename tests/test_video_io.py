@@ -16,7 +16,7 @@ from tempo_cli.video.imageseq import ImageSequenceReader, ImageSequenceWriter, r
 from tempo_cli.video.pixels import frame_to_rgb, rgb_to_frame
 from tempo_cli.video.reader import VideoError, VideoReader, iter_video_frames
 from tempo_cli.video.sources import open_sink, open_source
-from tempo_cli.video.stretch import atempo_chain
+from tempo_cli.video.stretch import AudioStretch, atempo_chain
 from tempo_cli.video.writer import EncodeOptions, VideoWriter, validate_output_path
 from tests.media import (
     AUDIO_RATE,
@@ -440,6 +440,16 @@ def test_slow_motion_stretches_the_audio_at_the_same_pitch_and_retimes_the_subti
             if p.size
         ]
     assert cues == [(3 * start, 3 * length, text) for start, length, text in SUBTITLES]
+
+
+@pytest.mark.parametrize("slowdown", [2, Fraction(5, 2), 4])
+def test_slowed_audio_is_exactly_that_much_longer_even_when_short(slowdown) -> None:
+    stretch = AudioStretch(Fraction(slowdown))
+    frame = av.AudioFrame.from_ndarray(np.full((2, 1024), 0.1, np.float32), format="fltp", layout="stereo")
+    frame.sample_rate = AUDIO_RATE
+    out = [*stretch.push(frame), *stretch.flush()]
+    assert sum(f.samples for f in out) == 1024 * slowdown
+    assert {(f.format.name, f.layout.name, f.sample_rate) for f in out} == {("fltp", "stereo", AUDIO_RATE)}
 
 
 @pytest.mark.parametrize(

@@ -12,9 +12,15 @@ from tempo_cli.cli import common as c
 from tempo_cli.cli.errors import USAGE_EXIT, CliError, interrupted, run_guarded
 from tempo_cli.cli.evaluate import eval_command
 from tempo_cli.cli.info import info_command
-from tempo_cli.cli.options import parse_anchors, parse_count, parse_factor, parse_optional_rate, parse_tile
+from tempo_cli.cli.options import (
+    parse_anchors,
+    parse_count,
+    parse_dedup,
+    parse_factor,
+    parse_optional_rate,
+    parse_tile,
+)
 from tempo_cli.cli.train import train_command
-from tempo_cli.engine.duplicates import DEFAULT_THRESHOLD
 
 app = typer.Typer(
     name="tempo",
@@ -44,7 +50,7 @@ def interpolate(
     cut_mode: c.CutMode = "repeat",
     slow_motion: c.SlowMotion = False,
     dedup: c.Dedup = False,
-    dedup_threshold: c.DedupThreshold = DEFAULT_THRESHOLD,
+    dedup_threshold: c.DedupThreshold = None,
     tile: c.TileOpt = None,
     tile_overlap: c.TileOverlap = 64,
     codec: c.Codec = "libx264",
@@ -74,7 +80,7 @@ def interpolate(
             cut_threshold=cut_threshold,
             cut_mode=_cut_mode(cut_mode),
             slow_motion=slow_motion,
-            duplicate_threshold=dedup_threshold if dedup else None,
+            duplicate_threshold=parse_dedup(dedup, dedup_threshold),
             tile=parse_tile(tile),
             tile_overlap=tile_overlap,
             input_fps=parse_optional_rate(input_fps, "--input-fps"),

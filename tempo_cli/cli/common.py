@@ -12,7 +12,7 @@ from tempo_cli.api import Interpolator, RunOptions, load_model
 from tempo_cli.cli.options import default_output, parse_count
 from tempo_cli.cli.progress import frame_progress, print_summary, warn
 from tempo_cli.devices import set_threads
-from tempo_cli.engine.duplicates import DEFAULT_MAX_RUN
+from tempo_cli.engine.duplicates import DEFAULT_MAX_RUN, DEFAULT_THRESHOLD
 from tempo_cli.synth.neural import MAX_WORKING_SIDE
 from tempo_cli.video.paths import validate_output_path
 from tempo_cli.video.writer import EncodeOptions
@@ -51,7 +51,11 @@ Dedup = Annotated[
     ),
 ]
 DedupThreshold = Annotated[
-    float, typer.Option(help="With --dedup: the largest change, in 8-bit levels of any 16-px block, of a copy.")
+    float | None,
+    typer.Option(
+        help=f"The largest change of a copy, in 8-bit levels of any 16-px block (implies --dedup; default "
+        f"{DEFAULT_THRESHOLD:g})."
+    ),
 ]
 SlowMotion = Annotated[
     bool,

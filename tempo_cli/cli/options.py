@@ -6,6 +6,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from tempo_cli.cli.errors import CliError
+from tempo_cli.engine.duplicates import DEFAULT_MAX_RUN, DEFAULT_THRESHOLD, check_options
 from tempo_cli.engine.planner import MAX_ANCHORS
 from tempo_cli.timing import parse_rate
 from tempo_cli.video.paths import is_video_target
@@ -54,6 +55,14 @@ def parse_tile(text: str | None) -> int | str | None:
     if size < 64:
         raise CliError(f"--tile must be at least 64 pixels, got {size}")
     return size
+
+
+def parse_dedup(dedup: bool, threshold: float | None) -> float | None:
+    """The duplicate threshold of --dedup / --dedup-threshold (which implies --dedup), or None to keep every frame."""
+    if threshold is None:
+        return DEFAULT_THRESHOLD if dedup else None
+    check_options(threshold, DEFAULT_MAX_RUN)
+    return threshold
 
 
 def parse_count(value: int, option: str) -> int:

@@ -20,8 +20,7 @@ from tempo_cli.errors import TempoError
 
 DEFAULT_THRESHOLD = 6.0  # 8-bit levels: the largest block change of a re-encoded copy (film grain reaches ~5)
 DEFAULT_MAX_RUN = 2  # copies in a row that are dropped; a longer run is a freeze and kept
-COMPARE_WIDTH = 640  # frames wider than this are compared downscaled (area average)
-BLOCK = 16  # side of the blocks whose mean change is compared, in pixels at the compared size
+BLOCK = 16  # side of the blocks whose mean change is compared, in source pixels
 
 
 class HasImage(Protocol):
@@ -34,26 +33,18 @@ class HasImage(Protocol):
 FrameT = TypeVar("FrameT", bound=HasImage)
 
 
-def _comparable(image: np.ndarray) -> np.ndarray:
-    """8-bit-scaled float32 image at most COMPARE_WIDTH wide."""
-    pixels: np.ndarray = image.astype(np.float32)
-    if image.dtype == np.uint16:
-        pixels /= 257.0
-    h, w = pixels.shape[:2]
-    if w > COMPARE_WIDTH:
-        pixels = cv2.resize(pixels, (COMPARE_WIDTH, max(1, round(h * COMPARE_WIDTH / w))), interpolation=cv2.INTER_AREA)
-    return pixels
-
-
 def block_change(first: np.ndarray, second: np.ndarray) -> float:
     """The largest mean absolute change of any BLOCK x BLOCK block between two RGB images, in 8-bit levels.
 
     A block mean ignores codec noise and grain, and the maximum over blocks still sees a small object that moved.
+    The blocks are source pixels at any frame size (uint8 or uint16 images, the change rounded to whole levels
+    of their depth).
     """
-    diff = np.abs(_comparable(first) - _comparable(second)).mean(axis=-1)
-    h, w = diff.shape
+    diff = cv2.absdiff(first, second)
+    h, w = diff.shape[:2]
     blocks = cv2.resize(diff, (max(1, w // BLOCK), max(1, h // BLOCK)), interpolation=cv2.INTER_AREA)
-    return float(blocks.max())
+    levels = float(blocks.astype(np.float32).mean(axis=-1).max())
+    return levels / 257.0 if first.dtype == np.uint16 else levels
 
 
 def drop_duplicates(
@@ -61,16 +52,18 @@ def drop_duplicates(
     threshold: float = DEFAULT_THRESHOLD,
     max_run: int = DEFAULT_MAX_RUN,
     on_drop: Callable[[FrameT], None] | None = None,
+    keep_before: Callable[[FrameT], bool] | None = None,
 ) -> Iterator[FrameT]:
     """`frames` without the copies of a previous frame; the frames kept are passed on unchanged.
 
     A frame is a copy when no block changed by more than `threshold` levels since the last distinct frame.
-    Up to `max_run` copies in a row are dropped once a distinct frame follows them; a longer run (a freeze) and
-    the copies at the very end (which hold the last picture for its time) are kept. It reads at most
-    `max_run` + 1 frames ahead. `on_drop` is told of each dropped frame.
+    Up to `max_run` copies in a row are dropped once a distinct frame follows them, unless `keep_before` says
+    that frame must keep what comes before it (a new shot: the copies hold the old one until it starts). A
+    longer run (a freeze) and the copies at the very end (which hold the last picture for its time) are kept.
+    It reads at most `max_run` frames ahead. `on_drop` is told of each dropped frame.
     """
     check_options(threshold, max_run)
-    return _drop(frames, threshold, max_run, on_drop)
+    return _drop(frames, threshold, max_run, on_drop, keep_before or (lambda _frame: False))
 
 
 def check_options(threshold: float, max_run: int) -> None:
@@ -82,7 +75,11 @@ def check_options(threshold: float, max_run: int) -> None:
 
 
 def _drop(
-    frames: Iterable[FrameT], threshold: float, max_run: int, on_drop: Callable[[FrameT], None] | None
+    frames: Iterable[FrameT],
+    threshold: float,
+    max_run: int,
+    on_drop: Callable[[FrameT], None] | None,
+    keep_before: Callable[[FrameT], bool],
 ) -> Iterator[FrameT]:
     last: np.ndarray | None = None
     pending: list[FrameT] = []
@@ -95,16 +92,16 @@ def _drop(
             pending.append(frame)
             if len(pending) > max_run:
                 frozen = True
-                for held in pending:
-                    yield held
+                yield from pending
                 pending.clear()
             continue
-        for dropped in pending:
-            if on_drop is not None:
+        if keep_before(frame):
+            yield from pending
+        elif on_drop is not None:
+            for dropped in pending:
                 on_drop(dropped)
         pending.clear()
         frozen = False
         last = frame.image
         yield frame
-    for held in pending:
-        yield held
+    yield from pending

@@ -73,6 +73,15 @@ class OutputFrame:
     confidence: np.ndarray | None = None
 
 
+@dataclass(frozen=True)
+class _Detected:
+    """A source frame with its scene-cut flag."""
+
+    time: Fraction
+    image: np.ndarray
+    cut: bool
+
+
 @dataclass
 class _Window:
     """Recent source frames and their prepared synthesizer state, keyed by index (and tile)."""
@@ -99,26 +108,31 @@ class Engine:
         self.stats = EngineStats()
         self._window = _Window()
 
-    def _counted(self, frames: Iterable[FrameLike]) -> Iterator[FrameLike]:
-        for frame in frames:
+    def _detected(self, frames: Iterable[FrameLike]) -> Iterator[_Detected]:
+        """Every source frame, counted, with whether a new shot starts at it."""
+        for index, frame in enumerate(frames):
+            cut = bool(self.cut_detector(index, frame.image)) if self.cut_detector else False
             self.stats.frames_in += 1
-            yield frame
+            self.stats.scene_cuts += int(cut)
+            yield _Detected(frame.time, frame.image, cut)
 
-    def _dropped(self, _frame: FrameLike) -> None:
+    def _dropped(self, _frame: _Detected) -> None:
         self.stats.duplicates += 1
 
     def _source_times(self, frames: Iterable[FrameLike]) -> Iterator[SourceTime]:
-        """The frames the plan works from, numbered 0, 1, 2... in order (duplicates left out leave no gap)."""
-        kept = self._counted(frames)
+        """The frames the plan works from, numbered 0, 1, 2... in order (duplicates left out leave no gap).
+
+        Copies held before a cut stay: they show the old shot until the new one starts.
+        """
+        kept: Iterable[_Detected] = self._detected(frames)
         threshold = self.config.duplicate_threshold
         if threshold is not None:
-            kept = drop_duplicates(kept, threshold, self.config.duplicate_max_run, self._dropped)
+            max_run = self.config.duplicate_max_run
+            kept = drop_duplicates(kept, threshold, max_run, self._dropped, keep_before=lambda f: f.cut)
         for index, frame in enumerate(kept):
-            cut = bool(self.cut_detector(index, frame.image)) if self.cut_detector else False
-            self.stats.scene_cuts += int(cut)
             self._window.images[index] = frame.image
             self._window.times[index] = frame.time
-            yield SourceTime(index, frame.time, cut)
+            yield SourceTime(index, frame.time, frame.cut)
 
     def run(self, frames: Iterable[FrameLike]) -> Iterator[OutputFrame]:
         """Output frames in order; memory holds only the anchor window."""

@@ -71,11 +71,7 @@ class StreamCarrier:
             if packet.size == 0:
                 continue
             stamp = packet.dts if packet.dts is not None else packet.pts
-            if (
-                until is not None
-                and stamp is not None
-                and stamp * packet.time_base * self._slowdown + self._shift > until
-            ):
+            if until is not None and stamp is not None and self._output_time(stamp * packet.time_base) > until:
                 self._pending = packet
                 return
             self._routes[packet.stream.index].push(packet)
@@ -122,12 +118,12 @@ class StreamCarrier:
             return _Remux(self._output, stream, self._shift, self._slowdown)
         codec = _codec_name(stream)
         if holds_codec and _usable_encoder(codec):
-            return _Transcode(self._output, stream, codec, self._shift, after, self._warn, self._slowdown)
+            return _Transcode(self._output, stream, codec, self._output_time, after, self._warn, self._slowdown)
         fallback = next((c for c in ("aac", "libopus") if _accepts(self._output.format.name, _audio_probe(c))), None)
         if fallback is None:
             raise VideoError(f"{_container(self._output)} cannot hold {codec}, AAC or Opus audio")
         self._warn(f"{_container(self._output)} cannot hold {codec} audio; re-encoding it to {fallback}")
-        return _Transcode(self._output, stream, fallback, self._shift, after, self._warn, self._slowdown)
+        return _Transcode(self._output, stream, fallback, self._output_time, after, self._warn, self._slowdown)
 
 
 class _Remux:
@@ -156,8 +152,8 @@ class _Remux:
 class _Transcode:
     """Decodes audio packets and re-encodes them as one gap-free track with silence before and after.
 
-    The first decoded sample lands at output time (its source time * slowdown + shift): silence fills the gap
-    before it, or samples before output time 0 are dropped. With `slowdown` > 1 the audio is played that many
+    The first decoded sample lands at `output_time(its source time)`: silence fills the gap before it, or
+    samples before output time 0 are dropped. With `slowdown` > 1 the audio is played that many
     times slower at the same pitch (`AudioStretch`).
     """
 
@@ -166,14 +162,14 @@ class _Transcode:
         output: OutputContainer,
         stream: AudioStream,
         codec: str,
-        shift: Fraction,
+        output_time: Callable[[Fraction], Fraction],
         after: Fraction,
         warn: Warn,
         slowdown: Fraction,
     ) -> None:
         self._output = output
         self._input = stream
-        self._shift = shift
+        self._output_time = output_time
         self._after = after
         self._warn = warn
         decoder = stream.codec_context
@@ -188,7 +184,6 @@ class _Transcode:
         _copy_tags(stream, self._stream)
         self._resampler = av.AudioResampler(format=self._stream.format, layout=self._stream.layout, rate=rate)
         self._fifo = av.AudioFifo()
-        self._slowdown = slowdown
         self._stretch = AudioStretch(slowdown) if slowdown != 1 else None
         self._next_pts: int | None = None
         self._drop = 0
@@ -211,7 +206,7 @@ class _Transcode:
         for frame in self._resampler.resample(None):
             self._queue(frame)
         if self._next_pts is None:
-            self._start(self._shift)
+            self._start(self._output_time(Fraction(0)))
         self._queue(self._silence(self._after))
         self._encode(flush=True)
         self._output.mux(self._stream.encode(None))
@@ -219,7 +214,7 @@ class _Transcode:
     def _add(self, frame: av.AudioFrame) -> None:
         if self._next_pts is None:
             source_time = frame.pts * time_base(self._input) if frame.pts is not None else Fraction(0)
-            self._start(source_time * self._slowdown + self._shift)
+            self._start(self._output_time(source_time))
         for stretched in self._stretch.push(frame) if self._stretch is not None else (frame,):
             self._resample(stretched)
 

@@ -59,6 +59,8 @@ def open_sink(
             slowdown=slowdown,
         )
     writer = ImageSequenceWriter(Path(target))
+    if on_warning is not None and slowdown != 1:
+        on_warning("an image folder has no frame rate: its frames are the same with --slow-motion or without")
     if on_warning is not None and copy_streams and source is not None and (source.has_audio or source.has_subtitles):
         on_warning("an image folder cannot hold audio or subtitles; they are not written")
     return writer

@@ -26,7 +26,7 @@ class AudioStretch:
     """Plays audio frames `slowdown` times slower at the same pitch; the output is exactly that much longer.
 
     Push decoded frames in order, then call `flush()` once. The filter graph is built for the first frame's
-    format, layout and rate; the silence that completes the length matches the stretched frames.
+    format, layout and rate, and gives out frames in the same ones.
     """
 
     def __init__(self, slowdown: Fraction) -> None:
@@ -41,6 +41,7 @@ class AudioStretch:
         """The stretched audio that `frame` completes (possibly none yet)."""
         if self._graph is None:
             self._graph = self._build(frame)
+            self._template = frame
         frame.pts = self._samples_in
         frame.time_base = Fraction(1, frame.sample_rate)
         self._samples_in += frame.samples
@@ -50,7 +51,7 @@ class AudioStretch:
     def flush(self) -> list[av.AudioFrame]:
         """The rest of the stretched audio, padded with silence to `slowdown` times the input's length."""
         if self._graph is None or self._template is None:
-            return []
+            return []  # no audio came
         self._graph.push(None)
         frames = self._pull()
         missing = round(self._samples_in * self._slowdown) - self._samples_out
@@ -69,7 +70,6 @@ class AudioStretch:
                 return frames
             assert isinstance(frame, av.AudioFrame)
             self._samples_out += frame.samples
-            self._template = frame
             frames.append(frame)
 
     def _build(self, frame: av.AudioFrame) -> av.filter.Graph:
@@ -81,7 +81,8 @@ class AudioStretch:
             time_base=Fraction(1, frame.sample_rate),
         )
         tempos = [graph.add("atempo", str(float(speed))) for speed in self._chain]
-        graph.link_nodes(source, *tempos, graph.add("abuffersink")).configure()
+        same = f"sample_fmts={frame.format.name}:channel_layouts={frame.layout.name}:sample_rates={frame.sample_rate}"
+        graph.link_nodes(source, *tempos, graph.add("aformat", same), graph.add("abuffersink")).configure()
         return graph
 
 

@@ -103,7 +103,9 @@ class VideoWriter:
         assert self._worker is not None
         try:
             self._worker.submit(lambda: self._encode(frame, pts, reused=native is not None))
-        except (av.error.FFmpegError, RuntimeError) as exc:
+        except VideoError:
+            raise
+        except (av.error.FFmpegError, RuntimeError, ValueError) as exc:
             raise VideoError(f"cannot encode a frame of {self.target.name}: {exc}") from exc
         self._last_pts = pts
 
@@ -134,6 +136,9 @@ class VideoWriter:
             self._output.close()
             self._output = None
             os.replace(self._temp, self.target)
+        except VideoError:
+            self.abort()
+            raise
         except (av.error.FFmpegError, OSError, RuntimeError, ValueError) as exc:
             self.abort()
             raise VideoError(f"cannot finish writing {self.target}: {exc}") from exc
