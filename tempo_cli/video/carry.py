@@ -140,7 +140,7 @@ class _Remux:
             packet.pts = round(packet.pts * self._slowdown) + self._offset
         if packet.dts is not None:
             packet.dts = round(packet.dts * self._slowdown) + self._offset
-        if packet.duration and self._slowdown != 1:
+        if packet.duration:
             packet.duration = round(packet.duration * self._slowdown)
         packet.stream = self._stream
         self._output.mux(packet)
