@@ -115,6 +115,23 @@ def corrupt_packet(clip: Path, index: int = 20) -> Path:
     return clip
 
 
+def drop_leading_video_packets(clip: Path, target: Path, count: int) -> Path:
+    """Copy `clip` to `target` without its first `count` video packets, as a recording cut mid-GOP starts: the
+    video stream still starts at the first packet kept, but nothing decodes before the next keyframe."""
+    with av.open(str(clip)) as source, av.open(str(target), "w") as out:
+        routes = {s.index: out.add_stream_from_template(s) for s in source.streams}
+        dropped = 0
+        for packet in source.demux():
+            if not packet.size:
+                continue
+            if packet.stream.type == "video" and dropped < count:
+                dropped += 1
+                continue
+            packet.stream = routes[packet.stream.index]
+            out.mux(packet)
+    return target
+
+
 def make_audio_only(path: Path, seconds: float = 0.5, codec: str = "pcm_s16le") -> Path:
     """Write an audio-only file (e.g. .wav) holding a sine tone and return `path`."""
     with av.open(str(path), "w") as out:

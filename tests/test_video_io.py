@@ -23,6 +23,7 @@ from tests.media import (
     SUBTITLES,
     TITLE,
     corrupt_packet,
+    drop_leading_video_packets,
     make_audio_only,
     make_clip,
     make_image_folder,
@@ -404,6 +405,35 @@ def test_audio_pad_adds_silence_before_and_after(tmp_path: Path) -> None:
         for a, b in [(0, 0.45), (0.55, 1.45), (1.55, 1.7)]
     ]
     assert rms[0] < 1e-3 and rms[1] > 0.1 and rms[2] < 1e-3
+
+
+def audio_after_last_frame(path: Path) -> Fraction:
+    """Seconds from the start of the last video frame to the end of the last audio packet, as stored."""
+    with av.open(str(path)) as container:
+        video, audio = container.streams.video[0], container.streams.audio[0]
+        last_frame = max(p.pts * p.time_base for p in container.demux(video) if p.size)
+        container.seek(0)
+        audio_end = max((p.pts + p.duration) * p.time_base for p in container.demux(audio) if p.size)
+    return audio_end - last_frame
+
+
+@pytest.mark.parametrize("slowdown", [1, 2])
+def test_audio_stays_in_sync_when_the_first_frames_do_not_decode(tmp_path: Path, slowdown: int) -> None:
+    # Cut mid-GOP, the video stream starts 3 frames (0.125 s) in, but its first frame decodes at the keyframe 0.5 s
+    # in. That frame is time 0, and the audio heard with it must be the source's audio at 0.5 s.
+    source = drop_leading_video_packets(make_clip(tmp_path / "whole.mkv", frames=48), tmp_path / "cut.mkv", 3)
+    target = tmp_path / "out.mp4"
+    with VideoReader(source) as reader:
+        info = reader.info
+        assert info.start == Fraction(1, 2)
+        with VideoWriter(target, info.fps, 64, 48, FAST, source=info, slowdown=Fraction(slowdown)) as writer:
+            times = []
+            for frame in reader:
+                writer.write(frame.image, frame.time * slowdown)
+                times.append(frame.time)
+            writer.commit()
+    assert times[0] == 0 and len(times) == 36
+    assert abs(audio_after_last_frame(target) - audio_after_last_frame(source) * slowdown) <= AAC_FRAME
 
 
 def test_subtitles_are_copied_or_dropped_with_a_warning(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from av.audio.stream import AudioStream
 from av.container import OutputContainer
 from av.stream import Stream
 
-from tempo_cli.video.reader import VideoError, Warn, open_container, time_base, video_stream
+from tempo_cli.video.reader import VideoError, Warn, open_container, time_base
 from tempo_cli.video.stretch import AudioStretch, silent_frame
 
 _STREAM_TAGS = ("language", "title")
@@ -30,9 +30,10 @@ _PLAIN_LAYOUTS = {1: "mono", 2: "stereo"}
 class StreamCarrier:
     """Copies the audio and subtitle streams of `source` into `output`.
 
-    Output time = (source time - start of the source's video stream) * `slowdown` + `pad[0]`; transcoded audio
-    gets `pad[0]` seconds of silence before and `pad[1]` after, and with `slowdown` > 1 it is played that many
-    times slower at the same pitch (subtitles keep their place in the slowed picture). Create it before the
+    Output time = (source time - `origin`) * `slowdown` + `pad[0]`, where `origin` is the source time of the first
+    video frame (`VideoInfo.start`); transcoded audio gets `pad[0]` seconds of silence before and `pad[1]` after,
+    and with `slowdown` > 1 it is played that many times slower at the same pitch (subtitles keep their place in
+    the slowed picture). Create it before the
     output's header is written, then call `advance(t)` as video up to output time t has been written, and
     `finish()` once at the end.
     """
@@ -43,6 +44,7 @@ class StreamCarrier:
         output: OutputContainer,
         pad: tuple[float, float],
         on_warning: Warn,
+        origin: Fraction,
         slowdown: Fraction = Fraction(1),
     ) -> None:
         self._input = open_container(source)
@@ -50,8 +52,6 @@ class StreamCarrier:
         self._warn = on_warning
         self._slowdown = Fraction(slowdown)
         try:
-            video = video_stream(self._input)
-            origin = video.start_time * time_base(video) if video.start_time is not None else Fraction(0)
             self._shift = Fraction(pad[0]) - origin * self._slowdown
             self._routes = self._plan(source, Fraction(pad[0]), Fraction(pad[1]))
         except BaseException:

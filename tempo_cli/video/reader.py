@@ -48,6 +48,8 @@ class VideoInfo:
     has_subtitles: bool
     container_format: str
     metadata: dict[str, str] = field(default_factory=dict)
+    start: Fraction = Fraction(0)
+    """Time in seconds, on the source's clock, of the first decoded frame: the frames' (and the output's) time 0."""
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,8 @@ class VideoReader:
     The constructor opens the file and decodes its first frame, so a file that cannot be used fails here with
     VideoError. Iterating re-reads the file from the start; one iteration at a time. A packet the decoder rejects
     as corrupt is skipped: it is counted in `skipped_packets` and reported through `on_warning`. Frame times are
-    the stream's own timestamps (so variable frame rates come through); a frame without one, or with one not after
+    the stream's own timestamps less the first decoded frame's (`info.start`), so variable frame rates come
+    through and the first frame is at 0; a frame without one, or with one not after
     the previous frame's, is placed 1/fps after the previous frame.
     """
 
@@ -128,7 +131,7 @@ class VideoReader:
             step = 1 / self.info.fps
             tick = time_base(stream)
             high_depth = self.info.bit_depth > 8
-            start = stream.start_time
+            start: int | None = None
             previous: Fraction | None = None
             for index, frame in enumerate(self._decode(container, stream, on_bad_packet=self._skip)):
                 if start is None:
@@ -216,7 +219,15 @@ def _describe(path: Path, container: InputContainer, stream: VideoStream, first:
         has_subtitles=bool(container.streams.subtitles),
         container_format=container.format.name,
         metadata=dict(container.metadata),
+        start=_first_time(stream, first),
     )
+
+
+def _first_time(stream: VideoStream, first: av.VideoFrame) -> Fraction:
+    """The first decoded frame's time on the source's clock; frames before the first keyframe may not decode, so
+    it can lie after the stream's start_time."""
+    pts = first.pts if first.pts is not None else stream.start_time
+    return Fraction(0) if pts is None else pts * time_base(stream)
 
 
 def _stream_duration(stream: VideoStream) -> Fraction | None:

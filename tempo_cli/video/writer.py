@@ -76,7 +76,7 @@ class VideoWriter:
             self._output = av.open(str(self._temp), mode="w")
             self._stream = self._add_video(self._output, source)
             if source is not None and copy_streams and (source.has_audio or source.has_subtitles):
-                self._carrier = StreamCarrier(source.path, self._output, audio_pad, self._warn, slowdown)
+                self._carrier = StreamCarrier(source.path, self._output, audio_pad, self._warn, source.start, slowdown)
             self._output.start_encoding()
             self._worker = OrderedWorker()
         except (ValueError, av.error.FFmpegError) as exc:
