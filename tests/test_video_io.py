@@ -12,6 +12,7 @@ import av
 import numpy as np
 import pytest
 
+from tempo_cli.video.encoding import video_settings
 from tempo_cli.video.imageseq import ImageSequenceReader, ImageSequenceWriter, read_image
 from tempo_cli.video.pixels import frame_to_rgb, rgb_to_frame
 from tempo_cli.video.reader import VideoError, VideoReader, iter_video_frames
@@ -226,6 +227,34 @@ def test_ten_bit_input_stays_ten_bit(tmp_path: Path) -> None:
     assert frames[0].dtype == np.uint16
     assert np.any(frames[0] % 257 != 0)  # levels between the 8-bit ones (8-bit data scaled up is a multiple of 257)
     assert psnr(frames_of(source)[0], frames[0]) > 30  # the same picture (lossy crf 18 at 64x48)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "video_codec", "audio_encoder"),
+    [(".webm", "vp9", "libopus"), (".ogv", "vp8", "libopus"), (".mpg", "h264", "mp2")],
+)
+def test_the_default_codecs_suit_containers_that_cannot_hold_h264_or_aac(
+    tmp_path: Path, suffix: str, video_codec: str, audio_encoder: str
+) -> None:
+    source = make_clip(tmp_path / "source.mp4", frames=12)
+    target = tmp_path / f"out{suffix}"
+    warnings = transcode(source, target)
+    assert warnings == [f"the {suffix} container cannot hold aac audio; re-encoding it to {audio_encoder}"]
+    with av.open(str(target)) as container:
+        assert container.streams.video[0].codec_context.codec.name == video_codec
+    assert psnr(frames_of(source)[6], frames_of(target)[6]) > 30
+    codec, length, _ = audio_of(target)
+    assert codec == audio_encoder.removeprefix("lib")
+    assert abs(length - audio_of(source)[1]) <= 2 * AAC_FRAME
+
+
+def test_the_preset_sets_libvpx_speed() -> None:
+    slow = video_settings(EncodeOptions(preset="veryslow"), 64, 48, None, "webm")
+    fast = video_settings(EncodeOptions(preset="ultrafast"), 64, 48, None, "webm")
+    assert slow.codec == fast.codec == "libvpx-vp9"
+    assert (slow.options["cpu-used"], fast.options["cpu-used"]) == ("0", "8")
+    with pytest.raises(VideoError, match="no preset 'quick'"):
+        video_settings(EncodeOptions(preset="quick"), 64, 48, None, "webm")
 
 
 def test_unknown_codec_is_a_video_error(tmp_path: Path) -> None:

@@ -67,7 +67,13 @@ SlowMotion = Annotated[
 ]
 TileOpt = Annotated[str | None, typer.Option("--tile", help="Tile size in pixels for large frames, or 'auto'.")]
 TileOverlap = Annotated[int, typer.Option(help="Overlap between tiles in pixels (feathered).")]
-Codec = Annotated[str, typer.Option(help="Video encoder, e.g. libx264, libx265, ffv1.")]
+Codec = Annotated[
+    str,
+    typer.Option(
+        help="Video encoder: auto (H.264, or VP9 for .webm, VP8 for .ogv, where H.264 does not fit), or one by "
+        "name, e.g. libx264, libx265, libvpx-vp9, ffv1."
+    ),
+]
 Crf = Annotated[int, typer.Option(help="Constant rate factor of the encoder (lower is better).")]
 Preset = Annotated[str, typer.Option(help="Encoder preset, e.g. medium, fast, veryslow.")]
 PixFmt = Annotated[

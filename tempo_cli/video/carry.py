@@ -1,14 +1,12 @@
 """Carrying a source file's audio and subtitle streams into a new video file, interleaved with its video.
 
 Packets are copied as they are when the output container can hold the codec and no padding is asked for. Audio
-that needs padding, or whose codec the container cannot hold, is decoded and re-encoded (to AAC, or Opus for
-containers without AAC); subtitles the container cannot hold are dropped.
+that needs padding, or whose codec the container cannot hold, is decoded and re-encoded (to AAC, or Opus or MP2
+for containers without AAC); subtitles the container cannot hold are dropped.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from functools import partial
@@ -20,6 +18,7 @@ from av.audio.stream import AudioStream
 from av.container import OutputContainer
 from av.stream import Stream
 
+from tempo_cli.video.containers import accepts, fallback_audio_codec, usable_encoder
 from tempo_cli.video.reader import VideoError, Warn, open_container, time_base
 from tempo_cli.video.stretch import AudioStretch, silent_frame
 
@@ -103,7 +102,7 @@ class StreamCarrier:
         for stream in self._input.streams.audio:
             routes[stream.index] = self._audio_route(stream, firsts.get(stream.index), before, after)
         for subtitles in self._input.streams.subtitles:
-            if _accepts(self._output.format.name, partial(_copy_stream, stream=subtitles)):
+            if accepts(self._output.format.name, partial(_copy_stream, stream=subtitles)):
                 routes[subtitles.index] = _Remux(self._output, subtitles, self._shift, self._slowdown)
             else:
                 codec = _codec_name(subtitles)
@@ -113,15 +112,15 @@ class StreamCarrier:
     def _audio_route(
         self, stream: AudioStream, first: av.Packet | None, before: Fraction, after: Fraction
     ) -> _Remux | _Transcode:
-        holds_codec = _accepts(self._output.format.name, partial(_copy_stream, stream=stream), first)
+        holds_codec = accepts(self._output.format.name, partial(_copy_stream, stream=stream), first)
         if holds_codec and not (before or after) and self._slowdown == 1:
             return _Remux(self._output, stream, self._shift, self._slowdown)
         codec = _codec_name(stream)
-        if holds_codec and _usable_encoder(codec):
+        if holds_codec and usable_encoder(codec):
             return _Transcode(self._output, stream, codec, self._output_time, after, self._warn, self._slowdown)
-        fallback = next((c for c in ("aac", "libopus") if _accepts(self._output.format.name, _audio_probe(c))), None)
+        fallback = fallback_audio_codec(self._output.format.name)
         if fallback is None:
-            raise VideoError(f"{_container(self._output)} cannot hold {codec}, AAC or Opus audio")
+            raise VideoError(f"{_container(self._output)} cannot hold {codec} audio, nor AAC, Opus or MP2")
         self._warn(f"{_container(self._output)} cannot hold {codec} audio; re-encoding it to {fallback}")
         return _Transcode(self._output, stream, fallback, self._output_time, after, self._warn, self._slowdown)
 
@@ -256,28 +255,6 @@ class _Transcode:
             self._output.mux(self._stream.encode(frame))
 
 
-def _accepts(
-    format_name: str, add_stream: Callable[[OutputContainer], Stream], packet: av.Packet | None = None
-) -> bool:
-    """True if a small `format_name` file can be written with the stream that `add_stream` adds (and `packet`).
-
-    Some combinations only fail once a packet or the trailer is written, hence the complete trial file.
-    """
-    probe = av.open(io.BytesIO(), "w", format=format_name)
-    try:
-        stream = add_stream(probe)
-        probe.start_encoding()
-        if packet is not None:
-            packet.stream = stream
-            probe.mux(packet)
-        probe.close()
-    except (ValueError, av.error.FFmpegError):
-        with contextlib.suppress(ValueError, av.error.FFmpegError):
-            probe.close()
-        return False
-    return True
-
-
 def _first_packets(source: Path, indexes: list[int]) -> dict[int, av.Packet]:
     """The first non-empty packet of each stream in `indexes` (read from a separate handle on `source`)."""
     found: dict[int, av.Packet] = {}
@@ -309,19 +286,6 @@ def _ordered(layout: av.AudioLayout) -> av.AudioLayout:
     if all(channel.name == "NONE" for channel in layout.channels):
         return av.AudioLayout(_PLAIN_LAYOUTS.get(layout.nb_channels, layout.name))
     return layout
-
-
-def _audio_probe(codec: str) -> Callable[[OutputContainer], Stream]:
-    """Adds a 48 kHz stereo `codec` encoder stream to a container."""
-    return lambda out: out.add_stream(codec, rate=48000, layout="stereo")
-
-
-def _usable_encoder(codec: str) -> bool:
-    """True if PyAV has a non-experimental encoder for `codec`."""
-    try:
-        return not av.codec.Codec(codec, "w").experimental
-    except av.codec.codec.UnknownCodecError:
-        return False
 
 
 def _codec_name(stream: Stream) -> str:

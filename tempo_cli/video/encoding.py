@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import av
 
+from tempo_cli.video.containers import auto_video_codec
 from tempo_cli.video.pixels import conversion_matrix
 from tempo_cli.video.reader import VideoError, VideoInfo
 
@@ -37,6 +39,8 @@ _X26X_PRESETS = (
     "veryslow",
     "placebo",
 )
+# libvpx's speed (cpu-used, 0 slowest and best) for each x264 preset name, so that --preset means the same there.
+_VPX_SPEEDS = dict(zip(_X26X_PRESETS, (8, 7, 6, 5, 5, 4, 2, 1, 0, 0), strict=True))
 _RGB_MATRIX = 0  # AVCOL_SPC_RGB: the planes hold R, G, B rather than Y, Cb, Cr
 
 
@@ -44,12 +48,14 @@ _RGB_MATRIX = 0  # AVCOL_SPC_RGB: the planes hold R, G, B rather than Y, Cb, Cr
 class EncodeOptions:
     """How to encode the output video.
 
-    `crf`/`preset` are passed to encoders that have those options (x264, x265, ...). `pix_fmt` None chooses
+    `codec` "auto" is H.264, or the first encoder the output container holds of `AUTO_VIDEO_CODECS`.
+    `crf`/`preset` are passed to encoders that have those options (x264, x265, ...); for libvpx the preset sets
+    its speed (`cpu-used`) instead. `pix_fmt` None chooses
     yuv420p for 8-bit input and a 10-bit format for >8-bit input when the codec has one. `lossless` uses qp 0 for
     libx264 (yuv444p); ffv1 and other lossless-only codecs are lossless anyway and store RGB where they can.
     """
 
-    codec: str = "libx264"
+    codec: str = "auto"
     crf: int | None = 18
     preset: str | None = "medium"
     pix_fmt: str | None = None
@@ -80,13 +86,15 @@ def video_encoder(name: str) -> av.codec.Codec:
     return codec
 
 
-def video_settings(options: EncodeOptions, width: int, height: int, source: VideoInfo | None) -> VideoSettings:
-    """Encoder name, pixel format, private options and colour tags for an output of `width` x `height`.
+def video_settings(
+    options: EncodeOptions, width: int, height: int, source: VideoInfo | None, container: str
+) -> VideoSettings:
+    """Encoder name, pixel format, private options and colour tags for a `container` output of `width` x `height`.
 
     The colour tags come from `source` (untagged without one). Only matrices that the RGB->YUV conversion can
     produce are carried; RGB pixel formats are tagged as RGB.
     """
-    codec = video_encoder(options.codec)
+    codec = video_encoder(_resolve(options.codec, container))
     lossless = options.lossless or (codec.lossless and not codec.lossy)
     depth = 16 if source is not None and source.bit_depth > 8 else 8
     pix_fmt = _pixel_format(codec, options.pix_fmt, lossless, depth, width, height)
@@ -100,6 +108,16 @@ def video_settings(options: EncodeOptions, width: int, height: int, source: Vide
         color_primaries=source.color_primaries if source else None,
         color_trc=source.color_trc if source else None,
     )
+
+
+def _resolve(codec: str, container: str) -> str:
+    """`codec`, or for "auto" the encoder chosen for `container`."""
+    if codec != "auto":
+        return codec
+    chosen = auto_video_codec(container)
+    if chosen is None:
+        raise VideoError(f"no video encoder here can write a {container} file; name one with --codec")
+    return chosen
 
 
 def _pixel_format(
@@ -136,9 +154,19 @@ def _private_options(codec: av.codec.Codec, options: EncodeOptions, lossless: bo
         result["crf"] = str(options.crf)
         if codec.name.startswith("libvpx"):
             result["b"] = "0"  # constant quality; otherwise libvpx only caps quality under its default bitrate
-    if options.preset is not None and "preset" in names:
-        presets = _X26X_PRESETS if codec.name in ("libx264", "libx265") else None
-        if presets is not None and options.preset not in presets:
-            raise VideoError(f"{codec.name} has no preset {options.preset!r} (use one of {', '.join(presets)})")
+    if options.preset is not None and "cpu-used" in names and codec.name.startswith("libvpx"):
+        result["cpu-used"] = str(_VPX_SPEEDS[_known_preset(codec, options.preset, _VPX_SPEEDS)])
+        if "row-mt" in names:
+            result["row-mt"] = "1"
+    elif options.preset is not None and "preset" in names:
+        if codec.name in ("libx264", "libx265"):
+            _known_preset(codec, options.preset, _X26X_PRESETS)
         result["preset"] = options.preset
     return result
+
+
+def _known_preset(codec: av.codec.Codec, preset: str, presets: Collection[str]) -> str:
+    """`preset`, or VideoError if it is not one of `presets`."""
+    if preset not in presets:
+        raise VideoError(f"{codec.name} has no preset {preset!r} (use one of {', '.join(presets)})")
+    return preset

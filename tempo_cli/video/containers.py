@@ -1,0 +1,70 @@
+"""What an output container can hold: trial writes in memory, and the codecs chosen when none is named."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from collections.abc import Callable
+
+import av
+from av.container import OutputContainer
+from av.stream import Stream
+
+# Video encoders tried in turn for `--codec auto`: H.264 where the container holds it (MP4, MOV, MKV, TS, ...),
+# else VP9 (WebM), VP8 (Ogg) or MPEG-4 Part 2.
+AUTO_VIDEO_CODECS = ("libx264", "libvpx-vp9", "libvpx", "mpeg4")
+# Audio encoders for audio that must be re-encoded and whose own codec the container cannot hold: AAC, else Opus
+# (WebM, Ogg), else MPEG audio layer II (MPEG program streams).
+FALLBACK_AUDIO_CODECS = ("aac", "libopus", "mp2")
+
+
+def accepts(format_name: str, add_stream: Callable[[OutputContainer], Stream], packet: av.Packet | None = None) -> bool:
+    """True if a small `format_name` file can be written with the stream that `add_stream` adds (and `packet`).
+
+    Some combinations only fail once a packet or the trailer is written, hence the complete trial file.
+    """
+    probe = av.open(io.BytesIO(), "w", format=format_name)
+    try:
+        stream = add_stream(probe)
+        probe.start_encoding()
+        if packet is not None:
+            packet.stream = stream
+            probe.mux(packet)
+        probe.close()
+    except (ValueError, av.error.FFmpegError):
+        with contextlib.suppress(ValueError, av.error.FFmpegError):
+            probe.close()
+        return False
+    return True
+
+
+def usable_encoder(codec: str) -> bool:
+    """True if PyAV has a non-experimental encoder for `codec`."""
+    try:
+        return not av.codec.Codec(codec, "w").experimental
+    except av.codec.codec.UnknownCodecError:
+        return False
+
+
+def auto_video_codec(format_name: str) -> str | None:
+    """The first of AUTO_VIDEO_CODECS that this FFmpeg has and a `format_name` container holds, if any."""
+    return next((c for c in AUTO_VIDEO_CODECS if usable_encoder(c) and accepts(format_name, _video_probe(c))), None)
+
+
+def fallback_audio_codec(format_name: str) -> str | None:
+    """The first of FALLBACK_AUDIO_CODECS that this FFmpeg has and a `format_name` container holds, if any."""
+    return next((c for c in FALLBACK_AUDIO_CODECS if usable_encoder(c) and accepts(format_name, _audio_probe(c))), None)
+
+
+def _video_probe(codec: str) -> Callable[[OutputContainer], Stream]:
+    """Adds a small 8-bit 4:2:0 `codec` encoder stream to a container."""
+
+    def add(out: OutputContainer) -> Stream:
+        return out.add_stream(codec, rate=24, width=64, height=64, pix_fmt="yuv420p")
+
+    return add
+
+
+def _audio_probe(codec: str) -> Callable[[OutputContainer], Stream]:
+    """Adds a 48 kHz stereo `codec` encoder stream to a container."""
+    return lambda out: out.add_stream(codec, rate=48000, layout="stereo")
