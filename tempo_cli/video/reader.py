@@ -102,8 +102,8 @@ class VideoReader:
     VideoError. Iterating re-reads the file from the start; one iteration at a time. A packet the decoder rejects
     as corrupt is skipped: it is counted in `skipped_packets` and reported through `on_warning`. Frame times are
     the stream's own timestamps less the first decoded frame's (`info.start`), so variable frame rates come
-    through and the first frame is at 0; a frame without one, or with one not after
-    the previous frame's, is placed 1/fps after the previous frame.
+    through and the first frame is at 0; a frame without one, or with one not after the previous frame's, is
+    placed 1/fps after the previous frame.
     """
 
     def __init__(self, path: str | Path, on_warning: Warn | None = None) -> None:
