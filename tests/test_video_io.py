@@ -238,11 +238,11 @@ def test_the_default_codecs_suit_containers_that_cannot_hold_h264_or_aac(
 ) -> None:
     source = make_clip(tmp_path / "source.mp4", frames=12)
     target = tmp_path / f"out{suffix}"
-    warnings = transcode(source, target)
+    warnings = transcode(source, target, EncodeOptions(preset="medium"))  # libvpx's faster presets vary run to run
     assert warnings == [f"the {suffix} container cannot hold aac audio; re-encoding it to {audio_encoder}"]
     with av.open(str(target)) as container:
         assert container.streams.video[0].codec_context.codec.name == video_codec
-    assert psnr(frames_of(source)[6], frames_of(target)[6]) > 30
+    assert psnr(frames_of(source)[6], frames_of(target)[6]) > 28  # the frames beside it are 24.3 dB from it
     codec, length, _ = audio_of(target)
     assert codec == audio_encoder.removeprefix("lib")
     assert abs(length - audio_of(source)[1]) <= 2 * AAC_FRAME
@@ -252,7 +252,8 @@ def test_the_preset_sets_libvpx_speed() -> None:
     slow = video_settings(EncodeOptions(preset="veryslow"), 64, 48, None, "webm")
     fast = video_settings(EncodeOptions(preset="ultrafast"), 64, 48, None, "webm")
     assert slow.codec == fast.codec == "libvpx-vp9"
-    assert (slow.options["cpu-used"], fast.options["cpu-used"]) == ("0", "8")
+    assert (slow.options["deadline"], slow.options["cpu-used"]) == ("good", "0")
+    assert (fast.options["deadline"], fast.options["cpu-used"]) == ("realtime", "8")
     with pytest.raises(VideoError, match="no preset 'quick'"):
         video_settings(EncodeOptions(preset="quick"), 64, 48, None, "webm")
 
@@ -436,22 +437,24 @@ def test_audio_pad_adds_silence_before_and_after(tmp_path: Path) -> None:
     assert rms[0] < 1e-3 and rms[1] > 0.1 and rms[2] < 1e-3
 
 
-def audio_after_last_frame(path: Path) -> Fraction:
-    """Seconds from the start of the last video frame to the end of the last audio packet, as stored."""
+def packet_times(path: Path, kind: str) -> list[tuple[Fraction, Fraction]]:
+    """(start, duration) in seconds of the packets of the first `kind` stream, as stored."""
     with av.open(str(path)) as container:
-        video, audio = container.streams.video[0], container.streams.audio[0]
-        last_frame = max(p.pts * p.time_base for p in container.demux(video) if p.size)
-        container.seek(0)
-        audio_end = max((p.pts + p.duration) * p.time_base for p in container.demux(audio) if p.size)
-    return audio_end - last_frame
+        stream = getattr(container.streams, kind)[0]
+        return [(p.pts * p.time_base, p.duration * p.time_base) for p in container.demux(stream) if p.size]
 
 
-@pytest.mark.parametrize("slowdown", [1, 2])
+def audio_after_video(path: Path) -> Fraction:
+    """Seconds from the start of the last video frame to the end of the last audio packet."""
+    return sum(packet_times(path, "audio")[-1]) - max(start for start, _ in packet_times(path, "video"))
+
+
+@pytest.mark.parametrize("slowdown", [1, 2])  # 1: packets copied, 2: audio decoded, stretched, re-encoded
 def test_audio_stays_in_sync_when_the_first_frames_do_not_decode(tmp_path: Path, slowdown: int) -> None:
     # Cut mid-GOP, the video stream starts 3 frames (0.125 s) in, but its first frame decodes at the keyframe 0.5 s
-    # in. That frame is time 0, and the audio heard with it must be the source's audio at 0.5 s.
+    # in. That frame is time 0: the audio heard with it must be the source's audio at 0.5 s.
     source = drop_leading_video_packets(make_clip(tmp_path / "whole.mkv", frames=48), tmp_path / "cut.mkv", 3)
-    target = tmp_path / "out.mp4"
+    target = tmp_path / "out.mkv"
     with VideoReader(source) as reader:
         info = reader.info
         assert info.start == Fraction(1, 2)
@@ -461,8 +464,8 @@ def test_audio_stays_in_sync_when_the_first_frames_do_not_decode(tmp_path: Path,
                 writer.write(frame.image, frame.time * slowdown)
                 times.append(frame.time)
             writer.commit()
-    assert times[0] == 0 and len(times) == 36
-    assert abs(audio_after_last_frame(target) - audio_after_last_frame(source) * slowdown) <= AAC_FRAME
+    assert len(times) == 36 and all(abs(t - i / info.fps) <= Fraction(1, 1000) for i, t in enumerate(times))  # ms
+    assert abs(audio_after_video(target) - audio_after_video(source) * slowdown) <= AAC_FRAME
 
 
 def test_subtitles_are_copied_or_dropped_with_a_warning(tmp_path: Path) -> None:

@@ -79,7 +79,9 @@ Preset = Annotated[str, typer.Option(help="Encoder preset, e.g. medium, fast, ve
 PixFmt = Annotated[
     str | None, typer.Option(help="Output pixel format (default: yuv420p, 10-bit kept for 10-bit input).")
 ]
-Lossless = Annotated[bool, typer.Option("--lossless", help="Lossless output (libx264 qp 0 or ffv1) for measurement.")]
+Lossless = Annotated[
+    bool, typer.Option("--lossless", help="Lossless output (x264 qp 0, VP9 lossless or ffv1) for measurement.")
+]
 InputFps = Annotated[str | None, typer.Option(help="Frame rate of an image-folder input, e.g. 24 or 30000/1001.")]
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")]

@@ -43,6 +43,7 @@ class StreamCarrier:
         output: OutputContainer,
         pad: tuple[float, float],
         on_warning: Warn,
+        *,
         origin: Fraction,
         slowdown: Fraction = Fraction(1),
     ) -> None:
@@ -118,7 +119,7 @@ class StreamCarrier:
         codec = _codec_name(stream)
         if holds_codec and usable_encoder(codec):
             return _Transcode(self._output, stream, codec, self._output_time, after, self._warn, self._slowdown)
-        fallback = fallback_audio_codec(self._output.format.name)
+        fallback = fallback_audio_codec(self._output.format.name, _ordered(stream.layout))
         if fallback is None:
             raise VideoError(f"{_container(self._output)} cannot hold {codec} audio, nor AAC, Opus or MP2")
         self._warn(f"{_container(self._output)} cannot hold {codec} audio; re-encoding it to {fallback}")
@@ -126,7 +127,8 @@ class StreamCarrier:
 
 
 class _Remux:
-    """Copies packets unchanged apart from their timestamps (and durations, scaled by `slowdown`)."""
+    """Copies packets unchanged apart from their timestamps (and durations, scaled by `slowdown`); packets from
+    before the first video frame keep their negative times, as the source had that audio before its picture."""
 
     def __init__(self, output: OutputContainer, stream: Stream, shift: Fraction, slowdown: Fraction) -> None:
         self._output = output

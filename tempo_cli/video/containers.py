@@ -10,9 +10,9 @@ import av
 from av.container import OutputContainer
 from av.stream import Stream
 
-# Video encoders tried in turn for `--codec auto`: H.264 where the container holds it (MP4, MOV, MKV, TS, ...),
-# else VP9 (WebM), VP8 (Ogg) or MPEG-4 Part 2.
-AUTO_VIDEO_CODECS = ("libx264", "libvpx-vp9", "libvpx", "mpeg4")
+# Video encoders tried in turn for `--codec auto`: H.264 where the container holds it (MP4, MOV, MKV, TS, MPEG,
+# ...), else VP9 (WebM) or VP8 (Ogg). All three take --crf and --preset.
+AUTO_VIDEO_CODECS = ("libx264", "libvpx-vp9", "libvpx")
 # Audio encoders for audio that must be re-encoded and whose own codec the container cannot hold: AAC, else Opus
 # (WebM, Ogg), else MPEG audio layer II (MPEG program streams).
 FALLBACK_AUDIO_CODECS = ("aac", "libopus", "mp2")
@@ -51,9 +51,13 @@ def auto_video_codec(format_name: str) -> str | None:
     return next((c for c in AUTO_VIDEO_CODECS if usable_encoder(c) and accepts(format_name, _video_probe(c))), None)
 
 
-def fallback_audio_codec(format_name: str) -> str | None:
-    """The first of FALLBACK_AUDIO_CODECS that this FFmpeg has and a `format_name` container holds, if any."""
-    return next((c for c in FALLBACK_AUDIO_CODECS if usable_encoder(c) and accepts(format_name, _audio_probe(c))), None)
+def fallback_audio_codec(format_name: str, layout: av.AudioLayout) -> str | None:
+    """The first of FALLBACK_AUDIO_CODECS that this FFmpeg has and that encodes `layout` into a `format_name`
+    container, if any."""
+    return next(
+        (c for c in FALLBACK_AUDIO_CODECS if usable_encoder(c) and accepts(format_name, _audio_probe(c, layout))),
+        None,
+    )
 
 
 def _video_probe(codec: str) -> Callable[[OutputContainer], Stream]:
@@ -65,6 +69,6 @@ def _video_probe(codec: str) -> Callable[[OutputContainer], Stream]:
     return add
 
 
-def _audio_probe(codec: str) -> Callable[[OutputContainer], Stream]:
-    """Adds a 48 kHz stereo `codec` encoder stream to a container."""
-    return lambda out: out.add_stream(codec, rate=48000, layout="stereo")
+def _audio_probe(codec: str, layout: av.AudioLayout) -> Callable[[OutputContainer], Stream]:
+    """Adds a 48 kHz `codec` encoder stream of `layout` to a container."""
+    return lambda out: out.add_stream(codec, rate=48000, layout=layout)

@@ -39,8 +39,21 @@ _X26X_PRESETS = (
     "veryslow",
     "placebo",
 )
-# libvpx's speed (cpu-used, 0 slowest and best) for each x264 preset name, so that --preset means the same there.
-_VPX_SPEEDS = dict(zip(_X26X_PRESETS, (8, 7, 6, 5, 5, 4, 2, 1, 0, 0), strict=True))
+# libvpx's deadline and speed (cpu-used, 0 slowest and best) for each x264 preset name, so that --preset means the
+# same there. Its "good" deadline stops at cpu-used 5 (higher values encode the same), so the three fastest presets
+# use "realtime".
+_VPX_SPEEDS = {
+    "ultrafast": ("realtime", 8),
+    "superfast": ("realtime", 7),
+    "veryfast": ("realtime", 6),
+    "faster": ("good", 5),
+    "fast": ("good", 5),
+    "medium": ("good", 4),
+    "slow": ("good", 2),
+    "slower": ("good", 1),
+    "veryslow": ("good", 0),
+    "placebo": ("best", 0),
+}
 _RGB_MATRIX = 0  # AVCOL_SPC_RGB: the planes hold R, G, B rather than Y, Cb, Cr
 
 
@@ -148,14 +161,15 @@ def _private_options(codec: av.codec.Codec, options: EncodeOptions, lossless: bo
     result: dict[str, str] = {}
     if options.lossless and codec.lossy:
         if codec.name not in _LOSSLESS_OPTIONS:
-            raise VideoError(f"{codec.name} cannot encode losslessly; use libx264 or ffv1")
+            raise VideoError(f"{codec.name} cannot encode losslessly; use libx264, libvpx-vp9 or ffv1 (e.g. in .mkv)")
         result.update(_LOSSLESS_OPTIONS[codec.name])
     elif options.crf is not None and "crf" in names and not lossless:
         result["crf"] = str(options.crf)
         if codec.name.startswith("libvpx"):
             result["b"] = "0"  # constant quality; otherwise libvpx only caps quality under its default bitrate
     if options.preset is not None and "cpu-used" in names and codec.name.startswith("libvpx"):
-        result["cpu-used"] = str(_VPX_SPEEDS[_known_preset(codec, options.preset, _VPX_SPEEDS)])
+        deadline, speed = _VPX_SPEEDS[_known_preset(codec, options.preset, _VPX_SPEEDS)]
+        result.update({"deadline": deadline, "cpu-used": str(speed)})
         if "row-mt" in names:
             result["row-mt"] = "1"
     elif options.preset is not None and "preset" in names:

@@ -131,12 +131,9 @@ class VideoReader:
             step = 1 / self.info.fps
             tick = time_base(stream)
             high_depth = self.info.bit_depth > 8
-            start: int | None = None
             previous: Fraction | None = None
             for index, frame in enumerate(self._decode(container, stream, on_bad_packet=self._skip)):
-                if start is None:
-                    start = frame.pts
-                time = None if frame.pts is None or start is None else (frame.pts - start) * tick
+                time = None if frame.pts is None else frame.pts * tick - self.info.start
                 if time is None or (previous is not None and time <= previous):
                     time = Fraction(0) if previous is None else previous + step
                 previous = time

@@ -69,27 +69,27 @@ class VideoWriter:
         self._last_pts: int | None = None
         self._committed = False
         self._worker: OrderedWorker | None = None
-        codec = options.codec
         try:
             self._output = av.open(str(self._temp), mode="w")
             self.settings = video_settings(options, width, height, source, self._output.format.name)
-            codec = self.settings.codec
             if (
                 source is not None
                 and options.pix_fmt is None
                 and source.bit_depth > 8 >= bit_depth(self.settings.pix_fmt)
             ):
-                self._warn(f"{codec} cannot store {source.bit_depth}-bit video; writing 8-bit")
+                self._warn(f"{self.settings.codec} cannot store {source.bit_depth}-bit video; writing 8-bit")
             self._stream = self._add_video(self._output, source)
             if source is not None and copy_streams and (source.has_audio or source.has_subtitles):
-                self._carrier = StreamCarrier(source.path, self._output, audio_pad, self._warn, source.start, slowdown)
+                self._carrier = StreamCarrier(
+                    source.path, self._output, audio_pad, self._warn, origin=source.start, slowdown=slowdown
+                )
             self._output.start_encoding()
             self._worker = OrderedWorker()
         except (ValueError, av.error.FFmpegError) as exc:
             self.abort()
             if isinstance(exc, VideoError):
                 raise
-            raise VideoError(f"cannot write {codec} video to {self.target}: {exc}") from exc
+            raise VideoError(f"cannot write {self.target}: {exc}") from exc
         except BaseException:
             self.abort()
             raise
