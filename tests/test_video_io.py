@@ -71,11 +71,17 @@ def audio_of(path: Path) -> tuple[str, Fraction, np.ndarray]:
     return codec, Fraction(samples.size, AUDIO_RATE), samples
 
 
+def packet_times(path: Path, kind: str) -> list[tuple[Fraction, Fraction]]:
+    """(start, duration) in seconds of the packets of the first `kind` stream, as stored in the container."""
+    with av.open(str(path)) as container:
+        stream = getattr(container.streams, kind)[0]
+        return [(p.pts * p.time_base, p.duration * p.time_base) for p in container.demux(stream) if p.size]
+
+
 def audio_extent(path: Path) -> Fraction:
     """Seconds from the first audio packet's start to the last one's end, as stored in the container."""
-    with av.open(str(path)) as container:
-        packets = [p for p in container.demux(container.streams.audio[0]) if p.size]
-    return (packets[-1].pts + packets[-1].duration - packets[0].pts) * packets[0].time_base
+    packets = packet_times(path, "audio")
+    return sum(packets[-1]) - packets[0][0]
 
 
 def audio_packets(path: Path) -> list[bytes]:
@@ -435,13 +441,6 @@ def test_audio_pad_adds_silence_before_and_after(tmp_path: Path) -> None:
         for a, b in [(0, 0.45), (0.55, 1.45), (1.55, 1.7)]
     ]
     assert rms[0] < 1e-3 and rms[1] > 0.1 and rms[2] < 1e-3
-
-
-def packet_times(path: Path, kind: str) -> list[tuple[Fraction, Fraction]]:
-    """(start, duration) in seconds of the packets of the first `kind` stream, as stored."""
-    with av.open(str(path)) as container:
-        stream = getattr(container.streams, kind)[0]
-        return [(p.pts * p.time_base, p.duration * p.time_base) for p in container.demux(stream) if p.size]
 
 
 def audio_after_video(path: Path) -> Fraction:

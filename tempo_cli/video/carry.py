@@ -19,7 +19,7 @@ from av.container import OutputContainer
 from av.stream import Stream
 
 from tempo_cli.video.containers import accepts, fallback_audio_codec, usable_encoder
-from tempo_cli.video.reader import VideoError, Warn, open_container, time_base
+from tempo_cli.video.reader import VideoError, VideoInfo, Warn, open_container, time_base
 from tempo_cli.video.stretch import AudioStretch, silent_frame
 
 _STREAM_TAGS = ("language", "title")
@@ -27,33 +27,30 @@ _PLAIN_LAYOUTS = {1: "mono", 2: "stereo"}
 
 
 class StreamCarrier:
-    """Copies the audio and subtitle streams of `source` into `output`.
+    """Copies the audio and subtitle streams of the `source` file into `output`.
 
-    Output time = (source time - `origin`) * `slowdown` + `pad[0]`, where `origin` is the source time of the first
-    video frame (`VideoInfo.start`); transcoded audio gets `pad[0]` seconds of silence before and `pad[1]` after,
-    and with `slowdown` > 1 it is played that many times slower at the same pitch (subtitles keep their place in
-    the slowed picture). Create it before the
-    output's header is written, then call `advance(t)` as video up to output time t has been written, and
-    `finish()` once at the end.
+    Output time = (source time - `source.start`) * `slowdown` + `pad[0]`: time 0 is the source's first decoded
+    video frame. Transcoded audio gets `pad[0]` seconds of silence before and `pad[1]` after, and with `slowdown`
+    > 1 it is played that many times slower at the same pitch (subtitles keep their place in the slowed picture).
+    Create it before the output's header is written, then call `advance(t)` as video up to output time t has been
+    written, and `finish()` once at the end.
     """
 
     def __init__(
         self,
-        source: Path,
+        source: VideoInfo,
         output: OutputContainer,
         pad: tuple[float, float],
         on_warning: Warn,
-        *,
-        origin: Fraction,
         slowdown: Fraction = Fraction(1),
     ) -> None:
-        self._input = open_container(source)
+        self._input = open_container(source.path)
         self._output = output
         self._warn = on_warning
         self._slowdown = Fraction(slowdown)
         try:
-            self._shift = Fraction(pad[0]) - origin * self._slowdown
-            self._routes = self._plan(source, Fraction(pad[0]), Fraction(pad[1]))
+            self._shift = Fraction(pad[0]) - source.start * self._slowdown
+            self._routes = self._plan(source.path, Fraction(pad[0]), Fraction(pad[1]))
         except BaseException:
             self._input.close()
             raise

@@ -47,28 +47,25 @@ def usable_encoder(codec: str) -> bool:
 
 
 def auto_video_codec(format_name: str) -> str | None:
-    """The first of AUTO_VIDEO_CODECS that this FFmpeg has and a `format_name` container holds, if any."""
-    return next((c for c in AUTO_VIDEO_CODECS if usable_encoder(c) and accepts(format_name, _video_probe(c))), None)
+    """The first of AUTO_VIDEO_CODECS that this FFmpeg has and a `format_name` container holds (8-bit 4:2:0)."""
+    return _first_held(
+        format_name,
+        AUTO_VIDEO_CODECS,
+        lambda c: lambda out: out.add_stream(c, rate=24, width=64, height=64, pix_fmt="yuv420p"),
+    )
 
 
 def fallback_audio_codec(format_name: str, layout: av.AudioLayout) -> str | None:
     """The first of FALLBACK_AUDIO_CODECS that this FFmpeg has and that encodes `layout` into a `format_name`
     container, if any."""
-    return next(
-        (c for c in FALLBACK_AUDIO_CODECS if usable_encoder(c) and accepts(format_name, _audio_probe(c, layout))),
-        None,
+    return _first_held(
+        format_name, FALLBACK_AUDIO_CODECS, lambda c: lambda out: out.add_stream(c, rate=48000, layout=layout)
     )
 
 
-def _video_probe(codec: str) -> Callable[[OutputContainer], Stream]:
-    """Adds a small 8-bit 4:2:0 `codec` encoder stream to a container."""
-
-    def add(out: OutputContainer) -> Stream:
-        return out.add_stream(codec, rate=24, width=64, height=64, pix_fmt="yuv420p")
-
-    return add
-
-
-def _audio_probe(codec: str, layout: av.AudioLayout) -> Callable[[OutputContainer], Stream]:
-    """Adds a 48 kHz `codec` encoder stream of `layout` to a container."""
-    return lambda out: out.add_stream(codec, rate=48000, layout=layout)
+def _first_held(
+    format_name: str, codecs: tuple[str, ...], probe: Callable[[str], Callable[[OutputContainer], Stream]]
+) -> str | None:
+    """The first of `codecs` that this FFmpeg has and whose stream, as `probe(codec)` adds it, a `format_name`
+    container accepts."""
+    return next((c for c in codecs if usable_encoder(c) and accepts(format_name, probe(c))), None)

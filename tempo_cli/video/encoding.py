@@ -39,21 +39,10 @@ _X26X_PRESETS = (
     "veryslow",
     "placebo",
 )
-# libvpx's deadline and speed (cpu-used, 0 slowest and best) for each x264 preset name, so that --preset means the
-# same there. Its "good" deadline stops at cpu-used 5 (higher values encode the same), so the three fastest presets
-# use "realtime".
-_VPX_SPEEDS = {
-    "ultrafast": ("realtime", 8),
-    "superfast": ("realtime", 7),
-    "veryfast": ("realtime", 6),
-    "faster": ("good", 5),
-    "fast": ("good", 5),
-    "medium": ("good", 4),
-    "slow": ("good", 2),
-    "slower": ("good", 1),
-    "veryslow": ("good", 0),
-    "placebo": ("best", 0),
-}
+# libvpx's speed (cpu-used, 0 slowest and best) for each x264 preset name, so that --preset means the same there.
+# Its "good" deadline stops at cpu-used 5 (higher values encode the same), so faster ones use "realtime".
+_VPX_SPEEDS = dict(zip(_X26X_PRESETS, (8, 7, 6, 5, 5, 4, 2, 1, 0, 0), strict=True))
+_VPX_GOOD_MAX_SPEED = 5
 _RGB_MATRIX = 0  # AVCOL_SPC_RGB: the planes hold R, G, B rather than Y, Cb, Cr
 
 
@@ -168,8 +157,9 @@ def _private_options(codec: av.codec.Codec, options: EncodeOptions, lossless: bo
         if codec.name.startswith("libvpx"):
             result["b"] = "0"  # constant quality; otherwise libvpx only caps quality under its default bitrate
     if options.preset is not None and "cpu-used" in names and codec.name.startswith("libvpx"):
-        deadline, speed = _VPX_SPEEDS[_known_preset(codec, options.preset, _VPX_SPEEDS)]
-        result.update({"deadline": deadline, "cpu-used": str(speed)})
+        speed = _VPX_SPEEDS[_known_preset(codec, options.preset, _X26X_PRESETS)]
+        result["deadline"] = "realtime" if speed > _VPX_GOOD_MAX_SPEED else "good"
+        result["cpu-used"] = str(speed)
         if "row-mt" in names:
             result["row-mt"] = "1"
     elif options.preset is not None and "preset" in names:

@@ -80,9 +80,7 @@ class VideoWriter:
                 self._warn(f"{self.settings.codec} cannot store {source.bit_depth}-bit video; writing 8-bit")
             self._stream = self._add_video(self._output, source)
             if source is not None and copy_streams and (source.has_audio or source.has_subtitles):
-                self._carrier = StreamCarrier(
-                    source.path, self._output, audio_pad, self._warn, origin=source.start, slowdown=slowdown
-                )
+                self._carrier = StreamCarrier(source, self._output, audio_pad, self._warn, slowdown)
             self._output.start_encoding()
             self._worker = OrderedWorker()
         except (ValueError, av.error.FFmpegError) as exc:
