@@ -155,6 +155,16 @@ def test_odd_size_and_image_folders(tmp_path):
     assert len(sorted(target.glob("*.png"))) == 10
 
 
+@pytest.mark.parametrize("model", ["tempo", "flow"])
+@pytest.mark.parametrize("size", [(8, 8), (200, 16)])
+def test_frames_smaller_than_a_flow_patch_are_interpolated(tmp_path, model, size):
+    src = make_clip(tmp_path / "tiny.mp4", frames=4, size=size, audio=False)
+    out = tmp_path / "tiny_x2.mp4"
+    assert run_cli(["interpolate", src, "-o", out, "--model", model, "-q"]) == 0
+    frames, _ = frames_and_times(out)
+    assert len(frames) == 8 and frames[0].shape == (size[1], size[0], 3)
+
+
 def test_tiled_equals_untiled(tmp_path):
     from tempo_cli.api import Interpolator, load_model
 

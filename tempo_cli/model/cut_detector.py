@@ -29,7 +29,9 @@ class CutDetector(nn.Module):
 
     def forward(self, coarse: Tensor, images: Tensor) -> Tensor:
         """coarse [B,N,C,h,w] (time-sorted), images [B,N,3,H,W] -> cut logit [B], the max over consecutive pairs."""
-        pooled = torch.cat([coarse.float().mean(dim=(-2, -1)), coarse.float().std(dim=(-2, -1))], dim=-1)
+        flat = coarse.float()
+        # The population std: a frame small enough for a 1x1 coarse map has no sample std (it would be NaN).
+        pooled = torch.cat([flat.mean(dim=(-2, -1)), flat.std(dim=(-2, -1), correction=0)], dim=-1)
         feat_dis = 1 - F.cosine_similarity(pooled[:, 1:], pooled[:, :-1], dim=-1)
         thumbs = self.thumbnails(images)
         thumb_dis = (thumbs[:, 1:] - thumbs[:, :-1]).abs().mean(dim=-1)

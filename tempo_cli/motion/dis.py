@@ -37,12 +37,24 @@ def _dis(preset: str, shape: tuple[int, ...]) -> cv2.DISOpticalFlow:
     if instances is None:
         instances = _local.dis = {}
     if preset not in instances or instances[preset][0] != shape:
-        base, settings = PRESETS[preset]
-        dis = cv2.DISOpticalFlow.create(base)
-        for name, value in settings.items():
-            getattr(dis, f"set{name}")(value)
-        instances[preset] = (shape, dis)
+        instances[preset] = (shape, _create(preset))
     return instances[preset][1]
+
+
+def _create(preset: str) -> cv2.DISOpticalFlow:
+    """A new DIS instance with the settings of `preset`."""
+    base, settings = PRESETS[preset]
+    dis = cv2.DISOpticalFlow.create(base)
+    for name, value in settings.items():
+        getattr(dis, f"set{name}")(value)
+    return dis
+
+
+@functools.cache
+def min_side(preset: str) -> int:
+    """The shortest side DIS at `preset` takes safely: one patch at its finest scale (FAST: 8 px at 1/4, 32 px)."""
+    dis = _create(preset)
+    return int(dis.getPatchSize()) << int(dis.getFinestScale())
 
 
 def to_gray_u8(frame: np.ndarray) -> np.ndarray:
@@ -55,9 +67,21 @@ def to_gray_u8(frame: np.ndarray) -> np.ndarray:
 
 
 def dis_flow(src_gray: np.ndarray, dst_gray: np.ndarray, preset: str = "medium") -> np.ndarray:
-    """Dense flow (H,W,2) float32 such that src(x) ~ dst(x + flow(x)); `preset` is a key of PRESETS."""
+    """Dense flow (H,W,2) float32 such that src(x) ~ dst(x + flow(x)); `preset` is a key of PRESETS.
+
+    OpenCV's DIS fails, or crashes the process, on frames whose short side is below one patch at its finest
+    scale (`min_side`); such frames are padded to it by repeating their edges, and the flow is cropped back.
+    """
+    h, w = src_gray.shape
+    side = min_side(preset)
+    pad_h, pad_w = max(0, side - h), max(0, side - w)
+    if pad_h or pad_w:
+        src_gray, dst_gray = (
+            cv2.copyMakeBorder(g, 0, pad_h, 0, pad_w, cv2.BORDER_REPLICATE) for g in (src_gray, dst_gray)
+        )
     # OpenCV's stubs type the output argument as required; None asks DIS for a new, zero-initialised flow.
-    return _dis(preset, src_gray.shape).calc(src_gray, dst_gray, None)  # type: ignore[call-overload]
+    flow = _dis(preset, src_gray.shape).calc(src_gray, dst_gray, None)  # type: ignore[call-overload]
+    return flow[:h, :w]
 
 
 @functools.cache
