@@ -226,7 +226,7 @@ def _slowdown(options: RunOptions, rate: Fraction, fps: Fraction) -> Fraction:
 def _expected_frames(count: int | None, rate: Fraction, fps: Fraction, options: RunOptions) -> int | None:
     if not count:
         return None
-    return round(count * rate / fps) + options.ahead + options.behind
+    return round((count + options.ahead + options.behind) * rate / fps)
 
 
 def _check_complete(src: Path, decoded: int, listed: int | None, warn: Warn) -> None:

@@ -38,6 +38,19 @@ def test_causal_factor_counts_and_times(tmp_path, factor):
     assert stream_seconds(out, "audio") == pytest.approx(stream_seconds(src, "audio"), abs=0.03)
 
 
+@pytest.mark.parametrize("factor", [2, 4])
+def test_causal_with_ahead_and_behind_stays_on_the_output_grid(tmp_path, factor):
+    src = make_clip(tmp_path / "in.mp4", frames=8, fps=Fraction(24))
+    out = tmp_path / "out.mp4"
+    args = ["--causal", "--factor", factor, "--ahead", "2", "--behind", "1", "--model", "flow", "-q"]
+    assert run_cli(["extrapolate", src, "-o", out, *args]) == 0
+    frames, times = frames_and_times(out)
+    count = (1 + 8 + 2) * factor  # one source interval before, the clip, two after: all at the raised rate
+    assert len(frames) == count
+    assert times == [Fraction(j, 24 * factor) for j in range(count)]
+    assert stream_seconds(out, "audio") == pytest.approx(stream_seconds(src, "audio") + 3 / 24, abs=0.03)
+
+
 def _stream(change_from: int, n: int = 10) -> list[SourceFrame]:
     """The test scene; from `change_from` on, the frames are a different scene."""
     return [

@@ -99,8 +99,12 @@ def interpolate(
 def extrapolate(
     src: c.Input,
     output: c.Output = None,
-    ahead: int | None = typer.Option(None, help="Predicted frames appended after the last one."),
-    behind: int | None = typer.Option(None, help="Predicted frames prepended before the first one."),
+    ahead: int | None = typer.Option(
+        None, help="Source frame intervals predicted after the last frame (with --causal --factor N: N frames each)."
+    ),
+    behind: int | None = typer.Option(
+        None, help="Source frame intervals predicted before the first frame (as --ahead)."
+    ),
     causal: bool = typer.Option(False, "--causal", help="Raise the frame rate from past frames only (low latency)."),
     factor: str | None = typer.Option(None, help="With --causal: output frames per input frame (default 2)."),
     anchors: int = typer.Option(3, help="Past frames the model sees per prediction."),

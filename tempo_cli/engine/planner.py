@@ -7,6 +7,7 @@ of a second on the source timeline.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -59,8 +60,8 @@ class PlanConfig:
     """Output rate and mode.
 
     rate: output frames per second. period: the nominal source frame interval
-    (1 / input fps), used for the last frame's duration and for frames added
-    before or after the clip. causal: synthesize from past frames only.
+    (1 / input fps), used for the last frame's duration and for how far the
+    `behind` and `ahead` frames reach before and after the clip. causal: synthesize from past frames only.
     """
 
     rate: Fraction
@@ -176,7 +177,8 @@ def _merge(items: list[PlanItem]) -> list[PlanItem]:
 
 
 def plan(frames: Iterable[SourceTime], config: PlanConfig) -> Iterator[PlanItem]:
-    """Output frames in order. The output timeline starts `behind` periods before the first frame.
+    """Output frames in order. The output timeline starts `behind` periods before the first frame and ends `ahead`
+    periods after the last one's; frames added there lie on the output rate's grid, like all others.
 
     Items for the interval after frame k are all yielded before frame k+1 is
     read in causal mode; otherwise the lookahead is the anchor window's.
@@ -186,10 +188,10 @@ def plan(frames: Iterable[SourceTime], config: PlanConfig) -> Iterator[PlanItem]
     if first is None:
         return
     eps = config.tolerance
-    if config.behind:
-        times = [first.time - i * config.period for i in range(config.behind, 0, -1)]
-        yield from _predict(times, _edge_window(src, 0, config.anchors), 0)
     step = 1 / config.rate
+    if config.behind:
+        before = _grid_between(first.time - config.behind * config.period - eps, first.time - eps, first.time, step)
+        yield from _predict(before, _edge_window(src, 0, config.anchors), 0)
     j = 0
     k = 0
     cur = first
@@ -217,8 +219,16 @@ def plan(frames: Iterable[SourceTime], config: PlanConfig) -> Iterator[PlanItem]
             break
         k, cur = k + 1, following
     if config.ahead:
-        times = [cur.time + i * config.period for i in range(1, config.ahead + 1)]
-        yield from _predict(times, _window(src, k, config.anchors, causal=True), k)
+        end = cur.time + (config.ahead + 1) * config.period - eps
+        after = _grid_between(first.time + j * step - eps, end, first.time, step)
+        yield from _predict(after, _window(src, k, config.anchors, causal=True), k)
+
+
+def _grid_between(low: Fraction, high: Fraction, origin: Fraction, step: Fraction) -> list[Fraction]:
+    """The output grid's times (origin + i * step, i of either sign) from `low` up to, not including, `high`."""
+    first = math.ceil((low - origin) / step)
+    last = math.ceil((high - origin) / step)
+    return [origin + i * step for i in range(first, last)]
 
 
 def _across_cut(t: Fraction, cur: SourceTime, nxt: SourceTime, mode: str) -> PlanItem:
