@@ -264,6 +264,19 @@ def test_the_preset_sets_libvpx_speed() -> None:
         video_settings(EncodeOptions(preset="quick"), 64, 48, None, "webm")
 
 
+@pytest.mark.parametrize(
+    ("suffix", "codec", "container"),
+    [(".ts", "libvpx-vp9", "mpegts"), (".mpg", "ffv1", "mpeg"), (".ogv", "libx264", "ogv")],
+)
+def test_a_codec_the_container_cannot_hold_is_refused_before_writing(
+    tmp_path: Path, suffix: str, codec: str, container: str
+) -> None:
+    """MPEG-TS and MPEG-PS would store VP9 or FFV1 as an opaque data stream: a file without a picture."""
+    with pytest.raises(VideoError, match=f"^{container} files cannot hold {codec} video"):
+        VideoWriter(tmp_path / f"x{suffix}", Fraction(24), 64, 48, EncodeOptions(codec=codec))
+    assert leftovers(tmp_path) == []
+
+
 def test_unknown_codec_is_a_video_error(tmp_path: Path) -> None:
     with pytest.raises(VideoError, match="unknown codec nonesuch"):
         VideoWriter(tmp_path / "x.mp4", Fraction(24), 64, 48, EncodeOptions(codec="nonesuch"))

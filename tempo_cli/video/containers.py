@@ -46,13 +46,33 @@ def usable_encoder(codec: str) -> bool:
         return False
 
 
+def holds_video(format_name: str, codec: str) -> bool:
+    """True if a small `format_name` file of one `codec` frame reads back as video of that codec.
+
+    Writing alone is not proof: MPEG-TS and MPEG-PS store a codec they have no stream type for (VP9, FFV1) as an
+    opaque data stream, a file with no picture for any player.
+    """
+    encoder = av.codec.Codec(codec, "w")
+    formats = [f.name for f in encoder.video_formats or ()]
+    pix_fmt = "yuv420p" if not formats or "yuv420p" in formats else formats[0]
+    buffer = io.BytesIO()
+    try:
+        with av.open(buffer, "w", format=format_name) as out:
+            stream = out.add_stream(codec, rate=24, width=64, height=64, pix_fmt=pix_fmt)
+            frame = av.VideoFrame(64, 64, "yuv420p").reformat(format=pix_fmt)
+            out.mux([*stream.encode(frame), *stream.encode(None)])
+        buffer.seek(0)
+        with av.open(buffer, "r", format=format_name) as back:
+            return any(
+                s.codec_context is not None and s.codec_context.codec.id == encoder.id for s in back.streams.video
+            )
+    except (ValueError, av.error.FFmpegError):
+        return False
+
+
 def auto_video_codec(format_name: str) -> str | None:
-    """The first of AUTO_VIDEO_CODECS that this FFmpeg has and a `format_name` container holds (8-bit 4:2:0)."""
-    return _first_held(
-        format_name,
-        AUTO_VIDEO_CODECS,
-        lambda c: lambda out: out.add_stream(c, rate=24, width=64, height=64, pix_fmt="yuv420p"),
-    )
+    """The first of AUTO_VIDEO_CODECS that this FFmpeg has and a `format_name` container holds (`holds_video`)."""
+    return next((c for c in AUTO_VIDEO_CODECS if usable_encoder(c) and holds_video(format_name, c)), None)
 
 
 def fallback_audio_codec(format_name: str, layout: av.AudioLayout) -> str | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import av
 
-from tempo_cli.video.containers import auto_video_codec
+from tempo_cli.video.containers import auto_video_codec, holds_video
 from tempo_cli.video.pixels import conversion_matrix
 from tempo_cli.video.reader import VideoError, VideoInfo
 
@@ -97,6 +97,8 @@ def video_settings(
     produce are carried; RGB pixel formats are tagged as RGB.
     """
     codec = video_encoder(_resolve(options.codec, container))
+    if options.codec != "auto" and not holds_video(container, codec.name):
+        raise VideoError(f"{container} files cannot hold {codec.name} video; name another --codec, or write .mkv")
     lossless = options.lossless or (codec.lossless and not codec.lossy)
     depth = 16 if source is not None and source.bit_depth > 8 else 8
     pix_fmt = _pixel_format(codec, options.pix_fmt, lossless, depth, width, height)
