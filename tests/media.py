@@ -50,7 +50,10 @@ def make_clip(
     codec: str = "libx264",
     pix_fmt: str = "yuv420p",
     rotation: int = 0,
+    display_matrix: tuple[int, ...] | None = None,
+    pixel_aspect: Fraction | None = None,
     subtitles: bool = False,
+    forced_subtitles: bool = False,
     audio_codec: str = "aac",
     pictures: Sequence[float] | None = None,
 ) -> Path:
@@ -58,8 +61,10 @@ def make_clip(
 
     Frame i is `scene_image(i)`, or `scene_image(pictures[i])` (then `frames` is ignored, and a picture given twice
     is a duplicated frame), at time i/fps, or at `vfr_times[i]` seconds (then `frames` is ignored). The clip is
-    tagged BT.709 limited range, carries the title TITLE, the display rotation `rotation`, a 440 Hz sine audio track
-    covering the video duration (`audio_codec`) and, if `subtitles` (Matroska only), two SubRip cues (SUBTITLES).
+    tagged BT.709 limited range, carries the title TITLE, the display rotation `rotation` (or a whole
+    `display_matrix`), the pixel aspect ratio `pixel_aspect`, a 440 Hz sine audio track covering the video duration
+    (`audio_codec`, not a default track) and, if `subtitles` (Matroska only), two SubRip cues (SUBTITLES), flagged
+    forced with `forced_subtitles`.
     """
     fps = Fraction(fps)
     frames = len(pictures) if pictures is not None else frames
@@ -84,8 +89,14 @@ def make_clip(
             setattr(video.codec_context, name, value)
         if rotation:
             video.set_display_rotation(rotation)
+        if display_matrix is not None:
+            video.set_display_matrix(display_matrix)
+        if pixel_aspect is not None:
+            video.codec_context.sample_aspect_ratio = pixel_aspect
         sound = _add_audio(out, audio_codec) if audio else None
         captions = out.add_mux_stream("subrip") if subtitles else None
+        if captions is not None and forced_subtitles:
+            captions.disposition = av.stream.Disposition.forced
         out.start_encoding()
         for index, time in enumerate(times):
             picture = pictures[index] if pictures is not None else index

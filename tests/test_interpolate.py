@@ -66,6 +66,15 @@ def test_slow_motion_into_an_image_folder_says_it_changes_nothing(tmp_path, caps
     assert len(list((tmp_path / "frames").glob("*.png"))) == 8
 
 
+def test_a_rotated_source_into_an_image_folder_says_the_images_are_not_turned(tmp_path, capsys):
+    src = make_clip(tmp_path / "in.mp4", frames=3, rotation=90, audio=False)
+    assert run_cli(["interpolate", src, "-o", f"{tmp_path / 'frames'}/", "--model", "blend", "-q"]) == 0
+    assert "written as stored, not turned upright" in capsys.readouterr().err
+    upright = make_clip(tmp_path / "upright.mp4", frames=3, audio=False)
+    assert run_cli(["interpolate", upright, "-o", f"{tmp_path / 'frames2'}/", "--model", "blend", "-q"]) == 0
+    assert capsys.readouterr().err == ""
+
+
 def test_slow_motion_refuses_extrapolation(tmp_path):
     from tempo_cli.api import Interpolator, RunOptions, load_model
     from tempo_cli.errors import TempoError

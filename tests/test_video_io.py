@@ -221,6 +221,32 @@ def test_colour_tags_rotation_and_title_survive(tmp_path: Path, suffix) -> None:
     assert after.metadata.get("title") == TITLE
 
 
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_mirroring_and_the_pixel_aspect_ratio_survive(tmp_path: Path, suffix) -> None:
+    """A front camera's mirrored, rotated picture (ffmpeg -display_rotation 90 -display_hflip) and anamorphic pixels."""
+    mirrored_quarter_turn = (0, -(1 << 16), 0, -(1 << 16), 0, 0, 0, 0, 1 << 30)
+    source = make_clip(
+        tmp_path / "source.mp4", frames=6, display_matrix=mirrored_quarter_turn, pixel_aspect=Fraction(2)
+    )
+    target = tmp_path / f"out{suffix}"
+    transcode(source, target)
+    before, after = VideoReader(source).info, VideoReader(target).info
+    assert before.display_matrix == after.display_matrix == mirrored_quarter_turn
+    assert before.sample_aspect_ratio == after.sample_aspect_ratio == 2
+
+
+def test_track_flags_survive(tmp_path: Path) -> None:
+    """Which tracks are default or forced stays as the source has it (the audio here is not a default track)."""
+    source = make_clip(tmp_path / "source.mkv", frames=12, subtitles=True, forced_subtitles=True)
+    target = tmp_path / "out.mkv"
+    transcode(source, target)
+    with av.open(str(source)) as before, av.open(str(target)) as after:
+        flags = [[(s.type, s.disposition) for s in c.streams] for c in (before, after)]
+    assert flags[1][1:] == flags[0][1:]
+    assert ("subtitle", av.stream.Disposition.forced) in flags[1]
+    assert flags[1][0] == ("video", av.stream.Disposition.default)
+
+
 def test_ten_bit_input_stays_ten_bit(tmp_path: Path) -> None:
     if "yuv420p10le" not in {f.name for f in av.codec.Codec("libx264", "w").video_formats}:
         pytest.skip("this libx264 build has no 10-bit support")

@@ -179,7 +179,7 @@ class _Transcode:
         self._stream.layout = _ordered(decoder.layout)
         formats = [f.name for f in encoder.audio_formats or ()]
         self._stream.format = decoder.format.name if not formats or decoder.format.name in formats else formats[0]
-        _copy_tags(stream, self._stream)
+        _copy_labels(stream, self._stream)
         self._resampler = av.AudioResampler(format=self._stream.format, layout=self._stream.layout, rate=rate)
         self._fifo = av.AudioFifo()
         self._stretch = AudioStretch(slowdown) if slowdown != 1 else None
@@ -269,11 +269,11 @@ def _first_packets(source: Path, indexes: list[int]) -> dict[int, av.Packet]:
 
 
 def _copy_stream(output: OutputContainer, stream: Stream) -> Stream:
-    """An output stream for copying `stream`'s packets, with its language/title tags."""
+    """An output stream for copying `stream`'s packets, with its labels (`_copy_labels`)."""
     copy = output.add_stream_from_template(stream)
     if isinstance(copy, AudioStream):
         copy.layout = _ordered(copy.layout)
-    _copy_tags(stream, copy)
+    _copy_labels(stream, copy)
     return copy
 
 
@@ -295,7 +295,9 @@ def _container(output: OutputContainer) -> str:
     return f"the {Path(output.name).suffix or output.format.name} container"
 
 
-def _copy_tags(source: Stream, target: Stream) -> None:
+def _copy_labels(source: Stream, target: Stream) -> None:
+    """The stream's language and title tags and its disposition (default, forced, hearing impaired...)."""
     for key in _STREAM_TAGS:
         if key in source.metadata:
             target.metadata[key] = source.metadata[key]
+    target.disposition = source.disposition

@@ -5,10 +5,12 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Callable
+from typing import cast
 
 import av
 from av.container import OutputContainer
 from av.stream import Stream
+from av.video.stream import VideoStream
 
 # Video encoders tried in turn for `--codec auto`: H.264 where the container holds it (MP4, MOV, MKV, TS, MPEG,
 # ...), else VP9 (WebM) or VP8 (Ogg). All three take --crf and --preset.
@@ -58,7 +60,7 @@ def holds_video(format_name: str, codec: str) -> bool:
     buffer = io.BytesIO()
     try:
         with av.open(buffer, "w", format=format_name) as out:
-            stream = out.add_stream(codec, rate=24, width=64, height=64, pix_fmt=pix_fmt)
+            stream = cast(VideoStream, out.add_stream(codec, rate=24, width=64, height=64, pix_fmt=pix_fmt))
             frame = av.VideoFrame(64, 64, "yuv420p").reformat(format=pix_fmt)
             out.mux([*stream.encode(frame), *stream.encode(None)])
         buffer.seek(0)

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
 import av
 import numpy as np
 from av.container import InputContainer
+from av.sidedata.sidedata import SideData
 from av.stream import Stream
 from av.video.stream import VideoStream
 
@@ -50,6 +52,10 @@ class VideoInfo:
     metadata: dict[str, str] = field(default_factory=dict)
     start: Fraction = Fraction(0)
     """Time in seconds, on the source's clock, of the first decoded frame: the frames' (and the output's) time 0."""
+    display_matrix: tuple[int, ...] | None = None
+    """FFmpeg's 3x3 display matrix (rotation and mirroring, 16.16 fixed point), None for none."""
+    sample_aspect_ratio: Fraction | None = None
+    """The pixels' width over their height where it is not 1 (anamorphic video), else None."""
 
 
 @dataclass(frozen=True)
@@ -217,7 +223,21 @@ def _describe(path: Path, container: InputContainer, stream: VideoStream, first:
         container_format=container.format.name,
         metadata=dict(container.metadata),
         start=_first_time(stream, first),
+        display_matrix=_display_matrix(first),
+        sample_aspect_ratio=_sample_aspect_ratio(stream),
     )
+
+
+def _display_matrix(frame: av.VideoFrame) -> tuple[int, ...] | None:
+    """The frame's display matrix side data as 9 int32, or None."""
+    matrix = cast(SideData | None, frame.side_data.get("DISPLAYMATRIX"))  # the stubs' Mapping has str values
+    return None if matrix is None else tuple(np.frombuffer(bytes(matrix), dtype="<i4").tolist())
+
+
+def _sample_aspect_ratio(stream: VideoStream) -> Fraction | None:
+    """The stream's pixel aspect ratio (from the container, else the codec), None where it is unset or 1."""
+    ratio = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
+    return Fraction(ratio) if ratio and ratio != 1 else None
 
 
 def _first_time(stream: VideoStream, first: av.VideoFrame) -> Fraction:

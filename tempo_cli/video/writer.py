@@ -25,6 +25,8 @@ from tempo_cli.video.reader import VideoError, VideoInfo, Warn
 __all__ = ["EncodeOptions", "VideoWriter", "validate_output_path"]
 
 # Container tags that describe the old file rather than its content; the muxer writes its own.
+# FFmpeg's display matrix for "show the frame as it is coded" (16.16 fixed point, the last entry 2.30).
+IDENTITY_MATRIX = (1 << 16, 0, 0, 0, 1 << 16, 0, 0, 0, 1 << 30)
 _TECHNICAL_TAGS = frozenset({"major_brand", "minor_version", "compatible_brands", "encoder"})
 
 
@@ -201,13 +203,16 @@ class VideoWriter:
             ),
         )
         stream.pix_fmt = settings.pix_fmt
+        stream.disposition = av.stream.Disposition.default  # the only video track (Matroska writes the flag as 0)
         for name in ("color_range", "colorspace", "color_primaries", "color_trc"):
             value = getattr(settings, name)
             if value is not None:
                 setattr(stream.codec_context, name, value)
         if source is not None:
-            if source.rotation:
-                stream.set_display_rotation(source.rotation)
+            if source.display_matrix is not None and source.display_matrix != IDENTITY_MATRIX:
+                stream.set_display_matrix(source.display_matrix)
+            if source.sample_aspect_ratio is not None:
+                stream.codec_context.sample_aspect_ratio = source.sample_aspect_ratio
             for key, value in source.metadata.items():
                 if key.lower() not in _TECHNICAL_TAGS:
                     output.metadata[key] = value
