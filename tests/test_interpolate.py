@@ -75,6 +75,19 @@ def test_a_rotated_source_into_an_image_folder_says_the_images_are_not_turned(tm
     assert capsys.readouterr().err == ""
 
 
+def test_libx265_keeps_quiet(tmp_path, capfd):
+    """x265 writes its banner and settings straight to the process's stderr unless told not to."""
+    from tempo_cli.video.containers import usable_encoder
+
+    if not usable_encoder("libx265"):
+        pytest.skip("this FFmpeg has no libx265")
+    src = make_clip(tmp_path / "in.mp4", frames=3, audio=False)
+    assert (
+        run_cli(["interpolate", src, "-o", tmp_path / "out.mkv", "--codec", "libx265", "--model", "blend", "-q"]) == 0
+    )
+    assert capfd.readouterr().err == ""
+
+
 def test_slow_motion_refuses_extrapolation(tmp_path):
     from tempo_cli.api import Interpolator, RunOptions, load_model
     from tempo_cli.errors import TempoError

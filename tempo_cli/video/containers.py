@@ -18,6 +18,8 @@ AUTO_VIDEO_CODECS = ("libx264", "libvpx-vp9", "libvpx")
 # Audio encoders for audio that must be re-encoded and whose own codec the container cannot hold: AAC, else Opus
 # (WebM, Ogg), else MPEG audio layer II (MPEG program streams).
 FALLBACK_AUDIO_CODECS = ("aac", "libopus", "mp2")
+# x265 prints a banner and its settings to stderr at its default log level; this keeps its errors only.
+X265_QUIET = "log-level=error"
 
 
 def accepts(format_name: str, add_stream: Callable[[OutputContainer], Stream], packet: av.Packet | None = None) -> bool:
@@ -60,7 +62,10 @@ def holds_video(format_name: str, codec: str) -> bool:
     buffer = io.BytesIO()
     try:
         with av.open(buffer, "w", format=format_name) as out:
-            stream = cast(VideoStream, out.add_stream(codec, rate=24, width=64, height=64, pix_fmt=pix_fmt))
+            quiet = {"x265-params": X265_QUIET} if encoder.name == "libx265" else {}
+            stream = cast(
+                VideoStream, out.add_stream(codec, rate=24, width=64, height=64, pix_fmt=pix_fmt, options=quiet)
+            )
             frame = av.VideoFrame(64, 64, "yuv420p").reformat(format=pix_fmt)
             out.mux([*stream.encode(frame), *stream.encode(None)])
         buffer.seek(0)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import av
 
-from tempo_cli.video.containers import auto_video_codec, holds_video
+from tempo_cli.video.containers import X265_QUIET, auto_video_codec, holds_video
 from tempo_cli.video.pixels import conversion_matrix
 from tempo_cli.video.reader import VideoError, VideoInfo
 
@@ -168,6 +168,8 @@ def _private_options(codec: av.codec.Codec, options: EncodeOptions, lossless: bo
         if codec.name in ("libx264", "libx265"):
             _known_preset(codec, options.preset, _X26X_PRESETS)
         result["preset"] = options.preset
+    if codec.name == "libx265":
+        result["x265-params"] = ":".join(filter(None, [result.get("x265-params"), X265_QUIET]))
     return result
 
 
