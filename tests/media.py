@@ -63,8 +63,8 @@ def make_clip(
     is a duplicated frame), at time i/fps, or at `vfr_times[i]` seconds (then `frames` is ignored). The clip is
     tagged BT.709 limited range, carries the title TITLE, the display rotation `rotation` (or a whole
     `display_matrix`), the pixel aspect ratio `pixel_aspect`, a 440 Hz sine audio track covering the video duration
-    (`audio_codec`, not a default track) and, if `subtitles` (Matroska only), two SubRip cues (SUBTITLES), flagged
-    forced with `forced_subtitles`.
+    (`audio_codec`, not a default track) and, if `subtitles`, two cues (SUBTITLES: SubRip, or timed text in .mp4),
+    flagged forced with `forced_subtitles`.
     """
     fps = Fraction(fps)
     frames = len(pictures) if pictures is not None else frames
@@ -94,7 +94,7 @@ def make_clip(
         if pixel_aspect is not None:
             video.codec_context.sample_aspect_ratio = pixel_aspect
         sound = _add_audio(out, audio_codec) if audio else None
-        captions = out.add_mux_stream("subrip") if subtitles else None
+        captions = out.add_mux_stream("mov_text" if path.suffix == ".mp4" else "subrip") if subtitles else None
         if captions is not None and forced_subtitles:
             captions.disposition = av.stream.Disposition.forced
         out.start_encoding()
@@ -138,6 +138,22 @@ def drop_leading_video_packets(clip: Path, target: Path, count: int) -> Path:
             if packet.stream.type == "video" and dropped < count:
                 dropped += 1
                 continue
+            packet.stream = routes[packet.stream.index]
+            out.mux(packet)
+    return target
+
+
+def delay_all_streams(clip: Path, target: Path, seconds: Fraction) -> Path:
+    """Copy `clip` to `target` with every packet `seconds` later (ffmpeg -output_ts_offset): the file's streams then
+    start late, and MP4's timed-text track fills the time before its first cue with an empty one."""
+    with av.open(str(clip)) as source, av.open(str(target), "w") as out:
+        routes = {s.index: out.add_stream_from_template(s) for s in source.streams}
+        for packet in source.demux():
+            if not packet.size:
+                continue
+            shift = round(seconds / packet.time_base)
+            packet.pts = None if packet.pts is None else packet.pts + shift
+            packet.dts = None if packet.dts is None else packet.dts + shift
             packet.stream = routes[packet.stream.index]
             out.mux(packet)
     return target
@@ -192,8 +208,12 @@ def _write_sine(out: av.container.OutputContainer, stream: av.audio.stream.Audio
 
 
 def _write_subtitles(out: av.container.OutputContainer, stream: av.stream.Stream) -> None:
+    """SUBTITLES as SubRip cues, or as MP4's timed text (each sample's text after its 16-bit length)."""
     for start, length, text in SUBTITLES:
-        packet = av.Packet(text.encode())
+        data = text.encode()
+        if out.format.name == "mp4":
+            data = len(data).to_bytes(2, "big") + data
+        packet = av.Packet(data)
         packet.stream = stream
         packet.time_base = Fraction(1, 1000)
         packet.pts = packet.dts = round(start * 1000)

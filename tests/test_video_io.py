@@ -24,6 +24,7 @@ from tests.media import (
     SUBTITLES,
     TITLE,
     corrupt_packet,
+    delay_all_streams,
     drop_leading_video_packets,
     make_audio_only,
     make_clip,
@@ -539,6 +540,18 @@ def test_subtitles_are_copied_or_dropped_with_a_warning(tmp_path: Path) -> None:
     assert cues == [(start, text) for start, _, text in SUBTITLES]
     warnings = transcode(source, tmp_path / "out.mp4")
     assert len(warnings) == 1 and "subtitle" in warnings[0]
+
+
+def test_mp4_subtitles_of_a_file_that_starts_late_keep_their_times(tmp_path: Path) -> None:
+    """The source's streams start 3 s late, its timed text with an empty cue from 0 to 3 s (ffmpeg
+    -output_ts_offset): moved to the output's time 0, that cue lies wholly before the picture."""
+    source = delay_all_streams(make_clip(tmp_path / "clip.mp4", frames=24, subtitles=True), tmp_path / "late.mp4", 3)
+    assert transcode(source, tmp_path / "out.mp4") == []
+    with av.open(str(tmp_path / "out.mp4")) as container:
+        stream = container.streams.subtitles[0]
+        packets = [p for p in container.demux(stream) if p.size]
+        cues = [(p.pts * p.time_base, p.duration * p.time_base, bytes(p)[2:].decode()) for p in packets]
+    assert [cue for cue in cues if cue[2]] == list(SUBTITLES)
 
 
 def test_slow_motion_stretches_the_audio_at_the_same_pitch_and_retimes_the_subtitles(tmp_path: Path) -> None:

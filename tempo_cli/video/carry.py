@@ -101,7 +101,9 @@ class StreamCarrier:
             routes[stream.index] = self._audio_route(stream, firsts.get(stream.index), before, after)
         for subtitles in self._input.streams.subtitles:
             if accepts(self._output.format.name, partial(_copy_stream, stream=subtitles)):
-                routes[subtitles.index] = _Remux(self._output, subtitles, self._shift, self._slowdown)
+                routes[subtitles.index] = _Remux(
+                    self._output, subtitles, self._shift, self._slowdown, clip_to_picture=True
+                )
             else:
                 codec = _codec_name(subtitles)
                 self._warn(f"dropping a {codec} subtitle stream: {_container(self._output)} cannot hold it")
@@ -112,7 +114,7 @@ class StreamCarrier:
     ) -> _Remux | _Transcode:
         holds_codec = accepts(self._output.format.name, partial(_copy_stream, stream=stream), first)
         if holds_codec and not (before or after) and self._slowdown == 1:
-            return _Remux(self._output, stream, self._shift, self._slowdown)
+            return _Remux(self._output, stream, self._shift, self._slowdown, clip_to_picture=False)
         codec = _codec_name(stream)
         if holds_codec and usable_encoder(codec):
             return _Transcode(self._output, stream, codec, self._output_time, after, self._warn, self._slowdown)
@@ -124,14 +126,21 @@ class StreamCarrier:
 
 
 class _Remux:
-    """Copies packets unchanged apart from their timestamps (and durations, scaled by `slowdown`); packets from
-    before the first video frame keep their negative times, as the source had that audio before its picture."""
+    """Copies packets unchanged apart from their timestamps (and durations, scaled by `slowdown`).
 
-    def __init__(self, output: OutputContainer, stream: Stream, shift: Fraction, slowdown: Fraction) -> None:
+    Audio packets from before the first video frame keep their negative times, as the source had that audio before
+    its picture. With `clip_to_picture` (subtitles) a cue that ends by then is left out and one that runs past it
+    starts at time 0: MP4 cannot place timed text before 0, and shifted every cue's length by one cue.
+    """
+
+    def __init__(
+        self, output: OutputContainer, stream: Stream, shift: Fraction, slowdown: Fraction, clip_to_picture: bool
+    ) -> None:
         self._output = output
         self._stream = _copy_stream(output, stream)
         self._offset = round(shift / time_base(stream))
         self._slowdown = slowdown
+        self._clip = clip_to_picture
 
     def push(self, packet: av.Packet) -> None:
         if packet.pts is not None:
@@ -140,6 +149,13 @@ class _Remux:
             packet.dts = round(packet.dts * self._slowdown) + self._offset
         if packet.duration:
             packet.duration = round(packet.duration * self._slowdown)
+        start = packet.pts if packet.pts is not None else packet.dts
+        if self._clip and start is not None and start < 0:
+            if packet.duration and start + packet.duration <= 0:
+                return
+            if packet.duration:
+                packet.duration += start
+            packet.pts = packet.dts = 0
         packet.stream = self._stream
         self._output.mux(packet)
 
