@@ -26,7 +26,7 @@ from tempo_cli.synth import Synthesizer, create_synthesizer
 from tempo_cli.synth.neural import parse_scale
 from tempo_cli.timing import output_rate
 from tempo_cli.video.imageseq import ImageSequenceWriter
-from tempo_cli.video.reader import SourceFrame, VideoError
+from tempo_cli.video.reader import SourceFrame, VideoError, VideoInfo
 from tempo_cli.video.sources import open_sink, open_source
 from tempo_cli.video.writer import EncodeOptions, validate_output_path
 
@@ -210,7 +210,7 @@ class Interpolator:
                 elif maps is not None:
                     warn("no frame was synthesized, so there are no confidence maps to save")
                 sink.commit()
-            _check_complete(src, engine.stats.frames_in, info.frame_count, warn)
+            _check_complete(src, engine.stats.frames_in, info, warn)
         return _summary(dst, engine.stats, getattr(source, "skipped_packets", 0), time.perf_counter() - start)
 
 
@@ -229,11 +229,15 @@ def _expected_frames(count: int | None, rate: Fraction, fps: Fraction, options: 
     return round((count + options.ahead + options.behind) * rate / fps)
 
 
-def _check_complete(src: Path, decoded: int, listed: int | None, warn: Warn) -> None:
+def _check_complete(src: Path, decoded: int, info: VideoInfo, warn: Warn) -> None:
     """Warn when far fewer frames decoded than the container lists (a cut-off download or copy).
 
+    The listed count is the smaller of the header's frame count and its duration times the frame rate: a file cut
+    without re-encoding (ffmpeg -ss -c copy) keeps the frames before the cut, hidden by an edit list, in its count.
     Containers' counts can be a frame or two off, so the shortfall must exceed 2 frames and 5%.
     """
+    counts = [info.frame_count, None if info.duration is None else round(info.duration * info.fps)]
+    listed = min((c for c in counts if c), default=None)
     if listed and decoded < listed - max(2, listed // 20):
         warn(f"{src} ended after {decoded} of the {listed} frames its header lists; it may be truncated")
 

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tests.cli_helpers import frames_and_times, psnr, run_cli, stream_seconds
-from tests.media import corrupt_packet, make_audio_only, make_clip, make_image_folder
+from tests.media import corrupt_packet, delay_all_streams, make_audio_only, make_clip, make_image_folder
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED = REPO / "samples" / "cars.mp4"
@@ -331,6 +331,17 @@ def test_a_truncated_input_is_named_in_a_warning(tmp_path, capsys):
     assert "of the 40 frames its header lists; it may be truncated" in err
     assert run_cli(["interpolate", whole, "-o", tmp_path / "o2.mp4", "--model", "blend", "-q"]) == 0
     assert "truncated" not in capsys.readouterr().err
+
+
+def test_a_file_cut_without_re_encoding_is_not_called_truncated(tmp_path, capsys):
+    """Packets moved 3/4 s earlier (as ffmpeg -ss -c copy leaves them): MP4 hides the first 18 of its 36 frames
+    behind an edit list, and its header still counts them."""
+    cut = delay_all_streams(
+        make_clip(tmp_path / "in.mp4", frames=36, audio=False), tmp_path / "cut.mp4", Fraction(-3, 4)
+    )
+    assert run_cli(["interpolate", cut, "-o", tmp_path / "o.mp4", "--model", "blend", "-q"]) == 0
+    assert capsys.readouterr().err == ""
+    assert len(frames_and_times(tmp_path / "o.mp4")[0]) == 36
 
 
 def test_bad_inputs_are_one_line(tmp_path, capsys):
