@@ -124,8 +124,9 @@ def _yuv_planes(path: Path) -> list[np.ndarray]:
         return [frame.to_ndarray() for frame in container.decode(video=0)]
 
 
-def test_source_frames_keep_their_original_yuv_picture(tmp_path):
-    src = make_clip(tmp_path / "in.mp4", frames=8, fps=Fraction(24), size=(96, 64))
+@pytest.mark.parametrize("pix_fmt", ["yuv420p", "yuvj420p"])  # yuvj420p: full-range (JPEG) YUV, as phones write
+def test_source_frames_keep_their_original_yuv_picture(tmp_path, pix_fmt):
+    src = make_clip(tmp_path / "in.mp4", frames=8, fps=Fraction(24), size=(96, 64), pix_fmt=pix_fmt)
     out = tmp_path / "out.mkv"
     args = ["interpolate", src, "-o", out, "--factor", "2", "--model", "blend", "--lossless", "--pix-fmt", "yuv420p"]
     assert run_cli([*args, "-q"]) == 0

@@ -39,10 +39,16 @@ def reusable_native(image: np.ndarray, settings: VideoSettings, width: int, heig
     frame = getattr(image, "native", None)
     if not isinstance(frame, av.VideoFrame):
         return None
-    if frame.format.name != settings.pix_fmt or (frame.width, frame.height) != (width, height):
+    full_range_alias = frame.format.name == f"yuvj{settings.pix_fmt.removeprefix('yuv')}"
+    if (frame.format.name != settings.pix_fmt and not full_range_alias) or (frame.width, frame.height) != (
+        width,
+        height,
+    ):
         return None
     if settings.colorspace is not None and frame.colorspace != settings.colorspace:
         return None
     if settings.color_range is not None and frame.color_range != settings.color_range:
         return None
+    if full_range_alias:  # JPEG-range YUV (yuvj420p...) is the same picture as full-range yuv420p: a copy
+        return frame.reformat(format=settings.pix_fmt, src_color_range=2, dst_color_range=2)
     return frame
