@@ -14,6 +14,7 @@ import pytest
 
 from tempo_cli.video.encoding import video_settings
 from tempo_cli.video.imageseq import ImageSequenceReader, ImageSequenceWriter, read_image
+from tempo_cli.video.orientation import quarter_turn
 from tempo_cli.video.pixels import frame_to_rgb, rgb_to_frame
 from tempo_cli.video.reader import VideoError, VideoReader, iter_video_frames
 from tempo_cli.video.sources import open_sink, open_source
@@ -258,6 +259,32 @@ def test_mirroring_and_the_pixel_aspect_ratio_survive(tmp_path: Path, suffix) ->
     before, after = VideoReader(source).info, VideoReader(target).info
     assert before.display_matrix == after.display_matrix == mirrored_quarter_turn
     assert before.sample_aspect_ratio == after.sample_aspect_ratio == 2
+
+
+ONE = 1 << 16
+
+
+@pytest.mark.parametrize(
+    ("matrix", "shown"),
+    [  # display matrices as ffmpeg -display_rotation R [-display_hflip | -display_vflip] writes them
+        ((-ONE, 0, 0, 0, ONE), np.fliplr),
+        ((ONE, 0, 0, 0, -ONE), np.flipud),
+        ((-ONE, 0, 0, 0, -ONE), lambda image: np.rot90(image, 2)),
+        ((0, -ONE, 0, ONE, 0), np.rot90),
+        ((0, ONE, 0, -ONE, 0), lambda image: np.rot90(image, -1)),
+        ((0, -ONE, 0, -ONE, 0), lambda image: np.fliplr(np.rot90(image))),
+        ((0, ONE, 0, ONE, 0), lambda image: np.flipud(np.rot90(image))),
+    ],
+)
+def test_a_quarter_turn_shows_the_image_as_ffmpeg_does(matrix, shown) -> None:
+    image = np.arange(2 * 3 * 3).reshape(2, 3, 3)
+    turn = quarter_turn((*matrix, 0, 0, 0, 1 << 30))
+    assert turn is not None and np.array_equal(turn.apply(image), shown(image))
+
+
+def test_a_turn_between_quarter_turns_is_not_one() -> None:
+    eighth = round(ONE / math.sqrt(2))
+    assert quarter_turn((eighth, -eighth, 0, eighth, eighth, 0, 0, 0, 1 << 30)) is None
 
 
 def test_track_flags_survive(tmp_path: Path) -> None:

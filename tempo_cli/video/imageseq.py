@@ -13,6 +13,7 @@ from types import TracebackType
 import cv2
 import numpy as np
 
+from tempo_cli.video.orientation import QuarterTurn
 from tempo_cli.video.paths import temporary_sibling
 from tempo_cli.video.reader import SourceFrame, VideoError, VideoInfo
 
@@ -89,13 +90,15 @@ class ImageSequenceReader:
 class ImageSequenceWriter:
     """Writes frames as frame_000001.png, frame_000002.png, ... (`prefix` then the number) into the folder `target`.
 
-    Same interface as VideoWriter: the PNGs go into a hidden temporary folder beside `target` that `commit()`
+    With a `turn` (a source's display matrix, `orientation.quarter_turn`) each image is turned as a player would
+    show it. Same interface as VideoWriter: the PNGs go into a hidden temporary folder beside `target` that `commit()`
     renames into place (replacing an existing `target`); `abort()`/`close()` without commit delete it.
     """
 
-    def __init__(self, target: Path, prefix: str = "frame_") -> None:
+    def __init__(self, target: Path, prefix: str = "frame_", turn: QuarterTurn | None = None) -> None:
         self.target = Path(target)
         self.prefix = prefix
+        self._turn = turn
         self._temp: Path | None = temporary_sibling(self.target)
         self._temp.mkdir()
         self.saved = 0
@@ -105,6 +108,8 @@ class ImageSequenceWriter:
         """Save `image` ((H, W, 3) RGB uint8 or uint16) as the next numbered PNG; `time` only orders frames."""
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype not in (np.uint8, np.uint16):
             raise ValueError(f"expected an (H, W, 3) uint8/uint16 RGB image, got {image.shape} {image.dtype}")
+        if self._turn is not None:
+            image = self._turn.apply(image)
         self.save(cv2.cvtColor(image, cv2.COLOR_RGB2BGR), self.saved + 1)
 
     def save(self, image: np.ndarray, number: int) -> None:

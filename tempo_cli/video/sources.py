@@ -7,9 +7,10 @@ from pathlib import Path
 
 from tempo_cli.video.encoding import EncodeOptions
 from tempo_cli.video.imageseq import ImageSequenceReader, ImageSequenceWriter
+from tempo_cli.video.orientation import IDENTITY_MATRIX, quarter_turn
 from tempo_cli.video.paths import is_video_target
 from tempo_cli.video.reader import VideoError, VideoInfo, VideoReader, Warn
-from tempo_cli.video.writer import IDENTITY_MATRIX, VideoWriter
+from tempo_cli.video.writer import VideoWriter
 
 FrameSource = VideoReader | ImageSequenceReader
 FrameSink = VideoWriter | ImageSequenceWriter
@@ -43,7 +44,8 @@ def open_sink(
     """A VideoWriter for a video file name, or an ImageSequenceWriter for a folder (see `is_video_target`).
 
     A str `target` ending with "/" is a folder. The arguments mean what they mean for VideoWriter; a folder uses
-    only `target`, and `on_warning` is told when the source's audio, subtitles or orientation are therefore lost.
+    `target` and the source's orientation (its images are turned upright, as a player shows them), and `on_warning`
+    is told when the source's audio or subtitles are therefore not kept.
     """
     if is_video_target(target):
         return VideoWriter(
@@ -58,11 +60,13 @@ def open_sink(
             on_warning=on_warning,
             slowdown=slowdown,
         )
-    writer = ImageSequenceWriter(Path(target))
+    matrix = None if source is None or source.display_matrix == IDENTITY_MATRIX else source.display_matrix
+    turn = None if matrix is None else quarter_turn(matrix)
+    writer = ImageSequenceWriter(Path(target), turn=turn)
     if on_warning is not None and slowdown != 1:
         on_warning("an image folder has no frame rate: its frames are the same with --slow-motion or without")
     if on_warning is not None and copy_streams and source is not None and (source.has_audio or source.has_subtitles):
         on_warning("an image folder cannot hold audio or subtitles; they are not written")
-    if on_warning is not None and source is not None and source.display_matrix not in (None, IDENTITY_MATRIX):
-        on_warning("the source is shown rotated or mirrored; the images are written as stored, not turned upright")
+    if on_warning is not None and matrix is not None and turn is None:
+        on_warning("the source is shown turned by an angle that is not a multiple of 90 degrees; images are not turned")
     return writer

@@ -18,6 +18,7 @@ from tempo_cli.video.background import OrderedWorker
 from tempo_cli.video.carry import StreamCarrier
 from tempo_cli.video.encoding import EncodeOptions, video_settings
 from tempo_cli.video.native import reusable_native
+from tempo_cli.video.orientation import IDENTITY_MATRIX
 from tempo_cli.video.paths import temporary_sibling, validate_output_path
 from tempo_cli.video.pixels import bit_depth, rgb_to_frame
 from tempo_cli.video.reader import VideoError, VideoInfo, Warn
@@ -25,8 +26,6 @@ from tempo_cli.video.reader import VideoError, VideoInfo, Warn
 __all__ = ["EncodeOptions", "VideoWriter", "validate_output_path"]
 
 # Container tags that describe the old file rather than its content; the muxer writes its own.
-# FFmpeg's display matrix for "show the frame as it is coded" (16.16 fixed point, the last entry 2.30).
-IDENTITY_MATRIX = (1 << 16, 0, 0, 0, 1 << 16, 0, 0, 0, 1 << 30)
 _TECHNICAL_TAGS = frozenset({"major_brand", "minor_version", "compatible_brands", "encoder"})
 
 
