@@ -258,6 +258,14 @@ def test_bad_options_are_one_line(tmp_path, capsys, extra, message):
     assert not (tmp_path / "o.mp4").exists()
 
 
+def test_an_encoder_refusal_names_the_output_not_its_temporary_file(tmp_path, capsys):
+    src = make_clip(tmp_path / "in.mp4", frames=4)
+    target = tmp_path / "o.ogv"
+    line = _bad(tmp_path, capsys, [src, "-o", target, "--codec", "libvpx", "--pix-fmt", "yuva420p", "--model", "blend"])
+    assert f"cannot write {target}: " in line and ".tmp" not in line
+    assert not target.exists()
+
+
 def test_a_decimal_rate_is_rounded_to_what_a_rate_can_be_and_a_fraction_stays_exact():
     from tempo_cli.cli.options import default_output
     from tempo_cli.timing import parse_rate

@@ -70,6 +70,7 @@ class VideoWriter:
         self._last_pts: int | None = None
         self._committed = False
         self._worker: OrderedWorker | None = None
+        self._held: list[str] | None = []  # warnings wait until the output has started: a failed start is one line
         try:
             self._output = av.open(str(self._temp), mode="w")
             self.settings = video_settings(options, width, height, source, self._output.format.name)
@@ -78,20 +79,31 @@ class VideoWriter:
                 and options.pix_fmt is None
                 and source.bit_depth > 8 >= bit_depth(self.settings.pix_fmt)
             ):
-                self._warn(f"{self.settings.codec} cannot store {source.bit_depth}-bit video; writing 8-bit")
+                self._tell(f"{self.settings.codec} cannot store {source.bit_depth}-bit video; writing 8-bit")
             self._stream = self._add_video(self._output, source)
             if source is not None and copy_streams and (source.has_audio or source.has_subtitles):
-                self._carrier = StreamCarrier(source, self._output, audio_pad, self._warn, slowdown)
+                self._carrier = StreamCarrier(source, self._output, audio_pad, self._tell, slowdown)
             self._output.start_encoding()
             self._worker = OrderedWorker()
         except (ValueError, av.error.FFmpegError) as exc:
             self.abort()
             if isinstance(exc, VideoError):
                 raise
-            raise VideoError(f"cannot write {self.target}: {exc}") from exc
+            reason = exc.strerror if isinstance(exc, av.error.FFmpegError) and exc.strerror else str(exc)
+            raise VideoError(f"cannot write {self.target}: {reason}") from exc  # not the hidden temporary file
         except BaseException:
             self.abort()
             raise
+        held, self._held = self._held, None
+        for warning in held:
+            self._warn(warning)
+
+    def _tell(self, warning: str) -> None:
+        """Pass a warning on, or hold it while the output is being set up."""
+        if self._held is None:
+            self._warn(warning)
+        else:
+            self._held.append(warning)
 
     def write(self, image: np.ndarray, time: Fraction) -> None:
         """Encode `image` ((H, W, 3) RGB uint8 or uint16) as the frame shown at `time` seconds of the output."""
