@@ -26,6 +26,7 @@ from tempo_cli.synth import Synthesizer, create_synthesizer
 from tempo_cli.synth.neural import parse_scale
 from tempo_cli.timing import output_rate
 from tempo_cli.video.imageseq import ImageSequenceWriter
+from tempo_cli.video.orientation import quarter_turn
 from tempo_cli.video.reader import SourceFrame, VideoError, VideoInfo
 from tempo_cli.video.sources import open_sink, open_source
 from tempo_cli.video.writer import EncodeOptions, validate_output_path
@@ -197,7 +198,7 @@ class Interpolator:
                 open_sink(
                     dst, rate / slowdown, info.width, info.height, options.encode, info, pad, warn, slowdown=slowdown
                 ) as sink,
-                _map_sink(options.save_maps) as maps,
+                _map_sink(options.save_maps, info) as maps,
             ):
                 for n, out in enumerate(engine.run(frames)):
                     sink.write(out.image, out.time * slowdown)
@@ -232,19 +233,24 @@ def _expected_frames(count: int | None, rate: Fraction, fps: Fraction, options: 
 def _check_complete(src: Path, decoded: int, info: VideoInfo, warn: Warn) -> None:
     """Warn when far fewer frames decoded than the container lists (a cut-off download or copy).
 
-    The listed count is the smaller of the header's frame count and its duration times the frame rate: a file cut
-    without re-encoding (ffmpeg -ss -c copy) keeps the frames before the cut, hidden by an edit list, in its count.
+    Only a header that counts its frames is checked. Its count is lowered to its duration times the frame rate where
+    that is less: a file cut without re-encoding (ffmpeg -ss -c copy) keeps the frames before the cut, hidden by an
+    edit list, in its count (a duration alone is no count: variable-rate video has fewer frames than it implies).
     Containers' counts can be a frame or two off, so the shortfall must exceed 2 frames and 5%.
     """
-    counts = [info.frame_count, None if info.duration is None else round(info.duration * info.fps)]
-    listed = min((c for c in counts if c), default=None)
+    listed = info.frame_count
+    if listed and info.duration is not None:
+        listed = min(listed, round(info.duration * info.fps))
     if listed and decoded < listed - max(2, listed // 20):
         warn(f"{src} ended after {decoded} of the {listed} frames its header lists; it may be truncated")
 
 
-def _map_sink(folder: Path | None) -> AbstractContextManager[ImageSequenceWriter | None]:
-    """A writer of conf_NNNNNN.png files into `folder` (committed like the output), or nothing."""
-    return nullcontext() if folder is None else ImageSequenceWriter(folder, prefix="conf_")
+def _map_sink(folder: Path | None, info: VideoInfo) -> AbstractContextManager[ImageSequenceWriter | None]:
+    """A writer of conf_NNNNNN.png files into `folder` (committed like the output, turned as the source is shown),
+    or nothing."""
+    if folder is None:
+        return nullcontext()
+    return ImageSequenceWriter(folder, prefix="conf_", turn=quarter_turn(info.display_matrix))
 
 
 def _map_image(confidence: np.ndarray) -> np.ndarray:

@@ -54,6 +54,7 @@ def make_clip(
     pixel_aspect: Fraction | None = None,
     subtitles: bool = False,
     forced_subtitles: bool = False,
+    default_audio: bool = False,
     audio_codec: str = "aac",
     pictures: Sequence[float] | None = None,
 ) -> Path:
@@ -63,8 +64,8 @@ def make_clip(
     is a duplicated frame), at time i/fps, or at `vfr_times[i]` seconds (then `frames` is ignored). The clip is
     tagged BT.709 limited range, carries the title TITLE, the display rotation `rotation` (or a whole
     `display_matrix`), the pixel aspect ratio `pixel_aspect`, a 440 Hz sine audio track covering the video duration
-    (`audio_codec`, not a default track) and, if `subtitles`, two cues (SUBTITLES: SubRip, or timed text in .mp4),
-    flagged forced with `forced_subtitles`.
+    (`audio_codec`, a default track with `default_audio`) and, if `subtitles`, two cues (SUBTITLES: SubRip, or
+    timed text in .mp4), flagged forced with `forced_subtitles`.
     """
     fps = Fraction(fps)
     frames = len(pictures) if pictures is not None else frames
@@ -94,6 +95,8 @@ def make_clip(
         if pixel_aspect is not None:
             video.codec_context.sample_aspect_ratio = pixel_aspect
         sound = _add_audio(out, audio_codec) if audio else None
+        if sound is not None and default_audio:
+            sound.disposition = av.stream.Disposition.default
         captions = out.add_mux_stream("mov_text" if path.suffix == ".mp4" else "subrip") if subtitles else None
         if captions is not None and forced_subtitles:
             captions.disposition = av.stream.Disposition.forced

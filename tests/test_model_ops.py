@@ -55,3 +55,11 @@ def test_correlation_is_the_cosine_of_shifted_features():
     an, bn = F.normalize(a, dim=1), F.normalize(b, dim=1)
     shifted = F.pad(bn, (1, 1, 1, 1))[:, :, 2:8, 0:7]  # offset dy = +1, dx = -1: index (2, 0) of the 3x3
     torch.testing.assert_close(corr[:, 6], (an * shifted).sum(dim=1))
+
+
+def test_the_cut_score_of_frames_small_enough_for_a_one_pixel_coarse_map_is_a_number():
+    """An 8x8 frame has a 1x1 map at 1/8 scale, where a sample standard deviation would be NaN."""
+    from tempo_cli.model.cut_detector import CutDetector
+
+    coarse, images = torch.rand(1, 2, 80, 1, 1), torch.rand(1, 2, 3, 8, 8)
+    assert torch.isfinite(CutDetector()(coarse, images)).all()

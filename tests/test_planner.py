@@ -6,7 +6,8 @@ from fractions import Fraction as F
 
 import pytest
 
-from tempo_cli.engine.planner import Copy, CrossFade, PlanConfig, SourceTime, Synthesize, plan
+from tempo_cli.engine.planner import MAX_TARGETS, Copy, CrossFade, PlanConfig, SourceTime, Synthesize, plan
+from tempo_cli.errors import TempoError
 
 
 def cfr(n: int, fps: F, cuts: tuple[int, ...] = ()) -> list[SourceTime]:
@@ -103,6 +104,27 @@ def test_ahead_and_behind_add_frames_at_the_source_interval():
     assert times == [F(-1, 25)] + [F(i, 25) for i in range(8)]
     assert isinstance(items[0], Synthesize) and items[0].anchors == (0, 1, 2)
     assert isinstance(items[-1], Synthesize) and items[-1].anchors == (3, 4, 5)
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        PlanConfig(rate=F(25), period=F(1, 25), anchors=2, ahead=40, behind=40),
+        PlanConfig(rate=F(25 * 64), period=F(1, 25)),
+        PlanConfig(rate=F(25 * 8), period=F(1, 25), causal=True, ahead=5),
+    ],
+)
+def test_no_item_holds_more_than_max_targets_frames(config):
+    """The engine keeps an item's frames until all are made: long runs of new frames come in bounded pieces."""
+    items = list(plan(cfr(6, F(25)), config))
+    assert all(len(item.times) <= MAX_TARGETS for item in items if isinstance(item, Synthesize))
+    expected = (6 + config.ahead + config.behind) * config.rate * config.period
+    assert len(times_of(items)) == expected
+
+
+def test_negative_ahead_or_behind_is_refused():
+    with pytest.raises(TempoError, match="ahead and behind"):
+        PlanConfig(rate=F(25), period=F(1, 25), ahead=-1)
 
 
 @pytest.mark.parametrize("factor", [2, 4])

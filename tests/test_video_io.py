@@ -288,14 +288,15 @@ def test_a_turn_between_quarter_turns_is_not_one() -> None:
 
 
 def test_track_flags_survive(tmp_path: Path) -> None:
-    """Which tracks are default or forced stays as the source has it (the audio here is not a default track)."""
-    source = make_clip(tmp_path / "source.mkv", frames=12, subtitles=True, forced_subtitles=True)
+    """Which tracks are default or forced stays as the source has it."""
+    source = make_clip(tmp_path / "source.mkv", frames=12, subtitles=True, forced_subtitles=True, default_audio=True)
     target = tmp_path / "out.mkv"
     transcode(source, target)
     with av.open(str(source)) as before, av.open(str(target)) as after:
         flags = [[(s.type, s.disposition) for s in c.streams] for c in (before, after)]
     assert flags[1][1:] == flags[0][1:]
     assert ("subtitle", av.stream.Disposition.forced) in flags[1]
+    assert ("audio", av.stream.Disposition.default) in flags[1]
     assert flags[1][0] == ("video", av.stream.Disposition.default)
 
 

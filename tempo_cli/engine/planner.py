@@ -15,6 +15,7 @@ from fractions import Fraction
 from tempo_cli.errors import TempoError
 
 MAX_ANCHORS = 8  # source frames per model call; more only costs memory and time
+MAX_TARGETS = 16  # output frames per Synthesize item: the engine holds an item's frames until they are all made
 
 
 @dataclass(frozen=True)
@@ -79,6 +80,8 @@ class PlanConfig:
             raise TempoError(f"anchors must be between 2 and {MAX_ANCHORS}, got {self.anchors}")
         if self.cut_mode not in ("repeat", "blend"):
             raise TempoError(f"unknown cut mode {self.cut_mode!r}")
+        if self.ahead < 0 or self.behind < 0:
+            raise TempoError(f"ahead and behind must be 0 or more frames, got {self.ahead} and {self.behind}")
 
     @property
     def tolerance(self) -> Fraction:
@@ -160,16 +163,21 @@ def _predict(times: list[Fraction], anchors: tuple[int, ...], fallback: int) -> 
     if not times:
         return []
     if len(anchors) >= 2:
-        return [Synthesize(tuple(times), anchors)]
+        return [Synthesize(tuple(times[i : i + MAX_TARGETS]), anchors) for i in range(0, len(times), MAX_TARGETS)]
     return [Copy(t, fallback) for t in times]
 
 
 def _merge(items: list[PlanItem]) -> list[PlanItem]:
-    """Join consecutive Synthesize items that share anchors, so one call serves them all."""
+    """Join consecutive Synthesize items that share anchors, so one call serves them all (up to MAX_TARGETS)."""
     out: list[PlanItem] = []
     for item in items:
         prev = out[-1] if out else None
-        if isinstance(item, Synthesize) and isinstance(prev, Synthesize) and prev.anchors == item.anchors:
+        if (
+            isinstance(item, Synthesize)
+            and isinstance(prev, Synthesize)
+            and prev.anchors == item.anchors
+            and len(prev.times) + len(item.times) <= MAX_TARGETS
+        ):
             out[-1] = Synthesize(prev.times + item.times, item.anchors)
         else:
             out.append(item)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 from collections.abc import Callable
+from fractions import Fraction
 from typing import cast
 
 import av
@@ -54,19 +55,23 @@ def holds_video(format_name: str, codec: str) -> bool:
     """True if a small `format_name` file of one `codec` frame reads back as video of that codec.
 
     Writing alone is not proof: MPEG-TS and MPEG-PS store a codec they have no stream type for (VP9, FFV1) as an
-    opaque data stream, a file with no picture for any player.
+    opaque data stream, a file with no picture for any player. An encoder that will not encode the trial frame on
+    its own (64x64, limited-range 4:2:0: MJPEG wants full range, NVENC larger frames) says nothing of the
+    container: then the answer is True, and the real encode reports its own error.
     """
     encoder = av.codec.Codec(codec, "w")
     formats = [f.name for f in encoder.video_formats or ()]
     pix_fmt = "yuv420p" if not formats or "yuv420p" in formats else formats[0]
+    quiet = {"x265-params": X265_QUIET} if encoder.name == "libx265" else {}
+    frame = av.VideoFrame(64, 64, "yuv420p").reformat(format=pix_fmt)
+    if not _encodes(codec, frame, quiet):
+        return True
     buffer = io.BytesIO()
     try:
         with av.open(buffer, "w", format=format_name) as out:
-            quiet = {"x265-params": X265_QUIET} if encoder.name == "libx265" else {}
             stream = cast(
                 VideoStream, out.add_stream(codec, rate=24, width=64, height=64, pix_fmt=pix_fmt, options=quiet)
             )
-            frame = av.VideoFrame(64, 64, "yuv420p").reformat(format=pix_fmt)
             out.mux([*stream.encode(frame), *stream.encode(None)])
         buffer.seek(0)
         with av.open(buffer, "r", format=format_name) as back:
@@ -75,6 +80,20 @@ def holds_video(format_name: str, codec: str) -> bool:
             )
     except (ValueError, av.error.FFmpegError):
         return False
+
+
+def _encodes(codec: str, frame: av.VideoFrame, options: dict[str, str]) -> bool:
+    """True if `codec` encodes `frame` outside any container."""
+    try:
+        context = cast(av.VideoCodecContext, av.CodecContext.create(codec, "w"))
+        context.width, context.height, context.pix_fmt = frame.width, frame.height, frame.format.name
+        context.time_base = Fraction(1, 24)
+        context.options = options
+        context.encode(frame)
+        context.encode(None)
+    except (ValueError, av.error.FFmpegError):
+        return False
+    return True
 
 
 def auto_video_codec(format_name: str) -> str | None:

@@ -108,8 +108,6 @@ class ImageSequenceWriter:
         """Save `image` ((H, W, 3) RGB uint8 or uint16) as the next numbered PNG; `time` only orders frames."""
         if image.ndim != 3 or image.shape[2] != 3 or image.dtype not in (np.uint8, np.uint16):
             raise ValueError(f"expected an (H, W, 3) uint8/uint16 RGB image, got {image.shape} {image.dtype}")
-        if self._turn is not None:
-            image = self._turn.apply(image)
         self.save(cv2.cvtColor(image, cv2.COLOR_RGB2BGR), self.saved + 1)
 
     def save(self, image: np.ndarray, number: int) -> None:
@@ -118,6 +116,8 @@ class ImageSequenceWriter:
             raise RuntimeError("the writer is already closed")
         if image.ndim not in (2, 3) or image.dtype not in (np.uint8, np.uint16):
             raise ValueError(f"expected an (H, W[, 3]) uint8/uint16 image, got {image.shape} {image.dtype}")
+        if self._turn is not None:
+            image = self._turn.apply(image)
         path = self._temp / f"{self.prefix}{number:06d}.png"  # names that paths.FRAME_FILE recognises
         if not cv2.imwrite(str(path), image):
             raise VideoError(f"cannot write {path}")

@@ -30,12 +30,15 @@ class QuarterTurn:
         return np.ascontiguousarray(image)
 
 
-def quarter_turn(matrix: Sequence[int]) -> QuarterTurn | None:
-    """The turn a player gives frames under the display `matrix`, or None where it is not a multiple of 90 degrees.
+def quarter_turn(matrix: Sequence[int] | None) -> QuarterTurn | None:
+    """The turn a player gives frames under the display `matrix`, or None for no matrix (frames are shown as stored)
+    and where it is not a multiple of 90 degrees.
 
     The matrix maps a coded pixel (x, y), taken from the image centre with y down, to the displayed one at
     (m0 x + m3 y, m1 x + m4 y); this matches ffmpeg's autorotation for every quarter turn, mirrored or not.
     """
+    if matrix is None:
+        return None
     a, b, c, d = (int(np.sign(matrix[i])) for i in (0, 1, 3, 4))
     if a == d == 0 and b and c:
         return QuarterTurn(transpose=True, reverse_columns=c < 0, reverse_rows=b < 0)

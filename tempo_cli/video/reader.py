@@ -18,6 +18,7 @@ from av.video.stream import VideoStream
 
 from tempo_cli.errors import TempoError
 from tempo_cli.video.native import with_native
+from tempo_cli.video.orientation import IDENTITY_MATRIX
 from tempo_cli.video.pixels import bit_depth, frame_to_rgb, to_uint8
 
 Warn = Callable[[str], None]
@@ -53,7 +54,7 @@ class VideoInfo:
     start: Fraction = Fraction(0)
     """Time in seconds, on the source's clock, of the first decoded frame: the frames' (and the output's) time 0."""
     display_matrix: tuple[int, ...] | None = None
-    """FFmpeg's 3x3 display matrix (rotation and mirroring, 16.16 fixed point), None for none."""
+    """FFmpeg's 3x3 display matrix (rotation, mirroring; 16.16 fixed point); None where frames are shown as stored."""
     sample_aspect_ratio: Fraction | None = None
     """The pixels' width over their height where it is not 1 (anamorphic video), else None."""
 
@@ -229,9 +230,12 @@ def _describe(path: Path, container: InputContainer, stream: VideoStream, first:
 
 
 def _display_matrix(frame: av.VideoFrame) -> tuple[int, ...] | None:
-    """The frame's display matrix side data as 9 int32, or None."""
-    matrix = cast(SideData | None, frame.side_data.get("DISPLAYMATRIX"))  # the stubs' Mapping has str values
-    return None if matrix is None else tuple(np.frombuffer(bytes(matrix), dtype="<i4").tolist())
+    """The frame's display matrix side data as 9 int32, or None for none or the identity."""
+    side_data = cast(SideData | None, frame.side_data.get("DISPLAYMATRIX"))  # the stubs' Mapping has str values
+    if side_data is None:
+        return None
+    matrix = tuple(np.frombuffer(bytes(side_data), dtype="<i4").tolist())
+    return None if matrix == IDENTITY_MATRIX else matrix
 
 
 def _sample_aspect_ratio(stream: VideoStream) -> Fraction | None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from tempo_cli.video.encoding import EncodeOptions
 from tempo_cli.video.imageseq import ImageSequenceReader, ImageSequenceWriter
-from tempo_cli.video.orientation import IDENTITY_MATRIX, quarter_turn
+from tempo_cli.video.orientation import quarter_turn
 from tempo_cli.video.paths import is_video_target
 from tempo_cli.video.reader import VideoError, VideoInfo, VideoReader, Warn
 from tempo_cli.video.writer import VideoWriter
@@ -60,8 +60,8 @@ def open_sink(
             on_warning=on_warning,
             slowdown=slowdown,
         )
-    matrix = None if source is None or source.display_matrix == IDENTITY_MATRIX else source.display_matrix
-    turn = None if matrix is None else quarter_turn(matrix)
+    matrix = None if source is None else source.display_matrix
+    turn = quarter_turn(matrix)
     writer = ImageSequenceWriter(Path(target), turn=turn)
     if on_warning is not None and slowdown != 1:
         on_warning("an image folder has no frame rate: its frames are the same with --slow-motion or without")

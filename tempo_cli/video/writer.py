@@ -18,7 +18,6 @@ from tempo_cli.video.background import OrderedWorker
 from tempo_cli.video.carry import StreamCarrier
 from tempo_cli.video.encoding import EncodeOptions, video_settings
 from tempo_cli.video.native import reusable_native
-from tempo_cli.video.orientation import IDENTITY_MATRIX
 from tempo_cli.video.paths import temporary_sibling, validate_output_path
 from tempo_cli.video.pixels import bit_depth, rgb_to_frame
 from tempo_cli.video.reader import VideoError, VideoInfo, Warn
@@ -220,7 +219,7 @@ class VideoWriter:
             if value is not None:
                 setattr(stream.codec_context, name, value)
         if source is not None:
-            if source.display_matrix is not None and source.display_matrix != IDENTITY_MATRIX:
+            if source.display_matrix is not None:
                 stream.set_display_matrix(source.display_matrix)
             if source.sample_aspect_ratio is not None:
                 stream.codec_context.sample_aspect_ratio = source.sample_aspect_ratio
