@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 from collections.abc import Callable
 from fractions import Fraction
@@ -51,13 +52,15 @@ def usable_encoder(codec: str) -> bool:
         return False
 
 
+@functools.cache
 def holds_video(format_name: str, codec: str) -> bool:
     """True if a small `format_name` file of one `codec` frame reads back as video of that codec.
 
     Writing alone is not proof: MPEG-TS and MPEG-PS store a codec they have no stream type for (VP9, FFV1) as an
     opaque data stream, a file with no picture for any player. An encoder that will not encode the trial frame on
     its own (64x64, limited-range 4:2:0: MJPEG wants full range, NVENC larger frames) says nothing of the
-    container: then the answer is True, and the real encode reports its own error.
+    container: then the answer is True, and the real encode reports its own error. Asked once per container and
+    codec (each output would otherwise encode two trial files).
     """
     encoder = av.codec.Codec(codec, "w")
     formats = [f.name for f in encoder.video_formats or ()]

@@ -58,7 +58,6 @@ class ImageSequenceReader:
             colorspace=None,
             color_primaries=None,
             color_trc=None,
-            rotation=0,
             has_audio=False,
             has_subtitles=False,
             container_format="image folder",

@@ -40,10 +40,9 @@ def reusable_native(image: np.ndarray, settings: VideoSettings, width: int, heig
     if not isinstance(frame, av.VideoFrame):
         return None
     full_range_alias = frame.format.name == f"yuvj{settings.pix_fmt.removeprefix('yuv')}"
-    if (frame.format.name != settings.pix_fmt and not full_range_alias) or (frame.width, frame.height) != (
-        width,
-        height,
-    ):
+    if frame.format.name != settings.pix_fmt and not full_range_alias:
+        return None
+    if (frame.width, frame.height) != (width, height):
         return None
     if settings.colorspace is not None and frame.colorspace != settings.colorspace:
         return None

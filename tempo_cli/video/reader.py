@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -46,7 +47,6 @@ class VideoInfo:
     colorspace: int | None
     color_primaries: int | None
     color_trc: int | None
-    rotation: int
     has_audio: bool
     has_subtitles: bool
     container_format: str
@@ -57,6 +57,13 @@ class VideoInfo:
     """FFmpeg's 3x3 display matrix (rotation, mirroring; 16.16 fixed point); None where frames are shown as stored."""
     sample_aspect_ratio: Fraction | None = None
     """The pixels' width over their height where it is not 1 (anamorphic video), else None."""
+
+    @property
+    def rotation(self) -> int:
+        """Degrees counter-clockwise the display matrix turns the frames, 0 to 359 (as ffmpeg reads the matrix)."""
+        if self.display_matrix is None:
+            return 0
+        return round(-math.degrees(math.atan2(self.display_matrix[1], self.display_matrix[0]))) % 360
 
 
 @dataclass(frozen=True)
@@ -218,7 +225,6 @@ def _describe(path: Path, container: InputContainer, stream: VideoStream, first:
         colorspace=first.colorspace,
         color_primaries=first.color_primaries,
         color_trc=first.color_trc,
-        rotation=round(first.rotation) % 360,
         has_audio=bool(container.streams.audio),
         has_subtitles=bool(container.streams.subtitles),
         container_format=container.format.name,
