@@ -57,6 +57,7 @@ def make_clip(
     default_audio: bool = False,
     audio_codec: str = "aac",
     pictures: Sequence[float] | None = None,
+    codec_options: dict[str, str] | None = None,
 ) -> Path:
     """Write a test clip to `path` (container from the suffix) and return `path`.
 
@@ -65,7 +66,7 @@ def make_clip(
     tagged BT.709 limited range, carries the title TITLE, the display rotation `rotation` (or a whole
     `display_matrix`), the pixel aspect ratio `pixel_aspect`, a 440 Hz sine audio track covering the video duration
     (`audio_codec`, a default track with `default_audio`) and, if `subtitles`, two cues (SUBTITLES: SubRip, or
-    timed text in .mp4), flagged forced with `forced_subtitles`.
+    timed text in .mp4), flagged forced with `forced_subtitles`. `codec_options` go to the video encoder.
     """
     fps = Fraction(fps)
     frames = len(pictures) if pictures is not None else frames
@@ -80,7 +81,7 @@ def make_clip(
     high_depth = av.VideoFormat(pix_fmt).components[0].bits > 8
     with av.open(str(path), "w") as out:
         out.metadata["title"] = TITLE
-        video = out.add_stream(codec, rate=fps)
+        video = out.add_stream(codec, rate=fps, options=codec_options)
         video.width, video.height = size
         video.pix_fmt = pix_fmt
         video.codec_context.time_base = time_base

@@ -12,7 +12,9 @@ import av
 import numpy as np
 import pytest
 
+from tempo_cli.video.containers import usable_encoder
 from tempo_cli.video.encoding import video_settings
+from tempo_cli.video.hdr import ContentLight, HdrMetadata, MasteringDisplay
 from tempo_cli.video.imageseq import ImageSequenceReader, ImageSequenceWriter, read_image
 from tempo_cli.video.orientation import quarter_turn
 from tempo_cli.video.pixels import frame_to_rgb, rgb_to_frame
@@ -232,6 +234,53 @@ def test_output_keeps_frame_times_and_duration(tmp_path: Path) -> None:
     transcode(source, target)
     assert times_of(target) == times_of(source)
     assert VideoReader(target).info.duration == VideoReader(source).info.duration
+
+
+# An HDR10 grade as x265 takes it: P3 primaries, D65 white, 1000 to 0.005 cd/m^2; MaxCLL 1000, MaxFALL 400.
+HDR10_X265 = "G(13250,34500)B(7500,3000)R(34000,16000)WP(15635,16450)L(10000000,50)"
+HDR10 = HdrMetadata(
+    MasteringDisplay(
+        red=(Fraction(34000, 50000), Fraction(16000, 50000)),
+        green=(Fraction(13250, 50000), Fraction(34500, 50000)),
+        blue=(Fraction(7500, 50000), Fraction(3000, 50000)),
+        white=(Fraction(15635, 50000), Fraction(16450, 50000)),
+        min_luminance=Fraction(50, 10000),
+        max_luminance=Fraction(1000),
+    ),
+    ContentLight(max_cll=1000, max_fall=400),
+)
+
+
+def make_hdr10_clip(path: Path) -> Path:
+    if not usable_encoder("libx265"):
+        pytest.skip("this FFmpeg has no libx265")
+    params = f"log-level=error:master-display={HDR10_X265}:max-cll=1000,400"
+    return make_clip(
+        path, frames=4, audio=False, codec="libx265", pix_fmt="yuv420p10le", codec_options={"x265-params": params}
+    )
+
+
+def test_hdr10_metadata_is_read(tmp_path: Path) -> None:
+    assert VideoReader(make_hdr10_clip(tmp_path / "hdr.mp4")).info.hdr == HDR10
+    assert VideoReader(make_clip(tmp_path / "sdr.mp4", frames=2, audio=False)).info.hdr is None
+
+
+@pytest.mark.parametrize("codec", ["libx265", "libx264"])
+def test_hdr10_metadata_survives(tmp_path: Path, codec: str) -> None:
+    """Mastering display and light levels are written again: without them a player guesses the grade's brightness."""
+    source = make_hdr10_clip(tmp_path / "hdr.mp4")
+    target = tmp_path / "out.mp4"
+    warnings = transcode(source, target, EncodeOptions(codec=codec, preset="ultrafast"))
+    assert VideoReader(target).info.hdr == HDR10
+    assert not [w for w in warnings if "HDR10" in w]
+
+
+def test_hdr10_metadata_an_encoder_cannot_store_is_reported(tmp_path: Path) -> None:
+    source = make_hdr10_clip(tmp_path / "hdr.mp4")
+    target = tmp_path / "out.mkv"
+    warnings = transcode(source, target, EncodeOptions(codec="libvpx-vp9", preset="ultrafast"))
+    assert VideoReader(target).info.hdr is None
+    assert [w for w in warnings if "HDR10" in w and "libvpx-vp9" in w]
 
 
 @pytest.mark.parametrize("suffix", [".mp4", ".mkv"])

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import av
 
 from tempo_cli.video.containers import X265_QUIET, auto_video_codec, holds_video
+from tempo_cli.video.hdr import HdrMetadata, carries_hdr, hdr_parameters
 from tempo_cli.video.pixels import conversion_matrix
 from tempo_cli.video.reader import VideoError, VideoInfo
 
@@ -93,8 +94,9 @@ def video_settings(
 ) -> VideoSettings:
     """Encoder name, pixel format, private options and colour tags for a `container` output of `width` x `height`.
 
-    The colour tags come from `source` (untagged without one). Only matrices that the RGB->YUV conversion can
-    produce are carried; RGB pixel formats are tagged as RGB.
+    The colour tags come from `source` (untagged without one), and its HDR10 metadata where the encoder can write it
+    (`hdr.carries_hdr`). Only matrices that the RGB->YUV conversion can produce are carried; RGB pixel formats are
+    tagged as RGB.
     """
     codec = video_encoder(_resolve(options.codec, container))
     if options.codec != "auto" and not holds_video(container, codec.name):
@@ -106,7 +108,7 @@ def video_settings(
     return VideoSettings(
         codec=codec.name,
         pix_fmt=pix_fmt,
-        options=_private_options(codec, options, lossless),
+        options=_private_options(codec, options, lossless, source.hdr if source else None),
         colorspace=_RGB_MATRIX if rgb else conversion_matrix(source.colorspace if source else None),
         color_range=None if rgb or source is None or source.color_range not in (1, 2) else source.color_range,
         color_primaries=source.color_primaries if source else None,
@@ -147,7 +149,9 @@ def _fits(pix_fmt: str, width: int, height: int) -> bool:
     return width % (16 // fmt.chroma_width(16)) == 0 and height % (16 // fmt.chroma_height(16)) == 0
 
 
-def _private_options(codec: av.codec.Codec, options: EncodeOptions, lossless: bool) -> dict[str, str]:
+def _private_options(
+    codec: av.codec.Codec, options: EncodeOptions, lossless: bool, hdr: HdrMetadata | None
+) -> dict[str, str]:
     names = {option.name for option in av.codec.CodecContext.create(codec, "w").supported_options.private}
     result: dict[str, str] = {}
     if options.lossless and codec.lossy:
@@ -168,9 +172,16 @@ def _private_options(codec: av.codec.Codec, options: EncodeOptions, lossless: bo
         if codec.name in ("libx264", "libx265"):
             _known_preset(codec, options.preset, _X26X_PRESETS)
         result["preset"] = options.preset
+    if hdr is not None and carries_hdr(codec.name):
+        _add_parameters(result, *hdr_parameters(codec.name, hdr))
     if codec.name == "libx265":
-        result["x265-params"] = ":".join(filter(None, [result.get("x265-params"), X265_QUIET]))
+        _add_parameters(result, "x265-params", X265_QUIET)
     return result
+
+
+def _add_parameters(options: dict[str, str], option: str, parameters: str) -> None:
+    """Append `parameters` ("key=value:...") to the encoder's parameter list `option` (x264-params, x265-params)."""
+    options[option] = ":".join(filter(None, [options.get(option), parameters]))
 
 
 def _known_preset(codec: av.codec.Codec, preset: str, presets: Collection[str]) -> str:

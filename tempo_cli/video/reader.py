@@ -18,6 +18,7 @@ from av.stream import Stream
 from av.video.stream import VideoStream
 
 from tempo_cli.errors import TempoError
+from tempo_cli.video.hdr import HdrMetadata, read_hdr_metadata
 from tempo_cli.video.native import with_native
 from tempo_cli.video.orientation import IDENTITY_MATRIX
 from tempo_cli.video.pixels import bit_depth, frame_to_rgb, to_uint8
@@ -57,6 +58,8 @@ class VideoInfo:
     """FFmpeg's 3x3 display matrix (rotation, mirroring; 16.16 fixed point); None where frames are shown as stored."""
     sample_aspect_ratio: Fraction | None = None
     """The pixels' width over their height where it is not 1 (anamorphic video), else None."""
+    hdr: HdrMetadata | None = None
+    """HDR10 static metadata (mastering display, light levels) of the first frame, None where there is none."""
 
     @property
     def rotation(self) -> int:
@@ -232,6 +235,7 @@ def _describe(path: Path, container: InputContainer, stream: VideoStream, first:
         start=_first_time(stream, first),
         display_matrix=_display_matrix(first),
         sample_aspect_ratio=_sample_aspect_ratio(stream),
+        hdr=read_hdr_metadata(first),
     )
 
 

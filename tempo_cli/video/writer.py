@@ -17,6 +17,7 @@ from av.video.stream import VideoStream
 from tempo_cli.video.background import OrderedWorker
 from tempo_cli.video.carry import StreamCarrier
 from tempo_cli.video.encoding import EncodeOptions, video_settings
+from tempo_cli.video.hdr import carries_hdr
 from tempo_cli.video.native import reusable_native
 from tempo_cli.video.paths import temporary_sibling, validate_output_path
 from tempo_cli.video.pixels import bit_depth, rgb_to_frame
@@ -79,6 +80,11 @@ class VideoWriter:
                 and source.bit_depth > 8 >= bit_depth(self.settings.pix_fmt)
             ):
                 self._tell(f"{self.settings.codec} cannot store {source.bit_depth}-bit video; writing 8-bit")
+            if source is not None and source.hdr is not None and not carries_hdr(self.settings.codec):
+                self._tell(
+                    f"{self.settings.codec} cannot store the source's HDR10 mastering metadata (brightness and colour "
+                    "volume); --codec libx265 or libx264 keeps it"
+                )
             self._stream = self._add_video(self._output, source)
             if source is not None and copy_streams and (source.has_audio or source.has_subtitles):
                 self._carrier = StreamCarrier(source, self._output, audio_pad, self._tell, slowdown)
