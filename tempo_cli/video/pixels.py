@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import re
+
 import av
 import numpy as np
 from av.video.reformatter import Interpolation
 
-# swscale's fast converters from subsampled YUV to RGB and back round each step down: RGB read from 4:2:0 came out
-# 1-1.5 levels dark on average and full-range chroma half a level low. Accurate rounding, with chroma interpolated
-# at full horizontal resolution when reading, keeps both within rounding of the exact conversion.
+# swscale's fast converters from subsampled YUV to RGB and back round each step down: 8-bit RGB read from 4:2:0 came
+# out 1-1.5 levels dark on average. Accurate rounding, with chroma interpolated at full horizontal resolution when
+# reading 8-bit RGB, keeps it within rounding of the exact conversion. 16-bit RGB is read without full-resolution
+# chroma: swscale's converter for that pair turns 4:2:0 into wrong colours (tens of levels off).
 _READ_FLAGS = Interpolation.BILINEAR | Interpolation.FULL_CHR_H_INT | Interpolation.ACCURATE_RND
+_READ_FLAGS_16 = Interpolation.BILINEAR | Interpolation.ACCURATE_RND
 _WRITE_FLAGS = Interpolation.BILINEAR | Interpolation.ACCURATE_RND
+# Even with accurate rounding, swscale writes full-range chroma half a step low at 8 and 10 bits (not at 16): such
+# frames are converted at 16 bits and rounded down to their depth here (`_reduce_full_range`).
+_FULL_RANGE = 2
+_WIDE_DEPTH = 16
 
 # AVColorSpace values that swscale can use as a conversion matrix (the SWS_CS_* ids are the same numbers).
 _SWSCALE_MATRICES = frozenset({1, 4, 5, 6, 7, 9})
@@ -26,7 +34,9 @@ def frame_to_rgb(frame: av.VideoFrame, high_depth: bool) -> np.ndarray:
 
     The YUV->RGB matrix and range are taken from the frame's own colour tags (BT.601 limited if untagged).
     """
-    return frame.to_ndarray(format="rgb48le" if high_depth else "rgb24", interpolation=_READ_FLAGS)
+    if high_depth:
+        return frame.to_ndarray(format="rgb48le", interpolation=_READ_FLAGS_16)
+    return frame.to_ndarray(format="rgb24", interpolation=_READ_FLAGS)
 
 
 def conversion_matrix(colorspace: int | None) -> int | None:
@@ -47,12 +57,47 @@ def rgb_to_frame(image: np.ndarray, pix_fmt: str, colorspace: int | None, color_
     rgb = av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(image), format=fmt)
     if av.VideoFormat(pix_fmt).is_rgb:
         return rgb.reformat(format=pix_fmt)
-    return rgb.reformat(
-        format=pix_fmt,
+    wide = _wide_twin(pix_fmt) if color_range == _FULL_RANGE else None
+    converted = rgb.reformat(
+        format=wide or pix_fmt,
         dst_colorspace=conversion_matrix(colorspace),
         dst_color_range=color_range or None,
         interpolation=_WRITE_FLAGS,
     )
+    return converted if wide is None else _reduce_full_range(converted, pix_fmt)
+
+
+def _wide_twin(pix_fmt: str) -> str | None:
+    """The 16-bit format of planar YUV `pix_fmt`'s family (yuv420p, yuv420p10le -> yuv420p16le), or None if it is
+    not planar YUV, is 16-bit already or has no such twin."""
+    family = re.fullmatch(r"(yuv4[124][0124]p)(\d+[lb]e)?", pix_fmt)
+    if family is None or bit_depth(pix_fmt) >= _WIDE_DEPTH:
+        return None
+    twin = f"{family.group(1)}{_WIDE_DEPTH}le"
+    try:
+        av.VideoFormat(twin)
+    except ValueError:
+        return None
+    return twin
+
+
+def _reduce_full_range(frame: av.VideoFrame, pix_fmt: str) -> av.VideoFrame:
+    """A full-range 16-bit planar YUV `frame` rounded to `pix_fmt`'s depth (same planes, fewer bits).
+
+    swscale's own convention between depths: full-range luma scales by (2^n - 1) / 65535, chroma by 2^(n - 16).
+    """
+    depth = bit_depth(pix_fmt)
+    scales = (((1 << depth) - 1) / ((1 << _WIDE_DEPTH) - 1), 1 / (1 << (_WIDE_DEPTH - depth)))
+    out = av.VideoFrame(frame.width, frame.height, pix_fmt)
+    dtype = np.dtype(np.uint8 if depth <= 8 else "<u2")
+    for index, (wide, plane) in enumerate(zip(frame.planes, out.planes, strict=True)):
+        values = np.frombuffer(memoryview(wide), dtype="<u2").reshape(wide.height, -1)[:, : wide.width]
+        reduced = np.rint(values.astype(np.float32) * scales[min(index, 1)]).clip(0, (1 << depth) - 1).astype(dtype)
+        rows = np.zeros((plane.height, plane.line_size // dtype.itemsize), dtype)
+        rows[:, : plane.width] = reduced
+        plane.update(rows.tobytes())
+    out.colorspace, out.color_range = frame.colorspace, frame.color_range
+    return out
 
 
 def rgb_format(image: np.ndarray) -> str:
