@@ -28,7 +28,7 @@ from tempo_cli.timing import output_rate
 from tempo_cli.video.imageseq import ImageSequenceWriter
 from tempo_cli.video.orientation import quarter_turn
 from tempo_cli.video.reader import SourceFrame, VideoError, VideoInfo
-from tempo_cli.video.sources import open_sink, open_source
+from tempo_cli.video.sources import chroma_for, open_sink, open_source
 from tempo_cli.video.writer import EncodeOptions, validate_output_path
 
 Warn = Callable[[str], None]
@@ -163,7 +163,7 @@ class Interpolator:
         src, dst = Path(src), Path(dst)
         warn = on_warning or (lambda _msg: None)
         start = time.perf_counter()
-        source = open_source(src, options.input_fps, warn)
+        source = open_source(src, options.input_fps, warn, chroma_for(dst))
         with source:
             info = source.info
             self.check_outputs(src, dst, options)

@@ -142,6 +142,18 @@ def test_source_frames_keep_their_original_yuv_picture(tmp_path, pix_fmt):
         assert np.array_equal(written[2 * k], planes), f"source frame {k} went through RGB"
 
 
+def test_a_still_picture_stays_still(tmp_path):
+    """Synthesized frames of a still picture have the source's YUV picture, colour edges included (read to RGB and
+    written back, their chroma must come back as it was: anything else flickers against the source frames)."""
+    src = make_clip(tmp_path / "in.mp4", size=(96, 64), pictures=[0] * 6, audio=False, codec_options={"qp": "0"})
+    out = tmp_path / "out.mkv"
+    args = ["interpolate", src, "-o", out, "--factor", "2", "--model", "blend", "--lossless", "--pix-fmt", "yuv420p"]
+    assert run_cli([*args, "-q"]) == 0
+    picture, written = _yuv_planes(src)[0].astype(int), _yuv_planes(out)
+    assert len(written) == 12
+    assert max(int(np.abs(frame.astype(int) - picture).max()) for frame in written) <= 1
+
+
 def test_default_model_runs_and_keeps_audio(tmp_path):
     src = make_clip(tmp_path / "in.mp4", frames=8, fps=Fraction(24), size=(80, 48))
     out = tmp_path / "out.mp4"

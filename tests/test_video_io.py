@@ -17,7 +17,7 @@ from tempo_cli.video.encoding import video_settings
 from tempo_cli.video.hdr import ContentLight, HdrMetadata, MasteringDisplay
 from tempo_cli.video.imageseq import ImageSequenceReader, ImageSequenceWriter, read_image
 from tempo_cli.video.orientation import quarter_turn
-from tempo_cli.video.pixels import frame_to_rgb, rgb_to_frame
+from tempo_cli.video.pixels import bit_depth, frame_to_rgb, rgb_to_frame
 from tempo_cli.video.reader import VideoError, VideoReader, iter_video_frames
 from tempo_cli.video.sources import open_sink, open_source
 from tempo_cli.video.stretch import AudioStretch, atempo_chain
@@ -239,14 +239,35 @@ def test_high_depth_colour_conversion_has_no_bias(pix_fmt: str, color_range: int
     assert np.abs(inside).max() <= 2
 
 
+@pytest.mark.parametrize("pix_fmt", ["yuv420p", "yuv422p", "yuv420p10le"])
+def test_colour_edges_survive_a_round_trip_through_rgb(pix_fmt: str) -> None:
+    """A frame read as frames bound for a video are and written back, as a synthesized frame of a still picture is,
+    keeps its YUV at colour edges: with bilinear chroma both ways its chroma had moved by up to 40 levels there, a
+    flicker beside the source frames that pass through untouched."""
+    high_depth = bit_depth(pix_fmt) > 8
+    colours = np.random.default_rng(0).integers(0, 256, (6, 8, 3))
+    image = np.repeat(np.repeat(colours, 16, axis=0), 16, axis=1)
+    image = (image * 257).astype(np.uint16) if high_depth else image.astype(np.uint8)
+    frame = rgb_to_frame(image, pix_fmt, 1, 1)
+    frame.colorspace, frame.color_range = 1, 1
+    again = rgb_to_frame(frame_to_rgb(frame, high_depth, "repeat"), pix_fmt, 1, 1)
+    dtype = np.dtype("<u2") if high_depth else np.dtype(np.uint8)
+    for before, after in zip(frame.planes, again.planes, strict=True):
+        a = np.frombuffer(memoryview(before), dtype).reshape(before.height, -1)[:, : before.width].astype(int)
+        b = np.frombuffer(memoryview(after), dtype).reshape(after.height, -1)[:, : after.width].astype(int)
+        assert np.abs(b - a).max() <= 1
+
+
 def test_10_bit_video_reads_in_its_own_colours(tmp_path: Path) -> None:
     if "yuv420p10le" not in {f.name for f in av.codec.Codec("libx264", "w").video_formats}:
         pytest.skip("this libx264 build has no 10-bit support")
-    clip = make_clip(tmp_path / "ten.mp4", frames=2, size=(128, 96), pix_fmt="yuv420p10le", audio=False)
+    clip = make_clip(
+        tmp_path / "ten.mp4", frames=2, size=(128, 96), pix_fmt="yuv420p10le", audio=False, codec_options={"qp": "0"}
+    )
     for index, image in enumerate(frames_of(clip)):
         assert image.dtype == np.uint16
         error = (image.astype(float) - scene_image(index, (128, 96), high_depth=True)) / 257
-        assert np.abs(error.mean(axis=(0, 1))).max() <= 1.5
+        assert np.abs(error.mean(axis=(0, 1))).max() <= 1
 
 
 def test_output_timestamps_do_not_drift_at_24000_1001(tmp_path: Path) -> None:

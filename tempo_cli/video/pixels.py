@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import re
+from typing import Literal
 
 import av
 import numpy as np
 from av.video.reformatter import Interpolation
 
 # swscale's fast converters from subsampled YUV to RGB and back round each step down: 8-bit RGB read from 4:2:0 came
-# out 1-1.5 levels dark on average. Accurate rounding, with chroma interpolated at full horizontal resolution when
-# reading 8-bit RGB, keeps it within rounding of the exact conversion. 16-bit RGB is read without full-resolution
-# chroma: swscale's converter for that pair turns 4:2:0 into wrong colours (tens of levels off).
-_READ_FLAGS = Interpolation.BILINEAR | Interpolation.FULL_CHR_H_INT | Interpolation.ACCURATE_RND
-_READ_FLAGS_16 = Interpolation.BILINEAR | Interpolation.ACCURATE_RND
-_WRITE_FLAGS = Interpolation.BILINEAR | Interpolation.ACCURATE_RND
+# out 1-1.5 levels dark on average. Accurate rounding, with chroma taken at full horizontal resolution when reading
+# 8-bit RGB, keeps it within rounding of the exact conversion (16-bit RGB is read without that flag: swscale's
+# converter for that pair turns 4:2:0 into wrong colours, tens of levels off). Writing averages the chroma of each
+# block of pixels. Reading interpolates chroma bilinearly (the smoother picture, for viewing, training and scoring)
+# or repeats each sample ("repeat"), the one upsampling that the writer's averaging undoes exactly: frames bound for
+# a video are read so, since with bilinear chroma a still picture's synthesized frames differed from the source
+# frames passed through beside them by up to 40 levels at colour edges.
+ChromaUpsampling = Literal["bilinear", "repeat"]
+_READ_FLAGS: dict[tuple[ChromaUpsampling, bool], Interpolation] = {
+    ("bilinear", False): Interpolation.BILINEAR | Interpolation.FULL_CHR_H_INT | Interpolation.ACCURATE_RND,
+    ("bilinear", True): Interpolation.BILINEAR | Interpolation.ACCURATE_RND,
+    ("repeat", False): Interpolation.POINT | Interpolation.FULL_CHR_H_INT | Interpolation.ACCURATE_RND,
+    ("repeat", True): Interpolation.POINT | Interpolation.ACCURATE_RND,
+}
+_WRITE_FLAGS = Interpolation.AREA | Interpolation.ACCURATE_RND
 # Even with accurate rounding, swscale writes full-range chroma half a step low at 8 and 10 bits (not at 16): such
 # frames are converted at 16 bits and rounded down to their depth here (`_reduce_full_range`).
 _FULL_RANGE = 2
@@ -29,14 +39,35 @@ def bit_depth(pix_fmt: str) -> int:
     return av.VideoFormat(pix_fmt).components[0].bits
 
 
-def frame_to_rgb(frame: av.VideoFrame, high_depth: bool) -> np.ndarray:
+def frame_to_rgb(frame: av.VideoFrame, high_depth: bool, chroma: ChromaUpsampling = "bilinear") -> np.ndarray:
     """(H, W, 3) RGB image of `frame`: uint16 (full 16-bit scale) if `high_depth`, else uint8.
 
-    The YUV->RGB matrix and range are taken from the frame's own colour tags (BT.601 limited if untagged).
+    The YUV->RGB matrix and range are taken from the frame's own colour tags (BT.601 limited if untagged); subsampled
+    chroma is upsampled as `chroma` says (see `ChromaUpsampling`).
     """
-    if high_depth:
-        return frame.to_ndarray(format="rgb48le", interpolation=_READ_FLAGS_16)
-    return frame.to_ndarray(format="rgb24", interpolation=_READ_FLAGS)
+    if chroma == "repeat":
+        frame = _without_chroma_siting(frame)
+    return frame.to_ndarray(format="rgb48le" if high_depth else "rgb24", interpolation=_READ_FLAGS[chroma, high_depth])
+
+
+def _without_chroma_siting(frame: av.VideoFrame) -> av.VideoFrame:
+    """`frame` itself if its chroma is not subsampled, else a copy of its planes without the decoder's chroma location.
+
+    swscale places chroma samples where the frame says (H.264 and HEVC: beside the left pixel of each pair); the
+    frames the writer makes say nothing (centred). Repeating and averaging undo each other only with the same siting.
+    """
+    fmt = frame.format
+    if fmt.is_rgb or (fmt.chroma_width(16), fmt.chroma_height(16)) == (16, 16):
+        return frame
+    copy = av.VideoFrame(frame.width, frame.height, fmt.name)
+    for plane, new in zip(frame.planes, copy.planes, strict=True):
+        rows = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)
+        padded = np.zeros((new.height, new.line_size), np.uint8)
+        width = min(plane.line_size, new.line_size)
+        padded[:, :width] = rows[:, :width]
+        new.update(padded.tobytes())
+    copy.colorspace, copy.color_range = frame.colorspace, frame.color_range
+    return copy
 
 
 def conversion_matrix(colorspace: int | None) -> int | None:

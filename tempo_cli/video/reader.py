@@ -21,7 +21,7 @@ from tempo_cli.errors import TempoError
 from tempo_cli.video.hdr import HdrMetadata, read_hdr_metadata
 from tempo_cli.video.native import with_native
 from tempo_cli.video.orientation import IDENTITY_MATRIX
-from tempo_cli.video.pixels import bit_depth, frame_to_rgb, to_uint8
+from tempo_cli.video.pixels import ChromaUpsampling, bit_depth, frame_to_rgb, to_uint8
 
 Warn = Callable[[str], None]
 
@@ -120,11 +120,12 @@ class VideoReader:
     as corrupt is skipped: it is counted in `skipped_packets` and reported through `on_warning`. Frame times are
     the stream's own timestamps less the first decoded frame's (`info.start`), so variable frame rates come
     through and the first frame is at 0; a frame without one, or with one not after the previous frame's, is
-    placed 1/fps after the previous frame.
+    placed 1/fps after the previous frame. Subsampled chroma is upsampled as `chroma` says (`ChromaUpsampling`).
     """
 
-    def __init__(self, path: str | Path, on_warning: Warn | None = None) -> None:
+    def __init__(self, path: str | Path, on_warning: Warn | None = None, chroma: ChromaUpsampling = "bilinear") -> None:
         self.path = Path(path)
+        self.chroma: ChromaUpsampling = chroma
         self.skipped_packets = 0
         self._warn = on_warning
         self._container: InputContainer | None = None
@@ -154,7 +155,8 @@ class VideoReader:
                 if time is None or (previous is not None and time <= previous):
                     time = Fraction(0) if previous is None else previous + step
                 previous = time
-                yield SourceFrame(index=index, time=time, image=with_native(frame_to_rgb(frame, high_depth), frame))
+                image = frame_to_rgb(frame, high_depth, self.chroma)
+                yield SourceFrame(index=index, time=time, image=with_native(image, frame))
         finally:
             container.close()
             if self._container is container:

@@ -9,6 +9,7 @@ from tempo_cli.video.encoding import EncodeOptions
 from tempo_cli.video.imageseq import ImageSequenceReader, ImageSequenceWriter
 from tempo_cli.video.orientation import quarter_turn
 from tempo_cli.video.paths import is_video_target
+from tempo_cli.video.pixels import ChromaUpsampling
 from tempo_cli.video.reader import VideoError, VideoInfo, VideoReader, Warn
 from tempo_cli.video.writer import VideoWriter
 
@@ -16,17 +17,26 @@ FrameSource = VideoReader | ImageSequenceReader
 FrameSink = VideoWriter | ImageSequenceWriter
 
 
-def open_source(path: str | Path, input_fps: Fraction | None, on_warning: Warn | None = None) -> FrameSource:
+def open_source(
+    path: str | Path, input_fps: Fraction | None, on_warning: Warn | None = None, chroma: ChromaUpsampling = "bilinear"
+) -> FrameSource:
     """A VideoReader for a file, or an ImageSequenceReader at `input_fps` for a folder.
 
-    `input_fps` is required for a folder and ignored for a video file; `on_warning` receives skipped-packet notes.
+    `input_fps` is required for a folder and ignored for a video file; `on_warning` receives skipped-packet notes;
+    `chroma` is how a video's subsampled chroma is upsampled (`chroma_for` the output).
     """
     path = Path(path)
     if path.is_dir():
         if input_fps is None:
             raise VideoError("--input-fps is required for an image folder")
         return ImageSequenceReader(path, input_fps)
-    return VideoReader(path, on_warning=on_warning)
+    return VideoReader(path, on_warning=on_warning, chroma=chroma)
+
+
+def chroma_for(target: str | Path) -> ChromaUpsampling:
+    """How to read frames bound for `target`: for a video, chroma the writer gives back unchanged; for images, the
+    smoother bilinear chroma."""
+    return "repeat" if is_video_target(target) else "bilinear"
 
 
 def open_sink(
