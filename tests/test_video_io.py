@@ -418,6 +418,38 @@ def test_ten_bit_input_stays_ten_bit(tmp_path: Path) -> None:
     assert psnr(frames_of(source)[0], frames[0]) > 30  # the same picture (lossy crf 18 at 64x48)
 
 
+@pytest.mark.parametrize(("codec", "depth", "warned"), [("libx265", 12, False), ("libx264", 10, True)])
+def test_twelve_bit_input_keeps_what_the_encoder_can(tmp_path: Path, codec: str, depth: int, warned: bool) -> None:
+    for name in ("libx265", codec):
+        if not usable_encoder(name) or "yuv420p12le" not in {
+            f.name for f in av.codec.Codec("libx265", "w").video_formats
+        }:
+            pytest.skip(f"this FFmpeg has no 12-bit libx265 or no {codec}")
+    params = {"x265-params": "log-level=error"}
+    source = make_clip(
+        tmp_path / "twelve.mkv", frames=3, codec="libx265", pix_fmt="yuv420p12le", audio=False, codec_options=params
+    )
+    target = tmp_path / "out.mkv"
+    warnings = transcode(source, target, EncodeOptions(codec=codec, preset="ultrafast"))
+    assert VideoReader(target).info.bit_depth == depth
+    assert (f"{codec} cannot store 12-bit video; writing 10-bit" in warnings) == warned
+
+
+def test_yuv_made_from_rgb_is_tagged_bt709(tmp_path: Path) -> None:
+    """Frames of images are all converted here: the video says with which matrix (untagged, a player guesses from
+    the frame size, and a wrong guess moves green by 6 levels)."""
+    images = ImageSequenceReader(make_image_folder(tmp_path / "frames", frames=3, size=(96, 64)), Fraction(24))
+    target = tmp_path / "out.mp4"
+    with VideoWriter(target, Fraction(24), 96, 64, FAST, source=images.info) as writer:
+        for frame in images:
+            writer.write(frame.image, frame.time)
+        writer.commit()
+    info = VideoReader(target).info
+    assert (info.pix_fmt, info.colorspace, info.color_range) == ("yuv420p", 1, 1)
+    for before, after in zip((frame.image for frame in images), frames_of(target), strict=True):
+        assert np.abs((after.astype(float) - before).mean(axis=(0, 1))).max() < 1
+
+
 @pytest.mark.parametrize(
     ("suffix", "video_codec", "audio_encoder"),
     [(".webm", "vp9", "libopus"), (".ogv", "vp8", "libopus"), (".mpg", "h264", "mp2")],

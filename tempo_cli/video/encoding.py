@@ -24,10 +24,12 @@ _LOSSLESS_FORMATS = {
     8: ("gbrp", "bgr0", "rgb24", "yuv444p"),
     16: ("gbrp16le", "rgb48le", "gbrp12le", "gbrp10le", "yuv444p16le", "yuv444p12le", "yuv444p10le", "yuv444p"),
 }
-_LOSSY_FORMATS = {
-    8: ("yuv420p", "yuv444p"),
-    16: ("yuv420p10le", "yuv444p10le", "yuv422p10le", "yuv420p", "yuv444p"),
-}
+_LOSSY_FORMATS_8 = ("yuv420p", "yuv444p")
+# For deeper sources: the deepest of these 4:2:0 depths that the source fills and the encoder takes, then these.
+_LOSSY_DEEP_DEPTHS = (12, 10)
+_LOSSY_FORMATS_DEEP = ("yuv444p10le", "yuv422p10le", "yuv420p", "yuv444p")
+_BT709 = 1  # AVColorSpace (and AVColorPrimaries) value of BT.709
+_LIMITED_RANGE = 1
 _X26X_PRESETS = (
     "ultrafast",
     "superfast",
@@ -96,21 +98,33 @@ def video_settings(
 
     The colour tags come from `source` (untagged without one), and its HDR10 metadata where the encoder can write it
     (`hdr.carries_hdr`). Only matrices that the RGB->YUV conversion can produce are carried; RGB pixel formats are
-    tagged as RGB.
+    tagged as RGB. YUV made from RGB (an RGB source, images, no source) is BT.709 limited range, and tagged so: a
+    player would otherwise guess the matrix from the frame size.
     """
     codec = video_encoder(_resolve(options.codec, container))
     if options.codec != "auto" and not holds_video(container, codec.name):
         raise VideoError(f"{container} files cannot hold {codec.name} video; name another --codec, or write .mkv")
     lossless = options.lossless or (codec.lossless and not codec.lossy)
-    depth = 16 if source is not None and source.bit_depth > 8 else 8
+    depth = source.bit_depth if source is not None else 8
     pix_fmt = _pixel_format(codec, options.pix_fmt, lossless, depth, width, height)
-    rgb = av.VideoFormat(pix_fmt).is_rgb
+    rgb_out = av.VideoFormat(pix_fmt).is_rgb
+    rgb_in = source is None or av.VideoFormat(source.pix_fmt).is_rgb
+    colorspace: int | None
+    color_range: int | None
+    if rgb_out:
+        colorspace, color_range = _RGB_MATRIX, None
+    elif rgb_in:
+        colorspace, color_range = _BT709, _LIMITED_RANGE
+    else:
+        assert source is not None
+        colorspace = conversion_matrix(source.colorspace)
+        color_range = source.color_range if source.color_range in (1, 2) else None
     return VideoSettings(
         codec=codec.name,
         pix_fmt=pix_fmt,
         options=_private_options(codec, options, lossless, source.hdr if source else None),
-        colorspace=_RGB_MATRIX if rgb else conversion_matrix(source.colorspace if source else None),
-        color_range=None if rgb or source is None or source.color_range not in (1, 2) else source.color_range,
+        colorspace=colorspace,
+        color_range=color_range,
         color_primaries=source.color_primaries if source else None,
         color_trc=source.color_trc if source else None,
     )
@@ -136,7 +150,12 @@ def _pixel_format(
                 f"{codec.name} cannot encode pixel format {requested} (it supports {', '.join(supported)})"
             )
         return requested
-    preferred = (_LOSSLESS_FORMATS if lossless else _LOSSY_FORMATS)[depth]
+    if lossless:
+        preferred = _LOSSLESS_FORMATS[16 if depth > 8 else 8]
+    elif depth > 8:
+        preferred = (*(f"yuv420p{d}le" for d in _LOSSY_DEEP_DEPTHS if d <= depth), *_LOSSY_FORMATS_DEEP)
+    else:
+        preferred = _LOSSY_FORMATS_8
     for name in (*preferred, *supported):
         if (not supported or name in supported) and _fits(name, width, height):
             return name

@@ -74,12 +74,9 @@ class VideoWriter:
         try:
             self._output = av.open(str(self._temp), mode="w")
             self.settings = video_settings(options, width, height, source, self._output.format.name)
-            if (
-                source is not None
-                and options.pix_fmt is None
-                and source.bit_depth > 8 >= bit_depth(self.settings.pix_fmt)
-            ):
-                self._tell(f"{self.settings.codec} cannot store {source.bit_depth}-bit video; writing 8-bit")
+            depth = bit_depth(self.settings.pix_fmt)
+            if source is not None and options.pix_fmt is None and depth < source.bit_depth:
+                self._tell(f"{self.settings.codec} cannot store {source.bit_depth}-bit video; writing {depth}-bit")
             if source is not None and source.hdr is not None and not carries_hdr(self.settings.codec):
                 self._tell(
                     f"{self.settings.codec} cannot store the source's HDR10 mastering metadata (brightness and colour "
