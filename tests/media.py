@@ -58,15 +58,16 @@ def make_clip(
     audio_codec: str = "aac",
     pictures: Sequence[float] | None = None,
     codec_options: dict[str, str] | None = None,
+    color_tags: dict[str, int] | None = None,
 ) -> Path:
     """Write a test clip to `path` (container from the suffix) and return `path`.
 
     Frame i is `scene_image(i)`, or `scene_image(pictures[i])` (then `frames` is ignored, and a picture given twice
     is a duplicated frame), at time i/fps, or at `vfr_times[i]` seconds (then `frames` is ignored). The clip is
-    tagged BT.709 limited range, carries the title TITLE, the display rotation `rotation` (or a whole
-    `display_matrix`), the pixel aspect ratio `pixel_aspect`, a 440 Hz sine audio track covering the video duration
-    (`audio_codec`, a default track with `default_audio`) and, if `subtitles`, two cues (SUBTITLES: SubRip, or
-    timed text in .mp4), flagged forced with `forced_subtitles`. `codec_options` go to the video encoder.
+    tagged BT.709 limited range (or with `color_tags`), carries the title TITLE, the display rotation `rotation` (or a
+    whole `display_matrix`), the pixel aspect ratio `pixel_aspect`, a 440 Hz sine audio track covering the video
+    duration (`audio_codec`, a default track with `default_audio`) and, if `subtitles`, two cues (SUBTITLES: SubRip,
+    or timed text in .mp4), flagged forced with `forced_subtitles`. `codec_options` go to the video encoder.
     """
     fps = Fraction(fps)
     frames = len(pictures) if pictures is not None else frames
@@ -87,7 +88,7 @@ def make_clip(
         video.codec_context.time_base = time_base
         video.gop_size = 12
         video.thread_count = 1
-        for name, value in COLOR_TAGS.items():
+        for name, value in (color_tags or COLOR_TAGS).items():
             setattr(video.codec_context, name, value)
         if rotation:
             video.set_display_rotation(rotation)

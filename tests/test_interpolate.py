@@ -66,6 +66,47 @@ def test_slow_motion_into_an_image_folder_says_it_changes_nothing(tmp_path, caps
     assert len(list((tmp_path / "frames").glob("*.png"))) == 8
 
 
+def _png_chunks(path: Path) -> dict[bytes, bytes]:
+    """Chunk type -> data of a PNG file."""
+    import struct
+
+    data, chunks, at = path.read_bytes(), {}, 8
+    while at < len(data):
+        (length,) = struct.unpack(">I", data[at : at + 4])
+        chunks[data[at + 4 : at + 8]] = data[at + 8 : at + 8 + length]
+        at += 12 + length
+    return chunks
+
+
+@pytest.mark.parametrize(
+    ("tags", "cicp"), [({"color_primaries": 9, "color_trc": 16}, bytes((9, 16, 0, 1))), ({}, None)]
+)
+def test_images_of_an_hdr_source_say_how_they_are_coded(tmp_path, tags, cicp):
+    """PQ / BT.2020 values in a PNG without a cICP chunk are shown as sRGB: washed out."""
+    from tempo_cli.video.containers import usable_encoder
+    from tempo_cli.video.imageseq import read_image
+
+    if not usable_encoder("libx265"):
+        pytest.skip("this FFmpeg has no libx265")
+    colour = {"color_range": 1, "colorspace": 9, "color_primaries": 1, "color_trc": 1} | tags
+    options = {"x265-params": "log-level=error"}
+    src = make_clip(
+        tmp_path / "in.mkv",
+        frames=3,
+        audio=False,
+        codec="libx265",
+        pix_fmt="yuv420p10le",
+        color_tags=colour,
+        codec_options=options,
+    )
+    assert run_cli(["interpolate", src, "-o", f"{tmp_path / 'frames'}/", "--model", "blend", "-q"]) == 0
+    pngs = sorted((tmp_path / "frames").glob("*.png"))
+    assert len(pngs) == 6
+    for png in pngs:
+        assert _png_chunks(png).get(b"cICP") == cicp
+        assert read_image(png).dtype == np.uint16
+
+
 def test_a_rotated_source_into_an_image_folder_gives_upright_images(tmp_path, capsys):
     """A phone video stored sideways with a quarter turn to the left for display (ffmpeg -display_rotation 90)."""
     from tempo_cli.video.imageseq import read_image

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import struct
+import zlib
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -18,6 +20,11 @@ from tempo_cli.video.paths import temporary_sibling
 from tempo_cli.video.reader import SourceFrame, VideoError, VideoInfo
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg"})
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# ITU-T H.273 codes (the numbers FFmpeg's colour tags use).
+_UNSPECIFIED = 2
+_HDR_TRANSFERS = frozenset({16, 18})  # PQ (SMPTE ST 2084), HLG (ARIB STD-B67)
+_WIDE_PRIMARIES = frozenset({9, 11, 12})  # BT.2020, DCI-P3, Display P3
 
 
 class ImageSequenceReader:
@@ -90,14 +97,18 @@ class ImageSequenceWriter:
     """Writes frames as frame_000001.png, frame_000002.png, ... (`prefix` then the number) into the folder `target`.
 
     With a `turn` (a source's display matrix, `orientation.quarter_turn`) each image is turned as a player would
-    show it. Same interface as VideoWriter: the PNGs go into a hidden temporary folder beside `target` that `commit()`
-    renames into place (replacing an existing `target`); `abort()`/`close()` without commit delete it.
+    show it. With `cicp` (colour primaries, transfer function: `cicp_for`) colour images carry a cICP chunk. Same
+    interface as VideoWriter: the PNGs go into a hidden temporary folder beside `target` that `commit()` renames into
+    place (replacing an existing `target`); `abort()`/`close()` without commit delete it.
     """
 
-    def __init__(self, target: Path, prefix: str = "frame_", turn: QuarterTurn | None = None) -> None:
+    def __init__(
+        self, target: Path, prefix: str = "frame_", turn: QuarterTurn | None = None, cicp: tuple[int, int] | None = None
+    ) -> None:
         self.target = Path(target)
         self.prefix = prefix
         self._turn = turn
+        self._cicp = cicp
         self._temp: Path | None = temporary_sibling(self.target)
         self._temp.mkdir()
         self.saved = 0
@@ -118,7 +129,12 @@ class ImageSequenceWriter:
         if self._turn is not None:
             image = self._turn.apply(image)
         path = self._temp / f"{self.prefix}{number:06d}.png"  # names that paths.FRAME_FILE recognises
-        if not cv2.imwrite(str(path), image):
+        if self._cicp is not None and image.ndim == 3:
+            encoded, png = cv2.imencode(".png", image)
+            if not encoded:
+                raise VideoError(f"cannot write {path}")
+            path.write_bytes(with_cicp(png.tobytes(), *self._cicp))
+        elif not cv2.imwrite(str(path), image):
             raise VideoError(f"cannot write {path}")
         self.saved += 1
 
@@ -163,6 +179,26 @@ class ImageSequenceWriter:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def cicp_for(primaries: int | None, transfer: int | None) -> tuple[int, int] | None:
+    """(primaries, transfer) to tag images of a source with, or None for one that PNG's default (sRGB) suits.
+
+    HDR (PQ, HLG) and wide-gamut (BT.2020, P3) values shown as sRGB come out washed out; both codes are needed.
+    """
+    known = primaries not in (None, _UNSPECIFIED) and transfer not in (None, _UNSPECIFIED)
+    if known and (transfer in _HDR_TRANSFERS or primaries in _WIDE_PRIMARIES):
+        assert primaries is not None and transfer is not None
+        return primaries, transfer
+    return None
+
+
+def with_cicp(png: bytes, primaries: int, transfer: int) -> bytes:
+    """`png` with a cICP chunk after its header: primaries and transfer as in ITU-T H.273, RGB, full range."""
+    header_end = len(_PNG_SIGNATURE) + 8 + 13 + 4  # the IHDR chunk: length, type, 13 bytes, CRC
+    body = b"cICP" + bytes((primaries, transfer, 0, 1))
+    chunk = struct.pack(">I", 4) + body + struct.pack(">I", zlib.crc32(body))
+    return png[:header_end] + chunk + png[header_end:]
 
 
 def read_image(path: Path) -> np.ndarray:

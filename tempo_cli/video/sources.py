@@ -6,7 +6,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from tempo_cli.video.encoding import EncodeOptions
-from tempo_cli.video.imageseq import ImageSequenceReader, ImageSequenceWriter
+from tempo_cli.video.imageseq import ImageSequenceReader, ImageSequenceWriter, cicp_for
 from tempo_cli.video.orientation import quarter_turn
 from tempo_cli.video.paths import is_video_target
 from tempo_cli.video.pixels import ChromaUpsampling
@@ -54,7 +54,8 @@ def open_sink(
     """A VideoWriter for a video file name, or an ImageSequenceWriter for a folder (see `is_video_target`).
 
     A str `target` ending with "/" is a folder. The arguments mean what they mean for VideoWriter; a folder uses
-    `target` and the source's orientation (its images are turned upright, as a player shows them), and `on_warning`
+    `target`, the source's orientation (its images are turned upright, as a player shows them) and its colour tags (an
+    HDR or wide-gamut source's images say so, `imageseq.cicp_for`), and `on_warning`
     is told when the source's audio or subtitles are therefore not kept.
     """
     if is_video_target(target):
@@ -72,7 +73,8 @@ def open_sink(
         )
     matrix = None if source is None else source.display_matrix
     turn = quarter_turn(matrix)
-    writer = ImageSequenceWriter(Path(target), turn=turn)
+    cicp = None if source is None else cicp_for(source.color_primaries, source.color_trc)
+    writer = ImageSequenceWriter(Path(target), turn=turn, cicp=cicp)
     if on_warning is not None and slowdown != 1:
         on_warning("an image folder has no frame rate: its frames are the same with --slow-motion or without")
     if on_warning is not None and copy_streams and source is not None and (source.has_audio or source.has_subtitles):
