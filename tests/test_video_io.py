@@ -435,6 +435,16 @@ def test_twelve_bit_input_keeps_what_the_encoder_can(tmp_path: Path, codec: str,
     assert (f"{codec} cannot store 12-bit video; writing 10-bit" in warnings) == warned
 
 
+@pytest.mark.parametrize(("codec", "kept"), [("mpeg4", False), ("libx264", True)])
+def test_an_output_that_cannot_keep_colour_tags_says_so(tmp_path: Path, codec: str, kept: bool) -> None:
+    """MPEG-4 Part 2 in AVI has no place for them (H.264 keeps them in its bitstream)."""
+    source = make_clip(tmp_path / "in.mp4", frames=3, audio=False)
+    target = tmp_path / "out.avi"
+    warnings = transcode(source, target, EncodeOptions(codec=codec, preset="ultrafast"))
+    assert (VideoReader(target).info.colorspace == 1) == kept
+    assert any(f"{codec} video in a .avi file cannot keep all its colour tags" in w for w in warnings) != kept
+
+
 def test_yuv_made_from_rgb_is_tagged_bt709(tmp_path: Path) -> None:
     """Frames of images are all converted here: the video says with which matrix (untagged, a player guesses from
     the frame size, and a wrong guess moves green by 6 levels)."""
@@ -460,7 +470,10 @@ def test_the_default_codecs_suit_containers_that_cannot_hold_h264_or_aac(
     source = make_clip(tmp_path / "source.mp4", frames=12)
     target = tmp_path / f"out{suffix}"
     warnings = transcode(source, target, EncodeOptions(preset="medium"))  # libvpx's faster presets vary run to run
-    assert warnings == [f"the {suffix} container cannot hold aac audio; re-encoding it to {audio_encoder}"]
+    audio_note = f"the {suffix} container cannot hold aac audio; re-encoding it to {audio_encoder}"
+    colour_note = "libvpx video in a .ogv file cannot keep all its colour tags"  # VP8 and Ogg have no place for them
+    assert [w for w in warnings if not w.startswith(colour_note)] == [audio_note]
+    assert any(w.startswith(colour_note) for w in warnings) == (suffix == ".ogv")
     with av.open(str(target)) as container:
         assert container.streams.video[0].codec_context.codec.name == video_codec
     assert psnr(frames_of(source)[6], frames_of(target)[6]) > 28  # the frames beside it are 24.3 dB from it

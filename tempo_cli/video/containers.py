@@ -52,37 +52,63 @@ def usable_encoder(codec: str) -> bool:
         return False
 
 
-@functools.cache
+# Colour tags written into the trial file (BT.709 matrix, primaries and transfer): whether they read back says
+# whether the container or the codec's bitstream stores them.
+_TRIAL_TAGS = {"colorspace": 1, "color_primaries": 1, "color_trc": 1}
+
+
 def holds_video(format_name: str, codec: str) -> bool:
     """True if a small `format_name` file of one `codec` frame reads back as video of that codec.
 
     Writing alone is not proof: MPEG-TS and MPEG-PS store a codec they have no stream type for (VP9, FFV1) as an
     opaque data stream, a file with no picture for any player. An encoder that will not encode the trial frame on
     its own (64x64, limited-range 4:2:0: MJPEG wants full range, NVENC larger frames) says nothing of the
-    container: then the answer is True, and the real encode reports its own error. Asked once per container and
-    codec (each output would otherwise encode two trial files).
+    container: then the answer is True, and the real encode reports its own error.
     """
+    trial = _trial(format_name, codec)
+    return trial is None or trial[0]
+
+
+def keeps_colour_tags(format_name: str, codec: str) -> bool:
+    """True if `codec` video in a `format_name` file keeps all its colour tags (matrix, primaries, transfer).
+
+    MPEG-4 Part 2 in AVI, for one, keeps none: neither the bitstream nor the container has a place for them.
+    Undecided (True) where the trial frame does not encode, as for `holds_video`.
+    """
+    trial = _trial(format_name, codec)
+    return trial is None or trial[1]
+
+
+@functools.cache
+def _trial(format_name: str, codec: str) -> tuple[bool, bool] | None:
+    """(holds the codec, keeps the colour tags) from one trial file of one `codec` frame tagged `_TRIAL_TAGS`; None
+    if the encoder will not encode the trial frame on its own. Once per container and codec."""
     encoder = av.codec.Codec(codec, "w")
     formats = [f.name for f in encoder.video_formats or ()]
     pix_fmt = "yuv420p" if not formats or "yuv420p" in formats else formats[0]
     quiet = {"x265-params": X265_QUIET} if encoder.name == "libx265" else {}
     frame = av.VideoFrame(64, 64, "yuv420p").reformat(format=pix_fmt)
     if not _encodes(codec, frame, quiet):
-        return True
+        return None
     buffer = io.BytesIO()
     try:
         with av.open(buffer, "w", format=format_name) as out:
             stream = cast(
                 VideoStream, out.add_stream(codec, rate=24, width=64, height=64, pix_fmt=pix_fmt, options=quiet)
             )
+            for name, value in _TRIAL_TAGS.items():
+                setattr(stream.codec_context, name, value)
             out.mux([*stream.encode(frame), *stream.encode(None)])
         buffer.seek(0)
         with av.open(buffer, "r", format=format_name) as back:
-            return any(
-                s.codec_context is not None and s.codec_context.codec.id == encoder.id for s in back.streams.video
-            )
+            video = [s for s in back.streams.video if s.codec_context is not None]
+            if not any(s.codec_context.codec.id == encoder.id for s in video):
+                return False, False
+            decoded = next(back.decode(video[0]), None)
+            tags = {} if decoded is None else {name: getattr(decoded, name) for name in _TRIAL_TAGS}
+            return True, tags == _TRIAL_TAGS
     except (ValueError, av.error.FFmpegError):
-        return False
+        return False, False
 
 
 def _encodes(codec: str, frame: av.VideoFrame, options: dict[str, str]) -> bool:

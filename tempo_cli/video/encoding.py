@@ -29,6 +29,7 @@ _LOSSY_FORMATS_8 = ("yuv420p", "yuv444p")
 _LOSSY_DEEP_DEPTHS = (12, 10)
 _LOSSY_FORMATS_DEEP = ("yuv444p10le", "yuv422p10le", "yuv420p", "yuv444p")
 _BT709 = 1  # AVColorSpace (and AVColorPrimaries) value of BT.709
+_UNSPECIFIED = 2  # AVColorSpace, AVColorPrimaries and AVColorTransferCharacteristic value of "unspecified"
 _LIMITED_RANGE = 1
 _X26X_PRESETS = (
     "ultrafast",
@@ -78,6 +79,12 @@ class VideoSettings:
     color_range: int | None
     color_primaries: int | None
     color_trc: int | None
+
+    @property
+    def has_colour_tags(self) -> bool:
+        """True if the output is tagged with a YUV matrix, primaries or a transfer function (not RGB, unspecified)."""
+        matrix = None if self.colorspace == _RGB_MATRIX else self.colorspace
+        return any(tag not in (None, _UNSPECIFIED) for tag in (matrix, self.color_primaries, self.color_trc))
 
 
 def video_encoder(name: str) -> av.codec.Codec:

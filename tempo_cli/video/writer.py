@@ -16,6 +16,7 @@ from av.video.stream import VideoStream
 
 from tempo_cli.video.background import OrderedWorker
 from tempo_cli.video.carry import StreamCarrier
+from tempo_cli.video.containers import keeps_colour_tags
 from tempo_cli.video.encoding import EncodeOptions, video_settings
 from tempo_cli.video.hdr import carries_hdr
 from tempo_cli.video.native import reusable_native
@@ -77,6 +78,11 @@ class VideoWriter:
             depth = bit_depth(self.settings.pix_fmt)
             if source is not None and options.pix_fmt is None and depth < source.bit_depth:
                 self._tell(f"{self.settings.codec} cannot store {source.bit_depth}-bit video; writing {depth}-bit")
+            if self.settings.has_colour_tags and not keeps_colour_tags(self._output.format.name, self.settings.codec):
+                self._tell(
+                    f"{self.settings.codec} video in a {self.target.suffix} file cannot keep all its colour tags "
+                    "(players will guess how to show the colours); .mkv or .mp4 keeps them"
+                )
             if source is not None and source.hdr is not None and not carries_hdr(self.settings.codec):
                 self._tell(
                     f"{self.settings.codec} cannot store the source's HDR10 mastering metadata (brightness and colour "
