@@ -9,7 +9,7 @@ import av
 
 from tempo_cli.video.containers import X265_QUIET, auto_video_codec, holds_video
 from tempo_cli.video.hdr import HdrMetadata, carries_hdr, hdr_parameters
-from tempo_cli.video.pixels import conversion_matrix
+from tempo_cli.video.pixels import UNSPECIFIED_TAG, conversion_matrix
 from tempo_cli.video.reader import VideoError, VideoInfo
 
 # Private encoder options that make a normally lossy encoder lossless.
@@ -29,7 +29,6 @@ _LOSSY_FORMATS_8 = ("yuv420p", "yuv444p")
 _LOSSY_DEEP_DEPTHS = (12, 10)
 _LOSSY_FORMATS_DEEP = ("yuv444p10le", "yuv422p10le", "yuv420p", "yuv444p")
 _BT709 = 1  # AVColorSpace (and AVColorPrimaries) value of BT.709
-_UNSPECIFIED = 2  # AVColorSpace, AVColorPrimaries and AVColorTransferCharacteristic value of "unspecified"
 _LIMITED_RANGE = 1
 _X26X_PRESETS = (
     "ultrafast",
@@ -84,7 +83,7 @@ class VideoSettings:
     def has_colour_tags(self) -> bool:
         """True if the output is tagged with a YUV matrix, primaries or a transfer function (not RGB, unspecified)."""
         matrix = None if self.colorspace == _RGB_MATRIX else self.colorspace
-        return any(tag not in (None, _UNSPECIFIED) for tag in (matrix, self.color_primaries, self.color_trc))
+        return any(tag not in (None, UNSPECIFIED_TAG) for tag in (matrix, self.color_primaries, self.color_trc))
 
 
 def video_encoder(name: str) -> av.codec.Codec:

@@ -17,12 +17,12 @@ import numpy as np
 
 from tempo_cli.video.orientation import QuarterTurn
 from tempo_cli.video.paths import temporary_sibling
+from tempo_cli.video.pixels import UNSPECIFIED_TAG
 from tempo_cli.video.reader import SourceFrame, VideoError, VideoInfo
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg"})
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # ITU-T H.273 codes (the numbers FFmpeg's colour tags use).
-_UNSPECIFIED = 2
 _HDR_TRANSFERS = frozenset({16, 18})  # PQ (SMPTE ST 2084), HLG (ARIB STD-B67)
 _WIDE_PRIMARIES = frozenset({9, 11, 12})  # BT.2020, DCI-P3, Display P3
 
@@ -186,7 +186,7 @@ def cicp_for(primaries: int | None, transfer: int | None) -> tuple[int, int] | N
 
     HDR (PQ, HLG) and wide-gamut (BT.2020, P3) values shown as sRGB come out washed out; both codes are needed.
     """
-    known = primaries not in (None, _UNSPECIFIED) and transfer not in (None, _UNSPECIFIED)
+    known = primaries not in (None, UNSPECIFIED_TAG) and transfer not in (None, UNSPECIFIED_TAG)
     if known and (transfer in _HDR_TRANSFERS or primaries in _WIDE_PRIMARIES):
         assert primaries is not None and transfer is not None
         return primaries, transfer

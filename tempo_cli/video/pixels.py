@@ -30,6 +30,8 @@ _WRITE_FLAGS = Interpolation.AREA | Interpolation.ACCURATE_RND
 _FULL_RANGE = 2
 _WIDE_DEPTH = 16
 
+# The code of "unspecified" among AVColorSpace, AVColorPrimaries and AVColorTransferCharacteristic (ITU-T H.273).
+UNSPECIFIED_TAG = 2
 # AVColorSpace values that swscale can use as a conversion matrix (the SWS_CS_* ids are the same numbers).
 _SWSCALE_MATRICES = frozenset({1, 4, 5, 6, 7, 9})
 
@@ -62,12 +64,16 @@ def _without_chroma_siting(frame: av.VideoFrame) -> av.VideoFrame:
     copy = av.VideoFrame(frame.width, frame.height, fmt.name)
     for plane, new in zip(frame.planes, copy.planes, strict=True):
         rows = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)
-        padded = np.zeros((new.height, new.line_size), np.uint8)
-        width = min(plane.line_size, new.line_size)
-        padded[:, :width] = rows[:, :width]
-        new.update(padded.tobytes())
+        _fill_plane(new, rows[:, : min(plane.line_size, new.line_size)])
     copy.colorspace, copy.color_range = frame.colorspace, frame.color_range
     return copy
+
+
+def _fill_plane(plane: av.video.plane.VideoPlane, rows: np.ndarray) -> None:
+    """Set `plane` to `rows` (one array row per plane row, at most `line_size` bytes each), padding each row."""
+    padded = np.zeros((plane.height, plane.line_size // rows.itemsize), rows.dtype)
+    padded[:, : rows.shape[1]] = rows
+    plane.update(padded.tobytes())
 
 
 def conversion_matrix(colorspace: int | None) -> int | None:
@@ -101,7 +107,7 @@ def rgb_to_frame(image: np.ndarray, pix_fmt: str, colorspace: int | None, color_
 def _wide_twin(pix_fmt: str) -> str | None:
     """The 16-bit format of planar YUV `pix_fmt`'s family (yuv420p, yuv420p10le -> yuv420p16le), or None if it is
     not planar YUV, is 16-bit already or has no such twin."""
-    family = re.fullmatch(r"(yuv4[124][0124]p)(\d+[lb]e)?", pix_fmt)
+    family = re.fullmatch(r"(yuv4[124][0124]p)(\d+le)?", pix_fmt)
     if family is None or bit_depth(pix_fmt) >= _WIDE_DEPTH:
         return None
     twin = f"{family.group(1)}{_WIDE_DEPTH}le"
@@ -123,10 +129,8 @@ def _reduce_full_range(frame: av.VideoFrame, pix_fmt: str) -> av.VideoFrame:
     dtype = np.dtype(np.uint8 if depth <= 8 else "<u2")
     for index, (wide, plane) in enumerate(zip(frame.planes, out.planes, strict=True)):
         values = np.frombuffer(memoryview(wide), dtype="<u2").reshape(wide.height, -1)[:, : wide.width]
-        reduced = np.rint(values.astype(np.float32) * scales[min(index, 1)]).clip(0, (1 << depth) - 1).astype(dtype)
-        rows = np.zeros((plane.height, plane.line_size // dtype.itemsize), dtype)
-        rows[:, : plane.width] = reduced
-        plane.update(rows.tobytes())
+        reduced = np.rint(values.astype(np.float32) * scales[min(index, 1)]).clip(0, (1 << depth) - 1)
+        _fill_plane(plane, reduced.astype(dtype))
     out.colorspace, out.color_range = frame.colorspace, frame.color_range
     return out
 
