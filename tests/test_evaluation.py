@@ -13,7 +13,7 @@ import pytest
 
 from tempo_cli.errors import TempoError
 from tempo_cli.evaluation import detect_layout, evaluate, evaluate_many, format_results, iter_items, psnr, ssim
-from tempo_cli.evaluation.datasets import MIN_VIDEO_FRAMES, TASKS, count_video_frames, video_windows
+from tempo_cli.evaluation.datasets import TASKS, count_video_frames, min_video_frames, video_windows
 from tempo_cli.evaluation.metrics import PSNR_CAP, SELECTION_CAP
 from tempo_cli.synth.registry import create_synthesizer
 from tests.cli_helpers import run_cli
@@ -162,10 +162,13 @@ def test_an_audio_only_file_has_no_video_stream(tmp_path: Path) -> None:
         count_video_frames(make_audio_only(tmp_path / "tone.mp4", codec="aac"))
 
 
+@pytest.mark.parametrize("anchors", [2, 4])
 @pytest.mark.parametrize("task", [t for t in TASKS if t != "all"])
-def test_min_video_frames_is_the_shortest_clip_with_a_window(task: str) -> None:
-    assert video_windows(MIN_VIDEO_FRAMES - 1, task, 30) == []
-    assert video_windows(MIN_VIDEO_FRAMES, task, 30)
+def test_min_video_frames_is_the_shortest_clip_with_a_window(task: str, anchors: int) -> None:
+    shortest = min_video_frames(task, anchors)
+    assert video_windows(shortest - 1, task, 30, anchors) == []
+    assert video_windows(shortest, task, 30, anchors)
+    assert shortest == {2: 3, 4: 7 if task == "interpolate" else 5}[anchors]  # 2x from 4: frames 0, 2, 4, 6
 
 
 # items
@@ -414,10 +417,13 @@ def test_eval_refuses_more_anchors_for_a_benchmark(tmp_path: Path, capsys: pytes
 
 
 def test_eval_of_a_clip_too_short_for_any_window_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    short = write_video(tmp_path / "short.mp4", moving_frames(MIN_VIDEO_FRAMES - 1))
+    short = write_video(tmp_path / "short.mp4", moving_frames(min_video_frames("interpolate") - 1))
     out = tmp_path / "scores.json"
     assert "nothing to score in" in eval_fails([short, "--json", out], capsys)
     assert not out.exists()
+    four = write_video(tmp_path / "four.mp4", moving_frames(4))
+    message = eval_fails([four, "--task", "extrapolate", "--anchors", "4"], capsys)
+    assert "needs at least 5 frames for --task extrapolate with 4 anchors" in message
 
 
 def test_eval_json_never_replaces_the_input(video: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -465,3 +471,13 @@ def test_eval_interrupted_while_writing_json_leaves_the_old_file(
     assert "no output written" in capsys.readouterr().err
     assert out.read_text() == "old"
     assert list(tmp_path.iterdir()) == [out]
+
+
+def test_eval_says_which_sets_a_short_video_has_no_window_for(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    four = write_video(tmp_path / "four.mp4", moving_frames(4))
+    assert run_cli(["eval", str(four), "--model", "blend"]) == 0
+    captured = capsys.readouterr()
+    assert "four: no 4x window" in captured.out + captured.err
+    assert "blend · video · interpolate" in captured.out  # the table names the model it scored

@@ -165,7 +165,7 @@ def test_unknown_whole_frame_sets_are_refused(tmp_path, capsys, kinds):
         ("FRAMES", "2", "cannot tell the layout"),
         ("TRIPLETS", "2", "is ucf101 data, not videos"),
         ("/no/such/clip.mp4", "2", "does not exist"),
-        ("FRAMES", "-1", "must be 0 (off) or more"),
+        ("FRAMES", "-1", "val_whole_windows must be at least 0"),
     ],
 )
 def test_whole_frame_validation_needs_videos(tmp_path, capsys, val_data, windows, message):
@@ -295,9 +295,21 @@ def test_resume_with_another_train_only_is_refused(tmp_path, capsys):
     args = tiny_train_args(tmp_path, steps=1)
     assert run_cli([*args, "--set", "train_only=fusion.residual"]) == 0
     capsys.readouterr()
-    assert run_cli([*args, "--resume"]) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "trained train_only=['fusion.residual'], not []" in err[0]
+    assert run_cli([*args, "--resume", "--set", "train_only=fusion"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "trained train_only=['fusion.residual'], not ['fusion']" in err.splitlines()[-1]
+
+
+def test_resume_keeps_the_runs_own_options(tmp_path, capsys):
+    """--resume alone goes on with the options the run was started with; what the command line gives changes them."""
+    args = tiny_train_args(tmp_path, steps=1)
+    assert run_cli([*args, "--set", "train_only=fusion.residual", "--set", "motion_lr_scale=0.5"]) == 0
+    capsys.readouterr()
+    out = ["--out", str(tmp_path / "run"), "--resume", "--steps", "2"]
+    assert run_cli(["train", *out]) == 0
+    err = capsys.readouterr().err
+    assert "resumed" in err and "options changed since the checkpoint: steps 1 -> 2" in err
+    assert "motion_lr_scale" not in err
 
 
 def test_lpips_term_without_lpips_says_off_once_and_trains(tmp_path, capsys, monkeypatch):
@@ -470,3 +482,79 @@ def test_data_loader_workers_leave_stop_signals_to_the_main_process():
     )
     assert next(iter(loader)) == [True, True]
     assert signal.getsignal(signal.SIGTERM) != signal.SIG_IGN
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--batch-size", "0"], "batch_size must be at least 1, not 0"),
+        (["--batch-size", "-3"], "batch_size must be at least 1, not -3"),
+        (["--steps", "0"], "steps must be at least 1, not 0"),
+        (["--lr", "0"], "lr must be above 0, not 0"),
+        (["--set", "lr=-1"], "lr must be above 0, not -1"),
+        (["--set", "crop=0"], "crop must be at least 1, not 0"),
+        (["--set", "log_every=0"], "log_every must be at least 1, not 0"),
+        (["--set", "val_samples=0"], "val_samples must be at least 1, not 0"),
+        (["--set", "accumulate=0"], "accumulate must be at least 1, not 0"),
+        (["--set", "extrapolate_prob=1.5"], "extrapolate_prob must be between 0 and 1, not 1.5"),
+        (["--set", "loss.census=-1"], "loss.census must be at least 0, not -1"),
+    ],
+)
+def test_numbers_out_of_range_are_one_line(tmp_path, capsys, option, message):
+    """They used to end in a traceback, some in a hang on the data loader's worker (batch size -3, log_every 0)."""
+    assert run_cli([*tiny_train_args(tmp_path, steps=1), *option]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and message in err[0]
+    assert not (tmp_path / "run").exists()
+
+
+def test_a_folder_that_holds_a_run_is_not_overwritten(tmp_path, capsys):
+    args = tiny_train_args(tmp_path, steps=1)
+    assert run_cli(args) == 0
+    weights = (tmp_path / "run" / "last.safetensors").read_bytes()
+    capsys.readouterr()
+    assert run_cli(args) == 2
+    assert "already holds a run: --resume continues it" in capsys.readouterr().err
+    assert (tmp_path / "run" / "last.safetensors").read_bytes() == weights
+
+
+def test_a_stop_saves_the_step_it_reached(tmp_path):
+    """Stopped between checkpoints, a run keeps the steps since the last one, and weights to use beside them."""
+    cfg = load_config(
+        None,
+        {
+            "out": str(tmp_path / "run"),
+            "steps": 10,
+            "batch_size": 2,
+            "crop": 48,
+            "images": str(make_images(tmp_path / "images")),
+            "data": ["synthetic:1"],
+            "ckpt_every": 100,
+            "val_every": 100,
+            "val_samples": 2,
+        },
+    )
+    lines: list[str] = []
+
+    def stop_at_three(step: int, _total: int) -> None:
+        if step == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        loop.train(cfg, echo=lines.append, progress=stop_at_three)
+    state = torch.load(tmp_path / "run" / "last.ckpt", weights_only=True)
+    assert state["step"] == 3
+    assert model_from_weights(tmp_path / "run" / "last.safetensors").config.name == "tempo-s"
+    assert lines[-1].startswith("stopped at step 3; weights in")
+
+
+def test_a_warmup_longer_than_the_run_is_pointed_out(tmp_path, capsys):
+    assert run_cli([*tiny_train_args(tmp_path, steps=2), "--set", "warmup=5"]) == 0
+    assert "warmup (5 steps) outlasts the run" in capsys.readouterr().err
+
+
+def test_a_checkpoint_given_as_weights_is_named_as_such(tmp_path):
+    from tempo_cli.model.weights import WeightsError
+
+    with pytest.raises(WeightsError, match="is a training checkpoint, not weights"):
+        model_from_weights(tmp_path / "last.ckpt")

@@ -23,9 +23,18 @@ def eval_command(
     model: str = typer.Option("tempo", help="tempo (shipped weights), flow, blend, or a TEMPO config name."),
     weights: Path | None = typer.Option(None, help="TEMPO weights (.safetensors)."),
     task: str = typer.Option("interpolate", help="interpolate (middle frame) or extrapolate (next frame)."),
-    json_out: Path | None = typer.Option(None, "--json", help="Also write the results as JSON here."),
+    json_out: Path | None = typer.Option(
+        None,
+        "--json",
+        help="Also write the results as JSON here (per set also psnr_capped: each frame capped at 50 dB first, so that "
+        "exact copies do not outweigh the rest).",
+    ),
     overwrite: Overwrite = False,
-    limit: int | None = typer.Option(None, help="At most this many items per path."),
+    limit: int | None = typer.Option(
+        None,
+        help="At most this many items per path: triplets, or video windows in the order the video is read (a small "
+        "limit scores a folder's first video and its first sets only).",
+    ),
     max_windows: int = typer.Option(30, help="Windows scored per video and set."),
     max_side: int | None = typer.Option(None, help="Downscale frames so their short side is at most this."),
     anchors: int = typer.Option(
@@ -69,9 +78,11 @@ def eval_command(
             anchors=anchors,
         )
         if not result["sets"]:
-            raise CliError(_nothing_scored(paths))
+            raise CliError(_nothing_scored(paths, task, anchors))
         result["model"] = model if weights is None else f"{model} ({weights})"
         Console().print(results_table(result))
+        for note in _missing_sets(result, task, anchors):
+            console.print(note)
         if json_out is not None:
             _write_json(json_out, result)
             if not quiet:
@@ -119,12 +130,28 @@ def _write_json(target: Path, result: dict[str, Any]) -> None:
         temp.unlink(missing_ok=True)
 
 
-def _nothing_scored(paths: list[Path]) -> str:
+def _missing_sets(result: dict[str, Any], task: str, anchors: int) -> list[str]:
+    """A note for each video (or pooled group) that has no row for a set its task scores."""
+    from tempo_cli.evaluation.datasets import VIDEO_LAYOUTS, video_windows
+
+    if not any(layout in VIDEO_LAYOUTS for layout in result["layout"].split(", ")):
+        return []
+    kinds = list(dict.fromkeys(w.kind for w in video_windows(1000, task, 1, anchors)))
+    groups = dict.fromkeys(name.rpartition("/")[0] for name in result["sets"])
+    notes = []
+    for group in groups:
+        missing = [kind for kind in kinds if f"{group}/{kind}" not in result["sets"]]
+        if missing:
+            notes.append(f"{group}: no {', '.join(missing)} window (the video is too short, or --limit came first)")
+    return notes
+
+
+def _nothing_scored(paths: list[Path], task: str, anchors: int) -> str:
     """Why an evaluation scored no item."""
-    from tempo_cli.evaluation.datasets import MIN_VIDEO_FRAMES
+    from tempo_cli.evaluation.datasets import min_video_frames
 
     names = ", ".join(map(str, paths))
     return (
-        f"nothing to score in {names}: a video needs at least {MIN_VIDEO_FRAMES} frames, "
-        "a benchmark one complete triplet or septuplet"
+        f"nothing to score in {names}: a video needs at least {min_video_frames(task, anchors)} frames "
+        f"for --task {task} with {anchors} anchors, a benchmark one complete triplet or septuplet"
     )

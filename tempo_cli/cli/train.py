@@ -32,22 +32,28 @@ def train_command(
     model: str | None = typer.Option(None, help="Registered TEMPO config to train (default tempo-s)."),
     init: Path | None = typer.Option(None, help="Start from these weights (.safetensors), e.g. the shipped ones."),
     out: Path | None = typer.Option(
-        None, help="Run folder: checkpoints, weights, TensorBoard logs (default runs/tempo)."
+        None,
+        help="Run folder: checkpoints, weights, TensorBoard logs (default runs/tempo); new or empty unless --resume.",
     ),
     steps: int | None = typer.Option(None, help="Optimizer steps."),
     batch_size: int | None = typer.Option(None, help="Samples per step."),
-    lr: float | None = typer.Option(None, help="Peak learning rate."),
+    lr: float | None = typer.Option(None, help="Peak learning rate, reached after `warmup` steps."),
     precision: str | None = typer.Option(None, help="fp32, or bf16/fp16 autocast."),
     config: Path | None = typer.Option(None, help="JSON file of training options (see tempo_cli/training/config.py)."),
     set_: list[str] = typer.Option([], "--set", help="Override any option: --set loss.census=0.2 --set warmup=500."),
-    resume: bool = typer.Option(False, "--resume", help="Continue from OUT/last.ckpt."),
+    resume: bool = typer.Option(
+        False,
+        "--resume",
+        help="Continue from OUT/last.ckpt with the run's own options; options given here change them.",
+    ),
     wandb: bool = typer.Option(False, "--wandb", help="Also log to Weights & Biases (if installed)."),
     threads: int | None = typer.Option(None, help="CPU threads."),
 ) -> None:
     """Train TEMPO. Several processes: `torchrun --nproc_per_node 2 -m tempo_cli train ...`."""
 
     def run() -> None:
-        from tempo_cli.training.config import load_config
+        from tempo_cli.training.checkpoint import stored_train_config
+        from tempo_cli.training.config import load_config, stored_config
         from tempo_cli.training.loop import train
 
         overrides: dict[str, object] = dict(_overrides(set_))
@@ -68,6 +74,9 @@ def train_command(
         }
         overrides.update({k: v for k, v in named.items() if v is not None})
         cfg = load_config(config, overrides)
+        if cfg.resume:  # the run's own options, then what this command line changes
+            stored = stored_config(stored_train_config(Path(cfg.out) / "last.ckpt"))
+            cfg = load_config(config, overrides, base=stored)
         if not cfg.data:
             raise CliError("no training data: give --data synthetic:0.5 --data PATH:0.5")
         from tempo_cli.cli.progress import console, progress_bar
@@ -75,4 +84,4 @@ def train_command(
         with progress_bar(not console.is_terminal, "training", "steps/s") as progress:
             train(cfg, echo=lambda line: console.print(line, soft_wrap=True, highlight=False), progress=progress)
 
-    run_guarded(run, interrupted_outcome="the weights and checkpoint saved so far are kept (--resume goes on)")
+    run_guarded(run, interrupted_outcome="the line above says what was saved (--resume goes on from it)")

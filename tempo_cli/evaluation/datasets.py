@@ -28,6 +28,7 @@ so that its short side is at most that many pixels; the default keeps full size.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -45,7 +46,6 @@ LAYOUTS = ("middlebury", "ucf101", "davis", "vimeo_triplet", "vimeo_septuplet", 
 TASKS = ("interpolate", "extrapolate", "all")
 VIDEO_SUFFIXES = frozenset({".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v"})
 AHEAD = (1, 2, 4)
-MIN_VIDEO_FRAMES = 3  # the shortest windows (2x, ahead1) span three frames
 VIMEO_DEPTH = 3
 _EXPECTED = (
     "expected a video file, a folder of videos, Middlebury (other-data/, other-gt-interp/), DAVIS (input/, gt/), "
@@ -227,6 +227,11 @@ def check_window_anchors(anchors: int, task: str, layout: str = "video") -> None
         raise TempoError(f"a window needs 2 or more anchors, an even number for interpolation; got {anchors}")
     if anchors != 2 and layout not in VIDEO_LAYOUTS:
         raise TempoError(f"{layout} items have the anchors they have; other numbers of anchors are for videos")
+
+
+def min_video_frames(task: str, anchors: int = 2) -> int:
+    """The fewest frames a video needs for one window of `task` with `anchors` anchors (3 with 2 anchors)."""
+    return next(n for n in itertools.count(2) if video_windows(n, task, 1, anchors))
 
 
 def video_windows(frame_count: int, task: str, max_windows: int, anchors: int = 2) -> list[Window]:

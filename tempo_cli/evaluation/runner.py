@@ -173,7 +173,8 @@ def evaluate_many(
 
 def results_table(result: dict[str, Any]) -> Table:
     """A rich table of a result: one row per set."""
-    table = Table(title=f"{result['layout']} · {result['task']} · {result['seconds']:.1f} s")
+    model = f"{result['model']} · " if "model" in result else ""
+    table = Table(title=f"{model}{result['layout']} · {result['task']} · {result['seconds']:.1f} s")
     table.add_column("set")
     with_lpips = any("lpips" in s for s in result["sets"].values())
     for header in ("n", "PSNR (dB)", "SSIM", *(("LPIPS",) if with_lpips else ())):

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
-from safetensors.torch import load_file, safe_open, save_file
+from safetensors.torch import load_file, safe_open, save
 
 from tempo_cli.errors import TempoError
 from tempo_cli.model.config import TempoConfig
 from tempo_cli.model.tempo import Tempo
 
 CONFIG_KEY = "tempo_config"
+CHECKPOINT_SUFFIX = ".ckpt"  # `tempo train`'s resumable state, which is not a weights file
 
 
 class WeightsError(TempoError):
@@ -26,12 +27,14 @@ def save_weights(model: Tempo, path: str | Path, half: bool = False, extra: dict
     tensors = {k: v.detach().to(dtype).contiguous() for k, v in model.state_dict().items()}
     metadata = {CONFIG_KEY: model.config.to_json(), **(extra or {})}
     tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata=metadata)
+    tmp.write_bytes(save(tensors, metadata=metadata))  # an ordinary file's permissions (save_file's are owner-only)
     tmp.replace(path)
 
 
 def read_config(path: str | Path) -> TempoConfig:
     """The config stored in a weights file."""
+    if Path(path).suffix == CHECKPOINT_SUFFIX:
+        raise WeightsError(f"{path} is a training checkpoint, not weights: use last.safetensors or best.safetensors")
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}

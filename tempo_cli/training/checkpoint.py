@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,23 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
     tmp.replace(path)
 
 
-def load_checkpoint(path: Path, model_config_json: str) -> dict[str, Any]:
-    """Read a checkpoint without running pickled code, refusing one from another model config."""
+def _read(path: Path) -> dict[str, Any]:
+    """A checkpoint's contents, read without running pickled code."""
     try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
+        state: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
     except (OSError, RuntimeError, EOFError) as exc:
         raise CheckpointError(f"cannot read checkpoint {path}: {exc}") from exc
+    return state
+
+
+def stored_train_config(path: Path) -> dict[str, Any]:
+    """The training options a checkpoint was written with (what `--resume` starts from)."""
+    return dict(json.loads(_read(path)["train_config"]))
+
+
+def load_checkpoint(path: Path, model_config_json: str) -> dict[str, Any]:
+    """Read a checkpoint, refusing one from another model config."""
+    state = _read(path)
     if state.get("model_config") != model_config_json:
         raise CheckpointError(f"checkpoint {path} is for another model config: {state.get('model_config')}")
     return state

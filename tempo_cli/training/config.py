@@ -170,9 +170,48 @@ def apply_overrides(config: TrainConfig, overrides: dict[str, Any]) -> TrainConf
     return replace(config, loss=replace(config.loss, **loss_changes), **top)
 
 
-def load_config(path: str | Path | None, overrides: dict[str, Any]) -> TrainConfig:
-    """Defaults, then the JSON file (if any), then overrides; a loss without an image term is refused."""
-    config = TrainConfig()
+# Bounds of the numeric options: (lowest, highest, whether the lowest itself is allowed). Unlisted ones are free.
+_ABOVE_ZERO = (0.0, math.inf, False)
+_AT_LEAST_ZERO = (0.0, math.inf, True)
+_AT_LEAST_ONE = (1.0, math.inf, True)
+_SHARE = (0.0, 1.0, True)
+# Checked here; the sources check their own options (clip_max_frames, extrapolate_max_ahead, synthetic_max_speed).
+_BOUNDS: dict[str, tuple[float, float, bool]] = {
+    **dict.fromkeys(
+        ("steps", "batch_size", "crop", "accumulate", "val_every", "ckpt_every", "log_every"), _AT_LEAST_ONE
+    ),
+    **dict.fromkeys(("val_samples", "clip_short_side", "val_whole_side"), _AT_LEAST_ONE),
+    **dict.fromkeys(("lr", "grad_clip"), _ABOVE_ZERO),
+    **dict.fromkeys(("min_lr", "weight_decay", "motion_lr_scale"), _AT_LEAST_ZERO),
+    **dict.fromkeys(("warmup", "workers", "threads", "val_crop", "val_whole_windows"), _AT_LEAST_ZERO),
+    **dict.fromkeys(("extrapolate_prob", "long_context_prob", "ema_decay"), _SHARE),
+}
+
+
+def check_ranges(config: TrainConfig) -> None:
+    """TempoError naming the first option outside its range (`_BOUNDS`; loss weights at least 0)."""
+    values = {name: getattr(config, name) for name in _BOUNDS}
+    values |= {f"loss.{f.name}": getattr(config.loss, f.name) for f in fields(LossWeights)}
+    for name, value in values.items():
+        low, high, low_allowed = _BOUNDS.get(name, _AT_LEAST_ZERO)
+        if value < low or (value == low and not low_allowed) or value > high:
+            if high == math.inf:
+                bound = f"at least {low:g}" if low_allowed else f"above {low:g}"
+            else:
+                bound = f"between {low:g} and {high:g}"
+            raise TempoError(f"training option {name} must be {bound}, not {value:g}")
+
+
+def stored_config(raw: dict[str, Any]) -> TrainConfig:
+    """The config a run was saved with (`TrainConfig.to_dict`); options this version no longer has are left out."""
+    known = {f.name for f in fields(TrainConfig)}
+    return apply_overrides(TrainConfig(), {k: v for k, v in raw.items() if k in known})
+
+
+def load_config(path: str | Path | None, overrides: dict[str, Any], base: TrainConfig | None = None) -> TrainConfig:
+    """`base` (the defaults), then the JSON file (if any), then overrides; a loss without an image term, or an option
+    outside its range, is refused."""
+    config = base or TrainConfig()
     if path:
         try:
             raw = json.loads(Path(path).read_text(encoding="utf-8"))
@@ -182,6 +221,7 @@ def load_config(path: str | Path | None, overrides: dict[str, Any]) -> TrainConf
             raise TempoError(f'training config {path} must be a JSON object of options, such as {{"steps": 1000}}')
         config = apply_overrides(config, raw)
     config = apply_overrides(config, overrides)
+    check_ranges(config)
     image_terms = config.loss.image_terms()
     if not any(v > 0 for v in image_terms.values()):
         raise TempoError(f"the loss has no image term: give one of {', '.join(image_terms)} a weight above 0")

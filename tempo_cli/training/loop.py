@@ -21,7 +21,7 @@ from torch.utils.data import DataLoader
 from tempo_cli.errors import TempoError
 from tempo_cli.evaluation.perceptual import load_lpips
 from tempo_cli.model import Tempo, create_model
-from tempo_cli.model.weights import load_weights, save_weights
+from tempo_cli.model.weights import load_weights, read_config, save_weights
 from tempo_cli.stop_signals import STOP_SIGNALS
 from tempo_cli.synth.flow import FlowSynthesizer
 from tempo_cli.training.checkpoint import load_checkpoint, save_checkpoint
@@ -185,6 +185,33 @@ class TrainResult:
     scores: dict[str, float]
 
 
+# What the validation lines report, said once at the start of a run.
+VALIDATION_NOTE = (
+    "validation lines give PSNR in dB of the EMA weights: interp / extrap on held-out crops, whole_* on whole frames"
+    " of val_data videos; *_flow, *_blend and *_repeat score DIS flow, a plain blend and the last frame repeated"
+)
+
+
+def changed_options(then: dict[str, Any], now: dict[str, Any]) -> str:
+    """The options that differ between two runs' configs, as "lr 0.0003 -> 5e-05, steps 10000 -> 2000"."""
+    ignored = {"resume"}
+    changes = [
+        f"{k} {then.get(k)} -> {v}" for k, v in now.items() if k not in ignored and _plain(then.get(k)) != _plain(v)
+    ]
+    return ", ".join(changes)
+
+
+def _plain(value: Any) -> Any:
+    """A config value as JSON gives it back (tuples as lists), for comparing a stored config with a live one."""
+    return json.loads(json.dumps(value))
+
+
+def _saved_note(out: Path) -> str:
+    """Where a run's weights are."""
+    best = out / "best.safetensors"
+    return f"weights in {out / 'last.safetensors'}" + (f" and {best} (best validation)" if best.exists() else "")
+
+
 def train(
     config: TrainConfig, echo: Callable[[str], None] = print, progress: Callable[[int, int], None] | None = None
 ) -> TrainResult:
@@ -194,10 +221,16 @@ def train(
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     out = Path(config.out)
+    if rank == 0 and not config.resume and out.is_dir() and any(out.iterdir()):
+        raise TempoError(f"{out} already holds a run: --resume continues it; give another --out to start a new one")
     model = create_model(config.model)
     if config.init:
         changed = load_weights(model, config.init, partial=True)
-        echo(f"initialised from {config.init}" + (f" ({len(changed)} tensors new or dropped)" if changed else ""))
+        trained_as = read_config(config.init).name
+        other = f", weights of {trained_as}" if trained_as != model.config.name else ""
+        echo(
+            f"initialised from {config.init}" + (f" ({len(changed)} tensors new or dropped{other})" if changed else "")
+        )
     if config.train_only:
         echo(f"training {freeze_all_but(model, config.train_only):,} parameters under {', '.join(config.train_only)}")
     whole_videos = whole_frame_videos(config.val_data, config.val_whole_windows, config.val_whole_kinds)
@@ -230,6 +263,9 @@ def train(
         scheduler.load_state_dict(state["scheduler"])
         step, best = int(state["step"]), float(state["best"])
         echo(f"resumed {ckpt_path} at step {step}")
+        differences = changed_options(config_then, config.to_dict())
+        if differences:
+            echo(f"options changed since the checkpoint: {differences}")
         if selection_metric(config_then) != metric:
             best = -math.inf
             echo(f"the best checkpoint is now picked by {metric} PSNR; the best so far is forgotten")
@@ -254,63 +290,83 @@ def train(
     batches = _batches(loader)
     scores: dict[str, float] = {}
     tick, seen = time.perf_counter(), 0
-    while step < config.steps:
-        optimizer.zero_grad(set_to_none=True)
-        terms: dict[str, Tensor] = {}
-        for _ in range(config.accumulate):
-            batch = next(batches)
-            teacher = (batch["teacher_flow"], batch["teacher_error"]) if "teacher_flow" in batch else None
-            with torch.autocast("cpu", dtype=amp or torch.bfloat16, enabled=amp is not None):
-                pred, aux = net(batch["frames"], batch["anchor_times"], batch["target_time"], teacher is not None)
-            terms = synthesis_loss(
-                pred.float(), batch["target"], aux, batch["is_cut"], config.loss, perceptual, teacher
-            )
-            share = terms["total"] / config.accumulate
-            if share.requires_grad:  # not so for a batch of cuts while train_only leaves the cut detector frozen
-                share.backward()
-            seen += batch["frames"].shape[0]
-        grad_norm = nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        optimizer.step()
-        scheduler.step()
-        ema.update_parameters(model)
-        step += 1
-        if progress is not None and rank == 0:
-            progress(step, config.steps)
-        if rank == 0 and step % config.log_every == 0:
-            rate = seen * world / (time.perf_counter() - tick)
-            tick, seen = time.perf_counter(), 0
-            logger.scalars(step, {f"loss/{k}": float(v.detach()) for k, v in terms.items()})
-            logger.scalars(
-                step, {"lr": float(scheduler.get_last_lr()[-1]), "grad_norm": float(grad_norm), "samples_per_s": rate}
-            )
-            loss = float(terms["total"].detach())
-            echo(f"step {step} loss {loss:.4f} lr {scheduler.get_last_lr()[-1]:.2e} {rate:.1f} samples/s")
-        if rank == 0 and (step % config.val_every == 0 or step == config.steps):
-            scores = validate(ema_model, val, amp)
-            if whole_videos:
-                windows, side, kinds = config.val_whole_windows, config.val_whole_side, config.val_whole_kinds
-                scores |= whole_frame_scores(ema_model, whole_videos, windows, side, amp, kinds)
-            logger.scalars(step, {f"val/{k}": v for k, v in scores.items()})
-            logger.samples(step, ema_model, val[0], amp)
-            echo(f"step {step} val " + " ".join(f"{k} {v:.2f}" for k, v in scores.items()))
-            score = selection_score(scores)
-            if score > best:
-                best = score
-                extra = {"step": str(step), "val_psnr": f"{best:.3f}", "val_metric": metric}
-                save_weights(ema_model, out / "best.safetensors", extra=extra)
-            save_weights(ema_model, out / "last.safetensors", extra={"step": str(step)})
-        if rank == 0 and (step % config.ckpt_every == 0 or step == config.steps):
-            state = {
-                "model": model.state_dict(),
-                "ema": ema.state_dict(),
-                "optimizer": optimizer.state_dict(),
-                "scheduler": scheduler.state_dict(),
-                "step": step,
-                "best": best,
-                "model_config": model.config.to_json(),
-                "train_config": json.dumps(config.to_dict()),
-            }
-            save_checkpoint(ckpt_path, state)
+    saved = step
+
+    def save_run() -> None:
+        """The checkpoint to resume from, and the EMA weights beside it, at the current step."""
+        nonlocal saved
+        state = {
+            "model": model.state_dict(),
+            "ema": ema.state_dict(),
+            "optimizer": optimizer.state_dict(),
+            "scheduler": scheduler.state_dict(),
+            "step": step,
+            "best": best,
+            "model_config": model.config.to_json(),
+            "train_config": json.dumps(config.to_dict()),
+        }
+        save_checkpoint(ckpt_path, state)
+        save_weights(ema_model, out / "last.safetensors", extra={"step": str(step)})
+        saved = step
+
+    if rank == 0:
+        if config.warmup >= config.steps - step:
+            echo(f"warmup ({config.warmup} steps) outlasts the run: the learning rate stays below {config.lr:g}")
+        echo(VALIDATION_NOTE)
+    try:
+        while step < config.steps:
+            optimizer.zero_grad(set_to_none=True)
+            terms: dict[str, Tensor] = {}
+            for _ in range(config.accumulate):
+                batch = next(batches)
+                teacher = (batch["teacher_flow"], batch["teacher_error"]) if "teacher_flow" in batch else None
+                with torch.autocast("cpu", dtype=amp or torch.bfloat16, enabled=amp is not None):
+                    pred, aux = net(batch["frames"], batch["anchor_times"], batch["target_time"], teacher is not None)
+                terms = synthesis_loss(
+                    pred.float(), batch["target"], aux, batch["is_cut"], config.loss, perceptual, teacher
+                )
+                share = terms["total"] / config.accumulate
+                if share.requires_grad:  # not so for a batch of cuts while train_only leaves the cut detector frozen
+                    share.backward()
+                seen += batch["frames"].shape[0]
+            grad_norm = nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
+            optimizer.step()
+            scheduler.step()
+            ema.update_parameters(model)
+            step += 1
+            if progress is not None and rank == 0:
+                progress(step, config.steps)
+            if rank == 0 and step % config.log_every == 0:
+                rate = seen * world / (time.perf_counter() - tick)
+                tick, seen = time.perf_counter(), 0
+                logger.scalars(step, {f"loss/{k}": float(v.detach()) for k, v in terms.items()})
+                lr_now = float(scheduler.get_last_lr()[-1])
+                logger.scalars(step, {"lr": lr_now, "grad_norm": float(grad_norm), "samples_per_s": rate})
+                echo(f"step {step} loss {float(terms['total'].detach()):.4f} lr {lr_now:.2e} {rate:.1f} samples/s")
+            if rank == 0 and (step % config.val_every == 0 or step == config.steps):
+                scores = validate(ema_model, val, amp)
+                if whole_videos:
+                    windows, side, kinds = config.val_whole_windows, config.val_whole_side, config.val_whole_kinds
+                    scores |= whole_frame_scores(ema_model, whole_videos, windows, side, amp, kinds)
+                logger.scalars(step, {f"val/{k}": v for k, v in scores.items()})
+                logger.samples(step, ema_model, val[0], amp)
+                echo(f"step {step} val " + " ".join(f"{k} {v:.2f}" for k, v in scores.items()))
+                score = selection_score(scores)
+                if score > best:
+                    best = score
+                    extra = {"step": str(step), "val_psnr": f"{best:.3f}", "val_metric": metric}
+                    save_weights(ema_model, out / "best.safetensors", extra=extra)
+                save_weights(ema_model, out / "last.safetensors", extra={"step": str(step)})
+            if rank == 0 and (step % config.ckpt_every == 0 or step == config.steps):
+                save_run()
+    except KeyboardInterrupt:
+        if rank == 0 and step > saved:
+            save_run()
+        if rank == 0:
+            echo(f"stopped at step {step}; " + (_saved_note(out) if saved else "nothing trained, nothing saved"))
+        raise
+    if rank == 0:
+        echo(f"done at step {step}; {_saved_note(out)}")
     logger.close()
     if dist.is_initialized():
         dist.barrier()

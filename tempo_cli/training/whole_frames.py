@@ -27,8 +27,6 @@ def whole_frame_videos(specs: Sequence[str], windows: int, kinds: Sequence[str] 
     unknown = [kind for kind in kinds if kind not in known]
     if unknown or not kinds:
         raise TempoError(f"val_whole_kinds must name one or more of {', '.join(known)}, not {list(kinds)}")
-    if windows < 0:
-        raise TempoError(f"val_whole_windows must be 0 (off) or more, not {windows}")
     if not windows:
         return []
     if not specs:

@@ -78,16 +78,23 @@ class ClipFrames:
         self.max_ahead = max_ahead
         self.sequences: list[list[np.ndarray]] = []
         self.names: list[str] = []
+        reasons: list[str] = []
         for path in paths:
             try:
                 frames = load_sequence(path, short_side, max_frames)
-            except VideoError:
+            except VideoError as exc:
+                reasons.append(str(exc))
                 continue
             if len(frames) >= min_frames and min(frames[0].shape[:2]) >= crop:
                 self.sequences.append(frames)
                 self.names.append(path.name)
+            else:
+                size = "x".join(map(str, frames[0].shape[1::-1])) if frames else "no"
+                reasons.append(f"{path.name} has {len(frames)} frames of {size} px at this scale")
         if not self.sequences:
-            raise TempoError(f"no usable sequence (at least {min_frames} frames of {crop} px) among {len(paths)} paths")
+            count = f"{len(paths)} path" + ("" if len(paths) == 1 else "s")
+            needed = f"at least {min_frames} frames of {crop} px on the short side"
+            raise TempoError(f"no usable sequence ({needed}) among {count}: {reasons[0] if reasons else 'none given'}")
 
     def _frames_ahead(self, rng: np.random.Generator) -> int:
         """Half the time the next frame, else 2 to `max_ahead` frames past the last anchor."""
