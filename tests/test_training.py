@@ -545,7 +545,7 @@ def test_a_stop_saves_the_step_it_reached(tmp_path):
     state = torch.load(tmp_path / "run" / "last.ckpt", weights_only=True)
     assert state["step"] == 3
     assert model_from_weights(tmp_path / "run" / "last.safetensors").config.name == "tempo-s"
-    assert lines[-1].startswith("stopped at step 3; weights in")
+    assert lines[-1].startswith(f"stopped at step 3; {tmp_path / 'run' / 'last.ckpt'} goes on from it (--resume)")
 
 
 def test_a_warmup_longer_than_the_run_is_pointed_out(tmp_path, capsys):

@@ -310,7 +310,7 @@ def train(
         saved = step
 
     if rank == 0:
-        if config.warmup >= config.steps - step:
+        if config.warmup >= config.steps:
             echo(f"warmup ({config.warmup} steps) outlasts the run: the learning rate stays below {config.lr:g}")
         echo(VALIDATION_NOTE)
     try:
@@ -363,7 +363,10 @@ def train(
         if rank == 0 and step > saved:
             save_run()
         if rank == 0:
-            echo(f"stopped at step {step}; " + (_saved_note(out) if saved else "nothing trained, nothing saved"))
+            kept = (
+                f"{ckpt_path} goes on from it (--resume), {_saved_note(out)}" if saved else "nothing trained or saved"
+            )
+            echo(f"stopped at step {step}; {kept}")
         raise
     if rank == 0:
         echo(f"done at step {step}; {_saved_note(out)}")
