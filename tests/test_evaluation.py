@@ -479,5 +479,5 @@ def test_eval_says_which_sets_a_short_video_has_no_window_for(
     four = write_video(tmp_path / "four.mp4", moving_frames(4))
     assert run_cli(["eval", str(four), "--model", "blend"]) == 0
     captured = capsys.readouterr()
-    assert "four: no 4x window" in captured.out + captured.err
+    assert "four.mp4: no 4x window" in captured.out + captured.err
     assert "blend · video · interpolate" in captured.out  # the table names the model it scored

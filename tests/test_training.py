@@ -498,6 +498,7 @@ def test_data_loader_workers_leave_stop_signals_to_the_main_process():
         (["--set", "accumulate=0"], "accumulate must be at least 1, not 0"),
         (["--set", "extrapolate_prob=1.5"], "extrapolate_prob must be between 0 and 1, not 1.5"),
         (["--set", "loss.census=-1"], "loss.census must be at least 0, not -1"),
+        (["--set", "loss.scales=0"], "loss.scales must be at least 1, not 0"),
     ],
 )
 def test_numbers_out_of_range_are_one_line(tmp_path, capsys, option, message):
@@ -548,9 +549,33 @@ def test_a_stop_saves_the_step_it_reached(tmp_path):
     assert lines[-1].startswith(f"stopped at step 3; {tmp_path / 'run' / 'last.ckpt'} goes on from it (--resume)")
 
 
-def test_a_warmup_longer_than_the_run_is_pointed_out(tmp_path, capsys):
-    assert run_cli([*tiny_train_args(tmp_path, steps=2), "--set", "warmup=5"]) == 0
-    assert "warmup (5 steps) outlasts the run" in capsys.readouterr().err
+@pytest.mark.parametrize(("warmup", "noted"), [(5, True), (2, False)])
+def test_a_warmup_longer_than_the_run_is_pointed_out(tmp_path, capsys, warmup, noted):
+    assert run_cli([*tiny_train_args(tmp_path, steps=2), "--set", f"warmup={warmup}"]) == 0
+    assert ("outlasts the run" in capsys.readouterr().err) == noted
+
+
+def test_a_folder_left_by_a_run_that_saved_nothing_can_start_again(tmp_path):
+    """A crash before the first checkpoint leaves TensorBoard's folder only: that is no run to protect."""
+    (tmp_path / "run" / "tb").mkdir(parents=True)
+    (tmp_path / "run" / "notes.txt").write_text("mine")
+    assert run_cli(tiny_train_args(tmp_path, steps=1)) == 0
+    assert (tmp_path / "run" / "notes.txt").read_text() == "mine"
+
+
+def test_resume_needs_neither_the_init_weights_nor_a_complete_checkpoint_to_say_what_is_wrong(tmp_path, capsys):
+    init = tmp_path / "init.safetensors"
+    save_weights(create_model("tempo-s"), init)
+    args = tiny_train_args(tmp_path, steps=1)
+    assert run_cli([*args, "--init", str(init)]) == 0
+    init.unlink()
+    resume = ["train", "--out", str(tmp_path / "run"), "--resume", "--steps", "2"]
+    assert run_cli(resume) == 0  # the checkpoint holds every weight; the moved --init file is not needed
+    torch.save({"step": 2}, tmp_path / "run" / "last.ckpt")
+    capsys.readouterr()
+    assert run_cli(resume) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "holds no training options to resume with" in err[0]
 
 
 def test_a_checkpoint_given_as_weights_is_named_as_such(tmp_path):

@@ -323,6 +323,8 @@ def test_hdr10_metadata_is_read(tmp_path: Path) -> None:
 @pytest.mark.parametrize("codec", ["libx265", "libx264"])
 def test_hdr10_metadata_survives(tmp_path: Path, codec: str) -> None:
     """Mastering display and light levels are written again: without them a player guesses the grade's brightness."""
+    if not usable_encoder(codec) or "yuv420p10le" not in {f.name for f in av.codec.Codec(codec, "w").video_formats}:
+        pytest.skip(f"this FFmpeg has no 10-bit {codec}")
     source = make_hdr10_clip(tmp_path / "hdr.mp4")
     target = tmp_path / "out.mp4"
     warnings = transcode(source, target, EncodeOptions(codec=codec, preset="ultrafast"))
@@ -418,8 +420,17 @@ def test_ten_bit_input_stays_ten_bit(tmp_path: Path) -> None:
     assert psnr(frames_of(source)[0], frames[0]) > 30  # the same picture (lossy crf 18 at 64x48)
 
 
-@pytest.mark.parametrize(("codec", "depth", "warned"), [("libx265", 12, False), ("libx264", 10, True)])
-def test_twelve_bit_input_keeps_what_the_encoder_can(tmp_path: Path, codec: str, depth: int, warned: bool) -> None:
+@pytest.mark.parametrize(
+    ("codec", "pix_fmt", "size", "depth", "warned"),
+    [
+        ("libx265", "yuv420p12le", (64, 48), 12, False),
+        ("libx264", "yuv420p12le", (64, 48), 10, True),
+        ("libx265", "yuv444p12le", (65, 48), 12, False),  # an odd width: 4:4:4, still 12 bits
+    ],
+)
+def test_twelve_bit_input_keeps_what_the_encoder_can(
+    tmp_path: Path, codec: str, pix_fmt: str, size: tuple[int, int], depth: int, warned: bool
+) -> None:
     for name in ("libx265", codec):
         if not usable_encoder(name) or "yuv420p12le" not in {
             f.name for f in av.codec.Codec("libx265", "w").video_formats
@@ -427,7 +438,13 @@ def test_twelve_bit_input_keeps_what_the_encoder_can(tmp_path: Path, codec: str,
             pytest.skip(f"this FFmpeg has no 12-bit libx265 or no {codec}")
     params = {"x265-params": "log-level=error"}
     source = make_clip(
-        tmp_path / "twelve.mkv", frames=3, codec="libx265", pix_fmt="yuv420p12le", audio=False, codec_options=params
+        tmp_path / "twelve.mkv",
+        frames=3,
+        codec="libx265",
+        pix_fmt=pix_fmt,
+        size=size,
+        audio=False,
+        codec_options=params,
     )
     target = tmp_path / "out.mkv"
     warnings = transcode(source, target, EncodeOptions(codec=codec, preset="ultrafast"))
@@ -435,14 +452,16 @@ def test_twelve_bit_input_keeps_what_the_encoder_can(tmp_path: Path, codec: str,
     assert (f"{codec} cannot store 12-bit video; writing 10-bit" in warnings) == warned
 
 
-@pytest.mark.parametrize(("codec", "kept"), [("mpeg4", False), ("libx264", True)])
-def test_an_output_that_cannot_keep_colour_tags_says_so(tmp_path: Path, codec: str, kept: bool) -> None:
-    """MPEG-4 Part 2 in AVI has no place for them (H.264 keeps them in its bitstream)."""
+@pytest.mark.parametrize(
+    ("codec", "suffix", "kept"), [("mpeg4", ".avi", False), ("libx264", ".avi", True), ("png", ".mov", True)]
+)
+def test_an_output_that_cannot_keep_colour_tags_says_so(tmp_path: Path, codec: str, suffix: str, kept: bool) -> None:
+    """MPEG-4 Part 2 in AVI has no place for them (H.264 keeps them in its bitstream; RGB has no matrix to keep)."""
     source = make_clip(tmp_path / "in.mp4", frames=3, audio=False)
-    target = tmp_path / "out.avi"
+    target = tmp_path / f"out{suffix}"
     warnings = transcode(source, target, EncodeOptions(codec=codec, preset="ultrafast"))
-    assert (VideoReader(target).info.colorspace == 1) == kept
-    assert any(f"{codec} video in a .avi file cannot keep all its colour tags" in w for w in warnings) != kept
+    assert (VideoReader(target).info.color_primaries == 1) == kept
+    assert any(f"{codec} video in a {suffix} file cannot keep its colour tags" in w for w in warnings) != kept
 
 
 def test_yuv_made_from_rgb_is_tagged_bt709(tmp_path: Path) -> None:
@@ -471,7 +490,7 @@ def test_the_default_codecs_suit_containers_that_cannot_hold_h264_or_aac(
     target = tmp_path / f"out{suffix}"
     warnings = transcode(source, target, EncodeOptions(preset="medium"))  # libvpx's faster presets vary run to run
     audio_note = f"the {suffix} container cannot hold aac audio; re-encoding it to {audio_encoder}"
-    colour_note = "libvpx video in a .ogv file cannot keep all its colour tags"  # VP8 and Ogg have no place for them
+    colour_note = "libvpx video in a .ogv file cannot keep its colour tags"  # VP8 and Ogg have no place for them
     assert [w for w in warnings if not w.startswith(colour_note)] == [audio_note]
     assert any(w.startswith(colour_note) for w in warnings) == (suffix == ".ogv")
     with av.open(str(target)) as container:

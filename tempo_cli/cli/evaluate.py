@@ -81,7 +81,7 @@ def eval_command(
             raise CliError(_nothing_scored(paths, task, anchors))
         result["model"] = model if weights is None else f"{model} ({weights})"
         Console().print(results_table(result))
-        for note in _missing_sets(result, task, anchors):
+        for note in _missing_sets(paths, result, task, anchors):
             console.print(note)
         if json_out is not None:
             _write_json(json_out, result)
@@ -130,19 +130,19 @@ def _write_json(target: Path, result: dict[str, Any]) -> None:
         temp.unlink(missing_ok=True)
 
 
-def _missing_sets(result: dict[str, Any], task: str, anchors: int) -> list[str]:
-    """A note for each video (or pooled group) that has no row for a set its task scores."""
-    from tempo_cli.evaluation.datasets import VIDEO_LAYOUTS, video_windows
+def _missing_sets(paths: list[Path], result: dict[str, Any], task: str, anchors: int) -> list[str]:
+    """A note for each scored video that has no row for a set its task scores."""
+    from tempo_cli.evaluation.datasets import VIDEO_LAYOUTS, detect_layout, video_windows, videos_of
 
-    if not any(layout in VIDEO_LAYOUTS for layout in result["layout"].split(", ")):
-        return []
     kinds = list(dict.fromkeys(w.kind for w in video_windows(1000, task, 1, anchors)))
-    groups = dict.fromkeys(name.rpartition("/")[0] for name in result["sets"])
+    videos = [v for p in paths if detect_layout(p) in VIDEO_LAYOUTS for v in videos_of(p)]
     notes = []
-    for group in groups:
-        missing = [kind for kind in kinds if f"{group}/{kind}" not in result["sets"]]
+    for video in videos:
+        missing = [kind for kind in kinds if f"{video.stem}/{kind}" not in result["sets"]]
         if missing:
-            notes.append(f"{group}: no {', '.join(missing)} window (the video is too short, or --limit came first)")
+            notes.append(
+                f"{video.name}: no {', '.join(missing)} window (the video is too short, or --limit came first)"
+            )
     return notes
 
 

@@ -84,6 +84,13 @@ def _is_video(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in VIDEO_SUFFIXES
 
 
+def videos_of(path: Path) -> list[Path]:
+    """The videos a path stands for: itself if it is a video file, else the videos in the folder, in natural order."""
+    if _is_video(path):
+        return [path]
+    return sorted((p for p in path.iterdir() if _is_video(p)), key=_natural) if path.is_dir() else []
+
+
 def _vimeo_folders(root: Path) -> Iterator[Path]:
     """Folders holding im1.png at most VIMEO_DEPTH levels below root (root included), in sorted order."""
     for depth in range(VIMEO_DEPTH + 1):
@@ -305,8 +312,7 @@ def iter_items(
     if layout == "video":
         items = _video_items(path, task, max_windows, max_side, anchors)
     elif layout == "video_folder":
-        videos = sorted((p for p in path.iterdir() if _is_video(p)), key=_natural)
-        items = (item for v in videos for item in _video_items(v, task, max_windows, max_side, anchors))
+        items = (item for v in videos_of(path) for item in _video_items(v, task, max_windows, max_side, anchors))
     elif layout in LAYOUTS:
         items = _benchmark_items(path, layout, task, max_side)
     else:

@@ -33,7 +33,10 @@ def _read(path: Path) -> dict[str, Any]:
 
 def stored_train_config(path: Path) -> dict[str, Any]:
     """The training options a checkpoint was written with (what `--resume` starts from)."""
-    return dict(json.loads(_read(path)["train_config"]))
+    state = _read(path)
+    if "train_config" not in state:
+        raise CheckpointError(f"checkpoint {path} holds no training options to resume with")
+    return dict(json.loads(state["train_config"]))
 
 
 def load_checkpoint(path: Path, model_config_json: str) -> dict[str, Any]:

@@ -185,12 +185,13 @@ _BOUNDS: dict[str, tuple[float, float, bool]] = {
     **dict.fromkeys(("min_lr", "weight_decay", "motion_lr_scale"), _AT_LEAST_ZERO),
     **dict.fromkeys(("warmup", "workers", "threads", "val_crop", "val_whole_windows"), _AT_LEAST_ZERO),
     **dict.fromkeys(("extrapolate_prob", "long_context_prob", "ema_decay"), _SHARE),
+    "loss.scales": _AT_LEAST_ONE,  # a count of scales; the other loss fields are weights, at least 0
 }
 
 
 def check_ranges(config: TrainConfig) -> None:
     """TempoError naming the first option outside its range (`_BOUNDS`; loss weights at least 0)."""
-    values = {name: getattr(config, name) for name in _BOUNDS}
+    values = {name: getattr(config, name) for name in _BOUNDS if not name.startswith("loss.")}
     values |= {f"loss.{f.name}": getattr(config.loss, f.name) for f in fields(LossWeights)}
     for name, value in values.items():
         low, high, low_allowed = _BOUNDS.get(name, _AT_LEAST_ZERO)

@@ -193,17 +193,21 @@ VALIDATION_NOTE = (
 
 
 def changed_options(then: dict[str, Any], now: dict[str, Any]) -> str:
-    """The options that differ between two runs' configs, as "lr 0.0003 -> 5e-05, steps 10000 -> 2000"."""
-    ignored = {"resume"}
-    changes = [
-        f"{k} {then.get(k)} -> {v}" for k, v in now.items() if k not in ignored and _plain(then.get(k)) != _plain(v)
-    ]
+    """The options that differ between two runs' configs, as "lr 0.0003 -> 5e-05, loss.census 0.001 -> 0.3"."""
+    before, after = _flat(then), _flat(now)
+    changes = [f"{k} {before.get(k)} -> {v}" for k, v in after.items() if k != "resume" and before.get(k) != v]
     return ", ".join(changes)
 
 
-def _plain(value: Any) -> Any:
-    """A config value as JSON gives it back (tuples as lists), for comparing a stored config with a live one."""
-    return json.loads(json.dumps(value))
+def _flat(config: dict[str, Any]) -> dict[str, str]:
+    """A config's options as JSON text, the loss weights as loss.NAME (a stored config and a live one compare alike)."""
+    flat = {k: json.dumps(v) for k, v in config.items() if k != "loss"}
+    return flat | {f"loss.{k}": json.dumps(v) for k, v in config.get("loss", {}).items()}
+
+
+def holds_a_run(out: Path) -> bool:
+    """True if `out` holds a checkpoint or weights of a run (a crash before the first checkpoint leaves neither)."""
+    return (out / "last.ckpt").exists() or any(out.glob("*.safetensors"))
 
 
 def _saved_note(out: Path) -> str:
@@ -221,10 +225,10 @@ def train(
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     out = Path(config.out)
-    if rank == 0 and not config.resume and out.is_dir() and any(out.iterdir()):
+    if rank == 0 and not config.resume and holds_a_run(out):
         raise TempoError(f"{out} already holds a run: --resume continues it; give another --out to start a new one")
     model = create_model(config.model)
-    if config.init:
+    if config.init and not config.resume:  # a resumed run's checkpoint holds all its weights
         changed = load_weights(model, config.init, partial=True)
         trained_as = read_config(config.init).name
         other = f", weights of {trained_as}" if trained_as != model.config.name else ""
@@ -310,7 +314,7 @@ def train(
         saved = step
 
     if rank == 0:
-        if config.warmup >= config.steps:
+        if config.warmup > config.steps:
             echo(f"warmup ({config.warmup} steps) outlasts the run: the learning rate stays below {config.lr:g}")
         echo(VALIDATION_NOTE)
     try:

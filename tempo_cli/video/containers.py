@@ -69,20 +69,20 @@ def holds_video(format_name: str, codec: str) -> bool:
     return trial is None or trial[0]
 
 
-def keeps_colour_tags(format_name: str, codec: str) -> bool:
-    """True if `codec` video in a `format_name` file keeps all its colour tags (matrix, primaries, transfer).
+def kept_colour_tags(format_name: str, codec: str) -> frozenset[str]:
+    """Which colour tags (`colorspace`, `color_primaries`, `color_trc`) `codec` video in a `format_name` file keeps.
 
     MPEG-4 Part 2 in AVI, for one, keeps none: neither the bitstream nor the container has a place for them.
-    Undecided (True) where the trial frame does not encode, as for `holds_video`.
+    All of them where the trial frame does not encode (undecided, as for `holds_video`).
     """
     trial = _trial(format_name, codec)
-    return trial is None or trial[1]
+    return frozenset(_TRIAL_TAGS) if trial is None else trial[1]
 
 
 @functools.cache
-def _trial(format_name: str, codec: str) -> tuple[bool, bool] | None:
-    """(holds the codec, keeps the colour tags) from one trial file of one `codec` frame tagged `_TRIAL_TAGS`; None
-    if the encoder will not encode the trial frame on its own. Once per container and codec."""
+def _trial(format_name: str, codec: str) -> tuple[bool, frozenset[str]] | None:
+    """(holds the codec, the colour tags that read back) from one trial file of one `codec` frame tagged
+    `_TRIAL_TAGS`; None if the encoder will not encode the trial frame on its own. Once per container and codec."""
     encoder = av.codec.Codec(codec, "w")
     formats = [f.name for f in encoder.video_formats or ()]
     pix_fmt = "yuv420p" if not formats or "yuv420p" in formats else formats[0]
@@ -103,12 +103,12 @@ def _trial(format_name: str, codec: str) -> tuple[bool, bool] | None:
         with av.open(buffer, "r", format=format_name) as back:
             video = [s for s in back.streams.video if s.codec_context is not None]
             if not any(s.codec_context.codec.id == encoder.id for s in video):
-                return False, False
+                return False, frozenset()
             decoded = next(back.decode(video[0]), None)
-            tags = {} if decoded is None else {name: getattr(decoded, name) for name in _TRIAL_TAGS}
-            return True, tags == _TRIAL_TAGS
+            kept = () if decoded is None else (k for k, v in _TRIAL_TAGS.items() if getattr(decoded, k) == v)
+            return True, frozenset(kept)
     except (ValueError, av.error.FFmpegError):
-        return False, False
+        return False, frozenset()
 
 
 def _encodes(codec: str, frame: av.VideoFrame, options: dict[str, str]) -> bool:

@@ -25,9 +25,10 @@ _LOSSLESS_FORMATS = {
     16: ("gbrp16le", "rgb48le", "gbrp12le", "gbrp10le", "yuv444p16le", "yuv444p12le", "yuv444p10le", "yuv444p"),
 }
 _LOSSY_FORMATS_8 = ("yuv420p", "yuv444p")
-# For deeper sources: the deepest of these 4:2:0 depths that the source fills and the encoder takes, then these.
+# For deeper sources: the deepest of these depths that the source fills and the encoder takes, 4:2:0 before 4:4:4
+# (which an odd frame size needs), then 8 bits.
 _LOSSY_DEEP_DEPTHS = (12, 10)
-_LOSSY_FORMATS_DEEP = ("yuv444p10le", "yuv422p10le", "yuv420p", "yuv444p")
+MAX_LOSSY_DEPTH = max(_LOSSY_DEEP_DEPTHS)  # deeper sources (16-bit images) lose depth in any lossy encoder
 _BT709 = 1  # AVColorSpace (and AVColorPrimaries) value of BT.709
 _LIMITED_RANGE = 1
 _X26X_PRESETS = (
@@ -80,10 +81,11 @@ class VideoSettings:
     color_trc: int | None
 
     @property
-    def has_colour_tags(self) -> bool:
-        """True if the output is tagged with a YUV matrix, primaries or a transfer function (not RGB, unspecified)."""
-        matrix = None if self.colorspace == _RGB_MATRIX else self.colorspace
-        return any(tag not in (None, UNSPECIFIED_TAG) for tag in (matrix, self.color_primaries, self.color_trc))
+    def colour_tags(self) -> frozenset[str]:
+        """The colour tags the output has (`colorspace` for a YUV matrix, `color_primaries`, `color_trc`)."""
+        tags = {"colorspace": None if self.colorspace == _RGB_MATRIX else self.colorspace}
+        tags |= {"color_primaries": self.color_primaries, "color_trc": self.color_trc}
+        return frozenset(name for name, value in tags.items() if value not in (None, UNSPECIFIED_TAG))
 
 
 def video_encoder(name: str) -> av.codec.Codec:
@@ -159,7 +161,8 @@ def _pixel_format(
     if lossless:
         preferred = _LOSSLESS_FORMATS[16 if depth > 8 else 8]
     elif depth > 8:
-        preferred = (*(f"yuv420p{d}le" for d in _LOSSY_DEEP_DEPTHS if d <= depth), *_LOSSY_FORMATS_DEEP)
+        deep = [d for d in _LOSSY_DEEP_DEPTHS if d <= depth]
+        preferred = (*(f"yuv{chroma}p{d}le" for d in deep for chroma in ("420", "444")), *_LOSSY_FORMATS_8)
     else:
         preferred = _LOSSY_FORMATS_8
     for name in (*preferred, *supported):

@@ -14,11 +14,11 @@ from typing import cast
 import av
 from av.sidedata.sidedata import SideData
 
-# AVMasteringDisplayMetadata: (x, y) of red, green and blue, the white point's (x, y), the minimum and maximum
-# luminance, each an AVRational (two int32), then has_primaries and has_luminance (int32).
-_MASTERING = struct.Struct("<20i2i")
+# AVMasteringDisplayMetadata, in the machine's byte order: (x, y) of red, green and blue, the white point's (x, y),
+# the minimum and maximum luminance, each an AVRational (two int32), then has_primaries and has_luminance (int32).
+_MASTERING = struct.Struct("=20i2i")
 # AVContentLightMetadata: MaxCLL and MaxFALL (unsigned, cd/m^2).
-_LIGHT = struct.Struct("<2I")
+_LIGHT = struct.Struct("=2I")
 # The SEI's units: chromaticity in 1/50000, luminance in 1/10000 cd/m^2.
 _CHROMATICITY_UNIT = 50000
 _LUMINANCE_UNIT = 10000
@@ -86,6 +86,9 @@ def _parse_mastering(data: bytes) -> MasteringDisplay | None:
     ]
     red, green, blue, white = ((ratios[i], ratios[i + 1]) for i in range(0, 8, 2))
     return MasteringDisplay(red, green, blue, white, min_luminance=ratios[8], max_luminance=ratios[9])
+
+
+HDR_ENCODERS = tuple(_ENCODER_SYNTAX)
 
 
 def carries_hdr(codec: str) -> bool:

@@ -16,9 +16,9 @@ from av.video.stream import VideoStream
 
 from tempo_cli.video.background import OrderedWorker
 from tempo_cli.video.carry import StreamCarrier
-from tempo_cli.video.containers import keeps_colour_tags
-from tempo_cli.video.encoding import EncodeOptions, video_settings
-from tempo_cli.video.hdr import carries_hdr
+from tempo_cli.video.containers import holds_video, kept_colour_tags, usable_encoder
+from tempo_cli.video.encoding import MAX_LOSSY_DEPTH, EncodeOptions, video_settings
+from tempo_cli.video.hdr import HDR_ENCODERS, carries_hdr
 from tempo_cli.video.native import reusable_native
 from tempo_cli.video.paths import temporary_sibling, validate_output_path
 from tempo_cli.video.pixels import bit_depth, rgb_to_frame
@@ -28,6 +28,8 @@ __all__ = ["EncodeOptions", "VideoWriter", "validate_output_path"]
 
 # Container tags that describe the old file rather than its content; the muxer writes its own.
 _TECHNICAL_TAGS = frozenset({"major_brand", "minor_version", "compatible_brands", "encoder"})
+# What each colour tag is called in a warning.
+_TAG_NAMES = {"colorspace": "matrix", "color_primaries": "primaries", "color_trc": "transfer"}
 
 
 def _ignore(_message: str) -> None:
@@ -74,20 +76,9 @@ class VideoWriter:
         self._held: list[str] | None = []  # warnings wait until the output has started: a failed start is one line
         try:
             self._output = av.open(str(self._temp), mode="w")
-            self.settings = video_settings(options, width, height, source, self._output.format.name)
-            depth = bit_depth(self.settings.pix_fmt)
-            if source is not None and options.pix_fmt is None and depth < source.bit_depth:
-                self._tell(f"{self.settings.codec} cannot store {source.bit_depth}-bit video; writing {depth}-bit")
-            if self.settings.has_colour_tags and not keeps_colour_tags(self._output.format.name, self.settings.codec):
-                self._tell(
-                    f"{self.settings.codec} video in a {self.target.suffix} file cannot keep all its colour tags "
-                    "(players will guess how to show the colours); .mkv or .mp4 keeps them"
-                )
-            if source is not None and source.hdr is not None and not carries_hdr(self.settings.codec):
-                self._tell(
-                    f"{self.settings.codec} cannot store the source's HDR10 mastering metadata (brightness and colour "
-                    "volume); --codec libx265 or libx264 keeps it"
-                )
+            self._output_format = self._output.format.name
+            self.settings = video_settings(options, width, height, source, self._output_format)
+            self._report_losses(source, options.pix_fmt is None)
             self._stream = self._add_video(self._output, source)
             if source is not None and copy_streams and (source.has_audio or source.has_subtitles):
                 self._carrier = StreamCarrier(source, self._output, audio_pad, self._tell, slowdown)
@@ -105,6 +96,27 @@ class VideoWriter:
         held, self._held = self._held, None
         for warning in held:
             self._warn(warning)
+
+    def _report_losses(self, source: VideoInfo | None, depth_chosen_here: bool) -> None:
+        """Warn of what the output cannot keep of `source`: bit depth (where tempo chose the pixel format), colour
+        tags, HDR10 metadata."""
+        codec, container = self.settings.codec, self._output_format
+        depth = bit_depth(self.settings.pix_fmt)
+        if source is not None and depth_chosen_here and depth < min(source.bit_depth, MAX_LOSSY_DEPTH):
+            self._tell(f"{codec} cannot store {source.bit_depth}-bit video; writing {depth}-bit")
+        lost = self.settings.colour_tags - kept_colour_tags(container, codec)
+        if lost:
+            names = ", ".join(sorted(_TAG_NAMES[tag] for tag in lost))
+            self._tell(
+                f"{codec} video in a {self.target.suffix} file cannot keep its colour tags ({names}): players will "
+                "guess how to show the colours"
+            )
+        if source is not None and source.hdr is not None and not carries_hdr(codec):
+            carriers = [c for c in HDR_ENCODERS if usable_encoder(c) and holds_video(container, c)]
+            advice = f"; --codec {' or '.join(carriers)} keeps it" if carriers else ""
+            self._tell(
+                f"{codec} cannot store the source's HDR10 mastering metadata (brightness and colour volume){advice}"
+            )
 
     def _tell(self, warning: str) -> None:
         """Pass a warning on, or hold it while the output is being set up."""
