@@ -10,7 +10,7 @@ from fractions import Fraction
 from typing import cast
 
 import av
-from av.container import OutputContainer
+from av.container import InputContainer, OutputContainer
 from av.stream import Stream
 from av.video.stream import VideoStream
 
@@ -104,11 +104,20 @@ def _trial(format_name: str, codec: str) -> tuple[bool, frozenset[str]] | None:
             video = [s for s in back.streams.video if s.codec_context is not None]
             if not any(s.codec_context.codec.id == encoder.id for s in video):
                 return False, frozenset()
-            decoded = next(back.decode(video[0]), None)
-            kept = () if decoded is None else (k for k, v in _TRIAL_TAGS.items() if getattr(decoded, k) == v)
-            return True, frozenset(kept)
+            return True, _tags_read_back(back, video[0])
     except (ValueError, av.error.FFmpegError):
         return False, frozenset()
+
+
+def _tags_read_back(container: InputContainer, stream: VideoStream) -> frozenset[str]:
+    """The `_TRIAL_TAGS` that the trial file's first frame has; all of them if it does not decode (undecided)."""
+    try:
+        decoded = next(container.decode(stream), None)
+    except (ValueError, av.error.FFmpegError):
+        decoded = None
+    if decoded is None:
+        return frozenset(_TRIAL_TAGS)
+    return frozenset(k for k, v in _TRIAL_TAGS.items() if getattr(decoded, k) == v)
 
 
 def _encodes(codec: str, frame: av.VideoFrame, options: dict[str, str]) -> bool:
