@@ -296,8 +296,8 @@ def train(
     tick, seen = time.perf_counter(), 0
     saved = step
 
-    def save_run() -> None:
-        """The checkpoint to resume from, and the EMA weights beside it, at the current step."""
+    def save_run(with_weights: bool = True) -> None:
+        """The checkpoint to resume from, and the EMA weights beside it (unless just written), at the current step."""
         nonlocal saved
         state = {
             "model": model.state_dict(),
@@ -310,7 +310,8 @@ def train(
             "train_config": json.dumps(config.to_dict()),
         }
         save_checkpoint(ckpt_path, state)
-        save_weights(ema_model, out / "last.safetensors", extra={"step": str(step)})
+        if with_weights:
+            save_weights(ema_model, out / "last.safetensors", extra={"step": str(step)})
         saved = step
 
     if rank == 0:
@@ -347,7 +348,8 @@ def train(
                 lr_now = float(scheduler.get_last_lr()[-1])
                 logger.scalars(step, {"lr": lr_now, "grad_norm": float(grad_norm), "samples_per_s": rate})
                 echo(f"step {step} loss {float(terms['total'].detach()):.4f} lr {lr_now:.2e} {rate:.1f} samples/s")
-            if rank == 0 and (step % config.val_every == 0 or step == config.steps):
+            validating = rank == 0 and (step % config.val_every == 0 or step == config.steps)
+            if validating:
                 scores = validate(ema_model, val, amp)
                 if whole_videos:
                     windows, side, kinds = config.val_whole_windows, config.val_whole_side, config.val_whole_kinds
@@ -362,7 +364,7 @@ def train(
                     save_weights(ema_model, out / "best.safetensors", extra=extra)
                 save_weights(ema_model, out / "last.safetensors", extra={"step": str(step)})
             if rank == 0 and (step % config.ckpt_every == 0 or step == config.steps):
-                save_run()
+                save_run(with_weights=not validating)  # validation has just written last.safetensors
     except KeyboardInterrupt:
         if rank == 0 and step > saved:
             save_run()

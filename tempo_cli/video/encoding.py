@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import av
 
 from tempo_cli.video.containers import X265_QUIET, auto_video_codec, holds_video
-from tempo_cli.video.hdr import HdrMetadata, carries_hdr, hdr_parameters
+from tempo_cli.video.hdr import HDR_ENCODERS, HdrMetadata, hdr_parameters
 from tempo_cli.video.pixels import UNSPECIFIED_TAG, conversion_matrix
 from tempo_cli.video.reader import VideoError, VideoInfo
 
@@ -105,7 +105,7 @@ def video_settings(
     """Encoder name, pixel format, private options and colour tags for a `container` output of `width` x `height`.
 
     The colour tags come from `source` (untagged without one), and its HDR10 metadata where the encoder can write it
-    (`hdr.carries_hdr`). Only matrices that the RGB->YUV conversion can produce are carried; RGB pixel formats are
+    (`hdr.HDR_ENCODERS`). Only matrices that the RGB->YUV conversion can produce are carried; RGB pixel formats are
     tagged as RGB. YUV made from RGB (an RGB source, images, no source) is BT.709 limited range, and tagged so: a
     player would otherwise guess the matrix from the frame size.
     """
@@ -200,7 +200,7 @@ def _private_options(
         if codec.name in ("libx264", "libx265"):
             _known_preset(codec, options.preset, _X26X_PRESETS)
         result["preset"] = options.preset
-    if hdr is not None and carries_hdr(codec.name):
+    if hdr is not None and codec.name in HDR_ENCODERS:
         _add_parameters(result, *hdr_parameters(codec.name, hdr))
     if codec.name == "libx265":
         _add_parameters(result, "x265-params", X265_QUIET)

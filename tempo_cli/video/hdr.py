@@ -9,10 +9,6 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import cast
-
-import av
-from av.sidedata.sidedata import SideData
 
 # AVMasteringDisplayMetadata, in the machine's byte order: (x, y) of red, green and blue, the white point's (x, y),
 # the minimum and maximum luminance, each an AVRational (two int32), then has_primaries and has_luminance (int32).
@@ -59,20 +55,19 @@ class HdrMetadata:
     light: ContentLight | None = None
 
 
-def read_hdr_metadata(frame: av.VideoFrame) -> HdrMetadata | None:
-    """The frame's HDR10 static metadata, or None where it has none."""
-    mastering = _side_data(frame, "MASTERING_DISPLAY_METADATA")
-    light = _side_data(frame, "CONTENT_LIGHT_LEVEL")
+# The frame side data that hold them (PyAV's names).
+MASTERING_SIDE_DATA = "MASTERING_DISPLAY_METADATA"
+LIGHT_SIDE_DATA = "CONTENT_LIGHT_LEVEL"
+
+
+def read_hdr_metadata(mastering: bytes | None, light: bytes | None) -> HdrMetadata | None:
+    """HDR10 static metadata from a frame's side data (`MASTERING_SIDE_DATA`, `LIGHT_SIDE_DATA`), None where there
+    is none."""
     meta = HdrMetadata(
         mastering=None if mastering is None else _parse_mastering(mastering),
         light=None if light is None else ContentLight(*_LIGHT.unpack_from(light)),
     )
     return None if meta == HdrMetadata() else meta
-
-
-def _side_data(frame: av.VideoFrame, name: str) -> bytes | None:
-    found = cast(SideData | None, frame.side_data.get(name))  # the stubs' Mapping has str values
-    return None if found is None else bytes(found)
 
 
 def _parse_mastering(data: bytes) -> MasteringDisplay | None:
@@ -88,12 +83,7 @@ def _parse_mastering(data: bytes) -> MasteringDisplay | None:
     return MasteringDisplay(red, green, blue, white, min_luminance=ratios[8], max_luminance=ratios[9])
 
 
-HDR_ENCODERS = tuple(_ENCODER_SYNTAX)
-
-
-def carries_hdr(codec: str) -> bool:
-    """True if `encode_options` can give encoder `codec` the metadata."""
-    return codec in _ENCODER_SYNTAX
+HDR_ENCODERS = frozenset(_ENCODER_SYNTAX)  # the encoders that `hdr_parameters` can give the metadata
 
 
 def hdr_parameters(codec: str, meta: HdrMetadata) -> tuple[str, str]:

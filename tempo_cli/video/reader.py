@@ -18,7 +18,7 @@ from av.stream import Stream
 from av.video.stream import VideoStream
 
 from tempo_cli.errors import TempoError
-from tempo_cli.video.hdr import HdrMetadata, read_hdr_metadata
+from tempo_cli.video.hdr import LIGHT_SIDE_DATA, MASTERING_SIDE_DATA, HdrMetadata, read_hdr_metadata
 from tempo_cli.video.native import with_native
 from tempo_cli.video.orientation import IDENTITY_MATRIX
 from tempo_cli.video.pixels import ChromaUpsampling, bit_depth, frame_to_rgb, to_uint8
@@ -237,16 +237,22 @@ def _describe(path: Path, container: InputContainer, stream: VideoStream, first:
         start=_first_time(stream, first),
         display_matrix=_display_matrix(first),
         sample_aspect_ratio=_sample_aspect_ratio(stream),
-        hdr=read_hdr_metadata(first),
+        hdr=read_hdr_metadata(_side_data(first, MASTERING_SIDE_DATA), _side_data(first, LIGHT_SIDE_DATA)),
     )
+
+
+def _side_data(frame: av.VideoFrame, name: str) -> bytes | None:
+    """The bytes of the frame's side data called `name` (PyAV's Type names), or None."""
+    found = cast(SideData | None, frame.side_data.get(name))  # the stubs' Mapping has str values
+    return None if found is None else bytes(found)
 
 
 def _display_matrix(frame: av.VideoFrame) -> tuple[int, ...] | None:
     """The frame's display matrix side data as 9 int32, or None for none or the identity."""
-    side_data = cast(SideData | None, frame.side_data.get("DISPLAYMATRIX"))  # the stubs' Mapping has str values
+    side_data = _side_data(frame, "DISPLAYMATRIX")
     if side_data is None:
         return None
-    matrix = tuple(np.frombuffer(bytes(side_data), dtype="<i4").tolist())
+    matrix = tuple(np.frombuffer(side_data, dtype="<i4").tolist())
     return None if matrix == IDENTITY_MATRIX else matrix
 
 

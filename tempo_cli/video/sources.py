@@ -55,8 +55,8 @@ def open_sink(
 
     A str `target` ending with "/" is a folder. The arguments mean what they mean for VideoWriter; a folder uses
     `target`, the source's orientation (its images are turned upright, as a player shows them) and its colour tags (an
-    HDR or wide-gamut source's images say so, `imageseq.cicp_for`), and `on_warning`
-    is told when the source's audio or subtitles are therefore not kept.
+    HDR or wide-gamut source's images say so, `imageseq.cicp_for`), and `on_warning` is told when the source's audio
+    or subtitles are therefore not kept.
     """
     if is_video_target(target):
         return VideoWriter(

@@ -18,7 +18,7 @@ from tempo_cli.video.background import OrderedWorker
 from tempo_cli.video.carry import StreamCarrier
 from tempo_cli.video.containers import holds_video, kept_colour_tags, usable_encoder
 from tempo_cli.video.encoding import MAX_LOSSY_DEPTH, EncodeOptions, video_settings
-from tempo_cli.video.hdr import HDR_ENCODERS, carries_hdr
+from tempo_cli.video.hdr import HDR_ENCODERS
 from tempo_cli.video.native import reusable_native
 from tempo_cli.video.paths import temporary_sibling, validate_output_path
 from tempo_cli.video.pixels import bit_depth, rgb_to_frame
@@ -76,9 +76,9 @@ class VideoWriter:
         self._held: list[str] | None = []  # warnings wait until the output has started: a failed start is one line
         try:
             self._output = av.open(str(self._temp), mode="w")
-            self._output_format = self._output.format.name
-            self.settings = video_settings(options, width, height, source, self._output_format)
-            self._report_losses(source, options.pix_fmt is None)
+            container = self._output.format.name
+            self.settings = video_settings(options, width, height, source, container)
+            self._report_losses(source, options.pix_fmt is None, container)
             self._stream = self._add_video(self._output, source)
             if source is not None and copy_streams and (source.has_audio or source.has_subtitles):
                 self._carrier = StreamCarrier(source, self._output, audio_pad, self._tell, slowdown)
@@ -97,10 +97,10 @@ class VideoWriter:
         for warning in held:
             self._warn(warning)
 
-    def _report_losses(self, source: VideoInfo | None, depth_chosen_here: bool) -> None:
-        """Warn of what the output cannot keep of `source`: bit depth (where tempo chose the pixel format), colour
-        tags, HDR10 metadata."""
-        codec, container = self.settings.codec, self._output_format
+    def _report_losses(self, source: VideoInfo | None, depth_chosen_here: bool, container: str) -> None:
+        """Warn of what the output (a `container` file) cannot keep of `source`: bit depth (where tempo chose the
+        pixel format), colour tags, HDR10 metadata."""
+        codec = self.settings.codec
         depth = bit_depth(self.settings.pix_fmt)
         if source is not None and depth_chosen_here and depth < min(source.bit_depth, MAX_LOSSY_DEPTH):
             self._tell(f"{codec} cannot store {source.bit_depth}-bit video; writing {depth}-bit")
@@ -111,8 +111,8 @@ class VideoWriter:
                 f"{codec} video in a {self.target.suffix} file cannot keep its colour tags ({names}): players will "
                 "guess how to show the colours"
             )
-        if source is not None and source.hdr is not None and not carries_hdr(codec):
-            carriers = [c for c in HDR_ENCODERS if usable_encoder(c) and holds_video(container, c)]
+        if source is not None and source.hdr is not None and codec not in HDR_ENCODERS:
+            carriers = [c for c in sorted(HDR_ENCODERS) if usable_encoder(c) and holds_video(container, c)]
             advice = f"; --codec {' or '.join(carriers)} keeps it" if carriers else ""
             self._tell(
                 f"{codec} cannot store the source's HDR10 mastering metadata (brightness and colour volume){advice}"
