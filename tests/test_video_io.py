@@ -214,18 +214,7 @@ def test_colour_conversion_has_no_bias(pix_fmt: str, colorspace: int, color_rang
 
 
 @pytest.mark.parametrize("pix_fmt", ["yuv420p10le", "yuv444p10le"])
-@pytest.mark.parametrize(
-    "color_range",
-    [
-        1,
-        pytest.param(
-            2,
-            marks=pytest.mark.xfail(
-                strict=True, reason="swscale reads and writes full-range 16-bit RGB at scales 0.3% apart"
-            ),
-        ),
-    ],
-)
+@pytest.mark.parametrize("color_range", [1, 2])
 def test_high_depth_colour_conversion_has_no_bias(pix_fmt: str, color_range: int) -> None:
     """16-bit RGB -> 10-bit YUV -> 16-bit RGB of 64 flat colours stays within a quarter of an 8-bit level on average
     (10-bit sources go through it; 4:2:0 read with full-resolution chroma had come out tens of levels off)."""
@@ -237,6 +226,34 @@ def test_high_depth_colour_conversion_has_no_bias(pix_fmt: str, color_range: int
     inside = error.reshape(8, 16, 8, 16, 3)[:, 4:12, :, 4:12]
     assert np.abs(inside.mean(axis=(0, 1, 2, 3))).max() <= 0.25
     assert np.abs(inside).max() <= 2
+
+
+def h273_grey_levels(depth: int, color_range: int, greys: np.ndarray) -> np.ndarray:
+    """Luma of greys in [0, 1] at `depth` bits, unrounded (ITU-T H.273).
+
+    Limited range spans 16..235 << (depth - 8), full range 0..2^depth - 1."""
+    low, high = (0, (1 << depth) - 1) if color_range == 2 else (16 << (depth - 8), 235 << (depth - 8))
+    return low + greys * (high - low)
+
+
+@pytest.mark.parametrize("pix_fmt", ["yuv420p10le", "yuv444p12le", "yuv444p16le"])
+@pytest.mark.parametrize("color_range", [1, 2])
+def test_high_depth_greys_are_written_and_read_at_their_standard_levels(pix_fmt: str, color_range: int) -> None:
+    """16-bit RGB greys become the standard luma levels and those levels read back as the same greys (swscale puts
+    16-bit RGB white at 65280 on the YUV side: 16-bit white written as 10-bit limited YUV had come out 943, not 940)."""
+    depth = bit_depth(pix_fmt)
+    greys = np.rint(np.linspace(0, 1, 9) * 65535) / 65535
+    image = np.repeat(np.repeat(np.rint(greys * 65535).astype(np.uint16), 16)[None, :, None], 16, 0).repeat(3, 2)
+    frame = rgb_to_frame(image, pix_fmt, 1, color_range)
+    luma = np.frombuffer(memoryview(frame.planes[0]), "<u2").reshape(frame.height, -1)[0, 8 : frame.width : 16]
+    chroma = np.frombuffer(memoryview(frame.planes[1]), "<u2").reshape(frame.planes[1].height, -1)
+    assert np.abs(luma - h273_grey_levels(depth, color_range, greys)).max() <= 0.51  # rounded
+    assert np.all(chroma[:, : frame.planes[1].width] == 1 << (depth - 1))
+    frame.colorspace, frame.color_range = 1, color_range
+    levels = h273_grey_levels(depth, color_range, np.array([0.0, 1.0]))
+    stored = (luma - levels[0]) / (levels[1] - levels[0]) * 65535  # the grey each written level stands for
+    read = frame_to_rgb(frame, True)[0, 8::16].astype(int)
+    assert np.abs(read - stored[:, None]).max() <= 8  # of 65535: a 32nd of an 8-bit level
 
 
 @pytest.mark.parametrize("pix_fmt", ["yuv420p", "yuv422p", "yuv420p10le"])

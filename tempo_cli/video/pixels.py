@@ -29,6 +29,13 @@ _WRITE_FLAGS = Interpolation.AREA | Interpolation.ACCURATE_RND
 # frames are converted at 16 bits and rounded down to their depth here (`_reduce_full_range`).
 _FULL_RANGE = 2
 _WIDE_DEPTH = 16
+_RGB16_WHITE = (1 << _WIDE_DEPTH) - 1
+# swscale's 16-bit RGB is not on 16-bit RGB's scale where it meets planar YUV: it takes white at 65280 (255 << 8)
+# when converting to YUV, and reads white as 65280 from limited-range YUV and as (2^n - 1) << (16 - n) from n-bit
+# full-range YUV. Left alone, 16-bit RGB written as 10-bit limited YUV came out 3 steps of 1023 bright at white, and
+# a 10-bit full-range round trip 0.3% bright; images are scaled to and from swscale's scale here.
+_SWSCALE_RGB16_WHITE = 255 << 8
+_PLANAR_YUV = re.compile(r"(yuv4[124][0124]p)(\d+[lb]e)?")
 
 # The code of "unspecified" among AVColorSpace, AVColorPrimaries and AVColorTransferCharacteristic (ITU-T H.273).
 UNSPECIFIED_TAG = 2
@@ -49,7 +56,24 @@ def frame_to_rgb(frame: av.VideoFrame, high_depth: bool, chroma: ChromaUpsamplin
     """
     if chroma == "repeat":
         frame = _without_chroma_siting(frame)
-    return frame.to_ndarray(format="rgb48le" if high_depth else "rgb24", interpolation=_READ_FLAGS[chroma, high_depth])
+    image = frame.to_ndarray(format="rgb48le" if high_depth else "rgb24", interpolation=_READ_FLAGS[chroma, high_depth])
+    white = _swscale_white(frame) if high_depth else None
+    return image if white is None else _rescale(image, _RGB16_WHITE / white)
+
+
+def _swscale_white(frame: av.VideoFrame) -> int | None:
+    """Where swscale puts white in 16-bit RGB read from planar YUV `frame` (None for other formats: on scale)."""
+    if _PLANAR_YUV.fullmatch(frame.format.name) is None:
+        return None
+    if frame.color_range != _FULL_RANGE:
+        return _SWSCALE_RGB16_WHITE
+    depth = bit_depth(frame.format.name)
+    return ((1 << depth) - 1) << (_WIDE_DEPTH - depth)
+
+
+def _rescale(image: np.ndarray, gain: float) -> np.ndarray:
+    """16-bit `image` multiplied by `gain`, rounded and clipped to 16 bits."""
+    return np.rint(image.astype(np.float32) * np.float32(gain)).clip(0, _RGB16_WHITE).astype(np.uint16)
 
 
 def _without_chroma_siting(frame: av.VideoFrame) -> av.VideoFrame:
@@ -91,9 +115,11 @@ def rgb_to_frame(image: np.ndarray, pix_fmt: str, colorspace: int | None, color_
     fmt = rgb_format(image)
     if fmt == pix_fmt:  # a copy: the frame outlives the call (it is encoded later) and must not share `image`
         return av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format=fmt)
-    rgb = av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(image), format=fmt)
     if av.VideoFormat(pix_fmt).is_rgb:
-        return rgb.reformat(format=pix_fmt)
+        return av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(image), format=fmt).reformat(format=pix_fmt)
+    if image.dtype == np.uint16:
+        image = _rescale(image, _SWSCALE_RGB16_WHITE / _RGB16_WHITE)
+    rgb = av.VideoFrame.from_numpy_buffer(np.ascontiguousarray(image), format=fmt)
     wide = _wide_twin(pix_fmt) if color_range == _FULL_RANGE else None
     converted = rgb.reformat(
         format=wide or pix_fmt,
@@ -107,7 +133,7 @@ def rgb_to_frame(image: np.ndarray, pix_fmt: str, colorspace: int | None, color_
 def _wide_twin(pix_fmt: str) -> str | None:
     """The 16-bit format of planar YUV `pix_fmt`'s family (yuv420p, yuv420p10le -> yuv420p16le), or None if it is
     not planar YUV, is 16-bit already or has no such twin."""
-    family = re.fullmatch(r"(yuv4[124][0124]p)(\d+le)?", pix_fmt)
+    family = _PLANAR_YUV.fullmatch(pix_fmt)
     if family is None or bit_depth(pix_fmt) >= _WIDE_DEPTH:
         return None
     twin = f"{family.group(1)}{_WIDE_DEPTH}le"
@@ -121,15 +147,16 @@ def _wide_twin(pix_fmt: str) -> str | None:
 def _reduce_full_range(frame: av.VideoFrame, pix_fmt: str) -> av.VideoFrame:
     """A full-range 16-bit planar YUV `frame` rounded to `pix_fmt`'s depth (same planes, fewer bits).
 
-    swscale's own convention between depths: full-range luma scales by (2^n - 1) / 65535, chroma by 2^(n - 16).
+    Full range at n bits (ITU-T H.273): luma is (2^n - 1) E'Y, chroma 2^(n - 1) + (2^n - 1) E'PB/PR.
     """
     depth = bit_depth(pix_fmt)
-    scales = (((1 << depth) - 1) / ((1 << _WIDE_DEPTH) - 1), 1 / (1 << (_WIDE_DEPTH - depth)))
+    scale = ((1 << depth) - 1) / _RGB16_WHITE
     out = av.VideoFrame(frame.width, frame.height, pix_fmt)
     dtype = np.dtype(np.uint8 if depth <= 8 else "<u2")
     for index, (wide, plane) in enumerate(zip(frame.planes, out.planes, strict=True)):
         values = np.frombuffer(memoryview(wide), dtype="<u2").reshape(wide.height, -1)[:, : wide.width]
-        reduced = np.rint(values.astype(np.float32) * scales[min(index, 1)]).clip(0, (1 << depth) - 1)
+        mids = (0, 0) if index == 0 else (1 << (_WIDE_DEPTH - 1), 1 << (depth - 1))  # chroma's zero: its middle
+        reduced = (np.rint((values.astype(np.float32) - mids[0]) * scale) + mids[1]).clip(0, (1 << depth) - 1)
         _fill_plane(plane, reduced.astype(dtype))
     out.colorspace, out.color_range = frame.colorspace, frame.color_range
     return out
