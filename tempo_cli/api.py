@@ -21,10 +21,11 @@ from tempo_cli.engine.cuts import SceneCutDetector
 from tempo_cli.engine.planner import PlanConfig
 from tempo_cli.engine.runner import Engine, EngineConfig, EngineStats
 from tempo_cli.engine.tile_size import auto_tile
+from tempo_cli.engine.tiling import check_tile
 from tempo_cli.errors import TempoError
 from tempo_cli.synth import Synthesizer, create_synthesizer
 from tempo_cli.synth.neural import parse_scale
-from tempo_cli.timing import output_rate
+from tempo_cli.timing import output_rate, parse_rate
 from tempo_cli.video.imageseq import ImageSequenceWriter
 from tempo_cli.video.orientation import quarter_turn
 from tempo_cli.video.reader import SourceFrame, VideoError, VideoInfo
@@ -71,6 +72,15 @@ class RunOptions:
     save_maps: Path | None = None
     slow_motion: bool = False  # play the output at the input's rate: factor (or fps / input fps) times slower
     duplicate_threshold: float | None = None  # drop copies of the previous frame (`engine.duplicates`); None: keep
+
+    def __post_init__(self) -> None:
+        """Rates given as numbers become exact (29.97 -> 30000/1001, as `parse_rate`); a bad tile raises TempoError."""
+        for name in ("fps", "input_fps"):
+            rate = getattr(self, name)
+            if rate is not None and not isinstance(rate, Fraction):
+                object.__setattr__(self, name, parse_rate(str(rate)))
+        if self.tile != "auto":
+            check_tile(self.tile)
 
 
 @dataclass(frozen=True)
@@ -126,13 +136,39 @@ class Interpolator:
         """
         if len(frames) < 2:
             raise TempoError(f"interpolation needs at least 2 frames, got {len(frames)}")
-        rate = Fraction(1)
-        plan = PlanConfig(rate=rate * factor, period=1 / rate, anchors=anchors)
-        detector = SceneCutDetector(cut_threshold) if cut_threshold is not None else None
+        plan = PlanConfig(rate=output_rate(Fraction(1), factor, None), period=Fraction(1), anchors=anchors)
         config = EngineConfig(plan, tile=tile, tile_overlap=tile_overlap, duplicate_threshold=duplicate_threshold)
+        return self._run_frames(frames, config, cut_threshold)
+
+    def extrapolate_frames(
+        self,
+        frames: Sequence[np.ndarray],
+        ahead: int = 1,
+        behind: int = 0,
+        anchors: int = 3,
+        cut_threshold: float | None = None,
+        tile: int | None = None,
+        tile_overlap: int = 64,
+    ) -> list[np.ndarray]:
+        """`frames` with `behind` predicted frames before the first and `ahead` after the last, one frame interval
+        apart, each predicted from the `anchors` frames nearest it (RGB arrays, uint8 or uint16).
+
+        cut_threshold: scenedetect threshold, or None for no cut detection; nothing is predicted from a shot that a
+        cut ends. Frame-rate raising from past frames only is `interpolate_video` with `RunOptions(causal=True)`.
+        """
+        if len(frames) < anchors:
+            raise TempoError(f"extrapolation from {anchors} anchors needs at least {anchors} frames, got {len(frames)}")
+        plan = PlanConfig(rate=Fraction(1), period=Fraction(1), anchors=anchors, ahead=ahead, behind=behind)
+        return self._run_frames(frames, EngineConfig(plan, tile=tile, tile_overlap=tile_overlap), cut_threshold)
+
+    def _run_frames(
+        self, frames: Sequence[np.ndarray], config: EngineConfig, cut_threshold: float | None
+    ) -> list[np.ndarray]:
+        """The engine's output for in-memory frames one second apart; no output frame is one of `frames` itself."""
+        detector = SceneCutDetector(cut_threshold) if cut_threshold is not None else None
         engine = Engine(self.synthesizer, config, detector)
         source = (SourceFrame(i, Fraction(i), img) for i, img in enumerate(frames))
-        return [out.image for out in engine.run(source)]
+        return [out.image if out.synthesized else out.image.copy() for out in engine.run(source)]
 
     def check_outputs(self, src: Path, dst: str | Path, options: RunOptions) -> None:
         """Raise TempoError unless `dst` and the `save_maps` folder can be written (see `validate_output_path`)."""

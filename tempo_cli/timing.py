@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from tempo_cli.errors import TempoError
+from tempo_cli.errors import TempoError, is_whole
 
 NTSC = Fraction(1000, 1001)
 MAX_RATE = Fraction(10_000)  # frames per second; FFmpeg's rates and time bases must fit 32-bit integers
@@ -43,8 +43,8 @@ def output_rate(input_fps: Fraction, factor: int | None, fps: Fraction | None) -
     if (factor is None) == (fps is None):
         raise RateError("give exactly one of --factor and --fps")
     if factor is not None:
-        if factor < 2:
-            raise RateError(f"--factor must be an integer of at least 2, got {factor}")
+        if not is_whole(factor) or factor < 2:
+            raise RateError(f"--factor must be an integer of at least 2, got {factor!r}")
         rate = input_fps * factor
     else:
         assert fps is not None

@@ -141,6 +141,20 @@ def test_corrupt_packet_mid_stream_is_skipped_with_a_warning(tmp_path: Path) -> 
     assert times == sorted(set(times))
 
 
+def test_a_stream_that_changes_size_is_read_at_its_first_size(tmp_path: Path) -> None:
+    """Two MPEG-TS clips of different sizes, one after the other (a broadcast or adaptive stream): every frame is
+    scaled to the first size, with one warning, instead of the run failing at the first frame of the new size."""
+    first = make_clip(tmp_path / "small.ts", frames=4, size=(64, 48), audio=False)
+    second = make_clip(tmp_path / "large.ts", frames=4, size=(96, 64), audio=False)
+    joined = tmp_path / "joined.ts"
+    joined.write_bytes(first.read_bytes() + second.read_bytes())
+    warnings: list[str] = []
+    with VideoReader(joined, on_warning=warnings.append) as reader:
+        shapes = [f.image.shape for f in reader]
+    assert shapes == [(48, 64, 3)] * 8
+    assert len(warnings) == 1 and "64x48 to 96x64 at frame 4" in warnings[0]
+
+
 @pytest.mark.parametrize(
     ("name", "make", "message"),
     [

@@ -8,6 +8,7 @@ from pathlib import Path
 from tempo_cli.cli.errors import CliError
 from tempo_cli.engine.duplicates import DEFAULT_MAX_RUN, DEFAULT_THRESHOLD, check_options
 from tempo_cli.engine.planner import MAX_ANCHORS
+from tempo_cli.engine.tiling import SMALLEST_TILE
 from tempo_cli.timing import parse_rate
 from tempo_cli.video.paths import is_video_target
 
@@ -52,8 +53,8 @@ def parse_tile(text: str | None) -> int | str | None:
         size = int(text)
     except ValueError:
         raise CliError(f"--tile must be a size in pixels or 'auto', got {text!r}") from None
-    if size < 64:
-        raise CliError(f"--tile must be at least 64 pixels, got {size}")
+    if size < SMALLEST_TILE:
+        raise CliError(f"--tile must be at least {SMALLEST_TILE} pixels, got {size}")
     return size
 
 

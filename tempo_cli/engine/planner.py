@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
-from tempo_cli.errors import TempoError
+from tempo_cli.errors import TempoError, is_whole
 
 MAX_ANCHORS = 8  # source frames per model call; more only costs memory and time
 MAX_TARGETS = 16  # output frames per Synthesize item: the engine holds an item's frames until they are all made
@@ -76,12 +76,14 @@ class PlanConfig:
     def __post_init__(self) -> None:
         if self.rate <= 0 or self.period <= 0:
             raise TempoError("rate and period must be positive")
-        if not 2 <= self.anchors <= MAX_ANCHORS:
-            raise TempoError(f"anchors must be between 2 and {MAX_ANCHORS}, got {self.anchors}")
+        if not is_whole(self.anchors) or not 2 <= self.anchors <= MAX_ANCHORS:
+            raise TempoError(f"anchors must be a whole number from 2 to {MAX_ANCHORS}, got {self.anchors!r}")
         if self.cut_mode not in ("repeat", "blend"):
             raise TempoError(f"unknown cut mode {self.cut_mode!r}")
-        if self.ahead < 0 or self.behind < 0:
-            raise TempoError(f"ahead and behind must be 0 or more frames, got {self.ahead} and {self.behind}")
+        if not (is_whole(self.ahead) and is_whole(self.behind)) or self.ahead < 0 or self.behind < 0:
+            raise TempoError(
+                f"ahead and behind must be whole numbers of frames, 0 or more, got {self.ahead!r} and {self.behind!r}"
+            )
 
     @property
     def tolerance(self) -> Fraction:

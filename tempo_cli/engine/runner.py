@@ -10,8 +10,9 @@ from typing import Protocol
 import numpy as np
 
 from tempo_cli.engine.duplicates import DEFAULT_MAX_RUN, check_options, drop_duplicates
+from tempo_cli.engine.frame_check import check_frame
 from tempo_cli.engine.planner import Copy, CrossFade, PlanConfig, PlanItem, SourceTime, Synthesize, plan
-from tempo_cli.engine.tiling import Tile, TileMerger, split
+from tempo_cli.engine.tiling import Tile, TileMerger, check_tile, split
 from tempo_cli.errors import TempoError
 from tempo_cli.synth.base import SynthesisResult, Synthesizer, mix
 
@@ -43,6 +44,7 @@ class EngineConfig:
     duplicate_max_run: int = DEFAULT_MAX_RUN
 
     def __post_init__(self) -> None:
+        check_tile(self.tile)
         if self.tile_overlap < 0:
             raise TempoError(f"the tile overlap must be 0 or more pixels, got {self.tile_overlap}")
         if self.duplicate_threshold is not None:
@@ -110,11 +112,14 @@ class Engine:
 
     def _detected(self, frames: Iterable[FrameLike]) -> Iterator[_Detected]:
         """Every source frame, counted, with whether a new shot starts at it."""
+        first: np.ndarray | None = None
         for index, frame in enumerate(frames):
-            cut = bool(self.cut_detector(index, frame.image)) if self.cut_detector else False
+            image = check_frame(frame.image, index, first)
+            first = image if first is None else first
+            cut = bool(self.cut_detector(index, image)) if self.cut_detector else False
             self.stats.frames_in += 1
             self.stats.scene_cuts += int(cut)
-            yield _Detected(frame.time, frame.image, cut)
+            yield _Detected(frame.time, image, cut)
 
     def _dropped(self, _frame: _Detected) -> None:
         self.stats.duplicates += 1

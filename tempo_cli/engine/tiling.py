@@ -6,7 +6,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tempo_cli.errors import TempoError
+from tempo_cli.errors import TempoError, is_whole
+
+SMALLEST_TILE = 64  # pixels; smaller tiles are mostly overlap
+
+
+def check_tile(tile: object) -> None:
+    """Raise TempoError unless `tile` is None (no tiling) or a whole number of pixels, at least SMALLEST_TILE."""
+    if tile is not None and (not is_whole(tile) or tile < SMALLEST_TILE):
+        raise TempoError(f"the tile size must be a whole number of pixels, at least {SMALLEST_TILE}, got {tile!r}")
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Whole-frame PSNR and SSIM on float RGB arrays (H,W,3) in [0,1], computed in float64.
+"""Whole-frame PSNR and SSIM on RGB arrays (H,W,3): float in [0,1], or uint8/uint16 over their full scale;
+computed in float64.
 
 Conventions follow the frame-interpolation papers' evaluation scripts:
 
@@ -30,10 +31,21 @@ _C1 = 0.01**2
 _C2 = 0.03**2
 
 
+def _unit_scale(frame: np.ndarray) -> np.ndarray:
+    """`frame` in float64 on [0,1]: integers divided by their type's largest value; NaN or infinity refused."""
+    if frame.dtype in (np.uint8, np.uint16):
+        return frame.astype(np.float64) / np.iinfo(frame.dtype).max
+    if not np.issubdtype(frame.dtype, np.floating):
+        raise ValueError(f"expected float, uint8 or uint16 frames, got {frame.dtype}")
+    if not np.isfinite(frame).all():
+        raise ValueError("a frame holds NaN or infinite values")
+    return frame.astype(np.float64)
+
+
 def _pair(pred: np.ndarray, gt: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if pred.shape != gt.shape or pred.ndim != 3 or pred.shape[2] != 3:
         raise ValueError(f"expected two RGB frames (H,W,3) of the same shape, got {pred.shape} and {gt.shape}")
-    return pred.astype(np.float64), gt.astype(np.float64)
+    return _unit_scale(pred), _unit_scale(gt)
 
 
 def psnr(pred: np.ndarray, gt: np.ndarray) -> float:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import torch
@@ -14,6 +15,8 @@ from tempo_cli.model.tempo import Tempo
 
 CONFIG_KEY = "tempo_config"
 CHECKPOINT_SUFFIX = ".ckpt"  # `tempo train`'s resumable state, which is not a weights file
+# How torch.save files begin, whatever their name: a zip archive, or a pickle (protocol 2 and up).
+_TORCH_SAVE_MAGIC = (b"PK\x03\x04", b"\x80")
 
 
 class WeightsError(TempoError):
@@ -33,12 +36,15 @@ def save_weights(model: Tempo, path: str | Path, half: bool = False, extra: dict
 
 def read_config(path: str | Path) -> TempoConfig:
     """The config stored in a weights file."""
+    checkpoint = WeightsError(f"{path} is a training checkpoint, not weights: use last.safetensors or best.safetensors")
     if Path(path).suffix == CHECKPOINT_SUFFIX:
-        raise WeightsError(f"{path} is a training checkpoint, not weights: use last.safetensors or best.safetensors")
+        raise checkpoint
     try:
         with safe_open(str(path), framework="pt") as f:
             meta = f.metadata() or {}
     except (SafetensorError, OSError) as exc:
+        if _saved_by_torch(path):
+            raise checkpoint from exc
         raise WeightsError(f"cannot read weights {path}: {exc}") from exc
     if CONFIG_KEY not in meta:
         raise WeightsError(f"{path} has no tempo config in its metadata")
@@ -46,6 +52,23 @@ def read_config(path: str | Path) -> TempoConfig:
         return TempoConfig.from_json(meta[CONFIG_KEY])
     except (ValueError, TypeError) as exc:
         raise WeightsError(f"{path} has an unreadable tempo config: {exc}") from exc
+
+
+def _saved_by_torch(path: str | Path) -> bool:
+    """Whether the file at `path` begins as torch.save's files do (a training checkpoint under another name)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError:
+        return False
+    return head.startswith(_TORCH_SAVE_MAGIC)
+
+
+def _differences(stored: TempoConfig, own: TempoConfig) -> str:
+    """The fields in which two configs differ, as `name file-value != model-value`, at most three."""
+    names = [f.name for f in dataclasses.fields(own) if getattr(stored, f.name) != getattr(own, f.name)]
+    shown = [f"{n} {getattr(stored, n)} != {getattr(own, n)}" for n in names[:3]]
+    return "; ".join(shown) + (f"; {len(names) - 3} more" if len(names) > 3 else "")
 
 
 def load_weights(model: Tempo, path: str | Path, partial: bool = False) -> list[str]:
@@ -60,7 +83,8 @@ def load_weights(model: Tempo, path: str | Path, partial: bool = False) -> list[
     stored = read_config(path)
     if stored != model.config and not partial:
         raise WeightsError(
-            f"{path} was trained for config {stored.name!r} ({stored}), not {model.config.name!r} ({model.config})"
+            f"{path} was trained for config {stored.name!r}, not {model.config.name!r} "
+            f"({_differences(stored, model.config)})"
         )
     state = load_file(str(path))
     own = model.state_dict()

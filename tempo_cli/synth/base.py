@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from tempo_cli.errors import TempoError
 
 
 @dataclass
@@ -50,6 +53,20 @@ class Synthesizer(ABC):
         """Frames at `target_times` (same unit as `anchor_times`)."""
 
 
+def check_times(anchor_count: int, anchor_times: Sequence[float], target_times: Sequence[float]) -> None:
+    """Raise TempoError unless there is one time per anchor, at least two anchors, every time is finite and no two
+    anchors share a time."""
+    if len(anchor_times) != anchor_count:
+        raise TempoError(f"{anchor_count} anchors but {len(anchor_times)} anchor times")
+    if anchor_count < 2:
+        raise TempoError(f"synthesis needs at least 2 anchors, got {anchor_count}")
+    bad = [t for t in (*anchor_times, *target_times) if not math.isfinite(t)]
+    if bad:
+        raise TempoError(f"times must be finite numbers, got {bad[0]}")
+    if len(set(anchor_times)) != anchor_count:
+        raise TempoError(f"no two anchors may share a time, got {list(anchor_times)}")
+
+
 def bracketing_pair(anchor_times: Sequence[float], target: float) -> tuple[int, int]:
     """Indices (in time order) of the consecutive anchors around `target`, or the nearest end pair."""
     order = sorted(range(len(anchor_times)), key=lambda i: anchor_times[i])
@@ -69,6 +86,7 @@ class PairSynthesizer(Synthesizer):
     def synthesize(
         self, anchors: Sequence[object], anchor_times: Sequence[float], target_times: Sequence[float]
     ) -> SynthesisResult:
+        check_times(len(anchors), anchor_times, target_times)
         frames = []
         for t in target_times:
             a, b = bracketing_pair(anchor_times, t)

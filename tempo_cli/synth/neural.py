@@ -14,7 +14,7 @@ from torch import Tensor
 
 from tempo_cli.errors import TempoError
 from tempo_cli.model import Encoded, Tempo
-from tempo_cli.synth.base import SynthesisResult, Synthesizer
+from tempo_cli.synth.base import SynthesisResult, Synthesizer, check_times
 
 # The largest short side the network works at before it halves the frame (`auto_scale`):
 # above the 320 px clips it was trained on and the 480 px benchmark frames, below 720p.
@@ -93,7 +93,9 @@ class TempoSynthesizer(Synthesizer):
         self.model = model.for_inference(device)
         self.device = device
         self.precision = precision
-        self.batch = max(1, batch)
+        if batch < 1:
+            raise TempoError(f"the batch must hold 1 or more target frames, got {batch}")
+        self.batch = batch
         self.scale = scale
         self.name = model.config.name
         self.has_confidence = True
@@ -126,8 +128,7 @@ class TempoSynthesizer(Synthesizer):
         prepared = [a for a in anchors if isinstance(a, _Prepared)]
         if len(prepared) != len(anchors):
             raise TypeError("TempoSynthesizer needs anchors prepared by itself")
-        if len(anchor_times) != len(prepared):
-            raise ValueError(f"{len(prepared)} anchors but {len(anchor_times)} anchor times")
+        check_times(len(prepared), anchor_times, target_times)
         dtype = prepared[0].dtype
         order = sorted(range(len(prepared)), key=lambda i: anchor_times[i])
         prepared = [prepared[i] for i in order]

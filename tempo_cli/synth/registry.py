@@ -39,6 +39,8 @@ def create_synthesizer(
 ) -> Synthesizer:
     """Build a synthesizer; `tempo` loads the shipped weights, a config name needs `weights`."""
     if name in CLASSICAL:
+        if weights is not None:
+            raise TempoError(f"{name} has no weights to load; weights apply to TEMPO models")
         return CLASSICAL[name]()
     device = device or torch.device("cpu")
     if name == "tempo" and weights is None:

@@ -15,6 +15,7 @@ import numpy as np
 from av.container import InputContainer
 from av.sidedata.sidedata import SideData
 from av.stream import Stream
+from av.video.reformatter import Interpolation
 from av.video.stream import VideoStream
 
 from tempo_cli.errors import TempoError
@@ -128,6 +129,7 @@ class VideoReader:
         self.chroma: ChromaUpsampling = chroma
         self.skipped_packets = 0
         self._warn = on_warning
+        self._last_odd_size: tuple[int, int] | None = None  # the size of the last frame unlike the first, if any
         self._container: InputContainer | None = None
         container = open_container(self.path)
         try:
@@ -143,6 +145,7 @@ class VideoReader:
         self.close()
         container = self._container = open_container(self.path)
         self.skipped_packets = 0
+        self._last_odd_size = None
         try:
             stream = video_stream(container)
             stream.thread_type = "AUTO"
@@ -150,7 +153,8 @@ class VideoReader:
             tick = time_base(stream)
             high_depth = self.info.bit_depth > 8
             previous: Fraction | None = None
-            for index, frame in enumerate(self._decode(container, stream, on_bad_packet=self._skip)):
+            for index, decoded in enumerate(self._decode(container, stream, on_bad_packet=self._skip)):
+                frame = self._at_first_size(decoded, index)
                 time = None if frame.pts is None else frame.pts * tick - self.info.start
                 if time is None or (previous is not None and time <= previous):
                     time = Fraction(0) if previous is None else previous + step
@@ -161,6 +165,21 @@ class VideoReader:
             container.close()
             if self._container is container:
                 self._container = None
+
+    def _at_first_size(self, frame: av.VideoFrame, index: int) -> av.VideoFrame:
+        """`frame`, scaled to the first frame's size if the stream changed size (as FFmpeg scales such streams)."""
+        size = (self.info.width, self.info.height)
+        if (frame.width, frame.height) == size:
+            return frame
+        if self._warn is not None and (frame.width, frame.height) != self._last_odd_size:
+            self._warn(
+                f"the picture size of {self.path.name} changes from {size[0]}x{size[1]} to {frame.width}x{frame.height}"
+                f" at frame {index}; such frames are scaled to {size[0]}x{size[1]}"
+            )
+        self._last_odd_size = (frame.width, frame.height)
+        scaled = frame.reformat(width=size[0], height=size[1], interpolation=Interpolation.BICUBIC)
+        scaled.colorspace, scaled.color_range = frame.colorspace, frame.color_range
+        return scaled
 
     def close(self) -> None:
         """Release the file opened by an unfinished iteration."""
