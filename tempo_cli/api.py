@@ -26,6 +26,7 @@ from tempo_cli.errors import TempoError
 from tempo_cli.synth import Synthesizer, create_synthesizer
 from tempo_cli.synth.neural import parse_scale
 from tempo_cli.timing import output_rate, parse_rate
+from tempo_cli.video.carry import AudioPadding
 from tempo_cli.video.imageseq import ImageSequenceWriter
 from tempo_cli.video.orientation import quarter_turn
 from tempo_cli.video.reader import SourceFrame, VideoError, VideoInfo
@@ -158,7 +159,7 @@ class Interpolator:
         """
         if len(frames) < anchors:
             raise TempoError(f"extrapolation from {anchors} anchors needs at least {anchors} frames, got {len(frames)}")
-        plan = PlanConfig(rate=Fraction(1), period=Fraction(1), anchors=anchors, ahead=ahead, behind=behind)
+        plan = PlanConfig(Fraction(1), Fraction(1), anchors, ahead=ahead, behind=behind, fill_gaps=False)
         return self._run_frames(frames, EngineConfig(plan, tile=tile, tile_overlap=tile_overlap), cut_threshold)
 
     def _run_frames(
@@ -204,10 +205,8 @@ class Interpolator:
             info = source.info
             self.check_outputs(src, dst, options)
             extrapolating = options.ahead or options.behind
-            if extrapolating and not options.causal and options.factor is None and options.fps is None:
-                rate = info.fps
-            else:
-                rate = output_rate(info.fps, options.factor, options.fps)
+            same_rate = extrapolating and not options.causal and options.factor is None and options.fps is None
+            rate = info.fps if same_rate else output_rate(info.fps, options.factor, options.fps)
             period = 1 / info.fps
             slowdown = _slowdown(options, rate, info.fps)
             plan = PlanConfig(
@@ -218,6 +217,7 @@ class Interpolator:
                 causal=options.causal,
                 ahead=options.ahead,
                 behind=options.behind,
+                fill_gaps=not same_rate,
             )
             tile = auto_tile(info.width, info.height, options.anchors) if options.tile == "auto" else options.tile
             assert tile is None or isinstance(tile, int)
@@ -228,7 +228,7 @@ class Interpolator:
             engine = Engine(self.synthesizer, config, detector)
             needed = options.anchors if (extrapolating or options.causal) else 2
             frames = _peek(iter(source), needed, "extrapolation" if needed > 2 else "interpolation")
-            pad = (float(options.behind * period), float(options.ahead * period))
+            pad = AudioPadding(options.behind * period, to_end=bool(extrapolating))
             total = _expected_frames(info.frame_count, rate, info.fps, options)
             with (
                 open_sink(

@@ -225,6 +225,20 @@ def test_variable_frame_rate_becomes_constant_rate(tmp_path):
     assert abs(len(frames) / 50 - (0.48 + 0.04)) <= Fraction(1, 50)
 
 
+def test_a_source_with_dropped_frames_keeps_its_frames_and_gets_the_missing_ones(tmp_path):
+    """A 25 fps clip that lost three frames: 2x runs at 50 fps with every source frame passed through and the
+    gaps filled. On twice the average rate (37.5 fps) the output fell between the source frames and replaced
+    nearly all of them."""
+    kept = [Fraction(i, 25) for i in range(12) if i not in (4, 7, 8)]
+    src = make_clip(tmp_path / "dropped.mp4", vfr_times=kept, fps=Fraction(25), audio=False)
+    out = tmp_path / "out.mp4"
+    assert run_cli(["interpolate", src, "-o", out, "--model", "blend", "--crf", "0", "-q"]) == 0
+    frames, times = frames_and_times(out)
+    assert times == [Fraction(j, 50) for j in range(24)]
+    source, _ = frames_and_times(src)
+    assert all(np.array_equal(frames[round(t * 50)], image) for t, image in zip(kept, source, strict=True))
+
+
 def test_odd_size_and_image_folders(tmp_path):
     src = make_clip(tmp_path / "odd.mp4", frames=6, size=(175, 143), pix_fmt="yuv444p")
     out = tmp_path / "odd_x2.mp4"

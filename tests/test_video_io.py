@@ -12,6 +12,7 @@ import av
 import numpy as np
 import pytest
 
+from tempo_cli.video.carry import AudioPadding
 from tempo_cli.video.containers import usable_encoder
 from tempo_cli.video.encoding import video_settings
 from tempo_cli.video.hdr import ContentLight, HdrMetadata, MasteringDisplay
@@ -710,28 +711,39 @@ def test_audio_the_container_cannot_hold_is_re_encoded_to_aac(tmp_path: Path, au
     assert abs(length - audio_of(source)[1]) <= AAC_FRAME
 
 
-def test_audio_pad_adds_silence_before_and_after(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("from_source", "added"), [(24, 6), (24, 18), (12, 0)])
+def test_audio_padding_adds_silence_before_and_up_to_the_pictures_end(tmp_path: Path, from_source, added) -> None:
+    """Frames added after a clip (extrapolation) extend its audio with silence to the picture's new end: the audio
+    had grown by the added frames' time alone, so a track shorter than its picture stayed short, and a track longer
+    than its picture got silence it did not need."""
     source = make_clip(tmp_path / "source.mp4", frames=24)
     target = tmp_path / "padded.mp4"
     warnings: list[str] = []
     info = VideoReader(source).info
+    lead = Fraction(1, 2)
+    padding = AudioPadding(lead, to_end=True)
     with VideoWriter(
-        target, info.fps, 64, 48, FAST, source=info, audio_pad=(0.5, 0.25), on_warning=warnings.append
+        target, info.fps, 64, 48, FAST, source=info, audio_padding=padding, on_warning=warnings.append
     ) as w:
-        # the caller holds the first frame for 0.5 s and the last for 0.25 s
-        for frame in VideoReader(source):
-            w.write(frame.image, frame.time + Fraction(1, 2))
+        frames = list(VideoReader(source))[:from_source]
+        for frame in frames:
+            w.write(frame.image, frame.time + lead)
+        for k in range(1, added + 1):
+            w.write(frames[-1].image, frames[-1].time + lead + k / info.fps)
         w.commit()
     assert warnings == []
     _, length_in, _ = audio_of(source)
+    picture_end = lead + Fraction(from_source + added, 24)
     codec, length, samples = audio_of(target)
     assert codec == "aac"
-    assert abs(length - (length_in + Fraction(3, 4))) <= AAC_FRAME
+    assert abs(length - max(lead + length_in, picture_end)) <= AAC_FRAME
+    sound_end = float(lead + length_in)
     rms = [
         np.sqrt(np.mean(samples[round(a * AUDIO_RATE) : round(b * AUDIO_RATE)] ** 2))
-        for a, b in [(0, 0.45), (0.55, 1.45), (1.55, 1.7)]
+        for a, b in [(0, 0.45), (0.55, sound_end - 0.05), (sound_end + 0.05, float(length) - 0.05)]
+        if b > a
     ]
-    assert rms[0] < 1e-3 and rms[1] > 0.1 and rms[2] < 1e-3
+    assert rms[0] < 1e-3 and rms[1] > 0.1 and all(r < 1e-3 for r in rms[2:])
 
 
 def audio_after_video(path: Path) -> Fraction:

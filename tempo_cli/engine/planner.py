@@ -63,6 +63,9 @@ class PlanConfig:
     rate: output frames per second. period: the nominal source frame interval
     (1 / input fps), used for the last frame's duration and for how far the
     `behind` and `ahead` frames reach before and after the clip. causal: synthesize from past frames only.
+    fill_gaps: make a frame at each output time between source frames (a higher rate, or a frame a variable-rate
+    source left out); False passes the source frames alone, each at the nearest output time after the last one's,
+    with `behind` and `ahead` frames added (extrapolation at the source's rate adds just those).
     """
 
     rate: Fraction
@@ -72,10 +75,13 @@ class PlanConfig:
     causal: bool = False
     ahead: int = 0
     behind: int = 0
+    fill_gaps: bool = True
 
     def __post_init__(self) -> None:
         if self.rate <= 0 or self.period <= 0:
             raise TempoError("rate and period must be positive")
+        if self.causal and not self.fill_gaps:
+            raise TempoError("causal mode makes the frames between source frames; it cannot leave the gaps")
         if not is_whole(self.anchors) or not 2 <= self.anchors <= MAX_ANCHORS:
             raise TempoError(f"anchors must be a whole number from 2 to {MAX_ANCHORS}, got {self.anchors!r}")
         if self.cut_mode not in ("repeat", "blend"):
@@ -209,7 +215,11 @@ def plan(frames: Iterable[SourceTime], config: PlanConfig) -> Iterator[PlanItem]
         nxt = None if config.causal else src.get(k + 1)
         end = nxt.time if nxt is not None else cur.time + config.period
         items: list[PlanItem] = []
-        while first.time + j * step < end - eps:
+        if not config.fill_gaps:
+            j = max(j, round((cur.time - first.time) / step))
+            items.append(Copy(first.time + j * step, k))
+            j += 1
+        while config.fill_gaps and first.time + j * step < end - eps:
             t = first.time + j * step
             j += 1
             if abs(t - cur.time) <= eps:

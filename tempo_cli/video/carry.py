@@ -8,6 +8,7 @@ for containers without AAC); subtitles the container cannot hold are dropped.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from fractions import Fraction
 from functools import partial
 from pathlib import Path
@@ -26,21 +27,33 @@ _STREAM_TAGS = ("language", "title")
 _PLAIN_LAYOUTS = {1: "mono", 2: "stereo"}
 
 
+@dataclass(frozen=True)
+class AudioPadding:
+    """Silence for the carried audio: `lead` seconds before it (the picture starts that much later too) and, with
+    `to_end`, after it up to the end of the picture where the audio ends sooner (frames added after the clip)."""
+
+    lead: Fraction = Fraction(0)
+    to_end: bool = False
+
+
+NO_PADDING = AudioPadding()
+
+
 class StreamCarrier:
     """Copies the audio and subtitle streams of the `source` file into `output`.
 
-    Output time = (source time - `source.start`) * `slowdown` + `pad[0]`: time 0 is the source's first decoded
-    video frame. Transcoded audio gets `pad[0]` seconds of silence before and `pad[1]` after, and with `slowdown`
-    > 1 it is played that many times slower at the same pitch (subtitles keep their place in the slowed picture).
-    Create it before the output's header is written, then call `advance(t)` as video up to output time t has been
-    written, and `finish()` once at the end.
+    Output time = (source time - `source.start`) * `slowdown` + `padding.lead`: time 0 is the source's first decoded
+    video frame. Audio to be padded is re-encoded (`AudioPadding`), and with `slowdown` > 1 it is played that many
+    times slower at the same pitch (subtitles keep their place in the slowed picture). Create it before the output's
+    header is written, then call `advance(t)` as video up to output time t has been written, and `finish(end)` once
+    at the end, with the output time at which the picture ends.
     """
 
     def __init__(
         self,
         source: VideoInfo,
         output: OutputContainer,
-        pad: tuple[float, float],
+        padding: AudioPadding,
         on_warning: Warn,
         slowdown: Fraction = Fraction(1),
     ) -> None:
@@ -49,8 +62,8 @@ class StreamCarrier:
         self._warn = on_warning
         self._slowdown = Fraction(slowdown)
         try:
-            self._shift = Fraction(pad[0]) - source.start * self._slowdown
-            self._routes = self._plan(source.path, Fraction(pad[0]), Fraction(pad[1]))
+            self._shift = Fraction(padding.lead) - source.start * self._slowdown
+            self._routes = self._plan(source.path, padding)
         except BaseException:
             self._input.close()
             raise
@@ -76,11 +89,12 @@ class StreamCarrier:
     def _output_time(self, source_time: Fraction) -> Fraction:
         return source_time * self._slowdown + self._shift
 
-    def finish(self) -> None:
-        """Write everything left, flush the audio encoders and close the source."""
+    def finish(self, picture_end: Fraction) -> None:
+        """Write everything left, flush the audio encoders (padding to `picture_end` where asked) and close the
+        source."""
         self.advance(None)
         for route in self._routes.values():
-            route.finish()
+            route.finish(picture_end)
         self.close()
 
     def close(self) -> None:
@@ -93,12 +107,12 @@ class StreamCarrier:
         except av.error.FFmpegError as exc:
             raise VideoError(f"cannot read the audio/subtitles of {self._input.name}: {exc.strerror}") from exc
 
-    def _plan(self, source: Path, before: Fraction, after: Fraction) -> dict[int, _Remux | _Transcode]:
+    def _plan(self, source: Path, padding: AudioPadding) -> dict[int, _Remux | _Transcode]:
         """Add an output stream for each carried input stream; returns the routes by input stream index."""
         routes: dict[int, _Remux | _Transcode] = {}
         firsts = _first_packets(source, [s.index for s in self._input.streams.audio])
         for stream in self._input.streams.audio:
-            routes[stream.index] = self._audio_route(stream, firsts.get(stream.index), before, after)
+            routes[stream.index] = self._audio_route(stream, firsts.get(stream.index), padding)
         for subtitles in self._input.streams.subtitles:
             if accepts(self._output.format.name, partial(_copy_stream, stream=subtitles)):
                 routes[subtitles.index] = _Remux(
@@ -109,20 +123,19 @@ class StreamCarrier:
                 self._warn(f"dropping a {codec} subtitle stream: {_container(self._output)} cannot hold it")
         return routes
 
-    def _audio_route(
-        self, stream: AudioStream, first: av.Packet | None, before: Fraction, after: Fraction
-    ) -> _Remux | _Transcode:
+    def _audio_route(self, stream: AudioStream, first: av.Packet | None, padding: AudioPadding) -> _Remux | _Transcode:
         holds_codec = accepts(self._output.format.name, partial(_copy_stream, stream=stream), first)
-        if holds_codec and not (before or after) and self._slowdown == 1:
+        to_end = padding.to_end
+        if holds_codec and not (padding.lead or to_end) and self._slowdown == 1:
             return _Remux(self._output, stream, self._shift, self._slowdown, clip_to_picture=False)
         codec = _codec_name(stream)
         if holds_codec and usable_encoder(codec):
-            return _Transcode(self._output, stream, codec, self._output_time, after, self._warn, self._slowdown)
+            return _Transcode(self._output, stream, codec, self._output_time, to_end, self._warn, self._slowdown)
         fallback = fallback_audio_codec(self._output.format.name, _ordered(stream.layout))
         if fallback is None:
             raise VideoError(f"{_container(self._output)} cannot hold {codec} audio, nor AAC, Opus or MP2")
         self._warn(f"{_container(self._output)} cannot hold {codec} audio; re-encoding it to {fallback}")
-        return _Transcode(self._output, stream, fallback, self._output_time, after, self._warn, self._slowdown)
+        return _Transcode(self._output, stream, fallback, self._output_time, to_end, self._warn, self._slowdown)
 
 
 class _Remux:
@@ -159,12 +172,13 @@ class _Remux:
         packet.stream = self._stream
         self._output.mux(packet)
 
-    def finish(self) -> None:
-        """Nothing is buffered."""
+    def finish(self, picture_end: Fraction) -> None:
+        """Nothing is buffered, and copied packets are never padded (to `picture_end` or otherwise)."""
 
 
 class _Transcode:
-    """Decodes audio packets and re-encodes them as one gap-free track with silence before and after.
+    """Decodes audio packets and re-encodes them as one gap-free track, with silence before and, with `to_end`,
+    after it up to the end of the picture.
 
     The first decoded sample lands at `output_time(its source time)`: silence fills the gap before it, or
     samples before output time 0 are dropped. With `slowdown` > 1 the audio is played that many
@@ -177,14 +191,14 @@ class _Transcode:
         stream: AudioStream,
         codec: str,
         output_time: Callable[[Fraction], Fraction],
-        after: Fraction,
+        to_end: bool,
         warn: Warn,
         slowdown: Fraction,
     ) -> None:
         self._output = output
         self._input = stream
         self._output_time = output_time
-        self._after = after
+        self._to_end = to_end
         self._warn = warn
         decoder = stream.codec_context
         encoder = av.codec.Codec(codec, "w")
@@ -212,7 +226,7 @@ class _Transcode:
             self._add(frame)
         self._encode(flush=False)
 
-    def finish(self) -> None:
+    def finish(self, picture_end: Fraction) -> None:
         for frame in self._input.decode(None):
             self._add(frame)
         for frame in self._stretch.flush() if self._stretch is not None else ():
@@ -221,7 +235,11 @@ class _Transcode:
             self._queue(frame)
         if self._next_pts is None:
             self._start(self._output_time(Fraction(0)))
-        self._queue(self._silence(self._after))
+        if self._to_end:
+            assert self._next_pts is not None
+            self._queue(
+                self._silence(picture_end - Fraction(self._next_pts + self._fifo.samples, self._stream.sample_rate))
+            )
         self._encode(flush=True)
         self._output.mux(self._stream.encode(None))
 

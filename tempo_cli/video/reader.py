@@ -226,9 +226,31 @@ class VideoReader:
             yield from frames
 
 
+# The nominal rate is taken over the average only this close to it: a nominal rate twice the average is a field rate
+# (interlaced video) or a time base, not the rate of the frames.
+_NOMINAL_RATE_SPAN = Fraction(3, 2)
+
+
+def _frame_rate(stream: VideoStream) -> Fraction | None:
+    """The rate whose grid the stream's frames lie on: FFmpeg's guess of the nominal rate (r_frame_rate), unless it is
+    missing or more than 1.5 times off the average rate (then the average).
+
+    The average counts frames over the duration, so a stream that drops a frame now and then (a camera or a capture
+    that could not keep up, a frame cut out) has an average below its nominal rate: 29.56 fps for 30000/1001 video
+    with three frames missing. Output on the average's grid fell between the source frames and replaced nearly all
+    of them with made frames.
+    """
+    average, nominal = stream.average_rate, stream.guessed_rate
+    if not nominal:
+        return Fraction(average) if average else None
+    if not average or average / _NOMINAL_RATE_SPAN <= nominal <= average * _NOMINAL_RATE_SPAN:
+        return Fraction(nominal)
+    return Fraction(average)
+
+
 def _describe(path: Path, container: InputContainer, stream: VideoStream, first: av.VideoFrame) -> VideoInfo:
     """VideoInfo from the opened container, its video stream and the stream's first decoded frame."""
-    fps = stream.average_rate or stream.guessed_rate
+    fps = _frame_rate(stream)
     if not fps:
         raise VideoError(f"cannot determine the frame rate of {path}")
     duration = _stream_duration(stream)

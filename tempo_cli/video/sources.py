@@ -5,6 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
+from tempo_cli.video.carry import NO_PADDING, AudioPadding
 from tempo_cli.video.encoding import EncodeOptions
 from tempo_cli.video.imageseq import ImageSequenceReader, ImageSequenceWriter, cicp_for
 from tempo_cli.video.orientation import quarter_turn
@@ -46,7 +47,7 @@ def open_sink(
     height: int,
     options: EncodeOptions | None = None,
     source: VideoInfo | None = None,
-    audio_pad: tuple[float, float] = (0.0, 0.0),
+    audio_padding: AudioPadding = NO_PADDING,
     on_warning: Warn | None = None,
     copy_streams: bool = True,
     slowdown: Fraction = Fraction(1),
@@ -67,7 +68,7 @@ def open_sink(
             options or EncodeOptions(),
             source=source,
             copy_streams=copy_streams,
-            audio_pad=audio_pad,
+            audio_padding=audio_padding,
             on_warning=on_warning,
             slowdown=slowdown,
         )

@@ -15,7 +15,7 @@ from av.container import OutputContainer
 from av.video.stream import VideoStream
 
 from tempo_cli.video.background import OrderedWorker
-from tempo_cli.video.carry import StreamCarrier
+from tempo_cli.video.carry import NO_PADDING, AudioPadding, StreamCarrier
 from tempo_cli.video.containers import holds_video, kept_colour_tags, usable_encoder
 from tempo_cli.video.encoding import MAX_LOSSY_DEPTH, EncodeOptions, video_settings
 from tempo_cli.video.hdr import HDR_ENCODERS
@@ -43,7 +43,7 @@ class VideoWriter:
     `abort()`, `close()` without `commit()`, and leaving the `with` block without `commit()` (including on an
     exception or KeyboardInterrupt) delete the temporary file. With a `source`, its colour tags, rotation and
     container tags are carried over, and with `copy_streams` also its audio and subtitle streams (see carry.py);
-    `audio_pad` = (before, after) seconds of silence added to the audio, and with `slowdown` > 1 the audio and
+    `audio_padding` says what silence is added to the audio (`AudioPadding`), and with `slowdown` > 1 the audio and
     subtitles are stretched to a picture played that many times slower (see carry.py). Frames are converted on
     the caller's thread and encoded in order on a background thread (see background.py); an encoding error is
     raised at a later `write()` or at `commit()`, and `on_warning` may be called from that thread.
@@ -58,7 +58,7 @@ class VideoWriter:
         options: EncodeOptions,
         source: VideoInfo | None = None,
         copy_streams: bool = True,
-        audio_pad: tuple[float, float] = (0.0, 0.0),
+        audio_padding: AudioPadding = NO_PADDING,
         on_warning: Warn | None = None,
         slowdown: Fraction = Fraction(1),
     ) -> None:
@@ -81,7 +81,7 @@ class VideoWriter:
             self._report_losses(source, options.pix_fmt is None, container)
             self._stream = self._add_video(self._output, source)
             if source is not None and copy_streams and (source.has_audio or source.has_subtitles):
-                self._carrier = StreamCarrier(source, self._output, audio_pad, self._tell, slowdown)
+                self._carrier = StreamCarrier(source, self._output, audio_padding, self._tell, slowdown)
             self._output.start_encoding()
             self._worker = OrderedWorker()
         except (ValueError, av.error.FFmpegError) as exc:
@@ -169,7 +169,7 @@ class VideoWriter:
             self._worker.finish()
             self._output.mux(self._stream.encode(None))
             if self._carrier is not None:
-                self._carrier.finish()
+                self._carrier.finish((self._last_pts + 1) / self.fps)
             self._output.close()
             self._output = None
             os.replace(self._temp, self.target)
