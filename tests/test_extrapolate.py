@@ -147,3 +147,20 @@ def test_bad_extrapolation_input_is_one_line(tmp_path, capsys, extra, message):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and message in err[0], err
     assert not (tmp_path / "o.mp4").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "name"),
+    [
+        (["--ahead", "3"], "in_ahead3.mp4"),
+        (["--behind", "2", "--ahead", "1"], "in_behind2_ahead1.mp4"),
+        (["--causal", "--factor", "4"], "in_causal4x.mp4"),
+        (["--causal", "--ahead", "1"], "in_causal2x_ahead1.mp4"),
+    ],
+)
+def test_default_output_names_say_what_was_added(tmp_path, args, name):
+    """`--ahead 3` and `--behind 2 --ahead 1` both wrote in_ext3.mp4, and every causal factor in_causal.mp4, so a
+    second run failed with "output already exists"."""
+    src = make_clip(tmp_path / "in.mp4", frames=6, audio=False)
+    assert run_cli(["extrapolate", src, *args, "--model", "flow", "-q"]) == 0
+    assert [p.name for p in tmp_path.iterdir() if p.name != "in.mp4"] == [name]

@@ -21,6 +21,7 @@ from tempo_cli.cli.options import (
     parse_tile,
 )
 from tempo_cli.cli.train import train_command
+from tempo_cli.engine.planner import MAX_ANCHORS
 
 app = typer.Typer(
     name="tempo",
@@ -107,7 +108,9 @@ def extrapolate(
     ),
     causal: bool = typer.Option(False, "--causal", help="Raise the frame rate from past frames only (low latency)."),
     factor: str | None = typer.Option(None, help="With --causal: output frames per input frame (default 2)."),
-    anchors: int = typer.Option(3, help="Past frames the model sees per prediction."),
+    anchors: int = typer.Option(
+        3, help=f"Past frames the model sees per prediction (2-{MAX_ANCHORS}); the clip needs at least as many."
+    ),
     model: c.Model = "tempo",
     weights: c.Weights = None,
     device: c.Device = "auto",
@@ -156,7 +159,12 @@ def extrapolate(
             overwrite=overwrite,
             save_maps=save_maps,
         )
-        tag = "causal" if causal else f"ext{n_ahead + n_behind}"
+        parts = (
+            f"causal{n}x" if causal else "",
+            f"behind{n_behind}" if n_behind else "",
+            f"ahead{n_ahead}" if n_ahead else "",
+        )
+        tag = "_".join(part for part in parts if part)
         runtime = c.RuntimeSettings(model, weights, device, precision, threads, batch, scale)
         c.execute(src, output, tag, options, runtime, quiet)
 
