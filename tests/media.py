@@ -119,6 +119,12 @@ def make_clip(
     return path
 
 
+def yuv_planes(path: Path) -> list[np.ndarray]:
+    """Each decoded frame's planes as stored (no conversion to RGB), one array per frame."""
+    with av.open(str(path)) as container:
+        return [frame.to_ndarray() for frame in container.decode(video=0)]
+
+
 def corrupt_packet(clip: Path, index: int = 20) -> Path:
     """Break the NAL length prefix of video packet `index` (a non-keyframe) inside the mp4's mdat."""
     with av.open(str(clip)) as container:

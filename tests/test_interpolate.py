@@ -14,7 +14,14 @@ import numpy as np
 import pytest
 
 from tests.cli_helpers import frames_and_times, psnr, run_cli, stream_seconds
-from tests.media import corrupt_packet, delay_all_streams, make_audio_only, make_clip, make_image_folder
+from tests.media import (
+    corrupt_packet,
+    delay_all_streams,
+    make_audio_only,
+    make_clip,
+    make_image_folder,
+    yuv_planes,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED = REPO / "samples" / "cars.mp4"
@@ -164,20 +171,14 @@ def test_source_frames_are_untouched_and_no_morph_across_a_cut(tmp_path):
     assert not any(np.array_equal(frames[j], source[7]) or np.array_equal(frames[j], source[6]) for j in (25, 26, 27))
 
 
-def _yuv_planes(path: Path) -> list[np.ndarray]:
-    import av
-
-    with av.open(str(path)) as container:
-        return [frame.to_ndarray() for frame in container.decode(video=0)]
-
-
 @pytest.mark.parametrize("pix_fmt", ["yuv420p", "yuvj420p"])  # yuvj420p: full-range (JPEG) YUV, as phones write
 def test_source_frames_keep_their_original_yuv_picture(tmp_path, pix_fmt):
+    """--lossless keeps the source's pixel format by itself (it had written 4:4:4, which changed the source frames)."""
     src = make_clip(tmp_path / "in.mp4", frames=8, fps=Fraction(24), size=(96, 64), pix_fmt=pix_fmt)
     out = tmp_path / "out.mkv"
-    args = ["interpolate", src, "-o", out, "--factor", "2", "--model", "blend", "--lossless", "--pix-fmt", "yuv420p"]
+    args = ["interpolate", src, "-o", out, "--factor", "2", "--model", "blend", "--lossless"]
     assert run_cli([*args, "-q"]) == 0
-    source, written = _yuv_planes(src), _yuv_planes(out)
+    source, written = yuv_planes(src), yuv_planes(out)
     assert len(written) == 16
     for k, planes in enumerate(source):
         assert np.array_equal(written[2 * k], planes), f"source frame {k} went through RGB"
@@ -190,7 +191,7 @@ def test_a_still_picture_stays_still(tmp_path):
     out = tmp_path / "out.mkv"
     args = ["interpolate", src, "-o", out, "--factor", "2", "--model", "blend", "--lossless", "--pix-fmt", "yuv420p"]
     assert run_cli([*args, "-q"]) == 0
-    picture, written = _yuv_planes(src)[0].astype(int), _yuv_planes(out)
+    picture, written = yuv_planes(src)[0].astype(int), yuv_planes(out)
     assert len(written) == 12
     assert max(int(np.abs(frame.astype(int) - picture).max()) for frame in written) <= 1
 

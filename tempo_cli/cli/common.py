@@ -77,10 +77,17 @@ Codec = Annotated[
 Crf = Annotated[int, typer.Option(help="Constant rate factor of the encoder (lower is better).")]
 Preset = Annotated[str, typer.Option(help="Encoder preset, e.g. medium, fast, veryslow.")]
 PixFmt = Annotated[
-    str | None, typer.Option(help="Output pixel format (default: yuv420p, 10-bit kept for 10-bit input).")
+    str | None,
+    typer.Option(
+        help="Output pixel format (default: yuv420p, 10-bit kept for 10-bit input; the source's if lossless)."
+    ),
 ]
 Lossless = Annotated[
-    bool, typer.Option("--lossless", help="Lossless output (x264 qp 0, VP9 lossless or ffv1) for measurement.")
+    bool,
+    typer.Option(
+        "--lossless",
+        help="Lossless output (x264 qp 0, VP9 lossless or ffv1) in the source's pixel format: source frames bit-exact.",
+    ),
 ]
 InputFps = Annotated[str | None, typer.Option(help="Frame rate of an image-folder input, e.g. 24 or 30000/1001.")]
 Overwrite = Annotated[bool, typer.Option("--overwrite", help="Replace an existing output.")]

@@ -58,7 +58,8 @@ class EncodeOptions:
     `crf`/`preset` are passed to encoders that have those options (x264, x265, ...); for libvpx the preset sets
     its speed (`cpu-used`) instead. `pix_fmt` None chooses
     yuv420p for 8-bit input and a 10-bit format for >8-bit input when the codec has one. `lossless` uses qp 0 for
-    libx264 (yuv444p); ffv1 and other lossless-only codecs are lossless anyway and store RGB where they can.
+    libx264; ffv1 and other lossless-only codecs are lossless anyway. Lossless output keeps the source's pixel format
+    where the encoder has it, so that source frames pass through bit-exact; else it stores RGB where it can.
     """
 
     codec: str = "auto"
@@ -114,7 +115,8 @@ def video_settings(
         raise VideoError(f"{container} files cannot hold {codec.name} video; name another --codec, or write .mkv")
     lossless = options.lossless or (codec.lossless and not codec.lossy)
     depth = source.bit_depth if source is not None else 8
-    pix_fmt = _pixel_format(codec, options.pix_fmt, lossless, depth, width, height)
+    source_fmt = source.pix_fmt if source is not None else None
+    pix_fmt = _pixel_format(codec, options.pix_fmt, lossless, depth, (width, height), source_fmt)
     rgb_out = av.VideoFormat(pix_fmt).is_rgb
     rgb_in = source is None or av.VideoFormat(source.pix_fmt).is_rgb
     colorspace: int | None
@@ -149,8 +151,11 @@ def _resolve(codec: str, container: str) -> str:
 
 
 def _pixel_format(
-    codec: av.codec.Codec, requested: str | None, lossless: bool, depth: int, width: int, height: int
+    codec: av.codec.Codec, requested: str | None, lossless: bool, depth: int, size: tuple[int, int], source: str | None
 ) -> str:
+    """`requested`, or the first format of the preferences for `lossless` and `depth` that `codec` takes at `size`;
+    a lossless output prefers the `source`'s own format (converting it to another one loses what it held)."""
+    width, height = size
     supported = [f.name for f in codec.video_formats or ()]
     if requested is not None:
         if supported and requested not in supported:
@@ -159,7 +164,7 @@ def _pixel_format(
             )
         return requested
     if lossless:
-        preferred = _LOSSLESS_FORMATS[16 if depth > 8 else 8]
+        preferred = (*([source] if source else []), *_LOSSLESS_FORMATS[16 if depth > 8 else 8])
     elif depth > 8:
         deep = [d for d in _LOSSY_DEEP_DEPTHS if d <= depth]
         preferred = (*(f"yuv{chroma}p{d}le" for d in deep for chroma in ("420", "444")), *_LOSSY_FORMATS_8)
