@@ -162,6 +162,8 @@ def _pixel_format(
             raise VideoError(
                 f"{codec.name} cannot encode pixel format {requested} (it supports {', '.join(supported)})"
             )
+        if not _fits(requested, width, height):
+            raise VideoError(f"{requested} subsamples chroma, which a {width}x{height} frame does not divide into")
         return requested
     if lossless:
         preferred = (*([source] if source else []), *_LOSSLESS_FORMATS[16 if depth > 8 else 8])

@@ -54,11 +54,39 @@ def frame_to_rgb(frame: av.VideoFrame, high_depth: bool, chroma: ChromaUpsamplin
     The YUV->RGB matrix and range are taken from the frame's own colour tags (BT.601 limited if untagged); subsampled
     chroma is upsampled as `chroma` says (see `ChromaUpsampling`).
     """
+    width, height = frame.width, frame.height
     if chroma == "repeat":
         frame = _without_chroma_siting(frame)
+    frame = _padded_to_whole_chroma(frame)
     image = frame.to_ndarray(format="rgb48le" if high_depth else "rgb24", interpolation=_READ_FLAGS[chroma, high_depth])
+    image = image[:height, :width]
     white = _swscale_white(frame) if high_depth else None
     return image if white is None else _rescale(image, _RGB16_WHITE / white)
+
+
+def _padded_to_whole_chroma(frame: av.VideoFrame) -> av.VideoFrame:
+    """`frame` itself, or for subsampled YUV of an odd size a copy a pixel wider or taller whose luma repeats its last
+    column or row; the chroma planes are kept, since they already hold a sample for the extra pixels.
+
+    swscale stretches the ceil(n / 2) chroma samples of an odd size n over n pixels instead of putting each sample
+    over its two: at 321x241 the colours drifted by up to a pixel towards the right and bottom edges, up to 50 levels
+    at colour edges. The caller crops the extra column or row off the RGB image.
+    """
+    fmt = frame.format
+    planar = len({c.plane for c in fmt.components}) == len(fmt.components)  # not NV12-style interleaved chroma
+    if fmt.is_rgb or not planar:
+        return frame
+    step_x, step_y = 16 // fmt.chroma_width(16), 16 // fmt.chroma_height(16)
+    width, height = -(-frame.width // step_x) * step_x, -(-frame.height // step_y) * step_y
+    if (width, height) == (frame.width, frame.height):
+        return frame
+    dtype = np.dtype("<u2") if bit_depth(fmt.name) > 8 else np.dtype(np.uint8)
+    copy = av.VideoFrame(width, height, fmt.name)
+    for plane, new in zip(frame.planes, copy.planes, strict=True):
+        rows = np.frombuffer(memoryview(plane), dtype).reshape(plane.height, -1)[:, : plane.width]
+        _fill_plane(new, np.pad(rows, ((0, new.height - plane.height), (0, new.width - plane.width)), mode="edge"))
+    copy.colorspace, copy.color_range = frame.colorspace, frame.color_range
+    return copy
 
 
 def _swscale_white(frame: av.VideoFrame) -> int | None:
