@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -32,10 +33,19 @@ from tempo_cli.motion.dis import dis_flow, to_gray_u8
 from tempo_cli.synth.base import Synthesizer
 
 
-def _motion(item: Item) -> np.ndarray:
-    """DIS flow magnitude between the two anchors, per pixel."""
-    first, last = (to_gray_u8(f) for f in item.frames[-2:])
-    return np.linalg.norm(dis_flow(first, last, "dense"), axis=2)
+@dataclass(frozen=True)
+class Anchors:
+    """The two anchors of a triplet and DIS's flow magnitude between them, per pixel."""
+
+    first: np.ndarray
+    last: np.ndarray
+    motion: np.ndarray
+
+
+def anchors_of(item: Item) -> Anchors:
+    first, last = item.frames[-2:]
+    flow = dis_flow(to_gray_u8(first), to_gray_u8(last), "dense")
+    return Anchors(first, last, np.linalg.norm(flow, axis=2))
 
 
 def _sharpness(frame: np.ndarray) -> float:
@@ -43,12 +53,12 @@ def _sharpness(frame: np.ndarray) -> float:
     return float(cv2.Laplacian(to_gray_u8(frame), cv2.CV_32F).var())
 
 
-CUES: dict[str, Callable[[Item], float]] = {
-    "anchors apart (dB)": lambda item: psnr(item.frames[-2], item.frames[-1]),
-    "mean motion (px)": lambda item: float(_motion(item).mean()),
-    "95th pct motion (px)": lambda item: float(np.percentile(_motion(item), 95)),
-    "moving share (>1 px)": lambda item: float((_motion(item) > 1).mean()),
-    "last/first sharpness": lambda item: _sharpness(item.frames[-1]) / max(_sharpness(item.frames[-2]), 1e-6),
+CUES: dict[str, Callable[[Anchors], float]] = {
+    "anchors apart (dB)": lambda a: psnr(a.first, a.last),
+    "mean motion (px)": lambda a: float(a.motion.mean()),
+    "95th pct motion (px)": lambda a: float(np.percentile(a.motion, 95)),
+    "moving share (>1 px)": lambda a: float((a.motion > 1).mean()),
+    "last/first sharpness": lambda a: _sharpness(a.last) / max(_sharpness(a.first), 1e-6),
 }
 
 
@@ -73,7 +83,8 @@ def best_rule(cue: np.ndarray, tempo: np.ndarray, repeat: np.ndarray) -> tuple[f
 def measure(path: Path, tempo: Synthesizer) -> dict[str, np.ndarray]:
     """Each cue, TEMPO's and repeating's PSNR, and the repeated/moving-anchor labels, per item of one set."""
     items = list(iter_items(path, detect_layout(path), "extrapolate"))
-    columns: dict[str, np.ndarray] = {name: np.array([cue(it) for it in items]) for name, cue in CUES.items()}
+    anchors = [anchors_of(it) for it in items]
+    columns: dict[str, np.ndarray] = {name: np.array([cue(a) for a in anchors]) for name, cue in CUES.items()}
     columns["tempo"] = np.array(item_scores(tempo, items))
     columns["repeat"] = np.array([psnr(it.frames[-1], it.gts[0]) for it in items])
     return columns

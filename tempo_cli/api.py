@@ -217,7 +217,7 @@ class Interpolator:
                 causal=options.causal,
                 ahead=options.ahead,
                 behind=options.behind,
-                fill_gaps=not same_rate,
+                fill_gaps=not same_rate or options.duplicate_threshold is not None,  # dropped copies are made
             )
             tile = auto_tile(info.width, info.height, options.anchors) if options.tile == "auto" else options.tile
             assert tile is None or isinstance(tile, int)
@@ -229,7 +229,7 @@ class Interpolator:
             needed = options.anchors if (extrapolating or options.causal) else 2
             frames = _peek(iter(source), needed, "extrapolation" if needed > 2 else "interpolation")
             pad = AudioPadding(options.behind * period, to_end=bool(extrapolating))
-            total = _expected_frames(info.frame_count, rate, info.fps, options)
+            total = _expected_frames(info, rate, plan)
             with (
                 open_sink(
                     dst, rate / slowdown, info.width, info.height, options.encode, info, pad, warn, slowdown=slowdown
@@ -260,10 +260,17 @@ def _slowdown(options: RunOptions, rate: Fraction, fps: Fraction) -> Fraction:
     return rate / fps
 
 
-def _expected_frames(count: int | None, rate: Fraction, fps: Fraction, options: RunOptions) -> int | None:
+def _expected_frames(info: VideoInfo, rate: Fraction, plan: PlanConfig) -> int | None:
+    """How many frames the run will write, for the progress bar: the listed frames and the added ones when gaps are
+    left, else the duration (frames a variable-rate source left out are made too) at the output rate."""
+    count = info.frame_count
     if not count:
         return None
-    return round((count + options.ahead + options.behind) * rate / fps)
+    added = plan.ahead + plan.behind
+    if not plan.fill_gaps:
+        return count + added
+    span = info.duration if info.duration else count / info.fps
+    return round((span + added * plan.period) * rate)
 
 
 def _check_complete(src: Path, decoded: int, info: VideoInfo, warn: Warn) -> None:

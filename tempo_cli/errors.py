@@ -1,5 +1,6 @@
 """The base of every error whose message is meant for the user, and a check that settings share."""
 
+import numbers
 from typing import TypeGuard
 
 
@@ -8,5 +9,6 @@ class TempoError(ValueError):
 
 
 def is_whole(value: object) -> TypeGuard[int]:
-    """Whether `value` is an int: a count or factor (True, False and 2.0 are not)."""
-    return isinstance(value, int) and not isinstance(value, bool)
+    """Whether `value` is a whole number, an int or a NumPy integer: a count or factor (True, False and 2.0 are not).
+    Callers keep `int(value)`."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)

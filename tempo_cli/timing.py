@@ -45,7 +45,7 @@ def output_rate(input_fps: Fraction, factor: int | None, fps: Fraction | None) -
     if factor is not None:
         if not is_whole(factor) or factor < 2:
             raise RateError(f"--factor must be an integer of at least 2, got {factor!r}")
-        rate = input_fps * factor
+        rate = input_fps * int(factor)
     else:
         assert fps is not None
         if fps < input_fps:

@@ -8,6 +8,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+from tempo_cli.api import Interpolator, RunOptions, load_model
 from tempo_cli.engine.duplicates import DEFAULT_THRESHOLD, block_change, drop_duplicates
 from tempo_cli.engine.planner import PlanConfig
 from tempo_cli.engine.runner import EngineConfig
@@ -107,3 +108,13 @@ def test_dedup_on_a_video_keeps_every_timestamp_and_synthesizes_the_copies(tmp_p
         return float(np.abs(at_copy - scene_image(picture, (96, 64))).mean())
 
     assert error(3) < 0.5 * min(error(2), error(4))
+
+
+def test_extrapolating_at_the_source_rate_still_makes_the_dropped_copies_anew(tmp_path):
+    """Extrapolation at the source's rate leaves the gaps of a variable-rate source alone, but not those that
+    dropping duplicates makes: the copies' times had come out empty (9 frames for 10 in and 1 ahead)."""
+    src = make_clip(tmp_path / "in.mkv", pictures=[0, 2, 4, 4, 4, 10, 12, 14, 16, 18], codec="ffv1", size=(96, 64))
+    options = RunOptions(factor=None, ahead=1, duplicate_threshold=DEFAULT_THRESHOLD)
+    summary = Interpolator(load_model("flow")).interpolate_video(src, tmp_path / "out.mkv", options)
+    assert summary.duplicates == 2
+    assert len(frames_and_times(tmp_path / "out.mkv")[0]) == 11

@@ -92,6 +92,13 @@ def test_a_batch_of_no_frames_is_refused() -> None:
         load_model("tempo", batch=0)
 
 
+def test_numpy_integers_are_whole_numbers() -> None:
+    """The whole-number checks refused np.int64(2) as a factor."""
+    frames = panning(2)
+    out = Interpolator(load_model("blend")).interpolate_frames(frames, factor=np.int64(3), tile=np.int64(96))
+    assert len(out) == 6 and np.array_equal(out[3], frames[1])
+
+
 def test_rates_given_as_numbers_become_exact() -> None:
     assert RunOptions(factor=None, fps=29.97).fps == Fraction(30000, 1001)
     assert RunOptions(input_fps=24).input_fps == Fraction(24)

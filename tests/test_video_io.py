@@ -266,17 +266,26 @@ def h273_grey_levels(depth: int, color_range: int, greys: np.ndarray) -> np.ndar
     return low + greys * (high - low)
 
 
-@pytest.mark.parametrize("pix_fmt", ["yuv420p10le", "yuv444p12le", "yuv444p16le"])
-@pytest.mark.parametrize("color_range", [1, 2])
+@pytest.mark.parametrize(
+    ("pix_fmt", "color_range"),
+    [
+        *((f, r) for f in ("yuv420p10le", "yuv444p12le", "yuv444p16le", "yuva444p12le") for r in (1, 2)),
+        ("yuv420p10be", 1),
+        ("yuvj420p", 2),
+    ],
+)
 def test_high_depth_greys_are_written_and_read_at_their_standard_levels(pix_fmt: str, color_range: int) -> None:
     """16-bit RGB greys become the standard luma levels and those levels read back as the same greys (swscale puts
-    16-bit RGB white at 65280 on the YUV side: 16-bit white written as 10-bit limited YUV had come out 943, not 940)."""
+    16-bit RGB white at 65280 on the YUV side: 16-bit white written as 10-bit limited YUV had come out 943, not 940;
+    and it reads white at levels that differ by format: 65283 from 12-bit limited YUV with alpha, 65535 from
+    yuvj420p)."""
     depth = bit_depth(pix_fmt)
+    samples = np.dtype(np.uint8) if depth <= 8 else np.dtype(">u2" if pix_fmt.endswith("be") else "<u2")
     greys = np.rint(np.linspace(0, 1, 9) * 65535) / 65535
     image = np.repeat(np.repeat(np.rint(greys * 65535).astype(np.uint16), 16)[None, :, None], 16, 0).repeat(3, 2)
     frame = rgb_to_frame(image, pix_fmt, 1, color_range)
-    luma = np.frombuffer(memoryview(frame.planes[0]), "<u2").reshape(frame.height, -1)[0, 8 : frame.width : 16]
-    chroma = np.frombuffer(memoryview(frame.planes[1]), "<u2").reshape(frame.planes[1].height, -1)
+    luma = np.frombuffer(memoryview(frame.planes[0]), samples).reshape(frame.height, -1)[0, 8 : frame.width : 16]
+    chroma = np.frombuffer(memoryview(frame.planes[1]), samples).reshape(frame.planes[1].height, -1)
     assert np.abs(luma - h273_grey_levels(depth, color_range, greys)).max() <= 0.51  # rounded
     assert np.all(chroma[:, : frame.planes[1].width] == 1 << (depth - 1))
     frame.colorspace, frame.color_range = 1, color_range

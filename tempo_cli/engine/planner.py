@@ -90,6 +90,8 @@ class PlanConfig:
             raise TempoError(
                 f"ahead and behind must be whole numbers of frames, 0 or more, got {self.ahead!r} and {self.behind!r}"
             )
+        for name in ("anchors", "ahead", "behind"):  # NumPy integers become ints
+            object.__setattr__(self, name, int(getattr(self, name)))
 
     @property
     def tolerance(self) -> Fraction:

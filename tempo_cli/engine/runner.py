@@ -45,6 +45,8 @@ class EngineConfig:
 
     def __post_init__(self) -> None:
         check_tile(self.tile)
+        if self.tile is not None:
+            object.__setattr__(self, "tile", int(self.tile))
         if self.tile_overlap < 0:
             raise TempoError(f"the tile overlap must be 0 or more pixels, got {self.tile_overlap}")
         if self.duplicate_threshold is not None:

@@ -166,7 +166,8 @@ def _pixel_format(
             raise VideoError(f"{requested} subsamples chroma, which a {width}x{height} frame does not divide into")
         return requested
     if lossless:
-        preferred = (*([source] if source else []), *_LOSSLESS_FORMATS[16 if depth > 8 else 8])
+        own = source.replace("yuvj", "yuv") if source else None  # JPEG-range YUV is the same picture, tagged full
+        preferred = (*([own] if own else []), *_LOSSLESS_FORMATS[16 if depth > 8 else 8])
     elif depth > 8:
         deep = [d for d in _LOSSY_DEEP_DEPTHS if d <= depth]
         preferred = (*(f"yuv{chroma}p{d}le" for d in deep for chroma in ("420", "444")), *_LOSSY_FORMATS_8)

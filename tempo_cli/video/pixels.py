@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Literal
 
@@ -30,12 +31,15 @@ _WRITE_FLAGS = Interpolation.AREA | Interpolation.ACCURATE_RND
 _FULL_RANGE = 2
 _WIDE_DEPTH = 16
 _RGB16_WHITE = (1 << _WIDE_DEPTH) - 1
-# swscale's 16-bit RGB is not on 16-bit RGB's scale where it meets planar YUV: it takes white at 65280 (255 << 8)
-# when converting to YUV, and reads white as 65280 from limited-range YUV and as (2^n - 1) << (16 - n) from n-bit
-# full-range YUV. Left alone, 16-bit RGB written as 10-bit limited YUV came out 3 steps of 1023 bright at white, and
-# a 10-bit full-range round trip 0.3% bright; images are scaled to and from swscale's scale here.
+# swscale's 16-bit RGB is not on 16-bit RGB's scale where it meets YUV: it takes white at 65280 (255 << 8) when
+# converting to YUV, and reads the white of planar YUV at a level that depends on the format, range and flags (65283
+# from limited range, (2^n - 1) << (16 - n) from n-bit full range, 65535 from yuvj420p...). Left alone, 16-bit RGB
+# written as 10-bit limited YUV came out 3 steps of 1023 bright at white, and a 10-bit full-range round trip 0.3%
+# bright. Images are scaled to swscale's scale before writing, and reads are scaled by what swscale makes of white
+# (`_read_gain`).
 _SWSCALE_RGB16_WHITE = 255 << 8
-_PLANAR_YUV = re.compile(r"(yuv4[124][0124]p)(\d+[lb]e)?")
+_PLANAR_YUV = re.compile(r"yuva?j?4[124][0124]p(\d+[lb]e)?")  # yuv420p, yuva444p12le, yuvj422p, yuv420p10be...
+_CALIBRATION_SIZE = 16  # pixels a side of the flat frame `_read_gain` converts
 
 # The code of "unspecified" among AVColorSpace, AVColorPrimaries and AVColorTransferCharacteristic (ITU-T H.273).
 UNSPECIFIED_TAG = 2
@@ -55,70 +59,73 @@ def frame_to_rgb(frame: av.VideoFrame, high_depth: bool, chroma: ChromaUpsamplin
     chroma is upsampled as `chroma` says (see `ChromaUpsampling`).
     """
     width, height = frame.width, frame.height
-    if chroma == "repeat":
-        frame = _without_chroma_siting(frame)
-    frame = _padded_to_whole_chroma(frame)
-    image = frame.to_ndarray(format="rgb48le" if high_depth else "rgb24", interpolation=_READ_FLAGS[chroma, high_depth])
-    image = image[:height, :width]
-    white = _swscale_white(frame) if high_depth else None
-    return image if white is None else _rescale(image, _RGB16_WHITE / white)
+    flags = _READ_FLAGS[chroma, high_depth]
+    frame = _plain_copy(frame, drop_siting=chroma == "repeat")
+    image = frame.to_ndarray(format="rgb48le" if high_depth else "rgb24", interpolation=flags)[:height, :width]
+    gain = _read_gain(frame.format.name, frame.color_range, flags) if high_depth else 1.0
+    return image if gain == 1.0 else _rescale(image, gain)
 
 
-def _padded_to_whole_chroma(frame: av.VideoFrame) -> av.VideoFrame:
-    """`frame` itself, or for subsampled YUV of an odd size a copy a pixel wider or taller whose luma repeats its last
-    column or row; the chroma planes are kept, since they already hold a sample for the extra pixels.
+def _plain_copy(frame: av.VideoFrame, drop_siting: bool) -> av.VideoFrame:
+    """`frame` itself, or for subsampled YUV a copy of its planes: without the decoder's chroma location if
+    `drop_siting`, and for planar YUV of an odd size a pixel wider or taller, its luma's last column or row repeated
+    (the chroma planes already hold a sample for the extra pixels; the caller crops them off the RGB image).
 
-    swscale stretches the ceil(n / 2) chroma samples of an odd size n over n pixels instead of putting each sample
-    over its two: at 321x241 the colours drifted by up to a pixel towards the right and bottom edges, up to 50 levels
-    at colour edges. The caller crops the extra column or row off the RGB image.
+    swscale places chroma samples where the frame says (H.264 and HEVC: beside the left pixel of each pair); the
+    frames the writer makes say nothing (centred), and repeating and averaging undo each other only with the same
+    siting. And it stretches the ceil(n / 2) chroma samples of an odd size n over n pixels instead of putting each
+    over its two: at 321x241 the colours drifted by up to a pixel towards the right and bottom edges, 50 levels on
+    average there for random chroma. A copy always loses the chroma location (PyAV cannot set one).
     """
     fmt = frame.format
-    planar = len({c.plane for c in fmt.components}) == len(fmt.components)  # not NV12-style interleaved chroma
-    if fmt.is_rgb or not planar:
-        return frame
     step_x, step_y = 16 // fmt.chroma_width(16), 16 // fmt.chroma_height(16)
-    width, height = -(-frame.width // step_x) * step_x, -(-frame.height // step_y) * step_y
-    if (width, height) == (frame.width, frame.height):
+    if fmt.is_rgb or (step_x, step_y) == (1, 1):
         return frame
-    dtype = np.dtype("<u2") if bit_depth(fmt.name) > 8 else np.dtype(np.uint8)
+    planar = len({c.plane for c in fmt.components}) == len(fmt.components)  # not NV12-style interleaved chroma
+    width, height = frame.width, frame.height
+    if planar:
+        width, height = -(-width // step_x) * step_x, -(-height // step_y) * step_y
+    if (width, height) == (frame.width, frame.height) and not drop_siting:
+        return frame
     copy = av.VideoFrame(width, height, fmt.name)
+    sample = np.dtype(np.uint8) if bit_depth(fmt.name) <= 8 else np.dtype(np.uint16)  # either byte order: only copied
     for plane, new in zip(frame.planes, copy.planes, strict=True):
-        rows = np.frombuffer(memoryview(plane), dtype).reshape(plane.height, -1)[:, : plane.width]
-        _fill_plane(new, np.pad(rows, ((0, new.height - plane.height), (0, new.width - plane.width)), mode="edge"))
+        if planar:
+            rows = np.frombuffer(memoryview(plane), sample).reshape(plane.height, -1)[:, : plane.width]
+            rows = np.pad(rows, ((0, new.height - plane.height), (0, new.width - plane.width)), mode="edge")
+        else:  # the same size: each row's bytes as they are
+            rows = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, -1)[:, : new.line_size]
+        _fill_plane(new, rows)
     copy.colorspace, copy.color_range = frame.colorspace, frame.color_range
     return copy
 
 
-def _swscale_white(frame: av.VideoFrame) -> int | None:
-    """Where swscale puts white in 16-bit RGB read from planar YUV `frame` (None for other formats: on scale)."""
-    if _PLANAR_YUV.fullmatch(frame.format.name) is None:
-        return None
-    if frame.color_range != _FULL_RANGE:
-        return _SWSCALE_RGB16_WHITE
-    depth = bit_depth(frame.format.name)
-    return ((1 << depth) - 1) << (_WIDE_DEPTH - depth)
+@functools.cache
+def _read_gain(pix_fmt: str, color_range: int, flags: Interpolation) -> float:
+    """65535 over the level at which swscale reads the white of planar YUV `pix_fmt` (in `color_range`, with `flags`)
+    into 16-bit RGB; 1 for other formats, which it reads on scale."""
+    if _PLANAR_YUV.fullmatch(pix_fmt) is None:
+        return 1.0
+    depth = bit_depth(pix_fmt)
+    top = (1 << depth) - 1 if color_range == _FULL_RANGE else 235 << (depth - 8)
+    samples = np.dtype(np.uint8) if depth <= 8 else np.dtype(">u2" if pix_fmt.endswith("be") else "<u2")
+    white = av.VideoFrame(_CALIBRATION_SIZE, _CALIBRATION_SIZE, pix_fmt)
+    for index, plane in enumerate(white.planes):  # luma at the top of the range, chroma at zero, alpha opaque
+        level = top if index == 0 else 1 << (depth - 1) if index < 3 else (1 << depth) - 1
+        _fill_plane(plane, np.full((plane.height, plane.width), level, samples))
+    white.colorspace, white.color_range = 1, color_range
+    seen = int(white.to_ndarray(format="rgb48le", interpolation=flags).min())
+    return _RGB16_WHITE / seen
 
 
 def _rescale(image: np.ndarray, gain: float) -> np.ndarray:
-    """16-bit `image` multiplied by `gain`, rounded and clipped to 16 bits."""
-    return np.rint(image.astype(np.float32) * np.float32(gain)).clip(0, _RGB16_WHITE).astype(np.uint16)
-
-
-def _without_chroma_siting(frame: av.VideoFrame) -> av.VideoFrame:
-    """`frame` itself if its chroma is not subsampled, else a copy of its planes without the decoder's chroma location.
-
-    swscale places chroma samples where the frame says (H.264 and HEVC: beside the left pixel of each pair); the
-    frames the writer makes say nothing (centred). Repeating and averaging undo each other only with the same siting.
-    """
-    fmt = frame.format
-    if fmt.is_rgb or (fmt.chroma_width(16), fmt.chroma_height(16)) == (16, 16):
-        return frame
-    copy = av.VideoFrame(frame.width, frame.height, fmt.name)
-    for plane, new in zip(frame.planes, copy.planes, strict=True):
-        rows = np.frombuffer(memoryview(plane), np.uint8).reshape(plane.height, plane.line_size)
-        _fill_plane(new, rows[:, : min(plane.line_size, new.line_size)])
-    copy.colorspace, copy.color_range = frame.colorspace, frame.color_range
-    return copy
+    """16-bit `image` multiplied by `gain` (> 0), rounded and clipped to 16 bits, in place in one float32 copy
+    (adding a half before the cast rounds: the values are not negative; np.rint took three times as long)."""
+    scaled = image.astype(np.float32)
+    scaled *= np.float32(gain)
+    scaled += np.float32(0.5)
+    np.minimum(scaled, np.float32(_RGB16_WHITE), out=scaled)
+    return scaled.astype(np.uint16)
 
 
 def _fill_plane(plane: av.video.plane.VideoPlane, rows: np.ndarray) -> None:
@@ -159,12 +166,12 @@ def rgb_to_frame(image: np.ndarray, pix_fmt: str, colorspace: int | None, color_
 
 
 def _wide_twin(pix_fmt: str) -> str | None:
-    """The 16-bit format of planar YUV `pix_fmt`'s family (yuv420p, yuv420p10le -> yuv420p16le), or None if it is
-    not planar YUV, is 16-bit already or has no such twin."""
-    family = _PLANAR_YUV.fullmatch(pix_fmt)
-    if family is None or bit_depth(pix_fmt) >= _WIDE_DEPTH:
+    """The 16-bit format of planar YUV `pix_fmt`'s family (yuv420p, yuvj420p, yuv420p10le -> yuv420p16le), or None if
+    it is not little-endian planar YUV, is 16-bit already or has no such twin."""
+    if _PLANAR_YUV.fullmatch(pix_fmt) is None or pix_fmt.endswith("be") or bit_depth(pix_fmt) >= _WIDE_DEPTH:
         return None
-    twin = f"{family.group(1)}{_WIDE_DEPTH}le"
+    family = re.sub(r"\d+le$", "", pix_fmt).replace("yuvj", "yuv")
+    twin = f"{family}{_WIDE_DEPTH}le"
     try:
         av.VideoFormat(twin)
     except ValueError:

@@ -232,8 +232,8 @@ _NOMINAL_RATE_SPAN = Fraction(3, 2)
 
 
 def _frame_rate(stream: VideoStream) -> Fraction | None:
-    """The rate whose grid the stream's frames lie on: FFmpeg's guess of the nominal rate (r_frame_rate), unless it is
-    missing or more than 1.5 times off the average rate (then the average).
+    """The rate whose grid the stream's frames lie on: FFmpeg's guess of the nominal rate (`av_guess_frame_rate`,
+    mostly r_frame_rate), unless it is missing or more than 1.5 times off the average rate (then the average).
 
     The average counts frames over the duration, so a stream that drops a frame now and then (a camera or a capture
     that could not keep up, a frame cut out) has an average below its nominal rate: 29.56 fps for 30000/1001 video
