@@ -60,6 +60,16 @@ def test_pts_rounding_still_copies_source_frames():
     assert sum(isinstance(i, Copy) for i in items) == 13
 
 
+def test_source_frames_a_few_ms_off_the_grid_are_still_copies():
+    """A first interval 3.8 ms short, then the nominal one (as a real clip has): every source frame but the first
+    was made anew at 2x under a 2 ms tolerance."""
+    fps = F(179, 6)
+    src = [SourceTime(0, F(0))] + [SourceTime(i, F(887, 29847) + (i - 1) / fps) for i in range(1, 12)]
+    items = list(plan(src, PlanConfig(rate=fps * 2, period=1 / fps)))
+    copies = [item for item in items if isinstance(item, Copy)]
+    assert [c.source for c in copies[:12]] == list(range(12))
+
+
 def test_no_synthesis_across_a_cut_and_no_window_straddles_it():
     items = list(plan(cfr(12, F(24), cuts=(6,)), PlanConfig(rate=F(96), period=F(1, 24), anchors=4)))
     for item in items:

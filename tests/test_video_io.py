@@ -974,3 +974,37 @@ def test_a_subsampled_pixel_format_asked_for_an_odd_size_is_refused_in_words(tmp
     """libx264 failed with "Generic error in an external library"."""
     with pytest.raises(VideoError, match="yuv420p subsamples chroma, which a 65x33 frame does not divide into"):
         video_settings(EncodeOptions(codec="libx264", pix_fmt="yuv420p"), 65, 33, None, "mp4")
+
+
+def test_a_gap_in_the_source_audio_stays_a_gap_when_the_audio_is_padded(tmp_path: Path) -> None:
+    """A source whose audio timestamps skip 40 ms after the first packet (as some AAC in MP4 does): re-encoded audio
+    had joined the decoded frames end to end, so everything after the gap played 40 ms early."""
+    source = tmp_path / "gap.mkv"
+    with av.open(str(source), "w") as out:
+        video = out.add_stream("libx264", rate=25, options={"preset": "ultrafast"})
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        audio = out.add_stream("pcm_s16le", rate=AUDIO_RATE, layout="mono")
+        for index in range(25):
+            frame = av.VideoFrame.from_ndarray(scene_image(index, (64, 48)), format="rgb24")
+            frame.pts, frame.time_base = index, Fraction(1, 25)
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+        gap, block = AUDIO_RATE // 25, 960
+        for start in [0, *range(block + gap, AUDIO_RATE, block)]:
+            samples = np.zeros((1, block), np.int16)
+            burst = AUDIO_RATE // 2 - start  # a click at 0.5 s on the source's timeline
+            if 0 <= burst < block:
+                samples[0, burst:] = 20000
+            frame = av.AudioFrame.from_ndarray(samples, format="s16", layout="mono")
+            frame.sample_rate, frame.pts, frame.time_base = AUDIO_RATE, start, Fraction(1, AUDIO_RATE)
+            out.mux(audio.encode(frame))
+        out.mux(audio.encode(None))
+    target = tmp_path / "padded.mkv"
+    info = VideoReader(source).info
+    with VideoWriter(target, info.fps, 64, 48, FAST, source=info, audio_padding=AudioPadding(to_end=True)) as writer:
+        for frame in VideoReader(source):
+            writer.write(frame.image, frame.time)
+        writer.commit()
+    _, _, samples = audio_of(target)
+    click = int(np.argmax(np.abs(samples) > 0.3))
+    assert abs(click / AUDIO_RATE - 0.5) <= 0.002

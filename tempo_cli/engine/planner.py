@@ -95,12 +95,13 @@ class PlanConfig:
 
     @property
     def tolerance(self) -> Fraction:
-        """Output times this close to a source time reuse that frame.
+        """Output times this close to a source time reuse that frame: a quarter of an output frame.
 
-        It absorbs timestamp rounding (Matroska stores milliseconds): 2 ms, or a
-        quarter of an output frame at very high rates.
+        It absorbs timestamp rounding (Matroska stores milliseconds) and sources whose frames sit a few ms off their
+        nominal grid (a first interval of 887/29847 s, then 1/29.83 s: every later frame 3.8 ms off), which a 2 ms
+        limit had replaced with made frames; a quarter frame's shift is far below what anyone sees.
         """
-        return min(Fraction(1, 4) / self.rate, Fraction(1, 500))
+        return Fraction(1, 4) / self.rate
 
 
 class _Lookahead:

@@ -24,6 +24,10 @@ from tempo_cli.video.reader import VideoError, VideoInfo, Warn, open_container, 
 from tempo_cli.video.stretch import AudioStretch, silent_frame
 
 _STREAM_TAGS = ("language", "title")
+# A gap this long in re-encoded audio's timestamps is filled with silence (shorter ones are timestamp jitter). A
+# source whose AAC left 36 ms out after its first packet played that much early for its whole length when the
+# decoded frames were joined end to end; copied packets keep their timestamps and never had the problem.
+AUDIO_GAP = Fraction(1, 50)
 _PLAIN_LAYOUTS = {1: "mono", 2: "stereo"}
 
 
@@ -215,6 +219,7 @@ class _Transcode:
         self._stretch = AudioStretch(slowdown) if slowdown != 1 else None
         self._next_pts: int | None = None
         self._drop = 0
+        self._source_end: Fraction | None = None  # source time just after the last decoded sample
 
     def push(self, packet: av.Packet) -> None:
         try:
@@ -244,9 +249,18 @@ class _Transcode:
         self._output.mux(self._stream.encode(None))
 
     def _add(self, frame: av.AudioFrame) -> None:
+        """Queue a decoded frame; a gap of AUDIO_GAP or more before it in the source's timestamps becomes silence."""
+        source_time = frame.pts * time_base(self._input) if frame.pts is not None else None
         if self._next_pts is None:
-            source_time = frame.pts * time_base(self._input) if frame.pts is not None else Fraction(0)
-            self._start(self._output_time(source_time))
+            self._start(self._output_time(source_time or Fraction(0)))
+        elif source_time is not None and self._source_end is not None and source_time - self._source_end >= AUDIO_GAP:
+            gap = round((source_time - self._source_end) * frame.sample_rate)
+            self._stretch_and_resample(silent_frame(frame.format.name, frame.layout.name, frame.sample_rate, gap))
+        start = source_time if source_time is not None else self._source_end
+        self._source_end = None if start is None else start + Fraction(frame.samples, frame.sample_rate)
+        self._stretch_and_resample(frame)
+
+    def _stretch_and_resample(self, frame: av.AudioFrame) -> None:
         for stretched in self._stretch.push(frame) if self._stretch is not None else (frame,):
             self._resample(stretched)
 
