@@ -64,8 +64,8 @@ class PlanConfig:
     (1 / input fps), used for the last frame's duration and for how far the
     `behind` and `ahead` frames reach before and after the clip. causal: synthesize from past frames only.
     fill_gaps: make a frame at each output time between source frames (a higher rate, or a frame a variable-rate
-    source left out); False passes the source frames alone, each at the nearest output time after the last one's,
-    with `behind` and `ahead` frames added (extrapolation at the source's rate adds just those).
+    source left out); False passes the source frames alone at their own times, with `behind` frames before the first
+    and `ahead` frames after the last, `period` apart (extrapolation at the source's rate adds just those).
     """
 
     rate: Fraction
@@ -210,6 +210,8 @@ def plan(frames: Iterable[SourceTime], config: PlanConfig) -> Iterator[PlanItem]
     step = 1 / config.rate
     if config.behind:
         before = _grid_between(first.time - config.behind * config.period - eps, first.time - eps, first.time, step)
+        if not config.fill_gaps:
+            before = [first.time - i * config.period for i in range(config.behind, 0, -1)]
         yield from _predict(before, _edge_window(src, 0, config.anchors), 0)
     j = 0
     k = 0
@@ -219,9 +221,7 @@ def plan(frames: Iterable[SourceTime], config: PlanConfig) -> Iterator[PlanItem]
         end = nxt.time if nxt is not None else cur.time + config.period
         items: list[PlanItem] = []
         if not config.fill_gaps:
-            j = max(j, round((cur.time - first.time) / step))
-            items.append(Copy(first.time + j * step, k))
-            j += 1
+            items.append(Copy(cur.time, k))
         while config.fill_gaps and first.time + j * step < end - eps:
             t = first.time + j * step
             j += 1
@@ -244,6 +244,8 @@ def plan(frames: Iterable[SourceTime], config: PlanConfig) -> Iterator[PlanItem]
     if config.ahead:
         end = cur.time + (config.ahead + 1) * config.period - eps
         after = _grid_between(first.time + j * step - eps, end, first.time, step)
+        if not config.fill_gaps:
+            after = [cur.time + i * config.period for i in range(1, config.ahead + 1)]
         yield from _predict(after, _window(src, k, config.anchors, causal=True), k)
 
 

@@ -37,7 +37,8 @@ def _ignore(_message: str) -> None:
 
 
 class VideoWriter:
-    """Writes frames at a constant rate `fps` into `target` (container chosen by its suffix).
+    """Writes frames at a constant rate `fps` into `target` (container chosen by its suffix), or at any times on
+    `time_base` if one is given (a variable-rate source's own timing).
 
     Everything goes to a hidden temporary file beside `target`; `commit()` renames it onto `target` atomically.
     `abort()`, `close()` without `commit()`, and leaving the `with` block without `commit()` (including on an
@@ -61,9 +62,11 @@ class VideoWriter:
         audio_padding: AudioPadding = NO_PADDING,
         on_warning: Warn | None = None,
         slowdown: Fraction = Fraction(1),
+        time_base: Fraction | None = None,
     ) -> None:
         self.target = Path(target)
         self.fps = Fraction(fps)
+        self.time_base = Fraction(time_base) if time_base is not None else 1 / self.fps
         self.width = width
         self.height = height
         self._warn = on_warning or _ignore
@@ -131,9 +134,9 @@ class VideoWriter:
             raise RuntimeError("the writer is already closed")
         if image.shape[:2] != (self.height, self.width):
             raise ValueError(f"expected a {self.width}x{self.height} image, got {image.shape[1]}x{image.shape[0]}")
-        pts = round(Fraction(time) * self.fps)
+        pts = round(Fraction(time) / self.time_base)
         if self._last_pts is not None and pts <= self._last_pts:
-            raise ValueError(f"frame time {time} s is not after the previous frame at {self.fps} fps")
+            raise ValueError(f"frame time {time} s is not after the previous frame (time base {self.time_base})")
         s = self.settings
         native = reusable_native(image, s, self.width, self.height)
         frame = native if native is not None else rgb_to_frame(image, s.pix_fmt, s.colorspace, s.color_range)
@@ -152,10 +155,10 @@ class VideoWriter:
         if reused:
             frame.pict_type = av.video.frame.PictureType.NONE  # let the encoder choose, not the source's I/P/B
         frame.pts = pts  # set here, in order: the same decoded frame may be written at several times
-        frame.time_base = 1 / self.fps
+        frame.time_base = self.time_base
         self._output.mux(self._stream.encode(frame))
         if self._carrier is not None:
-            self._carrier.advance(pts / self.fps)
+            self._carrier.advance(pts * self.time_base)
 
     def commit(self) -> None:
         """Finish the file and move it onto the target path (replacing an existing file)."""
@@ -169,7 +172,7 @@ class VideoWriter:
             self._worker.finish()
             self._output.mux(self._stream.encode(None))
             if self._carrier is not None:
-                self._carrier.finish((self._last_pts + 1) / self.fps)
+                self._carrier.finish(self._last_pts * self.time_base + 1 / self.fps)
             self._output.close()
             self._output = None
             os.replace(self._temp, self.target)
@@ -228,7 +231,7 @@ class VideoWriter:
                 settings.codec,
                 rate=self.fps,
                 options=settings.options,
-                time_base=1 / self.fps,
+                time_base=self.time_base,
                 width=self.width,
                 height=self.height,
             ),
