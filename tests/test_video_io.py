@@ -1008,3 +1008,11 @@ def test_a_gap_in_the_source_audio_stays_a_gap_when_the_audio_is_padded(tmp_path
     _, _, samples = audio_of(target)
     click = int(np.argmax(np.abs(samples) > 0.3))
     assert abs(click / AUDIO_RATE - 0.5) <= 0.002
+
+
+@pytest.mark.parametrize(("source_fmt", "warned"), [("yuv444p", True), ("yuv420p", False)])
+def test_coarser_chroma_than_the_sources_is_warned(tmp_path: Path, source_fmt: str, warned: bool) -> None:
+    """A 4:4:4 source became 4:2:0 without a word."""
+    source = make_clip(tmp_path / "source.mp4", frames=4, pix_fmt=source_fmt, audio=False)
+    warnings = transcode(source, tmp_path / "out.mp4")
+    assert any("--pix-fmt yuv444p keeps it" in w for w in warnings) == warned

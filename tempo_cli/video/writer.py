@@ -36,6 +36,15 @@ def _ignore(_message: str) -> None:
     """Default warning handler."""
 
 
+def _chroma_samples(pix_fmt: str) -> int:
+    """Chroma samples per 16x16 pixels of YUV `pix_fmt` (256 for 4:4:4, 64 for 4:2:0); 0 for RGB and grey, whose
+    4:2:0 output is the usual choice, not a loss worth a warning."""
+    fmt = av.VideoFormat(pix_fmt)
+    if fmt.is_rgb or len(fmt.components) < 3:
+        return 0
+    return fmt.chroma_width(16) * fmt.chroma_height(16)
+
+
 class VideoWriter:
     """Writes frames at a constant rate `fps` into `target` (container chosen by its suffix), or at any times on
     `time_base` if one is given (a variable-rate source's own timing).
@@ -107,6 +116,15 @@ class VideoWriter:
         depth = bit_depth(self.settings.pix_fmt)
         if source is not None and depth_chosen_here and depth < min(source.bit_depth, MAX_LOSSY_DEPTH):
             self._tell(f"{codec} cannot store {source.bit_depth}-bit video; writing {depth}-bit")
+        if (
+            source is not None
+            and depth_chosen_here
+            and _chroma_samples(self.settings.pix_fmt) < _chroma_samples(source.pix_fmt)
+        ):
+            self._tell(
+                f"the source's colour is stored at a higher resolution ({source.pix_fmt}) than the output's "
+                f"({self.settings.pix_fmt}, which every player shows); --pix-fmt {source.pix_fmt} keeps it"
+            )
         lost = self.settings.colour_tags - kept_colour_tags(container, codec)
         if lost:
             names = ", ".join(sorted(_TAG_NAMES[tag] for tag in lost))
