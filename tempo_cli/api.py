@@ -232,16 +232,7 @@ class Interpolator:
             total = _expected_frames(info, rate, plan)
             with (
                 open_sink(
-                    dst,
-                    rate / slowdown,
-                    info.width,
-                    info.height,
-                    options.encode,
-                    info,
-                    pad,
-                    warn,
-                    slowdown=slowdown,
-                    time_base=None if plan.fill_gaps else info.time_base,  # the source's own frame times
+                    dst, rate / slowdown, info.width, info.height, options.encode, info, pad, warn, slowdown=slowdown
                 ) as sink,
                 _map_sink(options.save_maps, info) as maps,
             ):

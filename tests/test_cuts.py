@@ -31,3 +31,12 @@ def test_a_fast_pan_over_a_busy_picture_is_not_a_cut() -> None:
 def test_a_new_shot_is_still_a_cut() -> None:
     frames = [scene_image(i, (256, 160), cut_at=6) for i in range(12)]
     assert cuts_in(frames) == [6]
+
+
+def test_a_new_shot_in_dark_footage_is_still_a_cut() -> None:
+    """An absolute PSNR limit on the motion-compensated match let a cut between two dim shots through as motion
+    (at a fifth of full brightness every difference is a fifth as large)."""
+    texture = contrasty_texture(600)
+    shots = [texture[:, :256], texture[::-1, 300:556]]
+    frames = [np.ascontiguousarray((shots[i >= 6] // 5 + 10)) for i in range(12)]
+    assert cuts_in(frames) == [6]

@@ -70,6 +70,22 @@ def test_source_frames_a_few_ms_off_the_grid_are_still_copies():
     assert [c.source for c in copies[:12]] == list(range(12))
 
 
+def test_an_output_time_within_reach_of_two_frames_copies_the_nearer():
+    """Frames 10 ms apart at 64 and 74 ms, output at 30 fps: 66.7 ms is 2.7 ms from the first and 7.3 ms from the
+    second, both within a quarter frame; it had copied the second, and the first never came out."""
+    times = [F(0), F(1, 30), F(64, 1000), F(74, 1000), F(4, 30), F(5, 30)]
+    items = list(plan([SourceTime(i, t) for i, t in enumerate(times)], PlanConfig(rate=F(30), period=F(1, 30))))
+    copies = {item.time: item.source for item in items if isinstance(item, Copy)}
+    assert copies[F(2, 30)] == 2
+
+
+def test_without_filling_gaps_an_off_grid_last_frame_still_gets_exactly_the_frames_asked_for():
+    times = [F(0), F(1, 25), F(2, 25), F(3, 25) + F(3, 200)]
+    config = PlanConfig(rate=F(25), period=F(1, 25), anchors=2, ahead=2, fill_gaps=False)
+    items = list(plan([SourceTime(i, t) for i, t in enumerate(times)], config))
+    assert times_of(items) == [F(i, 25) for i in range(6)]
+
+
 def test_no_synthesis_across_a_cut_and_no_window_straddles_it():
     items = list(plan(cfr(12, F(24), cuts=(6,)), PlanConfig(rate=F(96), period=F(1, 24), anchors=4)))
     for item in items:
@@ -117,14 +133,15 @@ def test_ahead_and_behind_add_frames_at_the_source_interval():
 
 
 def test_without_filling_gaps_only_source_frames_and_the_added_ones_come_out():
-    """Extrapolation at the source's rate passes a variable-rate source's frames as they are, at their own times: a
-    frame the source left out is not made, and frames off the grid or within one frame interval all stay."""
+    """Extrapolation at the source's rate passes a variable-rate source's frames as they are: a frame the source
+    left out is not made, one off the grid goes to its nearest free time, and two within one output frame both stay."""
     times = [F(0), F(1, 25), F(3, 25), F(4, 25) + F(1, 200), F(5, 25) - F(1, 100), F(5, 25), F(7, 25)]
     src = [SourceTime(i, t) for i, t in enumerate(times)]
     items = list(plan(src, PlanConfig(rate=F(25), period=F(1, 25), anchors=3, ahead=2, behind=1, fill_gaps=False)))
     copies = [item for item in items if isinstance(item, Copy)]
-    assert [(c.source, c.time) for c in copies] == list(enumerate(times))
-    assert times_of(items) == [F(-1, 25), *times, F(8, 25), F(9, 25)]
+    assert [c.source for c in copies] == list(range(7))
+    assert [c.time for c in copies] == [F(j, 25) for j in (0, 1, 3, 4, 5, 6, 7)]
+    assert times_of(items) == [F(-1, 25), *(c.time for c in copies), F(8, 25), F(9, 25)]
     with pytest.raises(TempoError, match="causal"):
         PlanConfig(rate=F(50), period=F(1, 25), causal=True, fill_gaps=False)
 

@@ -976,9 +976,11 @@ def test_a_subsampled_pixel_format_asked_for_an_odd_size_is_refused_in_words(tmp
         video_settings(EncodeOptions(codec="libx264", pix_fmt="yuv420p"), 65, 33, None, "mp4")
 
 
-def test_a_gap_in_the_source_audio_stays_a_gap_when_the_audio_is_padded(tmp_path: Path) -> None:
+@pytest.mark.parametrize("gaps", [[40], [10] * 16], ids=["one 40 ms gap", "sixteen 10 ms gaps"])
+def test_a_gap_in_the_source_audio_stays_a_gap_when_the_audio_is_padded(tmp_path: Path, gaps: list[int]) -> None:
     """A source whose audio timestamps skip 40 ms after the first packet (as some AAC in MP4 does): re-encoded audio
-    had joined the decoded frames end to end, so everything after the gap played 40 ms early."""
+    had joined the decoded frames end to end, so everything after the gap played 40 ms early. Gaps too small to
+    fill one by one are filled once they add up."""
     source = tmp_path / "gap.mkv"
     with av.open(str(source), "w") as out:
         video = out.add_stream("libx264", rate=25, options={"preset": "ultrafast"})
@@ -989,8 +991,11 @@ def test_a_gap_in_the_source_audio_stays_a_gap_when_the_audio_is_padded(tmp_path
             frame.pts, frame.time_base = index, Fraction(1, 25)
             out.mux(video.encode(frame))
         out.mux(video.encode(None))
-        gap, block = AUDIO_RATE // 25, 960
-        for start in [0, *range(block + gap, AUDIO_RATE, block)]:
+        block, starts, start = 960, [], 0
+        for index in range(AUDIO_RATE // 960):
+            starts.append(start)
+            start += block + (gaps[index] * AUDIO_RATE // 1000 if index < len(gaps) else 0)
+        for start in starts:
             samples = np.zeros((1, block), np.int16)
             burst = AUDIO_RATE // 2 - start  # a click at 0.5 s on the source's timeline
             if 0 <= burst < block:

@@ -3,8 +3,6 @@ checked against camera motion."""
 
 from __future__ import annotations
 
-import math
-
 import cv2
 import numpy as np
 from scenedetect import ContentDetector, FrameTimecode
@@ -14,11 +12,12 @@ from tempo_cli.errors import TempoError
 from tempo_cli.motion.dis import dis_flow, to_gray_u8
 
 MAX_THRESHOLD = 255.0  # ContentDetector's score is a mean change of 8-bit HSV and edges
-# A reported cut whose new frame the old one, moved along DIS flow, matches to this PSNR (dB, at the detector's
-# 256-px width) is camera motion, not a new shot. Fast handheld clips (cotracker_pillow, cotracker_teddy) had 22 and
-# 24 such "cuts" in 147 and 141 frames, which match at 19.3-29 dB (all but one of 46 at 20 or more); the first frames
-# of 120 random pairs of different clips, true cuts, match at 16.6 dB at most (99th percentile 15.8).
-MOTION_MATCH_DB = 20.0
+# A reported cut is camera motion, not a new shot, where moving the old frame along DIS flow (at the detector's
+# 256-px width) leaves less than this share of its squared difference from the new one. On the shared clips the
+# "cuts" of fast handheld footage (56, cotracker_pillow and _teddy among them, checked by eye) leave at most 0.18;
+# the first frames of 120 random pairs of different clips, true cuts, leave at least 0.44, as bright or at a quarter
+# of their brightness (an absolute PSNR limit had let dark cuts through as motion).
+MOTION_SHARE = 0.3
 
 
 class SceneCutDetector:
@@ -44,15 +43,17 @@ class SceneCutDetector:
         cuts = self._detector.process_frame(FrameTimecode(index, fps=self._fps), bgr)
         previous, self._previous = self._previous, image
         reported = any(c.frame_num == index for c in cuts) and index > 0
-        return reported and (previous is None or motion_match(previous, image) < MOTION_MATCH_DB)
+        return reported and (previous is None or change_left_by_motion(previous, image) >= MOTION_SHARE)
 
 
-def motion_match(before: np.ndarray, after: np.ndarray) -> float:
-    """PSNR (dB) of 8-bit `after` against `before` moved along DIS flow onto it: high where one is the other in
-    motion."""
+def change_left_by_motion(before: np.ndarray, after: np.ndarray) -> float:
+    """The share of the squared difference between `before` and `after` (8-bit RGB) that is left once `before` is
+    moved along DIS flow onto `after`: near 0 where one is the other in motion, near 1 for unrelated pictures, and
+    the same at any brightness or contrast."""
     flow = dis_flow(to_gray_u8(after), to_gray_u8(before), "medium")  # after(x) ~ before(x + flow(x))
     h, w = flow.shape[:2]
     xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
     moved = cv2.remap(before, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    mse = float(np.mean((moved.astype(np.float32) - after.astype(np.float32)) ** 2))
-    return 10 * math.log10(255**2 / max(mse, 1e-6))
+    target = after.astype(np.float32)
+    left = float(np.mean((moved.astype(np.float32) - target) ** 2))
+    return left / max(float(np.mean((before.astype(np.float32) - target) ** 2)), 1e-6)

@@ -64,8 +64,8 @@ class PlanConfig:
     (1 / input fps), used for the last frame's duration and for how far the
     `behind` and `ahead` frames reach before and after the clip. causal: synthesize from past frames only.
     fill_gaps: make a frame at each output time between source frames (a higher rate, or a frame a variable-rate
-    source left out); False passes the source frames alone at their own times, with `behind` frames before the first
-    and `ahead` frames after the last, `period` apart (extrapolation at the source's rate adds just those).
+    source left out); False passes the source frames alone, each at the nearest output time after the last one's,
+    with `behind` and `ahead` frames added (extrapolation at the source's rate adds just those).
     """
 
     rate: Fraction
@@ -210,8 +210,6 @@ def plan(frames: Iterable[SourceTime], config: PlanConfig) -> Iterator[PlanItem]
     step = 1 / config.rate
     if config.behind:
         before = _grid_between(first.time - config.behind * config.period - eps, first.time - eps, first.time, step)
-        if not config.fill_gaps:
-            before = [first.time - i * config.period for i in range(config.behind, 0, -1)]
         yield from _predict(before, _edge_window(src, 0, config.anchors), 0)
     j = 0
     k = 0
@@ -221,8 +219,10 @@ def plan(frames: Iterable[SourceTime], config: PlanConfig) -> Iterator[PlanItem]
         end = nxt.time if nxt is not None else cur.time + config.period
         items: list[PlanItem] = []
         if not config.fill_gaps:
-            items.append(Copy(cur.time, k))
-        while config.fill_gaps and first.time + j * step < end - eps:
+            j = max(j, round((cur.time - first.time) / step))
+            items.append(Copy(first.time + j * step, k))
+            j += 1
+        while config.fill_gaps and _in_interval(first.time + j * step, cur, nxt, end, eps):
             t = first.time + j * step
             j += 1
             if abs(t - cur.time) <= eps:
@@ -244,9 +244,18 @@ def plan(frames: Iterable[SourceTime], config: PlanConfig) -> Iterator[PlanItem]
     if config.ahead:
         end = cur.time + (config.ahead + 1) * config.period - eps
         after = _grid_between(first.time + j * step - eps, end, first.time, step)
-        if not config.fill_gaps:
-            after = [cur.time + i * config.period for i in range(1, config.ahead + 1)]
+        if not config.fill_gaps:  # exactly `ahead` times, after the last frame's (it may sit off the grid)
+            after = [first.time + (j + i) * step for i in range(config.ahead)]
         yield from _predict(after, _window(src, k, config.anchors, causal=True), k)
+
+
+def _in_interval(t: Fraction, cur: SourceTime, nxt: SourceTime | None, end: Fraction, eps: Fraction) -> bool:
+    """Whether output time `t` is planned with the current source frame: before the next frame's reach (`end` less
+    the tolerance), or within reach of both and nearer the current one (else a frame closer to the next output time
+    than the tolerance would be skipped for one farther away)."""
+    if t < end - eps:
+        return True
+    return nxt is not None and abs(t - cur.time) <= eps and t - cur.time < nxt.time - t
 
 
 def _grid_between(low: Fraction, high: Fraction, origin: Fraction, step: Fraction) -> list[Fraction]:

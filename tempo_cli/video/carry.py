@@ -219,7 +219,7 @@ class _Transcode:
         self._stretch = AudioStretch(slowdown) if slowdown != 1 else None
         self._next_pts: int | None = None
         self._drop = 0
-        self._source_end: Fraction | None = None  # source time just after the last decoded sample
+        self._source_end: Fraction | None = None  # source time the samples queued so far reach
 
     def push(self, packet: av.Packet) -> None:
         try:
@@ -249,16 +249,26 @@ class _Transcode:
         self._output.mux(self._stream.encode(None))
 
     def _add(self, frame: av.AudioFrame) -> None:
-        """Queue a decoded frame; a gap of AUDIO_GAP or more before it in the source's timestamps becomes silence."""
+        """Queue a decoded frame. Where the source's timestamps have run AUDIO_GAP or more ahead of the samples queued
+        so far (one gap, or small ones adding up), silence fills the difference first; overlaps are kept as they are."""
         source_time = frame.pts * time_base(self._input) if frame.pts is not None else None
-        if self._next_pts is None:
+        if self._source_end is None:
             self._start(self._output_time(source_time or Fraction(0)))
-        elif source_time is not None and self._source_end is not None and source_time - self._source_end >= AUDIO_GAP:
-            gap = round((source_time - self._source_end) * frame.sample_rate)
-            self._stretch_and_resample(silent_frame(frame.format.name, frame.layout.name, frame.sample_rate, gap))
-        start = source_time if source_time is not None else self._source_end
-        self._source_end = None if start is None else start + Fraction(frame.samples, frame.sample_rate)
+            self._source_end = source_time or Fraction(0)
+        elif source_time is not None and source_time - self._source_end >= AUDIO_GAP:
+            self._fill(source_time - self._source_end, frame)
+            self._source_end = source_time
+        self._source_end += Fraction(frame.samples, frame.sample_rate)
         self._stretch_and_resample(frame)
+
+    def _fill(self, seconds: Fraction, like: av.AudioFrame) -> None:
+        """Queue `seconds` of silence in `like`'s format, a second at a time, encoding as it goes."""
+        left = round(seconds * like.sample_rate)
+        while left > 0:
+            samples = min(left, like.sample_rate)
+            self._stretch_and_resample(silent_frame(like.format.name, like.layout.name, like.sample_rate, samples))
+            self._encode(flush=False)
+            left -= samples
 
     def _stretch_and_resample(self, frame: av.AudioFrame) -> None:
         for stretched in self._stretch.push(frame) if self._stretch is not None else (frame,):

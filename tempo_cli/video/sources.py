@@ -51,7 +51,6 @@ def open_sink(
     on_warning: Warn | None = None,
     copy_streams: bool = True,
     slowdown: Fraction = Fraction(1),
-    time_base: Fraction | None = None,
 ) -> FrameSink:
     """A VideoWriter for a video file name, or an ImageSequenceWriter for a folder (see `is_video_target`).
 
@@ -72,7 +71,6 @@ def open_sink(
             audio_padding=audio_padding,
             on_warning=on_warning,
             slowdown=slowdown,
-            time_base=time_base,
         )
     matrix = None if source is None else source.display_matrix
     turn = quarter_turn(matrix)

@@ -46,8 +46,7 @@ def _chroma_samples(pix_fmt: str) -> int:
 
 
 class VideoWriter:
-    """Writes frames at a constant rate `fps` into `target` (container chosen by its suffix), or at any times on
-    `time_base` if one is given (a variable-rate source's own timing).
+    """Writes frames at a constant rate `fps` into `target` (container chosen by its suffix).
 
     Everything goes to a hidden temporary file beside `target`; `commit()` renames it onto `target` atomically.
     `abort()`, `close()` without `commit()`, and leaving the `with` block without `commit()` (including on an
@@ -71,11 +70,9 @@ class VideoWriter:
         audio_padding: AudioPadding = NO_PADDING,
         on_warning: Warn | None = None,
         slowdown: Fraction = Fraction(1),
-        time_base: Fraction | None = None,
     ) -> None:
         self.target = Path(target)
         self.fps = Fraction(fps)
-        self.time_base = Fraction(time_base) if time_base is not None else 1 / self.fps
         self.width = width
         self.height = height
         self._warn = on_warning or _ignore
@@ -121,9 +118,11 @@ class VideoWriter:
             and depth_chosen_here
             and _chroma_samples(self.settings.pix_fmt) < _chroma_samples(source.pix_fmt)
         ):
+            formats = {f.name for f in av.codec.Codec(codec, "w").video_formats or ()}
+            advice = f"--pix-fmt {source.pix_fmt} keeps it" if source.pix_fmt in formats else f"{codec} cannot keep it"
             self._tell(
                 f"the source's colour is stored at a higher resolution ({source.pix_fmt}) than the output's "
-                f"({self.settings.pix_fmt}, which every player shows); --pix-fmt {source.pix_fmt} keeps it"
+                f"({self.settings.pix_fmt}, which every player shows); {advice}"
             )
         lost = self.settings.colour_tags - kept_colour_tags(container, codec)
         if lost:
@@ -152,9 +151,9 @@ class VideoWriter:
             raise RuntimeError("the writer is already closed")
         if image.shape[:2] != (self.height, self.width):
             raise ValueError(f"expected a {self.width}x{self.height} image, got {image.shape[1]}x{image.shape[0]}")
-        pts = round(Fraction(time) / self.time_base)
+        pts = round(Fraction(time) * self.fps)
         if self._last_pts is not None and pts <= self._last_pts:
-            raise ValueError(f"frame time {time} s is not after the previous frame (time base {self.time_base})")
+            raise ValueError(f"frame time {time} s is not after the previous frame at {self.fps} fps")
         s = self.settings
         native = reusable_native(image, s, self.width, self.height)
         frame = native if native is not None else rgb_to_frame(image, s.pix_fmt, s.colorspace, s.color_range)
@@ -173,10 +172,10 @@ class VideoWriter:
         if reused:
             frame.pict_type = av.video.frame.PictureType.NONE  # let the encoder choose, not the source's I/P/B
         frame.pts = pts  # set here, in order: the same decoded frame may be written at several times
-        frame.time_base = self.time_base
+        frame.time_base = 1 / self.fps
         self._output.mux(self._stream.encode(frame))
         if self._carrier is not None:
-            self._carrier.advance(pts * self.time_base)
+            self._carrier.advance(pts / self.fps)
 
     def commit(self) -> None:
         """Finish the file and move it onto the target path (replacing an existing file)."""
@@ -190,7 +189,7 @@ class VideoWriter:
             self._worker.finish()
             self._output.mux(self._stream.encode(None))
             if self._carrier is not None:
-                self._carrier.finish(self._last_pts * self.time_base + 1 / self.fps)
+                self._carrier.finish((self._last_pts + 1) / self.fps)
             self._output.close()
             self._output = None
             os.replace(self._temp, self.target)
@@ -249,7 +248,7 @@ class VideoWriter:
                 settings.codec,
                 rate=self.fps,
                 options=settings.options,
-                time_base=self.time_base,
+                time_base=1 / self.fps,
                 width=self.width,
                 height=self.height,
             ),
