@@ -38,5 +38,5 @@ def test_a_new_shot_in_dark_footage_is_still_a_cut() -> None:
     (at a fifth of full brightness every difference is a fifth as large)."""
     texture = contrasty_texture(600)
     shots = [texture[:, :256], texture[::-1, 300:556]]
-    frames = [np.ascontiguousarray((shots[i >= 6] // 5 + 10)) for i in range(12)]
+    frames = [np.ascontiguousarray(shots[i >= 6] // 5 + 10) for i in range(12)]
     assert cuts_in(frames) == [6]
