@@ -19,7 +19,7 @@ from tempo_cli.video.hdr import ContentLight, HdrMetadata, MasteringDisplay
 from tempo_cli.video.imageseq import ImageSequenceReader, ImageSequenceWriter, read_image
 from tempo_cli.video.orientation import quarter_turn
 from tempo_cli.video.pixels import bit_depth, frame_to_rgb, rgb_to_frame
-from tempo_cli.video.reader import VideoError, VideoReader, iter_video_frames
+from tempo_cli.video.reader import VideoError, VideoReader, iter_video_frames, stored_interval_rate
 from tempo_cli.video.sources import open_sink, open_source
 from tempo_cli.video.stretch import AudioStretch, atempo_chain
 from tempo_cli.video.writer import EncodeOptions, VideoWriter, validate_output_path
@@ -1021,3 +1021,46 @@ def test_coarser_chroma_than_the_sources_is_warned(tmp_path: Path, source_fmt: s
     source = make_clip(tmp_path / "source.mp4", frames=4, pix_fmt=source_fmt, audio=False)
     warnings = transcode(source, tmp_path / "out.mp4")
     assert any("--pix-fmt yuv444p keeps it" in w for w in warnings) == warned
+
+
+NTSC_24 = Fraction(24000, 1001)
+
+
+def write_stamped_clip(path: Path, stamps: list[int], time_base: Fraction) -> Path:
+    """A lossless H.264 clip whose frames carry exactly these timestamps (in `time_base`)."""
+    with av.open(str(path), "w") as out:
+        stream = out.add_stream("libx264", rate=30, options={"preset": "ultrafast", "qp": "0"}, time_base=time_base)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        stream.codec_context.time_base = time_base
+        for index, stamp in enumerate(stamps):
+            frame = av.VideoFrame.from_ndarray(scene_image(index, (64, 48)), format="rgb24")
+            frame.pts, frame.time_base = stamp, time_base
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("nominal", "expected"),
+    [
+        (Fraction(179, 6), Fraction(29847, 1000)),
+        (Fraction(25), Fraction(25)),
+        (Fraction(29847, 1000), Fraction(29847, 1000)),
+    ],
+)
+def test_the_interval_a_file_stores_corrects_a_nominal_rate_near_it(tmp_path: Path, nominal, expected) -> None:
+    """propainter_test-sample1 stores frames 1000/29847 s apart (after a short first interval) while FFmpeg guesses
+    179/6 fps: on that grid the output drifted off its frames and made two thirds of them anew. A guess more than 1%
+    away is not corrected."""
+    clip = write_stamped_clip(tmp_path / "clip.mp4", [0, *range(887, 30000, 1000)], Fraction(1, 29847))
+    with av.open(str(clip)) as container:
+        rate = stored_interval_rate(clip, container.streams.video[0], nominal)
+    assert rate == expected
+
+
+def test_intervals_rounded_to_milliseconds_keep_the_nominal_rate(tmp_path: Path) -> None:
+    """Matroska stores 24000/1001 fps as 41 and 42 ms: no interval is common enough to stand for the rate."""
+    stamps = [round(i * 1001 / 24) for i in range(40)]
+    clip = write_stamped_clip(tmp_path / "clip.mkv", stamps, Fraction(1, 1000))
+    with av.open(str(clip)) as container:
+        assert stored_interval_rate(clip, container.streams.video[0], NTSC_24) == NTSC_24
