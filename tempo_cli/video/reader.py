@@ -259,9 +259,12 @@ def stored_interval_rate(path: Path, stream: VideoStream, nominal: Fraction) -> 
     apart, FFmpeg guesses 179/6 fps, and the output grid drifted off its frames (a third of them copied at 2x). Where
     the intervals vary (Matroska's whole milliseconds), the guess stands.
     """
-    with open_container(path) as container:
-        same = next(s for s in container.streams if s.index == stream.index)
-        stamps = sorted(p.pts for p in itertools.islice(container.demux(same), _RATE_PACKETS) if p.pts is not None)
+    try:
+        with open_container(path) as container:
+            same = next(s for s in container.streams if s.index == stream.index)
+            stamps = sorted(p.pts for p in itertools.islice(container.demux(same), _RATE_PACKETS) if p.pts is not None)
+    except av.error.FFmpegError:  # a damaged start: decoding copes with it, and the guess stands
+        return nominal
     steps = Counter(b - a for a, b in itertools.pairwise(stamps) if b > a)
     if not steps:
         return nominal
