@@ -9,7 +9,7 @@ from scenedetect import ContentDetector, FrameTimecode
 from scenedetect.detector import FlashFilter
 
 from tempo_cli.errors import TempoError
-from tempo_cli.motion.dis import dis_flow, to_gray_u8
+from tempo_cli.motion import dis_flow, to_gray_u8, warp_image
 
 MAX_THRESHOLD = 255.0  # ContentDetector's score is a mean change of 8-bit HSV and edges
 # A reported cut is camera motion, not a new shot, where moving the old frame along DIS flow (at the detector's
@@ -50,10 +50,7 @@ def change_left_by_motion(before: np.ndarray, after: np.ndarray) -> float:
     """The share of the squared difference between `before` and `after` (8-bit RGB) that is left once `before` is
     moved along DIS flow onto `after`: near 0 where one is the other in motion, near 1 for unrelated pictures, and
     the same at any brightness or contrast."""
-    flow = dis_flow(to_gray_u8(after), to_gray_u8(before), "medium")  # after(x) ~ before(x + flow(x))
-    h, w = flow.shape[:2]
-    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    moved = cv2.remap(before, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    moved = warp_image(before, dis_flow(to_gray_u8(after), to_gray_u8(before), "medium"))
     target = after.astype(np.float32)
     left = float(np.mean((moved.astype(np.float32) - target) ** 2))
     return left / max(float(np.mean((before.astype(np.float32) - target) ** 2)), 1e-6)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
-import cv2
 import numpy as np
 
-from tempo_cli.motion import dis_flow_pair, offsets_to_anchor, pair_velocity, to_gray_u8
+from tempo_cli.motion import dis_flow_pair, offsets_to_anchor, pair_velocity, to_gray_u8, warp_image
 from tempo_cli.synth.base import PairSynthesizer, mix
 
 
@@ -16,17 +14,6 @@ from tempo_cli.synth.base import PairSynthesizer, mix
 class _FlowFrame:
     rgb: np.ndarray
     gray: np.ndarray
-
-
-@lru_cache(maxsize=4)
-def _pixel_grid(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
-    xs, ys = np.meshgrid(np.arange(w, dtype=np.float32), np.arange(h, dtype=np.float32))
-    return xs, ys
-
-
-def _warp(image: np.ndarray, flow: np.ndarray) -> np.ndarray:
-    xs, ys = _pixel_grid(*flow.shape[:2])
-    return cv2.remap(image, xs + flow[..., 0], ys + flow[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
 
 
 class FlowSynthesizer(PairSynthesizer):
@@ -52,9 +39,9 @@ class FlowSynthesizer(PairSynthesizer):
         assert isinstance(first, _FlowFrame) and isinstance(second, _FlowFrame)
         vel = self._velocity(first, second)
         if tau > 1.0:
-            return _warp(second.rgb, offsets_to_anchor(vel, 1.0, tau))
+            return warp_image(second.rgb, offsets_to_anchor(vel, 1.0, tau))
         if tau < 0.0:
-            return _warp(first.rgb, offsets_to_anchor(vel, 0.0, tau))
-        warped_a = _warp(first.rgb, offsets_to_anchor(vel, 0.0, tau))
-        warped_b = _warp(second.rgb, offsets_to_anchor(vel, 1.0, tau))
+            return warp_image(first.rgb, offsets_to_anchor(vel, 0.0, tau))
+        warped_a = warp_image(first.rgb, offsets_to_anchor(vel, 0.0, tau))
+        warped_b = warp_image(second.rgb, offsets_to_anchor(vel, 1.0, tau))
         return mix(warped_a, warped_b, tau)

@@ -52,6 +52,17 @@ def usable_encoder(codec: str) -> bool:
         return False
 
 
+def pixel_formats(encoder: av.codec.Codec) -> list[str]:
+    """The pixel formats `encoder` takes, in its order of preference; empty where it does not say."""
+    return [f.name for f in encoder.video_formats or ()]
+
+
+def takes_pixel_format(codec: str, pix_fmt: str) -> bool:
+    """Whether encoder `codec` takes `pix_fmt` (one that lists no formats is taken at its word)."""
+    formats = pixel_formats(av.codec.Codec(codec, "w"))
+    return not formats or pix_fmt in formats
+
+
 # Colour tags written into the trial file (BT.709 matrix, primaries and transfer): whether they read back says
 # whether the container or the codec's bitstream stores them.
 _TRIAL_TAGS = {"colorspace": 1, "color_primaries": 1, "color_trc": 1}
@@ -84,7 +95,7 @@ def _trial(format_name: str, codec: str) -> tuple[bool, frozenset[str]] | None:
     """(holds the codec, the colour tags that read back) from one trial file of one `codec` frame tagged
     `_TRIAL_TAGS`; None if the encoder will not encode the trial frame on its own. Once per container and codec."""
     encoder = av.codec.Codec(codec, "w")
-    formats = [f.name for f in encoder.video_formats or ()]
+    formats = pixel_formats(encoder)
     pix_fmt = "yuv420p" if not formats or "yuv420p" in formats else formats[0]
     quiet = {"x265-params": X265_QUIET} if encoder.name == "libx265" else {}
     frame = av.VideoFrame(64, 64, "yuv420p").reformat(format=pix_fmt)

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 
 import av
 
-from tempo_cli.video.containers import X265_QUIET, auto_video_codec, holds_video
+from tempo_cli.video.containers import X265_QUIET, auto_video_codec, holds_video, pixel_formats
 from tempo_cli.video.hdr import HDR_ENCODERS, HdrMetadata, hdr_parameters
-from tempo_cli.video.pixels import UNSPECIFIED_TAG, conversion_matrix
+from tempo_cli.video.pixels import UNSPECIFIED_TAG, chroma_steps, conversion_matrix
 from tempo_cli.video.reader import VideoError, VideoInfo
 
 # Private encoder options that make a normally lossy encoder lossless.
@@ -156,7 +156,7 @@ def _pixel_format(
     """`requested`, or the first format of the preferences for `lossless` and `depth` that `codec` takes at `size`;
     a lossless output prefers the `source`'s own format (converting it to another one loses what it held)."""
     width, height = size
-    supported = [f.name for f in codec.video_formats or ()]
+    supported = pixel_formats(codec)
     if requested is not None:
         if supported and requested not in supported:
             raise VideoError(
@@ -181,8 +181,8 @@ def _pixel_format(
 
 def _fits(pix_fmt: str, width: int, height: int) -> bool:
     """True if the chroma subsampling of `pix_fmt` divides the frame size (yuv420p needs even sizes)."""
-    fmt = av.VideoFormat(pix_fmt)
-    return width % (16 // fmt.chroma_width(16)) == 0 and height % (16 // fmt.chroma_height(16)) == 0
+    step_x, step_y = chroma_steps(av.VideoFormat(pix_fmt))
+    return width % step_x == 0 and height % step_y == 0
 
 
 def _private_options(

@@ -52,6 +52,11 @@ def bit_depth(pix_fmt: str) -> int:
     return av.VideoFormat(pix_fmt).components[0].bits
 
 
+def chroma_steps(fmt: av.VideoFormat) -> tuple[int, int]:
+    """Pixels per chroma sample across and down in `fmt` (2, 2 for 4:2:0; 1, 1 for 4:4:4 and RGB)."""
+    return 16 // fmt.chroma_width(16), 16 // fmt.chroma_height(16)
+
+
 def frame_to_rgb(frame: av.VideoFrame, high_depth: bool, chroma: ChromaUpsampling = "bilinear") -> np.ndarray:
     """(H, W, 3) RGB image of `frame`: uint16 (full 16-bit scale) if `high_depth`, else uint8.
 
@@ -78,7 +83,7 @@ def _plain_copy(frame: av.VideoFrame, drop_siting: bool) -> av.VideoFrame:
     average there for random chroma. A copy always loses the chroma location (PyAV cannot set one).
     """
     fmt = frame.format
-    step_x, step_y = 16 // fmt.chroma_width(16), 16 // fmt.chroma_height(16)
+    step_x, step_y = chroma_steps(fmt)
     if fmt.is_rgb or (step_x, step_y) == (1, 1):
         return frame
     planar = len({c.plane for c in fmt.components}) == len(fmt.components)  # not NV12-style interleaved chroma
@@ -190,7 +195,8 @@ def _reduce_full_range(frame: av.VideoFrame, pix_fmt: str) -> av.VideoFrame:
     dtype = np.dtype(np.uint8 if depth <= 8 else "<u2")
     for index, (wide, plane) in enumerate(zip(frame.planes, out.planes, strict=True)):
         values = np.frombuffer(memoryview(wide), dtype="<u2").reshape(wide.height, -1)[:, : wide.width]
-        mids = (0, 0) if index == 0 else (1 << (_WIDE_DEPTH - 1), 1 << (depth - 1))  # chroma's zero: its middle
+        chroma = index in (1, 2)  # luma and alpha run from 0; chroma's zero is its middle
+        mids = (1 << (_WIDE_DEPTH - 1), 1 << (depth - 1)) if chroma else (0, 0)
         reduced = (np.rint((values.astype(np.float32) - mids[0]) * scale) + mids[1]).clip(0, (1 << depth) - 1)
         _fill_plane(plane, reduced.astype(dtype))
     out.colorspace, out.color_range = frame.colorspace, frame.color_range

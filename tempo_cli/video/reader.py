@@ -261,8 +261,8 @@ def stored_interval_rate(path: Path, stream: VideoStream, nominal: Fraction) -> 
     """
     try:
         with open_container(path) as container:
-            same = next(s for s in container.streams if s.index == stream.index)
-            stamps = sorted(p.pts for p in itertools.islice(container.demux(same), _RATE_PACKETS) if p.pts is not None)
+            packets = container.demux(container.streams[stream.index])
+            stamps = sorted(p.pts for p in itertools.islice(packets, _RATE_PACKETS) if p.pts is not None)
     except av.error.FFmpegError:  # a damaged start: decoding copes with it, and the guess stands
         return nominal
     steps = Counter(b - a for a, b in itertools.pairwise(stamps) if b > a)

@@ -16,12 +16,12 @@ from av.video.stream import VideoStream
 
 from tempo_cli.video.background import OrderedWorker
 from tempo_cli.video.carry import NO_PADDING, AudioPadding, StreamCarrier
-from tempo_cli.video.containers import holds_video, kept_colour_tags, usable_encoder
+from tempo_cli.video.containers import holds_video, kept_colour_tags, takes_pixel_format, usable_encoder
 from tempo_cli.video.encoding import MAX_LOSSY_DEPTH, EncodeOptions, video_settings
 from tempo_cli.video.hdr import HDR_ENCODERS
 from tempo_cli.video.native import reusable_native
 from tempo_cli.video.paths import temporary_sibling, validate_output_path
-from tempo_cli.video.pixels import bit_depth, rgb_to_frame
+from tempo_cli.video.pixels import bit_depth, chroma_steps, rgb_to_frame
 from tempo_cli.video.reader import VideoError, VideoInfo, Warn
 
 __all__ = ["EncodeOptions", "VideoWriter", "validate_output_path"]
@@ -42,7 +42,8 @@ def _chroma_samples(pix_fmt: str) -> int:
     fmt = av.VideoFormat(pix_fmt)
     if fmt.is_rgb or len(fmt.components) < 3:
         return 0
-    return fmt.chroma_width(16) * fmt.chroma_height(16)
+    step_x, step_y = chroma_steps(fmt)
+    return 256 // (step_x * step_y)
 
 
 class VideoWriter:
@@ -118,8 +119,8 @@ class VideoWriter:
             and depth_chosen_here
             and _chroma_samples(self.settings.pix_fmt) < _chroma_samples(source.pix_fmt)
         ):
-            formats = {f.name for f in av.codec.Codec(codec, "w").video_formats or ()}
-            advice = f"--pix-fmt {source.pix_fmt} keeps it" if source.pix_fmt in formats else f"{codec} cannot keep it"
+            keeps = takes_pixel_format(codec, source.pix_fmt)
+            advice = f"--pix-fmt {source.pix_fmt} keeps it" if keeps else f"{codec} cannot keep it"
             self._tell(
                 f"the source's colour is stored at a higher resolution ({source.pix_fmt}) than the output's "
                 f"({self.settings.pix_fmt}, which every player shows); {advice}"
