@@ -59,6 +59,7 @@ def make_clip(
     pictures: Sequence[float] | None = None,
     codec_options: dict[str, str] | None = None,
     color_tags: dict[str, int] | None = None,
+    time_base: Fraction | None = None,
 ) -> Path:
     """Write a test clip to `path` (container from the suffix) and return `path`.
 
@@ -67,17 +68,18 @@ def make_clip(
     tagged BT.709 limited range (or with `color_tags`), carries the title TITLE, the display rotation `rotation` (or a
     whole `display_matrix`), the pixel aspect ratio `pixel_aspect`, a 440 Hz sine audio track covering the video
     duration (`audio_codec`, a default track with `default_audio`) and, if `subtitles`, two cues (SUBTITLES: SubRip,
-    or timed text in .mp4), flagged forced with `forced_subtitles`. `codec_options` go to the video encoder.
+    or timed text in .mp4), flagged forced with `forced_subtitles`. `codec_options` go to the video encoder. The
+    stream's time base is `time_base`, or 1/fps (1/90000 with `vfr_times`).
     """
     fps = Fraction(fps)
     frames = len(pictures) if pictures is not None else frames
     if vfr_times is not None:
         times = [Fraction(str(t)) if isinstance(t, float) else Fraction(t) for t in vfr_times]
-        time_base = Fraction(1, 90000)
+        time_base = time_base or Fraction(1, 90000)
         duration = times[-1] + 1 / fps
     else:
         times = [i / fps for i in range(frames)]
-        time_base = 1 / fps
+        time_base = time_base or 1 / fps
         duration = frames / fps
     high_depth = av.VideoFormat(pix_fmt).components[0].bits > 8
     with av.open(str(path), "w") as out:

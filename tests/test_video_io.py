@@ -126,6 +126,23 @@ def test_variable_frame_rate_timestamps_come_back(tmp_path: Path) -> None:
     assert times_of(clip) == times
 
 
+@pytest.mark.parametrize("dropped", [False, True])
+def test_avi_with_b_frames_keeps_its_timeline(tmp_path: Path, dropped: bool) -> None:
+    """AVI stores decode times only; H.264 with B-frames there came back with FFmpeg's presentation times out of
+    order (each late frame pushed those after it a frame on), and the last frames off by a tick."""
+    steps = [i for i in range(30) if not (dropped and i in (7, 19))]
+    clip = make_clip(
+        tmp_path / "bframes.avi",
+        vfr_times=[Fraction(i, 24) for i in steps] if dropped else None,
+        time_base=Fraction(1, 24),  # AVI's: a dropped frame is a gap in the decode times
+        frames=30,
+        audio=False,
+        codec_options={"x264-params": "b-adapt=0:bframes=2"},
+    )
+    with VideoReader(clip) as reader:
+        assert [f.time for f in reader] == [Fraction(i, 24) for i in steps]
+
+
 def test_frames_without_timestamps_follow_the_frame_rate(tmp_path: Path) -> None:
     clip = make_clip(tmp_path / "raw.h264", frames=6, audio=False)  # raw H.264 stream: no pts at all
     with VideoReader(clip) as reader:

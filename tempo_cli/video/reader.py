@@ -121,8 +121,9 @@ class VideoReader:
     The constructor opens the file and decodes its first frame, so a file that cannot be used fails here with
     VideoError. Iterating re-reads the file from the start; one iteration at a time. A packet the decoder rejects
     as corrupt is skipped: it is counted in `skipped_packets` and reported through `on_warning`. Frame times are
-    the stream's own timestamps less the first decoded frame's (`info.start`), so variable frame rates come
-    through and the first frame is at 0; a frame without one, or with one not after the previous frame's, is
+    the stream's own timestamps less the first decoded frame's (`info.start`; in AVI, which stores decode times
+    only, the frames' decode times less the first's), so variable frame rates come through and the first frame is
+    at 0; a frame without one, or with one not after the previous frame's, is
     placed 1/fps after the previous frame. Subsampled chroma is upsampled as `chroma` says (`ChromaUpsampling`).
     """
 
@@ -154,10 +155,15 @@ class VideoReader:
             step = 1 / self.info.fps
             tick = time_base(stream)
             high_depth = self.info.bit_depth > 8
+            in_decode_order = _stamps_decode_order(container)
+            origin = None if in_decode_order else self.info.start  # AVI's: the first frame's decode time
             previous: Fraction | None = None
             for index, decoded in enumerate(self._decode(container, stream, on_bad_packet=self._skip)):
                 frame = self._at_first_size(decoded, index)
-                time = None if frame.pts is None else frame.pts * tick - self.info.start
+                stamp = decoded.dts if in_decode_order else frame.pts
+                if origin is None and stamp is not None:
+                    origin = stamp * tick
+                time = None if stamp is None or origin is None else stamp * tick - origin
                 if time is None or (previous is not None and time <= previous):
                     time = Fraction(0) if previous is None else previous + step
                 previous = time
@@ -328,6 +334,13 @@ def _sample_aspect_ratio(stream: VideoStream) -> Fraction | None:
     """The stream's pixel aspect ratio (from the container, else the codec), None where it is unset or 1."""
     ratio = stream.sample_aspect_ratio or stream.codec_context.sample_aspect_ratio
     return Fraction(ratio) if ratio and ratio != 1 else None
+
+
+def _stamps_decode_order(container: InputContainer) -> bool:
+    """Whether the container stores decode times only (AVI): FFmpeg's presentation times are then those times
+    shifted, and a decoder that reorders frames (H.264 with B-frames) hands them out of order, while the decode
+    time it gives each frame it returns runs in display order, gaps (dropped frames) included."""
+    return container.format.name == "avi"
 
 
 def _first_time(stream: VideoStream, first: av.VideoFrame) -> Fraction:
