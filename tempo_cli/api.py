@@ -247,7 +247,7 @@ class Interpolator:
                 elif maps is not None:
                     warn("no frame was synthesized, so there are no confidence maps to save")
                 sink.commit()
-            _check_complete(src, engine.stats.frames_in, info, warn)
+            _check_complete(src, engine.stats, info, warn)
         return _summary(dst, engine.stats, getattr(source, "skipped_packets", 0), time.perf_counter() - start)
 
 
@@ -273,19 +273,24 @@ def _expected_frames(info: VideoInfo, rate: Fraction, plan: PlanConfig) -> int |
     return round((span + added * plan.period) * rate)
 
 
-def _check_complete(src: Path, decoded: int, info: VideoInfo, warn: Warn) -> None:
+def _check_complete(src: Path, stats: EngineStats, info: VideoInfo, warn: Warn) -> None:
     """Warn when far fewer frames decoded than the container lists (a cut-off download or copy).
 
     Only a header that counts its frames is checked. Its count is lowered to its duration times the frame rate where
     that is less: a file cut without re-encoding (ffmpeg -ss -c copy) keeps the frames before the cut, hidden by an
     edit list, in its count (a duration alone is no count: variable-rate video has fewer frames than it implies).
-    Containers' counts can be a frame or two off, so the shortfall must exceed 2 frames and 5%.
+    Containers' counts can be a frame or two off, so the shortfall must exceed 2 frames and 5%, and the frames must
+    also stop that far short of the duration: AVI counts the frames a capture dropped (empty entries) with the rest.
     """
     listed = info.frame_count
     if listed and info.duration is not None:
         listed = min(listed, round(info.duration * info.fps))
-    if listed and decoded < listed - max(2, listed // 20):
-        warn(f"{src} ended after {decoded} of the {listed} frames its header lists; it may be truncated")
+    if not listed or stats.frames_in >= listed - (margin := max(2, listed // 20)):
+        return
+    reached = stats.last_time
+    if info.duration is not None and reached is not None and reached >= info.duration - margin / info.fps:
+        return
+    warn(f"{src} ended after {stats.frames_in} of the {listed} frames its header lists; it may be truncated")
 
 
 def _map_sink(folder: Path | None, info: VideoInfo) -> AbstractContextManager[ImageSequenceWriter | None]:

@@ -428,6 +428,15 @@ def test_a_file_cut_without_re_encoding_is_not_called_truncated(tmp_path, capsys
     assert len(frames_and_times(tmp_path / "o.mp4")[0]) == 36
 
 
+def test_avi_with_dropped_frames_is_not_called_truncated(tmp_path, capsys):
+    """AVI lists the frames a capture dropped as empty entries, so its header counts more frames than decode."""
+    times = [Fraction(i, 24) for i in range(48) if i % 4 != 3]
+    src = make_clip(tmp_path / "dropped.avi", vfr_times=times, time_base=Fraction(1, 24), audio=False)
+    assert run_cli(["interpolate", src, "-o", tmp_path / "o.mp4", "--model", "blend", "-q"]) == 0
+    assert capsys.readouterr().err == ""
+    assert len(frames_and_times(tmp_path / "o.mp4")[0]) == 94
+
+
 def test_variable_frame_rate_matroska_is_not_called_truncated(tmp_path, capsys):
     """Matroska lists no frame count, and a duration times the mean rate is none either."""
     times = [i / 30 for i in range(30)] + [1 + i / 5 for i in range(10)]

@@ -143,6 +143,15 @@ def test_avi_with_b_frames_keeps_its_timeline(tmp_path: Path, dropped: bool) -> 
         assert [f.time for f in reader] == [Fraction(i, 24) for i in steps]
 
 
+def test_avi_on_a_fine_clock_is_read_at_its_picture_rate(tmp_path: Path) -> None:
+    """An MP4 copied into AVI gets a 1/600 s clock, and AVI lists an empty frame for each tick without a picture:
+    its average rate is 600 fps, against FFmpeg's guess of 24. Output on that grid repeated each frame 25 times."""
+    clip = make_clip(tmp_path / "clock.avi", vfr_times=[Fraction(i, 24) for i in range(24)], audio=False)
+    with VideoReader(clip) as reader:
+        assert reader.info.fps == 24
+        assert [f.time for f in reader] == [Fraction(i, 24) for i in range(24)]
+
+
 def test_frames_without_timestamps_follow_the_frame_rate(tmp_path: Path) -> None:
     clip = make_clip(tmp_path / "raw.h264", frames=6, audio=False)  # raw H.264 stream: no pts at all
     with VideoReader(clip) as reader:
@@ -1061,23 +1070,23 @@ def write_stamped_clip(path: Path, stamps: list[int], time_base: Fraction) -> Pa
     ("nominal", "expected"),
     [
         (Fraction(179, 6), Fraction(29847, 1000)),
-        (Fraction(25), Fraction(25)),
+        (Fraction(25), None),
         (Fraction(29847, 1000), Fraction(29847, 1000)),
     ],
 )
 def test_the_interval_a_file_stores_corrects_a_nominal_rate_near_it(tmp_path: Path, nominal, expected) -> None:
     """propainter_test-sample1 stores frames 1000/29847 s apart (after a short first interval) while FFmpeg guesses
     179/6 fps: on that grid the output drifted off its frames and made two thirds of them anew. A guess more than 1%
-    away is not corrected."""
+    away is not corrected (None: no interval stands for it)."""
     clip = write_stamped_clip(tmp_path / "clip.mp4", [0, *range(887, 30000, 1000)], Fraction(1, 29847))
     with av.open(str(clip)) as container:
         rate = stored_interval_rate(clip, container.streams.video[0], nominal)
     assert rate == expected
 
 
-def test_intervals_rounded_to_milliseconds_keep_the_nominal_rate(tmp_path: Path) -> None:
+def test_intervals_rounded_to_milliseconds_stand_for_no_rate(tmp_path: Path) -> None:
     """Matroska stores 24000/1001 fps as 41 and 42 ms: no interval is common enough to stand for the rate."""
     stamps = [round(i * 1001 / 24) for i in range(40)]
     clip = write_stamped_clip(tmp_path / "clip.mkv", stamps, Fraction(1, 1000))
     with av.open(str(clip)) as container:
-        assert stored_interval_rate(clip, container.streams.video[0], NTSC_24) == NTSC_24
+        assert stored_interval_rate(clip, container.streams.video[0], NTSC_24) is None

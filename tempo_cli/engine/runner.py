@@ -60,6 +60,7 @@ class EngineStats:
     """Counts for the closing summary."""
 
     frames_in: int = 0
+    last_time: Fraction | None = None  # the time of the last source frame
     frames_out: int = 0
     synthesized: int = 0
     scene_cuts: int = 0
@@ -120,6 +121,7 @@ class Engine:
             first = image if first is None else first
             cut = bool(self.cut_detector(index, image)) if self.cut_detector else False
             self.stats.frames_in += 1
+            self.stats.last_time = frame.time
             self.stats.scene_cuts += int(cut)
             yield _Detected(frame.time, image, cut)
 

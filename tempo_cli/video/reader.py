@@ -242,42 +242,47 @@ _RATE_PACKETS = 64  # packets whose timestamps are read for the interval a file 
 
 def _frame_rate(path: Path, stream: VideoStream) -> Fraction | None:
     """The rate whose grid the stream's frames lie on: FFmpeg's guess of the nominal rate (`av_guess_frame_rate`,
-    mostly r_frame_rate), unless it is missing or more than 1.5 times off the average rate (then the average).
+    mostly r_frame_rate) where nearly all of the first frames are stored that far apart (`stored_interval_rate`)
+    or it is within 1.5 times the average rate; else the average, or the guess where there is no average.
 
     The average counts frames over the duration, so a stream that drops a frame now and then (a camera or a capture
     that could not keep up, a frame cut out) has an average below its nominal rate: 29.56 fps for 30000/1001 video
     with three frames missing. Output on the average's grid fell between the source frames and replaced nearly all
-    of them with made frames.
+    of them with made frames. AVI counts the frames it leaves out too: an MP4 copied into AVI on a 1/600 s clock
+    lists 600 frames a second, 24 of them empty for each picture.
     """
     average, nominal = stream.average_rate, stream.guessed_rate
     if not nominal:
         return Fraction(average) if average else None
+    steady = stored_interval_rate(path, stream, Fraction(nominal))
+    if steady is not None:
+        return steady
     if not average or average / _NOMINAL_RATE_SPAN <= nominal <= average * _NOMINAL_RATE_SPAN:
-        return stored_interval_rate(path, stream, Fraction(nominal))
+        return Fraction(nominal)
     return Fraction(average)
 
 
-def stored_interval_rate(path: Path, stream: VideoStream, nominal: Fraction) -> Fraction:
+def stored_interval_rate(path: Path, stream: VideoStream, nominal: Fraction) -> Fraction | None:
     """1 / the interval that nearly all of the first packets' timestamps are apart, where there is one and it lies
-    within 1% of `nominal`; else `nominal`.
+    within 1% of `nominal`; else None.
 
     FFmpeg's guess can be off the interval a file actually stores: propainter_test-sample1 stores frames 1000/29847 s
     apart, FFmpeg guesses 179/6 fps, and the output grid drifted off its frames (a third of them copied at 2x). Where
-    the intervals vary (Matroska's whole milliseconds), the guess stands.
+    the intervals vary (Matroska's whole milliseconds), there is none.
     """
     try:
         with open_container(path) as container:
             packets = container.demux(container.streams[stream.index])
             stamps = sorted(p.pts for p in itertools.islice(packets, _RATE_PACKETS) if p.pts is not None)
-    except av.error.FFmpegError:  # a damaged start: decoding copes with it, and the guess stands
-        return nominal
+    except av.error.FFmpegError:  # a damaged start: decoding copes with it
+        return None
     steps = Counter(b - a for a, b in itertools.pairwise(stamps) if b > a)
     if not steps:
-        return nominal
+        return None
     step, count = steps.most_common(1)[0]
     rate = 1 / (step * time_base(stream))
     if count < 0.9 * sum(steps.values()) or abs(rate / nominal - 1) > Fraction(1, 100):
-        return nominal
+        return None
     return rate
 
 
