@@ -12,7 +12,7 @@ import av
 import numpy as np
 import pytest
 
-from tempo_cli.video.carry import AudioPadding
+from tempo_cli.video.carry import NO_PADDING, AudioPadding
 from tempo_cli.video.containers import usable_encoder
 from tempo_cli.video.encoding import video_settings
 from tempo_cli.video.hdr import ContentLight, HdrMetadata, MasteringDisplay
@@ -1039,6 +1039,34 @@ def test_a_gap_in_the_source_audio_stays_a_gap_when_the_audio_is_padded(tmp_path
     _, _, samples = audio_of(target)
     click = int(np.argmax(np.abs(samples) > 0.3))
     assert abs(click / AUDIO_RATE - 0.5) <= 0.002
+
+
+def audio_span(path: Path) -> tuple[Fraction, Fraction]:
+    """The first and the last audio time of `path`'s first audio stream (packet starts and ends)."""
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        packets = [p for p in container.demux(stream) if p.size and p.pts is not None]
+    return min(p.pts * p.time_base for p in packets), max((p.pts + p.duration) * p.time_base for p in packets)
+
+
+@pytest.mark.parametrize("padding", [NO_PADDING, AudioPadding(lead=Fraction(1, 24))], ids=["copied", "re-encoded"])
+def test_audio_whose_timestamps_go_back_keeps_its_timeline(tmp_path: Path, padding: AudioPadding) -> None:
+    """Two MPEG-TS clips joined end to end, the second's audio starting 0.12 s before the first's ends: copying it
+    failed (muxers refuse timestamps going back), and re-encoding joined the overlap on, so the rest played late.
+    The overlap is left out: the audio ends where the source's timeline does."""
+    first = make_clip(tmp_path / "first.ts", frames=24)
+    second = delay_all_streams(
+        make_clip(tmp_path / "second.ts", frames=24), tmp_path / "late.ts", Fraction(1), Fraction(22, 25)
+    )
+    joined = tmp_path / "joined.ts"
+    joined.write_bytes(first.read_bytes() + second.read_bytes())
+    _, end = audio_span(second)
+    target = tmp_path / "out.mkv"
+    warnings = transcode(joined, target, audio_padding=padding)
+    _, out_end = audio_span(target)
+    video_start = VideoReader(joined).info.start
+    assert abs(out_end - (end - video_start + padding.lead)) <= AAC_FRAME
+    assert any("went back" in w for w in warnings) == (padding is NO_PADDING)
 
 
 @pytest.mark.parametrize(("source_fmt", "warned"), [("yuv444p", True), ("yuv420p", False)])

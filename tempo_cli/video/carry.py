@@ -120,7 +120,7 @@ class StreamCarrier:
         for subtitles in self._input.streams.subtitles:
             if accepts(self._output.format.name, partial(_copy_stream, stream=subtitles)):
                 routes[subtitles.index] = _Remux(
-                    self._output, subtitles, self._shift, self._slowdown, clip_to_picture=True
+                    self._output, subtitles, self._shift, self._slowdown, clip_to_picture=True, warn=self._warn
                 )
             else:
                 codec = _codec_name(subtitles)
@@ -131,7 +131,7 @@ class StreamCarrier:
         holds_codec = accepts(self._output.format.name, partial(_copy_stream, stream=stream), first)
         to_end = padding.to_end
         if holds_codec and not (padding.lead or to_end) and self._slowdown == 1:
-            return _Remux(self._output, stream, self._shift, self._slowdown, clip_to_picture=False)
+            return _Remux(self._output, stream, self._shift, self._slowdown, clip_to_picture=False, warn=self._warn)
         codec = _codec_name(stream)
         if holds_codec and usable_encoder(codec):
             return _Transcode(self._output, stream, codec, self._output_time, to_end, self._warn, self._slowdown)
@@ -148,16 +148,28 @@ class _Remux:
     Audio packets from before the first video frame keep their negative times, as the source had that audio before
     its picture. With `clip_to_picture` (subtitles) a cue that ends by then is left out and one that runs past it
     starts at time 0: MP4 cannot place timed text before 0, and shifted every cue's length by one cue.
+
+    Where the source's timestamps go back (files joined end to end), muxers refuse the packet: it is left out, with
+    a warning (its sound or cue overlaps what was written, and the rest stays in sync).
     """
 
     def __init__(
-        self, output: OutputContainer, stream: Stream, shift: Fraction, slowdown: Fraction, clip_to_picture: bool
+        self,
+        output: OutputContainer,
+        stream: Stream,
+        shift: Fraction,
+        slowdown: Fraction,
+        clip_to_picture: bool,
+        warn: Warn,
     ) -> None:
         self._output = output
         self._stream = _copy_stream(output, stream)
         self._offset = round(shift / time_base(stream))
         self._slowdown = slowdown
         self._clip = clip_to_picture
+        self._warn = warn
+        self._last_dts: int | None = None
+        self._overlaps = 0
 
     def push(self, packet: av.Packet) -> None:
         if packet.pts is not None:
@@ -173,11 +185,18 @@ class _Remux:
             if packet.duration:
                 packet.duration += start
             packet.pts = packet.dts = 0
+        if packet.dts is not None and self._last_dts is not None and packet.dts <= self._last_dts:
+            self._overlaps += 1
+            return
+        self._last_dts = packet.dts if packet.dts is not None else self._last_dts
         packet.stream = self._stream
         self._output.mux(packet)
 
     def finish(self, picture_end: Fraction) -> None:
         """Nothing is buffered, and copied packets are never padded (to `picture_end` or otherwise)."""
+        if self._overlaps:
+            kind = self._stream.type
+            self._warn(f"left out {self._overlaps} {kind} packets whose timestamps went back over earlier {kind}")
 
 
 class _Transcode:
@@ -250,13 +269,18 @@ class _Transcode:
 
     def _add(self, frame: av.AudioFrame) -> None:
         """Queue a decoded frame. Where the source's timestamps have run AUDIO_GAP or more ahead of the samples queued
-        so far (one gap, or small ones adding up), silence fills the difference first; overlaps are kept as they are."""
+        so far (one gap, or small ones adding up), silence fills the difference first; where they have gone back as
+        far (files joined end to end), as many samples are left out."""
         source_time = frame.pts * time_base(self._input) if frame.pts is not None else None
         if self._source_end is None:
             self._start(self._output_time(source_time or Fraction(0)))
             self._source_end = source_time or Fraction(0)
         elif source_time is not None and source_time - self._source_end >= AUDIO_GAP:
             self._fill(source_time - self._source_end, frame)
+            self._source_end = source_time
+        elif source_time is not None and self._source_end - source_time >= AUDIO_GAP:
+            overlap = self._output_time(self._source_end) - self._output_time(source_time)
+            self._drop += round(overlap * self._stream.sample_rate)
             self._source_end = source_time
         self._source_end += Fraction(frame.samples, frame.sample_rate)
         self._stretch_and_resample(frame)
