@@ -56,6 +56,8 @@ def make_clip(
     forced_subtitles: bool = False,
     default_audio: bool = False,
     audio_codec: str = "aac",
+    audio_layout: str = "stereo",
+    audio_bit_rate: int | None = None,
     pictures: Sequence[float] | None = None,
     codec_options: dict[str, str] | None = None,
     color_tags: dict[str, int] | None = None,
@@ -67,9 +69,10 @@ def make_clip(
     is a duplicated frame), at time i/fps, or at `vfr_times[i]` seconds (then `frames` is ignored). The clip is
     tagged BT.709 limited range (or with `color_tags`), carries the title TITLE, the display rotation `rotation` (or a
     whole `display_matrix`), the pixel aspect ratio `pixel_aspect`, a 440 Hz sine audio track covering the video
-    duration (`audio_codec`, a default track with `default_audio`) and, if `subtitles`, two cues (SUBTITLES: SubRip,
-    or timed text in .mp4), flagged forced with `forced_subtitles`. `codec_options` go to the video encoder. The
-    stream's time base is `time_base`, or 1/fps (1/90000 with `vfr_times`).
+    duration (`audio_codec` in `audio_layout` at `audio_bit_rate`, a default track with `default_audio`) and, if
+    `subtitles`, two cues (SUBTITLES: SubRip, or timed text in .mp4), flagged forced with `forced_subtitles`.
+    `codec_options` go to the video encoder. The stream's time base is `time_base`, or 1/fps (1/90000 with
+    `vfr_times`).
     """
     fps = Fraction(fps)
     frames = len(pictures) if pictures is not None else frames
@@ -98,7 +101,7 @@ def make_clip(
             video.set_display_matrix(display_matrix)
         if pixel_aspect is not None:
             video.codec_context.sample_aspect_ratio = pixel_aspect
-        sound = _add_audio(out, audio_codec) if audio else None
+        sound = _add_audio(out, audio_codec, audio_layout, audio_bit_rate) if audio else None
         if sound is not None and default_audio:
             sound.disposition = av.stream.Disposition.default
         captions = out.add_mux_stream("mov_text" if path.suffix == ".mp4" else "subrip") if subtitles else None
@@ -192,10 +195,14 @@ def make_image_folder(
     return path
 
 
-def _add_audio(out: av.container.OutputContainer, codec: str) -> av.audio.stream.AudioStream:
+def _add_audio(
+    out: av.container.OutputContainer, codec: str, layout: str = "stereo", bit_rate: int | None = None
+) -> av.audio.stream.AudioStream:
     stream = out.add_stream(codec, rate=AUDIO_RATE)
-    stream.layout = "stereo"
+    stream.layout = layout
     stream.format = stream.codec_context.codec.audio_formats[0].name
+    if bit_rate is not None:
+        stream.bit_rate = bit_rate
     return stream
 
 
@@ -213,8 +220,9 @@ def _write_sine(out: av.container.OutputContainer, stream: av.audio.stream.Audio
             wave = np.round(wave * 2147483647).astype(np.int32)
         else:
             wave = wave.astype(np.float32)
-        samples = np.stack([wave, wave]) if sample_format.is_planar else np.stack([wave, wave], axis=1).reshape(1, -1)
-        frame = av.AudioFrame.from_ndarray(samples, format=sample_format.name, layout="stereo")
+        channels = [wave] * stream.layout.nb_channels
+        samples = np.stack(channels) if sample_format.is_planar else np.stack(channels, axis=1).reshape(1, -1)
+        frame = av.AudioFrame.from_ndarray(samples, format=sample_format.name, layout=stream.layout.name)
         frame.sample_rate = AUDIO_RATE
         frame.pts = start
         frame.time_base = Fraction(1, AUDIO_RATE)

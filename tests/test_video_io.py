@@ -1069,6 +1069,29 @@ def test_audio_whose_timestamps_go_back_keeps_its_timeline(tmp_path: Path, paddi
     assert any("went back" in w for w in warnings) == (padding is NO_PADDING)
 
 
+def test_side_surround_becomes_opus_where_the_container_needs_it(tmp_path: Path) -> None:
+    """FFmpeg reads 5.1 AC-3 as 5.1(side), which the Opus encoder refuses: WebM output failed, saying that the
+    container could hold neither AC-3 nor AAC, Opus or MP2. Opus now gets the same six channels as 5.1 (back)."""
+    source = make_clip(tmp_path / "ac3.mkv", frames=6, audio_codec="ac3", audio_layout="5.1(side)")
+    warnings = transcode(source, tmp_path / "out.webm")
+    with av.open(str(tmp_path / "out.webm")) as container:
+        audio = container.streams.audio[0].codec_context
+        assert (audio.codec.name, audio.layout.name) == ("opus", "5.1")
+    assert warnings == ["the .webm container cannot hold ac3 audio; re-encoding it to libopus"]
+
+
+def test_audio_re_encoded_to_its_own_codec_keeps_its_bit_rate(tmp_path: Path) -> None:
+    """Padded AAC at 320 kb/s came out at the encoder's default, about 130 kb/s."""
+    source = make_clip(tmp_path / "rich.mp4", frames=24, audio_bit_rate=320_000)
+    target = tmp_path / "padded.mp4"
+    transcode(source, target, audio_padding=AudioPadding(lead=Fraction(1, 24)))
+    rates = []
+    for path in (source, target):
+        with av.open(str(path)) as container:
+            rates.append(container.streams.audio[0].bit_rate)
+    assert rates[1] >= 0.9 * rates[0]
+
+
 @pytest.mark.parametrize(("source_fmt", "warned"), [("yuv444p", True), ("yuv420p", False)])
 def test_coarser_chroma_than_the_sources_is_warned(tmp_path: Path, source_fmt: str, warned: bool) -> None:
     """A 4:4:4 source became 4:2:0 without a word."""

@@ -19,7 +19,7 @@ from av.audio.stream import AudioStream
 from av.container import OutputContainer
 from av.stream import Stream
 
-from tempo_cli.video.containers import accepts, fallback_audio_codec, usable_encoder
+from tempo_cli.video.containers import accepts, encodable_layout, fallback_audio_codec, usable_encoder
 from tempo_cli.video.reader import VideoError, VideoInfo, Warn, open_container, time_base
 from tempo_cli.video.stretch import AudioStretch, silent_frame
 
@@ -229,7 +229,9 @@ class _Transcode:
         if encoder.audio_rates and rate not in encoder.audio_rates:
             rate = 48000 if 48000 in encoder.audio_rates else max(encoder.audio_rates)
         self._stream = cast(AudioStream, output.add_stream(codec, rate=rate, time_base=Fraction(1, rate)))
-        self._stream.layout = _ordered(decoder.layout)
+        self._stream.layout = encodable_layout(codec, _ordered(decoder.layout))
+        if codec == _codec_name(stream) and decoder.bit_rate:
+            self._stream.bit_rate = decoder.bit_rate  # the source's, where it is re-encoded to its own codec
         formats = [f.name for f in encoder.audio_formats or ()]
         self._stream.format = decoder.format.name if not formats or decoder.format.name in formats else formats[0]
         _copy_labels(stream, self._stream)

@@ -20,6 +20,9 @@ AUTO_VIDEO_CODECS = ("libx264", "libvpx-vp9", "libvpx")
 # Audio encoders for audio that must be re-encoded and whose own codec the container cannot hold: AAC, else Opus
 # (WebM, Ogg), else MPEG audio layer II (MPEG program streams).
 FALLBACK_AUDIO_CODECS = ("aac", "libopus", "mp2")
+# Surround layouts with side channels, and the same layout with back channels, which some encoders (Opus) take
+# instead; resampling moves each side channel to its back one.
+_BACK_TWINS = {"quad(side)": "quad", "5.0(side)": "5.0", "5.1(side)": "5.1"}
 # x265 prints a banner and its settings to stderr at its default log level; this keeps its errors only.
 X265_QUIET = "log-level=error"
 
@@ -151,11 +154,35 @@ def auto_video_codec(format_name: str) -> str | None:
 
 
 def fallback_audio_codec(format_name: str, layout: av.AudioLayout) -> str | None:
-    """The first of FALLBACK_AUDIO_CODECS that this FFmpeg has and that encodes `layout` into a `format_name`
-    container, if any."""
+    """The first of FALLBACK_AUDIO_CODECS that this FFmpeg has and that encodes `layout` (or its
+    `encodable_layout`) into a `format_name` container, if any."""
     return _first_held(
-        format_name, FALLBACK_AUDIO_CODECS, lambda c: lambda out: out.add_stream(c, rate=48000, layout=layout)
+        format_name,
+        FALLBACK_AUDIO_CODECS,
+        lambda c: lambda out: out.add_stream(c, rate=48000, layout=encodable_layout(c, layout)),
     )
+
+
+@functools.cache
+def _opens_with(codec: str, layout: str) -> bool:
+    """True if the `codec` encoder opens for 48 kHz audio in `layout`."""
+    context = cast(av.AudioCodecContext, av.CodecContext.create(codec, "w"))
+    context.sample_rate, context.layout = 48000, layout
+    context.format = (context.codec.audio_formats or (av.AudioFormat("fltp"),))[0]
+    try:
+        context.open()
+    except (ValueError, av.error.FFmpegError):
+        return False
+    return True
+
+
+def encodable_layout(codec: str, layout: av.AudioLayout) -> av.AudioLayout:
+    """`layout`, or its twin with back channels for side ones where only that opens the `codec` encoder (Opus takes
+    5.1 but not 5.1(side), FFmpeg's usual layout of 5.1 AC-3)."""
+    twin = _BACK_TWINS.get(layout.name)
+    if twin is None or _opens_with(codec, layout.name) or not _opens_with(codec, twin):
+        return layout
+    return av.AudioLayout(twin)
 
 
 def _first_held(
