@@ -22,6 +22,7 @@ from tempo_cli.video.pixels import bit_depth, frame_to_rgb, rgb_to_frame
 from tempo_cli.video.reader import VideoError, VideoReader, iter_video_frames, stored_interval_rate
 from tempo_cli.video.sources import open_sink, open_source
 from tempo_cli.video.stretch import AudioStretch, atempo_chain
+from tempo_cli.video.timecode import retimed
 from tempo_cli.video.writer import EncodeOptions, VideoWriter, validate_output_path
 from tests.media import (
     AUDIO_RATE,
@@ -1090,6 +1091,56 @@ def test_audio_re_encoded_to_its_own_codec_keeps_its_bit_rate(tmp_path: Path) ->
         with av.open(str(path)) as container:
             rates.append(container.streams.audio[0].bit_rate)
     assert rates[1] >= 0.9 * rates[0]
+
+
+@pytest.mark.parametrize(
+    ("timecode", "source_fps", "output_fps", "lead", "expected"),
+    [
+        ("01:00:00:00", Fraction(25), Fraction(50), Fraction(0), "01:00:00:00"),
+        ("01:00:00:12", Fraction(25), Fraction(50), Fraction(0), "01:00:00:24"),
+        ("01:00:00:12", Fraction(25), Fraction(100), Fraction(2, 50), "01:00:00:44"),
+        ("00:00:00:00", Fraction(25), Fraction(25), Fraction(1, 25), "23:59:59:24"),
+        ("01:00:00;12", Fraction(30000, 1001), Fraction(60000, 1001), Fraction(0), "01:00:00;24"),
+        ("00:01:00;02", Fraction(30000, 1001), Fraction(30000, 1001), Fraction(1001, 30000), "00:00:59;29"),
+        ("00:10:00;00", Fraction(30000, 1001), Fraction(30000, 1001), Fraction(1001, 30000), "00:09:59;29"),
+        ("01:00:00;12", Fraction(30000, 1001), Fraction(50), Fraction(0), "01:00:00:20"),
+    ],
+)
+def test_a_timecode_is_counted_at_the_output_rate(timecode, source_fps, output_fps, lead, expected) -> None:
+    """The output's first frame keeps the source's first frame's time: frames are counted at the new rate, frames
+    added before it count back, and drop-frame labels skip 2 (4 at 60) a minute except every tenth."""
+    assert retimed(timecode, source_fps, output_fps, lead) == expected
+
+
+@pytest.mark.parametrize("timecode", ["", "1:00", "01:00:00:25", "01:61:00:00", "SMPTE"])
+def test_a_tag_that_is_no_timecode_is_left_alone(timecode: str) -> None:
+    assert retimed(timecode, Fraction(25), Fraction(50)) is None
+
+
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv"])
+def test_the_video_tracks_timecode_and_language_are_carried(tmp_path: Path, suffix: str) -> None:
+    """An MP4 timecode track (or Matroska TIMECODE tag) and the video track's language were dropped."""
+    source = tmp_path / f"tc{suffix}"
+    with av.open(str(source), "w") as out:
+        video = out.add_stream("libx264", rate=25, options={"preset": "ultrafast"})
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        video.metadata.update({"timecode": "10:00:00:12", "language": "deu"})
+        for index in range(5):
+            frame = av.VideoFrame.from_ndarray(scene_image(index, (64, 48)), format="rgb24")
+            frame.pts, frame.time_base = index, Fraction(1, 25)
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+    with VideoReader(source) as reader:
+        target = tmp_path / f"out{suffix}"
+        with VideoWriter(target, Fraction(50), 64, 48, FAST, source=reader.info) as writer:
+            for frame in reader:
+                writer.write(frame.image, frame.time)
+            writer.commit()
+    with av.open(str(target)) as container:
+        tags = {key.lower(): value for key, value in container.streams.video[0].metadata.items()}
+        assert (tags["timecode"], tags["language"]) == ("10:00:00:24", "deu")
+        timecode_tracks = [s.metadata.get("timecode") for s in container.streams.data]
+        assert timecode_tracks == (["10:00:00:24"] if suffix == ".mp4" else [])
 
 
 @pytest.mark.parametrize(("source_fmt", "warned"), [("yuv444p", True), ("yuv420p", False)])

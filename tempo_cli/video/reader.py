@@ -55,6 +55,8 @@ class VideoInfo:
     has_subtitles: bool
     container_format: str
     metadata: dict[str, str] = field(default_factory=dict)
+    stream_metadata: dict[str, str] = field(default_factory=dict)
+    """The video stream's own tags (language, title, a MOV timecode)."""
     start: Fraction = Fraction(0)
     """Time in seconds, on the source's clock, of the first decoded frame: the frames' (and the output's) time 0."""
     display_matrix: tuple[int, ...] | None = None
@@ -313,6 +315,7 @@ def _describe(path: Path, container: InputContainer, stream: VideoStream, first:
         has_subtitles=bool(container.streams.subtitles),
         container_format=container.format.name,
         metadata=dict(container.metadata),
+        stream_metadata=dict(stream.metadata),
         start=_first_time(stream, first),
         display_matrix=_display_matrix(first),
         sample_aspect_ratio=_sample_aspect_ratio(stream),

@@ -23,11 +23,14 @@ from tempo_cli.video.native import reusable_native
 from tempo_cli.video.paths import temporary_sibling, validate_output_path
 from tempo_cli.video.pixels import bit_depth, chroma_steps, rgb_to_frame
 from tempo_cli.video.reader import VideoError, VideoInfo, Warn
+from tempo_cli.video.timecode import retimed
 
 __all__ = ["EncodeOptions", "VideoWriter", "validate_output_path"]
 
 # Container tags that describe the old file rather than its content; the muxer writes its own.
 _TECHNICAL_TAGS = frozenset({"major_brand", "minor_version", "compatible_brands", "encoder"})
+# The video stream's tags carried over (MP4 and MOV write a timecode track for "timecode").
+_VIDEO_STREAM_TAGS = frozenset({"language", "title", "timecode"})
 # What each colour tag is called in a warning.
 _TAG_NAMES = {"colorspace": "matrix", "color_primaries": "primaries", "color_trc": "transfer"}
 
@@ -76,6 +79,7 @@ class VideoWriter:
         self.fps = Fraction(fps)
         self.width = width
         self.height = height
+        self._lead = audio_padding.lead  # the output time of the source's first frame
         self._warn = on_warning or _ignore
         self._temp = temporary_sibling(self.target)
         self._output: OutputContainer | None = None
@@ -267,5 +271,14 @@ class VideoWriter:
                 stream.codec_context.sample_aspect_ratio = source.sample_aspect_ratio
             for key, value in source.metadata.items():
                 if key.lower() not in _TECHNICAL_TAGS:
-                    output.metadata[key] = value
+                    output.metadata[key] = self._carried_tag(key, value, source)
+            for key, value in source.stream_metadata.items():
+                if key.lower() in _VIDEO_STREAM_TAGS:
+                    stream.metadata[key] = self._carried_tag(key, value, source)
         return stream
+
+    def _carried_tag(self, key: str, value: str, source: VideoInfo) -> str:
+        """`value`, or for a timecode the one of the output's first frame (at the output rate, before any lead)."""
+        if key.lower() != "timecode":
+            return value
+        return retimed(value, source.fps, self.fps, self._lead) or value
