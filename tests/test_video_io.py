@@ -1143,6 +1143,42 @@ def test_the_video_tracks_timecode_and_language_are_carried(tmp_path: Path, suff
         assert timecode_tracks == (["10:00:00:24"] if suffix == ".mp4" else [])
 
 
+@pytest.mark.parametrize("suffix", [".mkv", ".mp4"])
+def test_chapters_and_attachments_are_carried(tmp_path: Path, suffix: str) -> None:
+    """Chapters and a subtitle font were dropped. Chapters move with the picture (here slowed down 2x, with a
+    frame added before it); only Matroska holds attachments, and other containers say so."""
+    source = tmp_path / "extras.mkv"
+    with av.open(str(source), "w") as out:
+        video = out.add_stream("libx264", rate=24, options={"preset": "ultrafast"})
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        out.set_chapters(
+            [
+                {"id": 1, "start": 0, "end": 500, "time_base": Fraction(1, 1000), "metadata": {"title": "One"}},
+                {"id": 2, "start": 500, "end": 1000, "time_base": Fraction(1, 1000), "metadata": {"title": "Two"}},
+            ]
+        )
+        out.add_attachment("font.ttf", "font/ttf", b"not really a font")
+        for index in range(24):
+            frame = av.VideoFrame.from_ndarray(scene_image(index, (64, 48)), format="rgb24")
+            frame.pts, frame.time_base = index, Fraction(1, 24)
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+    target = tmp_path / f"out{suffix}"
+    lead = Fraction(1, 24)
+    warnings = transcode(source, target, audio_padding=AudioPadding(lead=lead), slowdown=Fraction(2))
+    with av.open(str(target)) as container:
+        chapters = [(c["start"] * c["time_base"], c["metadata"]["title"]) for c in container.chapters()]
+        attachments = [(s.name, s.data) for s in container.streams if s.type == "attachment"]
+    assert [title for _, title in chapters] == ["One", "Two"]
+    assert abs(chapters[1][0] - (lead + 1)) < Fraction(1, 1000)  # MP4's chapter track starts at 0
+    if suffix == ".mkv":
+        assert attachments == [("font.ttf", b"not really a font")] and warnings == []
+    else:
+        assert attachments == [] and warnings == [
+            "dropping the attachment font.ttf: only Matroska (.mkv) holds attachments"
+        ]
+
+
 @pytest.mark.parametrize(("source_fmt", "warned"), [("yuv444p", True), ("yuv420p", False)])
 def test_coarser_chroma_than_the_sources_is_warned(tmp_path: Path, source_fmt: str, warned: bool) -> None:
     """A 4:4:4 source became 4:2:0 without a word."""

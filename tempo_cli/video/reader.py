@@ -54,6 +54,8 @@ class VideoInfo:
     has_audio: bool
     has_subtitles: bool
     container_format: str
+    has_extras: bool = False
+    """Whether the file has chapters or attachments (fonts)."""
     metadata: dict[str, str] = field(default_factory=dict)
     stream_metadata: dict[str, str] = field(default_factory=dict)
     """The video stream's own tags (language, title, a MOV timecode)."""
@@ -313,6 +315,7 @@ def _describe(path: Path, container: InputContainer, stream: VideoStream, first:
         color_trc=first.color_trc,
         has_audio=bool(container.streams.audio),
         has_subtitles=bool(container.streams.subtitles),
+        has_extras=bool(container.chapters()) or any(s.type == "attachment" for s in container.streams),
         container_format=container.format.name,
         metadata=dict(container.metadata),
         stream_metadata=dict(stream.metadata),

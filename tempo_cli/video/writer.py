@@ -18,11 +18,12 @@ from tempo_cli.video.background import OrderedWorker
 from tempo_cli.video.carry import NO_PADDING, AudioPadding, StreamCarrier
 from tempo_cli.video.containers import holds_video, kept_colour_tags, takes_pixel_format, usable_encoder
 from tempo_cli.video.encoding import MAX_LOSSY_DEPTH, EncodeOptions, video_settings
+from tempo_cli.video.extras import carry_extras
 from tempo_cli.video.hdr import HDR_ENCODERS
 from tempo_cli.video.native import reusable_native
 from tempo_cli.video.paths import temporary_sibling, validate_output_path
 from tempo_cli.video.pixels import bit_depth, chroma_steps, rgb_to_frame
-from tempo_cli.video.reader import VideoError, VideoInfo, Warn
+from tempo_cli.video.reader import VideoError, VideoInfo, Warn, open_container
 from tempo_cli.video.timecode import retimed
 
 __all__ = ["EncodeOptions", "VideoWriter", "validate_output_path"]
@@ -96,6 +97,9 @@ class VideoWriter:
             self._stream = self._add_video(self._output, source)
             if source is not None and copy_streams and (source.has_audio or source.has_subtitles):
                 self._carrier = StreamCarrier(source, self._output, audio_padding, self._tell, slowdown)
+            if source is not None and copy_streams and source.has_extras:
+                with open_container(source.path) as extras:
+                    carry_extras(extras, self._output, lambda t: (t - source.start) * slowdown + self._lead, self._tell)
             self._output.start_encoding()
             self._worker = OrderedWorker()
         except (ValueError, av.error.FFmpegError) as exc:
