@@ -22,6 +22,7 @@ from tempo_cli.video.pixels import bit_depth, frame_to_rgb, rgb_to_frame
 from tempo_cli.video.reader import VideoError, VideoReader, iter_video_frames, stored_interval_rate
 from tempo_cli.video.sources import open_sink, open_source
 from tempo_cli.video.stretch import AudioStretch, atempo_chain
+from tempo_cli.video.subtitle_text import cue_payload, cue_text
 from tempo_cli.video.timecode import retimed
 from tempo_cli.video.writer import EncodeOptions, VideoWriter, validate_output_path
 from tests.media import (
@@ -851,15 +852,35 @@ def test_audio_stays_in_sync_when_the_first_frames_do_not_decode(tmp_path: Path,
     assert abs(audio_after_video(target) - audio_after_video(source) * slowdown) <= AAC_FRAME
 
 
-def test_subtitles_are_copied_or_dropped_with_a_warning(tmp_path: Path) -> None:
-    source = make_clip(tmp_path / "source.mkv", frames=24, subtitles=True)
-    assert transcode(source, tmp_path / "out.mkv") == []
-    with av.open(str(tmp_path / "out.mkv")) as container:
+@pytest.mark.parametrize(
+    ("source_suffix", "suffix", "codec"),
+    [(".mkv", ".mkv", "subrip"), (".mkv", ".mp4", "mov_text"), (".mp4", ".mkv", "subrip"), (".mkv", ".webm", "webvtt")],
+)
+def test_text_subtitles_are_copied_or_converted_to_a_codec_the_container_holds(
+    tmp_path: Path, source_suffix: str, suffix: str, codec: str
+) -> None:
+    """SubRip going to MP4, and MP4's timed text going to Matroska, were dropped with a warning."""
+    source = make_clip(tmp_path / f"source{source_suffix}", frames=24, subtitles=True, audio=False)
+    target = tmp_path / f"out{suffix}"
+    assert transcode(source, target) == []
+    with av.open(str(target)) as container:
         stream = container.streams.subtitles[0]
-        cues = [(p.pts * p.time_base, bytes(p).decode()) for p in container.demux(stream) if p.size]
-    assert cues == [(start, text) for start, _, text in SUBTITLES]
-    warnings = transcode(source, tmp_path / "out.mp4")
-    assert len(warnings) == 1 and "subtitle" in warnings[0]
+        cues = [(p.pts * p.time_base, cue_text(codec, bytes(p))) for p in container.demux(stream) if p.size]
+        assert stream.codec_context.codec.canonical_name == codec
+    assert [cue for cue in cues if cue[1]] == [(start, text) for start, _, text in SUBTITLES]
+
+
+def test_subtitles_a_container_cannot_hold_in_any_text_codec_are_dropped_with_a_warning(tmp_path: Path) -> None:
+    source = make_clip(tmp_path / "source.mkv", frames=24, subtitles=True, audio=False)
+    assert transcode(source, tmp_path / "out.avi") == [
+        "dropping a subrip subtitle stream: the .avi container cannot hold it"
+    ]
+
+
+def test_an_ass_cue_keeps_its_words_and_line_breaks() -> None:
+    """Matroska's ASS packet: eight fields before the text, override tags in braces, \\N for a new line."""
+    assert cue_text("ass", rb"3,0,Default,,0,0,0,,{\b1}Bold{\b0} start\Nsecond\hline") == "Bold start\nsecond line"
+    assert cue_payload("mov_text", "<i>one</i>") == b"\x00\x03one"
 
 
 def test_mp4_subtitles_of_a_file_that_starts_late_keep_their_times(tmp_path: Path) -> None:

@@ -22,6 +22,7 @@ from av.stream import Stream
 from tempo_cli.video.containers import accepts, encodable_layout, fallback_audio_codec, usable_encoder
 from tempo_cli.video.reader import VideoError, VideoInfo, Warn, open_container, time_base
 from tempo_cli.video.stretch import AudioStretch, silent_frame
+from tempo_cli.video.subtitle_text import TARGET_CODECS, TEXT_CODECS, cue_payload, cue_text
 
 _STREAM_TAGS = ("language", "title")
 # A gap this long in re-encoded audio's timestamps is filled with silence (shorter ones are timestamp jitter). A
@@ -118,14 +119,23 @@ class StreamCarrier:
         for stream in self._input.streams.audio:
             routes[stream.index] = self._audio_route(stream, firsts.get(stream.index), padding)
         for subtitles in self._input.streams.subtitles:
+            codec = _codec_name(subtitles)
             if accepts(self._output.format.name, partial(_copy_stream, stream=subtitles)):
-                routes[subtitles.index] = _Remux(
-                    self._output, subtitles, self._shift, self._slowdown, clip_to_picture=True, warn=self._warn
-                )
-            else:
-                codec = _codec_name(subtitles)
+                text_codec = None
+            elif (text_codec := self._text_codec_held(codec)) is None:
                 self._warn(f"dropping a {codec} subtitle stream: {_container(self._output)} cannot hold it")
+                continue
+            routes[subtitles.index] = _Remux(
+                self._output, subtitles, self._shift, self._slowdown, True, self._warn, convert_to=text_codec
+            )
         return routes
+
+    def _text_codec_held(self, codec: str) -> str | None:
+        """For text subtitles in `codec`, the first text codec of TARGET_CODECS the output container holds."""
+        if codec not in TEXT_CODECS:
+            return None
+        held = (c for c in TARGET_CODECS if accepts(self._output.format.name, partial(_text_stream, codec=c)))
+        return next(held, None)
 
     def _audio_route(self, stream: AudioStream, first: av.Packet | None, padding: AudioPadding) -> _Remux | _Transcode:
         holds_codec = accepts(self._output.format.name, partial(_copy_stream, stream=stream), first)
@@ -161,9 +171,13 @@ class _Remux:
         slowdown: Fraction,
         clip_to_picture: bool,
         warn: Warn,
+        convert_to: str | None = None,
     ) -> None:
         self._output = output
-        self._stream = _copy_stream(output, stream)
+        self._stream = _copy_stream(output, stream) if convert_to is None else _text_stream(output, convert_to)
+        if convert_to is not None:
+            _copy_labels(stream, self._stream)
+        self._convert = None if convert_to is None else (_codec_name(stream), convert_to)
         self._offset = round(shift / time_base(stream))
         self._slowdown = slowdown
         self._clip = clip_to_picture
@@ -189,6 +203,8 @@ class _Remux:
             self._overlaps += 1
             return
         self._last_dts = packet.dts if packet.dts is not None else self._last_dts
+        if self._convert is not None:
+            packet = _converted(packet, *self._convert)
         packet.stream = self._stream
         self._output.mux(packet)
 
@@ -359,6 +375,19 @@ def _copy_stream(output: OutputContainer, stream: Stream) -> Stream:
         copy.layout = _ordered(copy.layout)
     _copy_labels(stream, copy)
     return copy
+
+
+def _text_stream(output: OutputContainer, codec: str) -> Stream:
+    """An output stream for text subtitle cues of `codec`, written as packets."""
+    return output.add_mux_stream(codec)
+
+
+def _converted(packet: av.Packet, source_codec: str, codec: str) -> av.Packet:
+    """`packet`'s cue rewritten from `source_codec` to `codec`, at the same times."""
+    converted = av.Packet(cue_payload(codec, cue_text(source_codec, bytes(packet))))
+    converted.time_base = packet.time_base
+    converted.pts, converted.dts, converted.duration = packet.pts, packet.dts, packet.duration
+    return converted
 
 
 def _ordered(layout: av.AudioLayout) -> av.AudioLayout:
