@@ -2,7 +2,8 @@
 
 Packets are copied as they are when the output container can hold the codec and no padding is asked for. Audio
 that needs padding, or whose codec the container cannot hold, is decoded and re-encoded (to AAC, or Opus or MP2
-for containers without AAC); subtitles the container cannot hold are dropped.
+for containers without AAC). Text subtitles the container cannot hold are converted to a text codec it holds
+(`subtitle_text`); other subtitles it cannot hold are dropped.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ import av
 from av.audio.stream import AudioStream
 from av.container import OutputContainer
 from av.stream import Stream
+from av.subtitles.codeccontext import SubtitleCodecContext
 
 from tempo_cli.video.containers import accepts, encodable_layout, fallback_audio_codec, usable_encoder
 from tempo_cli.video.reader import VideoError, VideoInfo, Warn, open_container, time_base
 from tempo_cli.video.stretch import AudioStretch, silent_frame
-from tempo_cli.video.subtitle_text import TARGET_CODECS, TEXT_CODECS, cue_payload, cue_text
+from tempo_cli.video.subtitle_text import DEFAULT_ASS_HEADER, TARGET_CODECS, TEXT_CODECS, cue_payload, cue_text
 
 _STREAM_TAGS = ("language", "title")
 # A gap this long in re-encoded audio's timestamps is filled with silence (shorter ones are timestamp jitter). A
@@ -30,6 +32,9 @@ _STREAM_TAGS = ("language", "title")
 # decoded frames were joined end to end; copied packets keep their timestamps and never had the problem.
 AUDIO_GAP = Fraction(1, 50)
 _PLAIN_LAYOUTS = {1: "mono", 2: "stereo"}
+# Audio re-encoded to its own codec keeps the source's bit rate above this; below it the encoders' defaults do as
+# well, and a variable-rate source's rate (FFmpeg reads it off the first frame) can be far below its average.
+_CARRIED_BIT_RATE_FLOOR = 128_000
 
 
 @dataclass(frozen=True)
@@ -67,7 +72,8 @@ class StreamCarrier:
         self._warn = on_warning
         self._slowdown = Fraction(slowdown)
         try:
-            self._shift = Fraction(padding.lead) - source.start * self._slowdown
+            self._output_time = output_clock(source, padding, self._slowdown)
+            self._shift = self._output_time(Fraction(0))
             self._routes = self._plan(source.path, padding)
         except BaseException:
             self._input.close()
@@ -90,9 +96,6 @@ class StreamCarrier:
                 self._pending = packet
                 return
             self._routes[packet.stream.index].push(packet)
-
-    def _output_time(self, source_time: Fraction) -> Fraction:
-        return source_time * self._slowdown + self._shift
 
     def finish(self, picture_end: Fraction) -> None:
         """Write everything left, flush the audio encoders (padding to `picture_end` where asked) and close the
@@ -153,14 +156,16 @@ class StreamCarrier:
 
 
 class _Remux:
-    """Copies packets unchanged apart from their timestamps (and durations, scaled by `slowdown`).
+    """Copies packets unchanged apart from their timestamps (and durations, scaled by `slowdown`), or with
+    `convert_to` rewrites text subtitle cues into that codec (a cue left without words is left out).
 
     Audio packets from before the first video frame keep their negative times, as the source had that audio before
     its picture. With `clip_to_picture` (subtitles) a cue that ends by then is left out and one that runs past it
     starts at time 0: MP4 cannot place timed text before 0, and shifted every cue's length by one cue.
 
     Where the source's timestamps go back (files joined end to end), muxers refuse the packet: it is left out, with
-    a warning (its sound or cue overlaps what was written, and the rest stays in sync).
+    a warning (its sound or cue overlaps what was written, and the rest stays in sync). Subtitle cues may start
+    together (two lines, ASS layers); audio packets may not.
     """
 
     def __init__(
@@ -199,17 +204,27 @@ class _Remux:
             if packet.duration:
                 packet.duration += start
             packet.pts = packet.dts = 0
-        if packet.dts is not None and self._last_dts is not None and packet.dts <= self._last_dts:
+        if self._goes_back(packet.dts):
             self._overlaps += 1
             return
-        self._last_dts = packet.dts if packet.dts is not None else self._last_dts
         if self._convert is not None:
-            packet = _converted(packet, *self._convert)
+            text = cue_text(self._convert[0], bytes(packet))
+            if not text.strip():
+                return
+            packet = _rewritten(packet, cue_payload(self._convert[1], text))
+        self._last_dts = packet.dts if packet.dts is not None else self._last_dts
         packet.stream = self._stream
         self._output.mux(packet)
 
+    def _goes_back(self, dts: int | None) -> bool:
+        """Whether a packet at `dts` lies before the last one written (or with it, for audio)."""
+        if dts is None or self._last_dts is None:
+            return False
+        return dts < self._last_dts or (dts == self._last_dts and not self._clip)
+
     def finish(self, picture_end: Fraction) -> None:
-        """Nothing is buffered, and copied packets are never padded (to `picture_end` or otherwise)."""
+        """Nothing is buffered, and copied packets are never padded (to `picture_end` or otherwise); say how many
+        packets went back."""
         if self._overlaps:
             kind = self._stream.type
             self._warn(f"left out {self._overlaps} {kind} packets whose timestamps went back over earlier {kind}")
@@ -246,8 +261,8 @@ class _Transcode:
             rate = 48000 if 48000 in encoder.audio_rates else max(encoder.audio_rates)
         self._stream = cast(AudioStream, output.add_stream(codec, rate=rate, time_base=Fraction(1, rate)))
         self._stream.layout = encodable_layout(codec, _ordered(decoder.layout))
-        if codec == _codec_name(stream) and decoder.bit_rate:
-            self._stream.bit_rate = decoder.bit_rate  # the source's, where it is re-encoded to its own codec
+        if codec == _codec_name(stream) and (stream.bit_rate or 0) > _CARRIED_BIT_RATE_FLOOR:
+            self._stream.bit_rate = stream.bit_rate  # the source's, where it is re-encoded to its own codec
         formats = [f.name for f in encoder.audio_formats or ()]
         self._stream.format = decoder.format.name if not formats or decoder.format.name in formats else formats[0]
         _copy_labels(stream, self._stream)
@@ -378,16 +393,26 @@ def _copy_stream(output: OutputContainer, stream: Stream) -> Stream:
 
 
 def _text_stream(output: OutputContainer, codec: str) -> Stream:
-    """An output stream for text subtitle cues of `codec`, written as packets."""
-    return output.add_mux_stream(codec)
+    """An output stream for text subtitle cues of `codec`, written as packets. MP4 timed text goes through its
+    encoder, which writes the sample description (default style and font) that players need."""
+    if codec != "mov_text":
+        return output.add_mux_stream(codec)
+    stream = output.add_stream(codec)
+    cast(SubtitleCodecContext, stream.codec_context).subtitle_header = DEFAULT_ASS_HEADER
+    return stream
 
 
-def _converted(packet: av.Packet, source_codec: str, codec: str) -> av.Packet:
-    """`packet`'s cue rewritten from `source_codec` to `codec`, at the same times."""
-    converted = av.Packet(cue_payload(codec, cue_text(source_codec, bytes(packet))))
-    converted.time_base = packet.time_base
-    converted.pts, converted.dts, converted.duration = packet.pts, packet.dts, packet.duration
-    return converted
+def _rewritten(packet: av.Packet, payload: bytes) -> av.Packet:
+    """A packet holding `payload` at `packet`'s times."""
+    rewritten = av.Packet(payload)
+    rewritten.time_base = packet.time_base
+    rewritten.pts, rewritten.dts, rewritten.duration = packet.pts, packet.dts, packet.duration
+    return rewritten
+
+
+def output_clock(source: VideoInfo, padding: AudioPadding, slowdown: Fraction) -> Callable[[Fraction], Fraction]:
+    """Source seconds to output seconds: the source's first decoded frame at `padding.lead`, slowed by `slowdown`."""
+    return lambda time: (time - source.start) * slowdown + padding.lead
 
 
 def _ordered(layout: av.AudioLayout) -> av.AudioLayout:

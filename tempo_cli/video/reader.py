@@ -144,7 +144,8 @@ class VideoReader:
             first = next(self._decode(container, stream, on_bad_packet=None), None)
             if first is None:
                 raise VideoError(f"cannot decode any video frame of {self.path}")
-            self.info = _describe(self.path, container, stream, first)
+            first_slot = _first_decode_time(self.path, stream) if _stamps_decode_order(container) else None
+            self.info = _describe(self.path, container, stream, first, first_slot)
         finally:
             container.close()
 
@@ -255,7 +256,8 @@ def _frame_rate(path: Path, stream: VideoStream) -> Fraction | None:
     of them with made frames. AVI counts the frames it leaves out too: an MP4 copied into AVI on a 1/600 s clock
     lists 600 frames a second, 24 of them empty for each picture.
     """
-    average, nominal = stream.average_rate, stream.guessed_rate
+    nominal = stream.guessed_rate
+    average = None if _stamps_decode_order(stream.container) else stream.average_rate  # AVI's counts empty slots
     if not nominal:
         return Fraction(average) if average else None
     steady = stored_interval_rate(path, stream, Fraction(nominal))
@@ -290,8 +292,11 @@ def stored_interval_rate(path: Path, stream: VideoStream, nominal: Fraction) -> 
     return rate
 
 
-def _describe(path: Path, container: InputContainer, stream: VideoStream, first: av.VideoFrame) -> VideoInfo:
-    """VideoInfo from the opened container, its video stream and the stream's first decoded frame."""
+def _describe(
+    path: Path, container: InputContainer, stream: VideoStream, first: av.VideoFrame, first_slot: int | None
+) -> VideoInfo:
+    """VideoInfo from the opened container, its video stream and the stream's first decoded frame (and, in AVI, the
+    decode time of its first picture)."""
     fps = _frame_rate(path, stream)
     if not fps:
         raise VideoError(f"cannot determine the frame rate of {path}")
@@ -319,7 +324,7 @@ def _describe(path: Path, container: InputContainer, stream: VideoStream, first:
         container_format=container.format.name,
         metadata=dict(container.metadata),
         stream_metadata=dict(stream.metadata),
-        start=_first_time(stream, first),
+        start=_first_time(stream, first, first_slot),
         display_matrix=_display_matrix(first),
         sample_aspect_ratio=_sample_aspect_ratio(stream),
         hdr=read_hdr_metadata(_side_data(first, MASTERING_SIDE_DATA), _side_data(first, LIGHT_SIDE_DATA)),
@@ -347,17 +352,25 @@ def _sample_aspect_ratio(stream: VideoStream) -> Fraction | None:
     return Fraction(ratio) if ratio and ratio != 1 else None
 
 
-def _stamps_decode_order(container: InputContainer) -> bool:
-    """Whether the container stores decode times only (AVI): FFmpeg's presentation times are then those times
-    shifted, and a decoder that reorders frames (H.264 with B-frames) hands them out of order, while the decode
-    time it gives each frame it returns runs in display order, gaps (dropped frames) included."""
+def _stamps_decode_order(container: av.container.Container) -> bool:
+    """Whether the container stores decode times only (AVI): a time slot per packet (gaps are frames a capture
+    dropped). FFmpeg's presentation times are those times shifted, and a decoder that reorders frames (H.264 with
+    B-frames) hands them out of order; the decode time of the packet that brought each picture out runs in display
+    order, a decoder's delay after the picture's own slot. The first picture's own slot is the first packet's."""
     return container.format.name == "avi"
 
 
-def _first_time(stream: VideoStream, first: av.VideoFrame) -> Fraction:
-    """The first decoded frame's time on the source's clock; frames before the first keyframe may not decode, so
-    it can lie after the stream's start_time."""
-    pts = first.pts if first.pts is not None else stream.start_time
+def _first_decode_time(path: Path, stream: VideoStream) -> int | None:
+    """The decode time of the stream's first packet that holds a picture (read from a separate handle)."""
+    with open_container(path) as container:
+        packets = container.demux(container.streams[stream.index])
+        return next((p.dts for p in packets if p.size and p.dts is not None), None)
+
+
+def _first_time(stream: VideoStream, first: av.VideoFrame, first_slot: int | None) -> Fraction:
+    """The first decoded frame's time on the source's clock (in AVI its slot's, `first_slot`); frames before the
+    first keyframe may not decode, so it can lie after the stream's start_time."""
+    pts = first_slot if first_slot is not None else first.pts if first.pts is not None else stream.start_time
     return Fraction(0) if pts is None else pts * time_base(stream)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from fractions import Fraction
 
@@ -12,7 +13,7 @@ def retimed(timecode: str, source_fps: Fraction, output_fps: Fraction, lead: Fra
     """The timecode of an output's first frame at `output_fps`, where the source's first frame is at `timecode`
     (counted at `source_fps`) and the output starts `lead` seconds before it; None if `timecode` is not one.
 
-    A timecode counts frames at the whole rate (30 for 30000/1001); drop-frame counting (a `;` before the frames)
+    A timecode counts frames at the whole rate (30 for 30000/1001); drop-frame counting (`;` or `.` before the frames)
     is kept where the output rate allows it (a multiple of 30000/1001), else the label's hours, minutes, seconds
     and share of a second are kept.
     """
@@ -21,7 +22,7 @@ def retimed(timecode: str, source_fps: Fraction, output_fps: Fraction, lead: Fra
         return None
     hours, minutes, seconds, separator, frames = match.groups()
     source_base, output_base = _frame_base(source_fps), _frame_base(output_fps)
-    drop = separator in ";,"
+    drop = separator != ":"  # as FFmpeg reads it: any other separator marks drop-frame
     if int(frames) >= source_base or int(minutes) >= 60 or int(seconds) >= 60:
         return None
     output_drop = drop and _drops(output_fps)
@@ -31,7 +32,8 @@ def retimed(timecode: str, source_fps: Fraction, output_fps: Fraction, lead: Fra
 
 
 def _frame_base(fps: Fraction) -> int:
-    return max(1, round(fps))
+    """The whole number of frames a timecode second counts: fps rounded half up (13 at 12.5 fps), as FFmpeg does."""
+    return max(1, math.floor(fps + Fraction(1, 2)))
 
 
 def _drops(fps: Fraction) -> bool:

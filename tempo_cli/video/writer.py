@@ -15,7 +15,7 @@ from av.container import OutputContainer
 from av.video.stream import VideoStream
 
 from tempo_cli.video.background import OrderedWorker
-from tempo_cli.video.carry import NO_PADDING, AudioPadding, StreamCarrier
+from tempo_cli.video.carry import NO_PADDING, AudioPadding, StreamCarrier, output_clock
 from tempo_cli.video.containers import holds_video, kept_colour_tags, takes_pixel_format, usable_encoder
 from tempo_cli.video.encoding import MAX_LOSSY_DEPTH, EncodeOptions, video_settings
 from tempo_cli.video.extras import carry_extras
@@ -99,7 +99,8 @@ class VideoWriter:
                 self._carrier = StreamCarrier(source, self._output, audio_padding, self._tell, slowdown)
             if source is not None and copy_streams and source.has_extras:
                 with open_container(source.path) as extras:
-                    carry_extras(extras, self._output, lambda t: (t - source.start) * slowdown + self._lead, self._tell)
+                    end = None if source.duration is None else source.start + source.duration
+                    carry_extras(extras, self._output, output_clock(source, audio_padding, slowdown), end, self._tell)
             self._output.start_encoding()
             self._worker = OrderedWorker()
         except (ValueError, av.error.FFmpegError) as exc:
