@@ -145,6 +145,18 @@ def test_avi_with_b_frames_keeps_its_timeline(tmp_path: Path, dropped: bool) -> 
         assert [f.time for f in reader] == [Fraction(i, 24) for i in steps]
 
 
+def test_avi_with_b_frames_keeps_its_audio_in_sync(tmp_path: Path) -> None:
+    """The clip's audio and picture both start at 0. FFmpeg times AVI's first picture a slot late, and the decoder
+    brings it out two slots late: the audio came out 40 ms early against the picture."""
+    clip = make_clip(
+        tmp_path / "bframes.avi", frames=24, audio_codec="mp2", codec_options={"x264-params": "b-adapt=0:bframes=2"}
+    )
+    target = tmp_path / "out.mkv"
+    transcode(clip, target)
+    (video_start, _), (audio_start, _) = packet_times(target, "video")[0], packet_times(target, "audio")[0]
+    assert abs(audio_start - video_start) < Fraction(1, 1000)
+
+
 def test_avi_on_a_fine_clock_is_read_at_its_picture_rate(tmp_path: Path) -> None:
     """An MP4 copied into AVI gets a 1/600 s clock, and AVI lists an empty frame for each tick without a picture:
     its average rate is 600 fps, against FFmpeg's guess of 24. Output on that grid repeated each frame 25 times."""
