@@ -1219,6 +1219,35 @@ def test_the_video_tracks_timecode_and_language_are_carried(tmp_path: Path, suff
         assert timecode_tracks == (["10:00:00:24"] if suffix == ".mp4" else [])
 
 
+@pytest.mark.parametrize("suffix", [".mp4", ".mkv", ".mov"])
+def test_cover_art_is_carried_or_dropped_with_a_warning(tmp_path: Path, suffix: str) -> None:
+    """An MP4's cover picture was dropped without a word; Matroska keeps it as an attachment."""
+    source = tmp_path / "cover.mp4"
+    with av.open(str(source), "w") as out:
+        video = out.add_stream("libx264", rate=24, options={"preset": "ultrafast"})
+        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        cover = out.add_stream("png", width=32, height=32, pix_fmt="rgb24")
+        cover.disposition = av.stream.Disposition.attached_pic
+        picture = av.VideoFrame.from_ndarray(scene_image(0, (32, 32)), format="rgb24")
+        picture.pts, picture.time_base = 0, Fraction(1, 24)
+        (art,) = cover.encode(picture)
+        out.mux(art)
+        for index in range(12):
+            frame = av.VideoFrame.from_ndarray(scene_image(index, (64, 48)), format="rgb24")
+            frame.pts, frame.time_base = index, Fraction(1, 24)
+            out.mux(video.encode(frame))
+        out.mux(video.encode(None))
+    target = tmp_path / f"out{suffix}"
+    warnings = transcode(source, target)
+    with av.open(str(target)) as container:
+        covers = [s for s in container.streams.video if s.disposition & av.stream.Disposition.attached_pic]
+        pictures = [bytes(p) for s in covers for p in container.demux(s) if p.size]
+    if suffix == ".mov":
+        assert pictures == [] and warnings == ["dropping the cover art: the mov container cannot hold it"]
+    else:
+        assert pictures == [bytes(art)] and warnings == []
+
+
 @pytest.mark.parametrize("suffix", [".mkv", ".mp4", ".avi"])
 def test_chapters_and_attachments_are_carried(tmp_path: Path, suffix: str) -> None:
     """Chapters and a subtitle font were dropped. Chapters move with the picture (here slowed down 2x, with a

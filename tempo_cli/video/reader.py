@@ -55,7 +55,7 @@ class VideoInfo:
     has_subtitles: bool
     container_format: str
     has_extras: bool = False
-    """Whether the file has chapters or attachments (fonts)."""
+    """Whether the file has chapters, attachments (fonts) or cover art."""
     metadata: dict[str, str] = field(default_factory=dict)
     stream_metadata: dict[str, str] = field(default_factory=dict)
     """The video stream's own tags (language, title, a MOV timecode)."""
@@ -320,7 +320,7 @@ def _describe(
         color_trc=first.color_trc,
         has_audio=bool(container.streams.audio),
         has_subtitles=bool(container.streams.subtitles),
-        has_extras=bool(container.chapters()) or any(s.type == "attachment" for s in container.streams),
+        has_extras=bool(container.chapters()) or any(_is_extra(s) for s in container.streams),
         container_format=container.format.name,
         metadata=dict(container.metadata),
         stream_metadata=dict(stream.metadata),
@@ -329,6 +329,11 @@ def _describe(
         sample_aspect_ratio=_sample_aspect_ratio(stream),
         hdr=read_hdr_metadata(_side_data(first, MASTERING_SIDE_DATA), _side_data(first, LIGHT_SIDE_DATA)),
     )
+
+
+def _is_extra(stream: av.stream.Stream) -> bool:
+    """An attachment (a font) or cover art."""
+    return stream.type == "attachment" or bool(stream.disposition & av.stream.Disposition.attached_pic)
 
 
 def _side_data(frame: av.VideoFrame, name: str) -> bytes | None:

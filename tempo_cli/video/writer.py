@@ -97,11 +97,15 @@ class VideoWriter:
             self._stream = self._add_video(self._output, source)
             if source is not None and copy_streams and (source.has_audio or source.has_subtitles):
                 self._carrier = StreamCarrier(source, self._output, audio_padding, self._tell, slowdown)
+            covers: list[av.Packet] = []
             if source is not None and copy_streams and source.has_extras:
                 with open_container(source.path) as extras:
                     end = None if source.duration is None else source.start + source.duration
-                    carry_extras(extras, self._output, output_clock(source, audio_padding, slowdown), end, self._tell)
+                    clock = output_clock(source, audio_padding, slowdown)
+                    covers = carry_extras(extras, self._output, clock, end, self._tell)
             self._output.start_encoding()
+            for cover in covers:
+                self._output.mux(cover)
             self._worker = OrderedWorker()
         except (ValueError, av.error.FFmpegError) as exc:
             self.abort()
