@@ -95,13 +95,13 @@ def kept_colour_tags(format_name: str, codec: str) -> frozenset[str]:
 
 @functools.cache
 def _trial(format_name: str, codec: str) -> tuple[bool, frozenset[str]] | None:
-    """(holds the codec, the colour tags that read back) from one trial file of one `codec` frame tagged
+    """(holds the codec, the colour tags that read back) from one trial file of two `codec` frames tagged
     `_TRIAL_TAGS`; None if the encoder will not encode the trial frame on its own. Once per container and codec."""
     encoder = av.codec.Codec(codec, "w")
     formats = pixel_formats(encoder)
     pix_fmt = "yuv420p" if not formats or "yuv420p" in formats else formats[0]
     quiet = {"x265-params": X265_QUIET} if encoder.name == "libx265" else {}
-    frame = av.VideoFrame(64, 64, "yuv420p").reformat(format=pix_fmt)
+    frame = _trial_frame(pix_fmt, 0)
     if not _encodes(codec, frame, quiet):
         return None
     buffer = io.BytesIO()
@@ -112,7 +112,8 @@ def _trial(format_name: str, codec: str) -> tuple[bool, frozenset[str]] | None:
             )
             for name, value in _TRIAL_TAGS.items():
                 setattr(stream.codec_context, name, value)
-            out.mux([*stream.encode(frame), *stream.encode(None)])
+            second = _trial_frame(pix_fmt, 1)  # x265 gives a lone frame's packet a random dts (the mux fails)
+            out.mux([*stream.encode(frame), *stream.encode(second), *stream.encode(None)])
         buffer.seek(0)
         with av.open(buffer, "r", format=format_name) as back:
             video = [s for s in back.streams.video if s.codec_context is not None]
@@ -121,6 +122,13 @@ def _trial(format_name: str, codec: str) -> tuple[bool, frozenset[str]] | None:
             return True, _tags_read_back(back, video[0])
     except (ValueError, av.error.FFmpegError):
         return False, frozenset()
+
+
+def _trial_frame(pix_fmt: str, pts: int) -> av.VideoFrame:
+    """A black 64x64 frame in `pix_fmt` at `pts` twenty-fourths of a second."""
+    frame = av.VideoFrame(64, 64, "yuv420p").reformat(format=pix_fmt)
+    frame.pts, frame.time_base = pts, Fraction(1, 24)
+    return frame
 
 
 def _tags_read_back(container: InputContainer, stream: VideoStream) -> frozenset[str]:
