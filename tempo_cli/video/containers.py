@@ -112,8 +112,10 @@ def _trial(format_name: str, codec: str) -> tuple[bool, frozenset[str]] | None:
             )
             for name, value in _TRIAL_TAGS.items():
                 setattr(stream.codec_context, name, value)
-            second = _trial_frame(pix_fmt, 1)  # x265 gives a lone frame's packet a random dts (the mux fails)
-            out.mux([*stream.encode(frame), *stream.encode(second), *stream.encode(None)])
+            packets = [*stream.encode(frame), *stream.encode(_trial_frame(pix_fmt, 1)), *stream.encode(None)]
+            for packet in packets:  # x265 gives so short a stream random decode times now and then (the mux fails)
+                packet.dts = packet.pts
+            out.mux(packets)
         buffer.seek(0)
         with av.open(buffer, "r", format=format_name) as back:
             video = [s for s in back.streams.video if s.codec_context is not None]
