@@ -242,11 +242,11 @@ class Interpolator:
                         maps.save(_map_image(out.confidence), n + 1)
                     if progress:
                         progress(n + 1, total)
+                sink.commit()
                 if maps is not None and maps.saved:
-                    maps.commit()
+                    maps.commit()  # after the video: maps of a video that failed to finish are not kept
                 elif maps is not None:
                     warn("no frame was synthesized, so there are no confidence maps to save")
-                sink.commit()
             _check_complete(src, engine.stats, info, warn)
         return _summary(dst, engine.stats, getattr(source, "skipped_packets", 0), time.perf_counter() - start)
 

@@ -10,7 +10,8 @@ import pytest
 from tempo_cli.api import load_model
 from tempo_cli.engine.planner import PlanConfig
 from tempo_cli.engine.runner import Engine, EngineConfig
-from tempo_cli.video.reader import SourceFrame
+from tempo_cli.video.reader import SourceFrame, VideoError
+from tempo_cli.video.writer import VideoWriter
 from tests.cli_helpers import frames_and_times, run_cli, stream_seconds
 from tests.media import make_clip, scene_image
 
@@ -104,6 +105,21 @@ def test_save_maps_writes_a_confidence_png_per_predicted_frame(tmp_path):
     assert run_cli(["extrapolate", src, "-o", out, "--ahead", "2", "--save-maps", maps, "-q"]) == 0
     assert sorted(p.name for p in maps.iterdir()) == ["conf_000007.png", "conf_000008.png"]  # output frames 7 and 8
     assert not [p for p in tmp_path.iterdir() if ".tempo-" in p.name]
+
+
+def test_no_maps_are_kept_when_the_video_fails_to_finish(tmp_path, capsys, monkeypatch):
+    """The maps were committed before the video: a full disk at the video's end left the maps and no video, and
+    the next run was refused for the maps folder that existed."""
+
+    def disk_full(self):
+        raise VideoError(f"cannot finish writing {self.target}: [Errno 28] No space left on device")
+
+    monkeypatch.setattr(VideoWriter, "commit", disk_full)
+    src = make_clip(tmp_path / "in.mp4", frames=6, fps=Fraction(24), size=(64, 48))
+    args = ["extrapolate", src, "-o", tmp_path / "out.mp4", "--ahead", "2", "--save-maps", tmp_path / "maps", "-q"]
+    assert run_cli(args) == 2
+    assert "No space left" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
 
 
 def test_save_maps_refuses_a_file_and_a_model_without_maps(tmp_path, capsys):
