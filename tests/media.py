@@ -67,12 +67,12 @@ def make_clip(
 
     Frame i is `scene_image(i)`, or `scene_image(pictures[i])` (then `frames` is ignored, and a picture given twice
     is a duplicated frame), at time i/fps, or at `vfr_times[i]` seconds (then `frames` is ignored). The clip is
-    tagged BT.709 limited range (or with `color_tags`), carries the title TITLE, the display rotation `rotation` (or a
-    whole `display_matrix`), the pixel aspect ratio `pixel_aspect`, a 440 Hz sine audio track covering the video
-    duration (`audio_codec` in `audio_layout` at `audio_bit_rate`, a default track with `default_audio`) and, if
-    `subtitles`, two cues (SUBTITLES: SubRip, or timed text in .mp4), flagged forced with `forced_subtitles`.
-    `codec_options` go to the video encoder. The stream's time base is `time_base`, or 1/fps (1/90000 with
-    `vfr_times`).
+    tagged BT.709 limited range (or with `color_tags`, whose range its samples have), carries the title TITLE, the
+    display rotation `rotation` (or a whole `display_matrix`), the pixel aspect ratio `pixel_aspect`, a 440 Hz sine
+    audio track covering the video duration (`audio_codec` in `audio_layout` at `audio_bit_rate`, a default track
+    with `default_audio`) and, if `subtitles`, two cues (SUBTITLES: SubRip, or timed text in .mp4), flagged forced
+    with `forced_subtitles`. `codec_options` go to the video encoder. The stream's time base is `time_base`, or
+    1/fps (1/90000 with `vfr_times`).
     """
     fps = Fraction(fps)
     frames = len(pictures) if pictures is not None else frames
@@ -93,7 +93,8 @@ def make_clip(
         video.codec_context.time_base = time_base
         video.gop_size = 12
         video.thread_count = 1
-        for name, value in (color_tags or COLOR_TAGS).items():
+        tags = color_tags or COLOR_TAGS
+        for name, value in tags.items():
             setattr(video.codec_context, name, value)
         if rotation:
             video.set_display_rotation(rotation)
@@ -112,7 +113,7 @@ def make_clip(
             picture = pictures[index] if pictures is not None else index
             image = scene_image(picture, size, cut_at, high_depth)  # type: ignore[arg-type]
             frame = av.VideoFrame.from_ndarray(image, format="rgb48le" if high_depth else "rgb24")
-            frame = frame.reformat(format=pix_fmt, dst_colorspace=1, dst_color_range=1)
+            frame = frame.reformat(format=pix_fmt, dst_colorspace=1, dst_color_range=tags.get("color_range", 1))
             frame.pts = round(time / time_base)
             frame.time_base = time_base
             out.mux(video.encode(frame))

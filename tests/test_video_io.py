@@ -1302,6 +1302,47 @@ def test_chapters_and_attachments_are_carried(tmp_path: Path, suffix: str) -> No
         assert attachments == [] and warnings == [dropped_attachment]
 
 
+@pytest.mark.parametrize(
+    ("codec", "suffix", "color_range"),
+    [("dnxhd", ".mov", 1), ("prores_ks", ".mov", 1), ("mjpeg", ".avi", 2), ("libsvtav1", ".mkv", 2)],
+)
+def test_editing_codecs_encode_a_full_range_source_with_their_defaults(
+    tmp_path: Path, codec: str, suffix: str, color_range: int
+) -> None:
+    """DNxHD never encoded (no profile fits a free size: DNxHR does), MJPEG refused limited-range 4:2:0 and SVT-AV1
+    the x264 preset name; ProRes tagged full-range samples limited and wrote colour tags on copied frames only."""
+    if not usable_encoder(codec):
+        pytest.skip(f"this FFmpeg has no {codec}")
+    size = (320, 180)  # DNxHR's smallest frames are larger than 64x48
+    source = make_clip(
+        tmp_path / "full.mkv",
+        frames=4,
+        size=size,
+        codec="ffv1",
+        pix_fmt="yuv444p",
+        audio=False,
+        color_tags={"colorspace": 1, "color_range": 2, "color_primaries": 1, "color_trc": 1},
+    )
+    target = tmp_path / f"out{suffix}"
+    warnings = transcode(source, target, EncodeOptions(codec=codec, preset="ultrafast" if codec != "dnxhd" else None))
+    assert not any("colour tags" in w for w in warnings), warnings
+    with av.open(str(target)) as container:
+        decoded = list(container.decode(video=0))
+    assert len(decoded) == 4 and {frame.color_range for frame in decoded} == {color_range}
+    shown, original = (list(VideoReader(path))[2].image for path in (target, source))  # as their tags say
+    shown = shown / 257 if shown.dtype == np.uint16 else shown
+    green = (np.percentile(image[..., 1], [1, 99]) for image in (shown, original))  # little moved by 4:2:0 chroma
+    levels = next(green) - next(green)  # a range error moves black and white 10 levels or more
+    assert np.abs(levels).max() < 4
+
+
+def test_rgb_output_is_not_called_coarser_chroma(tmp_path: Path) -> None:
+    """PNG video (RGB, a colour sample at every pixel) from a 4:2:0 source was said to store colour at a lower
+    resolution than the source's."""
+    source = make_clip(tmp_path / "source.mp4", frames=4, audio=False)
+    assert transcode(source, tmp_path / "out.mov", EncodeOptions(codec="png")) == []
+
+
 @pytest.mark.parametrize(("source_fmt", "warned"), [("yuv444p", True), ("yuv420p", False)])
 def test_coarser_chroma_than_the_sources_is_warned(tmp_path: Path, source_fmt: str, warned: bool) -> None:
     """A 4:4:4 source became 4:2:0 without a word."""

@@ -130,6 +130,8 @@ def _trial_frame(pix_fmt: str, pts: int) -> av.VideoFrame:
     """A black 64x64 frame in `pix_fmt` at `pts` twenty-fourths of a second."""
     frame = av.VideoFrame(64, 64, "yuv420p").reformat(format=pix_fmt)
     frame.pts, frame.time_base = pts, Fraction(1, 24)
+    for name, value in _TRIAL_TAGS.items():  # the tags go on the frame as well: ProRes writes each frame's own
+        setattr(frame, name, value)
     return frame
 
 

@@ -48,6 +48,20 @@ _X26X_PRESETS = (
 _VPX_SPEEDS = dict(zip(_X26X_PRESETS, (8, 7, 6, 5, 5, 4, 2, 1, 0, 0), strict=True))
 _VPX_GOOD_MAX_SPEED = 5
 _RGB_MATRIX = 0  # AVCOL_SPC_RGB: the planes hold R, G, B rather than Y, Cb, Cr
+_FULL_RANGE = 2
+_BT601 = 5  # AVCOL_SPC_BT470BG
+# Encoders whose bitstream has one YUV range: ProRes and DNxHD store limited range (a full-range picture must be
+# converted, not tagged), MJPEG full range (JPEG's).
+_ONE_RANGE = {"prores_ks": _LIMITED_RANGE, "prores_aw": _LIMITED_RANGE, "dnxhd": _LIMITED_RANGE, "mjpeg": _FULL_RANGE}
+# SVT-AV1's preset (0 slowest and best, 13 fastest) for each x264 preset name, so that --preset means the same there.
+_SVT_PRESETS = dict(zip(_X26X_PRESETS, (12, 11, 10, 9, 8, 6, 5, 4, 2, 1), strict=True))
+# DNxHR profile for each pixel format (DNxHD's fixed sizes and bit rates fit few outputs; DNxHR takes any size).
+_DNXHR_PROFILES = {
+    "yuv422p": "dnxhr_hq",
+    "yuv422p10le": "dnxhr_hqx",
+    "yuv444p10le": "dnxhr_444",
+    "gbrp10le": "dnxhr_444",
+}
 
 
 @dataclass(frozen=True)
@@ -129,10 +143,13 @@ def video_settings(
         assert source is not None
         colorspace = conversion_matrix(source.colorspace)
         color_range = source.color_range if source.color_range in (1, 2) else None
+    if not rgb_out:
+        color_range = _ONE_RANGE.get(codec.name, color_range)
+        colorspace = _BT601 if codec.name == "mjpeg" else colorspace  # JPEG's (JFIF) matrix, whatever the tag
     return VideoSettings(
         codec=codec.name,
         pix_fmt=pix_fmt,
-        options=_private_options(codec, options, lossless, source.hdr if source else None),
+        options=_private_options(codec, options, lossless, source.hdr if source else None, pix_fmt),
         colorspace=colorspace,
         color_range=color_range,
         color_primaries=source.color_primaries if source else None,
@@ -186,7 +203,7 @@ def _fits(pix_fmt: str, width: int, height: int) -> bool:
 
 
 def _private_options(
-    codec: av.codec.Codec, options: EncodeOptions, lossless: bool, hdr: HdrMetadata | None
+    codec: av.codec.Codec, options: EncodeOptions, lossless: bool, hdr: HdrMetadata | None, pix_fmt: str
 ) -> dict[str, str]:
     names = {option.name for option in av.codec.CodecContext.create(codec, "w").supported_options.private}
     result: dict[str, str] = {}
@@ -204,10 +221,14 @@ def _private_options(
         result["cpu-used"] = str(speed)
         if "row-mt" in names:
             result["row-mt"] = "1"
+    elif options.preset is not None and "preset" in names and codec.name == "libsvtav1":
+        result["preset"] = str(_SVT_PRESETS[_known_preset(codec, options.preset, _X26X_PRESETS)])
     elif options.preset is not None and "preset" in names:
         if codec.name in ("libx264", "libx265"):
             _known_preset(codec, options.preset, _X26X_PRESETS)
         result["preset"] = options.preset
+    if codec.name == "dnxhd" and pix_fmt in _DNXHR_PROFILES:
+        result["profile"] = _DNXHR_PROFILES[pix_fmt]
     if hdr is not None and codec.name in HDR_ENCODERS:
         _add_parameters(result, *hdr_parameters(codec.name, hdr))
     if codec.name == "libx265":

@@ -130,6 +130,7 @@ class VideoWriter:
         if (
             source is not None
             and depth_chosen_here
+            and not av.VideoFormat(self.settings.pix_fmt).is_rgb  # RGB has a colour sample at every pixel
             and _chroma_samples(self.settings.pix_fmt) < _chroma_samples(source.pix_fmt)
         ):
             keeps = takes_pixel_format(codec, source.pix_fmt)
@@ -187,6 +188,10 @@ class VideoWriter:
             frame.pict_type = av.video.frame.PictureType.NONE  # let the encoder choose, not the source's I/P/B
         frame.pts = pts  # set here, in order: the same decoded frame may be written at several times
         frame.time_base = 1 / self.fps
+        for name in ("colorspace", "color_range", "color_primaries", "color_trc"):  # ProRes writes each frame's own
+            value = getattr(self.settings, name)
+            if value is not None:
+                setattr(frame, name, value)
         self._output.mux(self._stream.encode(frame))
         if self._carrier is not None:
             self._carrier.advance(pts / self.fps)
