@@ -10,6 +10,7 @@ import time
 from fractions import Fraction
 from pathlib import Path
 
+import av
 import numpy as np
 import pytest
 
@@ -216,6 +217,28 @@ def test_bundled_clip_with_flow(tmp_path, capsys):
     assert stream_seconds(out, "audio") == pytest.approx(stream_seconds(BUNDLED, "audio"), abs=0.03)
 
 
+def colour_planes(path: Path) -> list[list[bytes]]:
+    """The Y, U and V planes of each decoded frame, as stored."""
+    with av.open(str(path)) as container:
+        return [[bytes(plane) for plane in frame.planes[:3]] for frame in container.decode(video=0)]
+
+
+def test_alpha_is_dropped_with_a_warning_and_the_colour_planes_kept(tmp_path, capsys):
+    """Made frames were opaque between copies that kept the source's alpha (transparency flickered), or every
+    frame was opaque in an output that said it had alpha, without a word."""
+    src = make_clip(tmp_path / "alpha.mkv", frames=6, codec="ffv1", pix_fmt="yuva420p", audio=False)
+    out = tmp_path / "out.mkv"
+    args = ["interpolate", src, "-o", out, "--model", "blend", "--codec", "ffv1", "-q"]
+    assert run_cli([*args, "--lossless"]) == 0
+    warning = "warning: the source's alpha channel (transparency, yuva420p) is not kept: every frame is opaque"
+    assert capsys.readouterr().err.strip().splitlines() == [warning]
+    with av.open(str(out)) as container:
+        assert container.streams.video[0].codec_context.pix_fmt == "yuv420p"
+    assert colour_planes(out)[::2] == colour_planes(src)
+    assert run_cli([*args, "--pix-fmt", "yuva420p", "--overwrite"]) == 2
+    assert "yuva420p has an alpha channel" in capsys.readouterr().err
+
+
 def test_variable_frame_rate_becomes_constant_rate(tmp_path):
     vfr = [0, 0.04, 0.12, 0.16, 0.28, 0.32, 0.36, 0.48]
     src = make_clip(tmp_path / "in.mkv", vfr_times=vfr, fps=Fraction(25))
@@ -330,10 +353,10 @@ def test_bad_options_are_one_line(tmp_path, capsys, extra, message):
 
 
 def test_a_writer_that_cannot_start_is_one_line_without_the_warnings_of_setting_it_up(tmp_path, capsys):
-    """Setting up the .ogv output re-encodes the AAC audio (a warning), then libvpx refuses the pixel format."""
+    """Setting up the .ogv output re-encodes the AAC audio (a warning), then libvpx refuses the quality (crf 99)."""
     src = make_clip(tmp_path / "in.mp4", frames=4)
     target = tmp_path / "o.ogv"
-    line = _bad(tmp_path, capsys, [src, "-o", target, "--codec", "libvpx", "--pix-fmt", "yuva420p", "--model", "blend"])
+    line = _bad(tmp_path, capsys, [src, "-o", target, "--codec", "libvpx", "--crf", "99", "--model", "blend"])
     assert f"cannot write {target}: " in line
     assert not target.exists()
 

@@ -9,7 +9,7 @@ import av
 
 from tempo_cli.video.containers import X265_QUIET, auto_video_codec, holds_video, pixel_formats
 from tempo_cli.video.hdr import HDR_ENCODERS, HdrMetadata, hdr_parameters
-from tempo_cli.video.pixels import UNSPECIFIED_TAG, chroma_steps, conversion_matrix
+from tempo_cli.video.pixels import UNSPECIFIED_TAG, chroma_steps, conversion_matrix, has_alpha, without_alpha
 from tempo_cli.video.reader import VideoError, VideoInfo
 
 # Private encoder options that make a normally lossy encoder lossless.
@@ -175,6 +175,11 @@ def _pixel_format(
     width, height = size
     supported = pixel_formats(codec)
     if requested is not None:
+        if has_alpha(requested):
+            raise VideoError(
+                f"{requested} has an alpha channel, which tempo does not make (its frames are opaque); "
+                f"use {without_alpha(requested)}"
+            )
         if supported and requested not in supported:
             raise VideoError(
                 f"{codec.name} cannot encode pixel format {requested} (it supports {', '.join(supported)})"
@@ -183,7 +188,8 @@ def _pixel_format(
             raise VideoError(f"{requested} subsamples chroma, which a {width}x{height} frame does not divide into")
         return requested
     if lossless:
-        own = source.replace("yuvj", "yuv") if source else None  # JPEG-range YUV is the same picture, tagged full
+        # JPEG-range YUV is the same picture, tagged full; alpha is not kept (frames are made without it)
+        own = without_alpha(source.replace("yuvj", "yuv")) if source else None
         preferred = (*([own] if own else []), *_LOSSLESS_FORMATS[16 if depth > 8 else 8])
     elif depth > 8:
         deep = [d for d in _LOSSY_DEEP_DEPTHS if d <= depth]

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 import av
 import numpy as np
 
+from tempo_cli.video.pixels import without_alpha
+
 if TYPE_CHECKING:  # encoding imports the reader, which imports this module
     from tempo_cli.video.encoding import VideoSettings
 
@@ -40,7 +42,8 @@ def reusable_native(image: np.ndarray, settings: VideoSettings, width: int, heig
     if not isinstance(frame, av.VideoFrame):
         return None
     full_range_alias = frame.format.name == f"yuvj{settings.pix_fmt.removeprefix('yuv')}"
-    if frame.format.name != settings.pix_fmt and not full_range_alias:
+    alpha_twin = frame.format.name != settings.pix_fmt and without_alpha(frame.format.name) == settings.pix_fmt
+    if frame.format.name != settings.pix_fmt and not (full_range_alias or alpha_twin):
         return None
     if (frame.width, frame.height) != (width, height):
         return None
@@ -50,4 +53,10 @@ def reusable_native(image: np.ndarray, settings: VideoSettings, width: int, heig
         return None
     if full_range_alias:  # JPEG-range YUV (yuvj420p...) is the same picture as full-range yuv420p: a copy
         return frame.reformat(format=settings.pix_fmt, src_color_range=2, dst_color_range=2)
+    if alpha_twin:  # the same planes without the alpha one
+        kept = frame.reformat(
+            format=settings.pix_fmt, src_color_range=frame.color_range, dst_color_range=frame.color_range
+        )
+        kept.colorspace, kept.color_range = frame.colorspace, frame.color_range
+        return kept
     return frame

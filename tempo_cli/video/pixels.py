@@ -52,6 +52,33 @@ def bit_depth(pix_fmt: str) -> int:
     return av.VideoFormat(pix_fmt).components[0].bits
 
 
+# Packed RGB with alpha, and the same layout without it (an X byte where the alpha was, or 3 bytes).
+_PACKED_WITHOUT_ALPHA = {"rgba": "rgb0", "bgra": "bgr0", "argb": "0rgb", "abgr": "0bgr", "rgba64le": "rgb48le"}
+
+
+def has_alpha(pix_fmt: str) -> bool:
+    """Whether `pix_fmt` stores an alpha (transparency) channel."""
+    return any(component.is_alpha for component in av.VideoFormat(pix_fmt).components)
+
+
+def without_alpha(pix_fmt: str) -> str:
+    """`pix_fmt` without its alpha channel (yuva444p10le -> yuv444p10le, gbrap -> gbrp, rgba -> rgb0)."""
+    if not has_alpha(pix_fmt):
+        return pix_fmt
+    if pix_fmt in _PACKED_WITHOUT_ALPHA:
+        return _PACKED_WITHOUT_ALPHA[pix_fmt]
+    twin = pix_fmt.replace("yuva", "yuv", 1).replace("gbrap", "gbrp", 1).replace("ya", "gray", 1)
+    return twin if twin != pix_fmt and _exists(twin) else pix_fmt
+
+
+def _exists(pix_fmt: str) -> bool:
+    try:
+        av.VideoFormat(pix_fmt)
+    except ValueError:
+        return False
+    return True
+
+
 def chroma_steps(fmt: av.VideoFormat) -> tuple[int, int]:
     """Pixels per chroma sample across and down in `fmt` (2, 2 for 4:2:0; 1, 1 for 4:4:4 and RGB)."""
     return 16 // fmt.chroma_width(16), 16 // fmt.chroma_height(16)

@@ -10,7 +10,7 @@ from tempo_cli.video.encoding import EncodeOptions
 from tempo_cli.video.imageseq import ImageSequenceReader, ImageSequenceWriter, cicp_for
 from tempo_cli.video.orientation import quarter_turn
 from tempo_cli.video.paths import is_video_target
-from tempo_cli.video.pixels import ChromaUpsampling
+from tempo_cli.video.pixels import ChromaUpsampling, has_alpha
 from tempo_cli.video.reader import VideoError, VideoInfo, VideoReader, Warn
 from tempo_cli.video.writer import VideoWriter
 
@@ -57,8 +57,11 @@ def open_sink(
     A str `target` ending with "/" is a folder. The arguments mean what they mean for VideoWriter; a folder uses
     `target`, the source's orientation (its images are turned upright, as a player shows them) and its colour tags (an
     HDR or wide-gamut source's images say so, `imageseq.cicp_for`), and `on_warning` is told when the source's audio
-    or subtitles are therefore not kept.
+    or subtitles are therefore not kept, and, for both, when the source's alpha channel is (tempo makes frames
+    without one).
     """
+    if on_warning is not None and source is not None and has_alpha(source.pix_fmt):
+        on_warning(f"the source's alpha channel (transparency, {source.pix_fmt}) is not kept: every frame is opaque")
     if is_video_target(target):
         return VideoWriter(
             Path(target),
