@@ -537,6 +537,45 @@ def test_ctrl_c_or_a_stop_signal_leaves_no_output(tmp_path, signum, code, messag
     assert b"Traceback" not in err and message in err
 
 
+def test_ctrl_c_pressed_again_during_the_clean_up_is_ignored(tmp_path):
+    """Three Ctrl-Cs 10 ms apart: the second interrupted the clean-up of the first, with a traceback."""
+    src = make_clip(tmp_path / "in.mp4", frames=200, size=(320, 240))
+    cmd = [sys.executable, "-m", "tempo_cli", "interpolate", str(src), "-o", str(tmp_path / "out.mp4")]
+    proc = subprocess.Popen(
+        [*cmd, "--factor", "8", "--model", "flow"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    deadline = time.time() + 60
+    while time.time() < deadline and not any(p.name != "in.mp4" for p in tmp_path.iterdir()):
+        time.sleep(0.1)
+    for _ in range(3):
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.01)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err.decode()[-500:]
+    assert err.decode().strip().splitlines()[-1] == "tempo: interrupted; no output written"
+    assert b"Traceback" not in err and b"Exception ignored" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
+
+
+def test_ctrl_c_after_the_output_is_in_place_says_it_was_written(tmp_path, capsys, monkeypatch):
+    """A Ctrl-C just after the final rename said "no output written" beside a complete output."""
+    from tempo_cli.api import Interpolator
+
+    def written_then_interrupted(self, src, dst, *args, **kwargs):
+        dst.write_bytes(b"a finished video")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Interpolator, "interpolate_video", written_then_interrupted)
+    src = make_clip(tmp_path / "in.mp4", frames=4)
+    out = tmp_path / "out.mp4"
+    assert run_cli(["interpolate", src, "-o", out, "--model", "blend", "-q"]) == 130
+    assert capsys.readouterr().err.strip() == f"tempo: interrupted; {out} was written"
+
+
 def test_corrupt_packet_is_skipped_and_counted(tmp_path, capsys):
     src = corrupt_packet(make_clip(tmp_path / "in.mp4", frames=36, size=(64, 48), audio=False))
     out = tmp_path / "out.mp4"

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from tempo_cli.api import Interpolator, RunOptions, load_model
+from tempo_cli.cli.errors import interrupted
 from tempo_cli.cli.options import default_output, parse_count
 from tempo_cli.cli.progress import frame_progress, print_summary, warn
 from tempo_cli.devices import set_threads
@@ -124,6 +125,21 @@ def execute(src: Path, dst: Path | None, tag: str, options: RunOptions, runtime:
     if src.exists():  # before the model loads (the run checks it again); a missing input is reported first
         validate_output_path(target, src, options.overwrite)
     synth = load_model(runtime.model, runtime.weights, runtime.device, runtime.precision, runtime.batch, runtime.scale)
-    with frame_progress(quiet, target.name) as progress:
-        summary = Interpolator(synth).interpolate_video(src, target, options, progress, warn)
+    before = _identity(target)
+    try:
+        with frame_progress(quiet, target.name) as progress:
+            summary = Interpolator(synth).interpolate_video(src, target, options, progress, warn)
+    except KeyboardInterrupt as exc:
+        if _identity(target) not in (None, before):  # it came after the output was moved into place
+            interrupted(exc, f"{target} was written")
+        raise
     print_summary(summary, quiet)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """The file (or folder) at `path` as (inode, modification time), None if there is none."""
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    return status.st_ino, status.st_mtime_ns

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from tempo_cli.cli.errors import interrupted, stop_on_signals
+from tempo_cli.cli.errors import ignore_stop_signals, interrupted, stop_on_signals
 
 
 def main() -> None:
-    """Run the command line; the heavy imports (torch, PyAV) happen after the signal handlers are in place."""
+    """Run the command line; the heavy imports (torch, PyAV) happen after the signal handlers are in place, and once
+    the command is done, Ctrl-C no longer interrupts the interpreter's shutdown (with a traceback)."""
     stop_on_signals()
     try:
-        from tempo_cli.cli.app import main as run_app
-    except KeyboardInterrupt as exc:
-        interrupted(exc)
-    run_app()
+        try:
+            from tempo_cli.cli.app import main as run_app
+        except KeyboardInterrupt as exc:
+            interrupted(exc)
+        run_app()
+    finally:
+        ignore_stop_signals()

@@ -24,20 +24,34 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
+def ignore_stop_signals() -> None:
+    """Ignore Ctrl-C and the stop signals from here on: a second one must not interrupt the clean-up of the first
+    (with a traceback), nor one at the very end the interpreter's own shutdown."""
+    for signum in (signal.SIGINT, *STOP_SIGNALS):
+        signal.signal(signum, signal.SIG_IGN)
+
+
 def _raise_stopped(signum: int, _frame: FrameType | None) -> None:
-    for other in STOP_SIGNALS:  # a second stop signal must not interrupt the clean-up
-        signal.signal(other, signal.SIG_IGN)
+    ignore_stop_signals()
     raise Stopped(signum)
+
+
+def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
+    ignore_stop_signals()
+    raise KeyboardInterrupt
 
 
 def stop_on_signals() -> None:
     """Make SIGTERM and SIGHUP interrupt the run like Ctrl-C: temporary files are deleted, nothing half-written.
+    After the first of them (or Ctrl-C), further ones are ignored while that clean-up runs.
 
     A signal the process was started ignoring stays ignored (`nohup` ignores SIGHUP).
     """
     for signum in STOP_SIGNALS:
         if signal.getsignal(signum) == signal.SIG_DFL:
             signal.signal(signum, _raise_stopped)
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, _raise_interrupt)
 
 
 def interrupted(exc: KeyboardInterrupt, outcome: str = "no output written") -> NoReturn:
