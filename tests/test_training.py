@@ -57,6 +57,10 @@ def test_init_from_weights_fine_tunes(tmp_path, capsys):
     [
         (["--data", "/no/such/folder:1"], "data path not found"),
         (["--data", "EMPTY:1"], "no videos or frame folders"),
+        (["--data", "synthetic:-1"], "the weight of synthetic:-1 is not a positive number"),
+        (["--data", "synthetic:abc"], "the weight of synthetic:abc is not a positive number"),
+        (["--data", "synthetic:0"], "the weight of synthetic:0 is not a positive number"),
+        (["--data", "EMPTY:nan"], "is not a positive number"),
         (["--set", "bogus=1"], "unknown training option"),
         (["--precision", "fp8"], "unknown training precision"),
         (["--set", "train_only=no_such_part."], "names no parameter"),
@@ -558,9 +562,73 @@ def test_a_warmup_longer_than_the_run_is_pointed_out(tmp_path, capsys, warmup, n
 def test_a_folder_left_by_a_run_that_saved_nothing_can_start_again(tmp_path):
     """A crash before the first checkpoint leaves TensorBoard's folder only: that is no run to protect."""
     (tmp_path / "run" / "tb").mkdir(parents=True)
-    (tmp_path / "run" / "notes.txt").write_text("mine")
+    (tmp_path / "run" / "tb" / "events.out.tfevents.1").write_bytes(b"")
     assert run_cli(tiny_train_args(tmp_path, steps=1)) == 0
-    assert (tmp_path / "run" / "notes.txt").read_text() == "mine"
+    assert (tmp_path / "run" / "last.ckpt").is_file()
+
+
+def test_a_folder_holding_other_files_is_refused(tmp_path, capsys):
+    """--help says the run folder must be new or empty: checkpoints were written beside the files it held."""
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "notes.txt").write_text("mine")
+    assert run_cli(tiny_train_args(tmp_path, steps=1)) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    refused = f"{tmp_path / 'run'} is not empty (it holds notes.txt): give --out a new or empty folder"
+    assert err == [f"tempo: error: {refused}"]
+    assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["notes.txt"]
+
+
+def test_an_existing_file_as_the_run_folder_is_one_line(tmp_path, capsys):
+    (tmp_path / "run").write_text("mine")
+    assert run_cli(tiny_train_args(tmp_path, steps=1)) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "is an existing file, not a folder" in err[0]
+
+
+def _fill_the_disk_at(monkeypatch, path: Path) -> None:
+    """Make `path` a link to /dev/full (writes fail with ENOSPC, as on a full disk) once training has taken its first
+    step: the run folder is new when the run starts, as it must be."""
+    validate = loop.validate
+
+    def full_disk_then_validate(*args, **kwargs):
+        if not path.is_symlink():
+            path.symlink_to("/dev/full")
+        return validate(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "validate", full_disk_then_validate)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full to stand for a full disk")
+@pytest.mark.parametrize("target", ["last.ckpt", "last.safetensors", "best.safetensors"])
+def test_a_full_disk_is_one_line_naming_the_file_and_leaves_no_temporary_file(tmp_path, capsys, monkeypatch, target):
+    """torch.save reported it as a 58-line RuntimeError traceback ("unexpected pos"), the weights as "No space left on
+    device" without the file; both left their .tmp file behind."""
+    run = tmp_path / "run"
+    _fill_the_disk_at(monkeypatch, run / f"{target}.tmp")
+    assert run_cli(tiny_train_args(tmp_path, steps=1)) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1] == f"tempo: error: cannot write {run / target}: No space left on device"
+    assert not any("Traceback" in line for line in err)
+    assert not list(run.glob("*.tmp")) and not (run / target).exists()
+
+
+@pytest.mark.parametrize(
+    ("stop_in", "outcome"),
+    [
+        ("build_sources", "nothing saved (no checkpoint to resume from)"),
+        ("validate", "RUN/last.ckpt holds the last step saved (--resume goes on from it)"),
+    ],
+)
+def test_an_interrupt_says_what_was_saved(tmp_path, capsys, monkeypatch, stop_in, outcome):
+    """Stopped before its first step, a run used to point at "the line above" for what was saved: there was none."""
+
+    def stop(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(loop, stop_in, stop)
+    assert run_cli(tiny_train_args(tmp_path, steps=1)) == 130
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].startswith("tempo: interrupted; " + outcome.replace("RUN", str(tmp_path / "run")))
 
 
 def test_resume_needs_neither_the_init_weights_nor_a_complete_checkpoint_to_say_what_is_wrong(tmp_path, capsys):

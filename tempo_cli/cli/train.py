@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from tempo_cli.cli.errors import CliError, run_guarded
+from tempo_cli.cli.errors import CliError, interrupted, run_guarded
 
 
 def _overrides(pairs: list[str]) -> dict[str, str]:
@@ -17,6 +17,14 @@ def _overrides(pairs: list[str]) -> dict[str, str]:
             raise CliError(f"--set takes KEY=VALUE, got {pair!r}")
         out[key.strip()] = value.strip()
     return out
+
+
+def _stop_outcome(out: Path) -> str:
+    """What a stopped run leaves: a checkpoint that --resume goes on from, or nothing."""
+    checkpoint = out / "last.ckpt"
+    if checkpoint.exists():
+        return f"{checkpoint} holds the last step saved (--resume goes on from it)"
+    return "nothing saved (no checkpoint to resume from)"
 
 
 def train_command(
@@ -81,7 +89,10 @@ def train_command(
             raise CliError("no training data: give --data synthetic:0.5 --data PATH:0.5")
         from tempo_cli.cli.progress import console, progress_bar
 
-        with progress_bar(not console.is_terminal, "training", "steps/s") as progress:
-            train(cfg, echo=lambda line: console.print(line, soft_wrap=True, highlight=False), progress=progress)
+        try:
+            with progress_bar(not console.is_terminal, "training", "steps/s") as progress:
+                train(cfg, echo=lambda line: console.print(line, soft_wrap=True, highlight=False), progress=progress)
+        except KeyboardInterrupt as exc:
+            interrupted(exc, _stop_outcome(Path(cfg.out)))
 
-    run_guarded(run, interrupted_outcome="the line above says what was saved (--resume goes on from it)")
+    run_guarded(run)

@@ -29,9 +29,23 @@ def save_weights(model: Tempo, path: str | Path, half: bool = False, extra: dict
     dtype = torch.float16 if half else torch.float32
     tensors = {k: v.detach().to(dtype).contiguous() for k, v in model.state_dict().items()}
     metadata = {CONFIG_KEY: model.config.to_json(), **(extra or {})}
+    # save() and a plain write, not save_file: an ordinary file's permissions (save_file's are owner-only).
+    write_atomically(path, save(tensors, metadata=metadata))
+
+
+def write_atomically(path: Path, data: bytes | memoryview) -> None:
+    """Write `data` to a temporary file beside `path`, then rename it onto `path`: never a partial file.
+
+    A failure (a full disk) removes the temporary file and is a TempoError naming `path` and the reason.
+    """
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(save(tensors, metadata=metadata))  # an ordinary file's permissions (save_file's are owner-only)
-    tmp.replace(path)
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(path)
+    except OSError as exc:
+        raise TempoError(f"cannot write {path}: {exc.strerror or exc}") from exc
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def read_config(path: str | Path) -> TempoConfig:

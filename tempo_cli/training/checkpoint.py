@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import torch
 
 from tempo_cli.errors import TempoError
+from tempo_cli.model.weights import write_atomically
 
 
 class CheckpointError(TempoError):
@@ -16,10 +18,11 @@ class CheckpointError(TempoError):
 
 
 def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
-    """Write atomically (temporary file, then rename)."""
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    tmp.replace(path)
+    """Write atomically (temporary file, then rename). The state is serialised in memory first: torch.save
+    writing to a file reports a full disk as an unexplained RuntimeError and leaves the partial file."""
+    buffer = io.BytesIO()
+    torch.save(state, buffer)
+    write_atomically(path, buffer.getbuffer())
 
 
 def _read(path: Path) -> dict[str, Any]:

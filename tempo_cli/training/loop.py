@@ -210,6 +210,22 @@ def holds_a_run(out: Path) -> bool:
     return (out / "last.ckpt").exists() or any(out.glob("*.safetensors"))
 
 
+# What a run leaves before its first checkpoint: TensorBoard's folder and wandb's. A new run may start there.
+LOG_FOLDERS = ("tb", "wandb")
+
+
+def check_new_run_folder(out: Path) -> None:
+    """TempoError unless a new run can start in `out`: a new or empty folder, or one holding only `LOG_FOLDERS`."""
+    if holds_a_run(out):
+        raise TempoError(f"{out} already holds a run: --resume continues it; give another --out to start a new one")
+    if out.exists() and not out.is_dir():
+        raise TempoError(f"--out {out} is an existing file, not a folder")
+    others = sorted(p.name for p in out.iterdir() if p.name not in LOG_FOLDERS) if out.exists() else []
+    if others:
+        held = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+        raise TempoError(f"{out} is not empty (it holds {held}): give --out a new or empty folder")
+
+
 def _saved_note(out: Path) -> str:
     """Where a run's weights are."""
     best = out / "best.safetensors"
@@ -225,8 +241,8 @@ def train(
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     out = Path(config.out)
-    if rank == 0 and not config.resume and holds_a_run(out):
-        raise TempoError(f"{out} already holds a run: --resume continues it; give another --out to start a new one")
+    if rank == 0 and not config.resume:
+        check_new_run_folder(out)
     model = create_model(config.model)
     if config.init and not config.resume:  # a resumed run's checkpoint holds all its weights
         changed = load_weights(model, config.init, partial=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,11 +25,28 @@ class DataSpecError(TempoError):
 
 
 def parse_spec(spec: str) -> tuple[str, float]:
-    """'NAME[:WEIGHT]' -> (NAME, WEIGHT); weight defaults to 1."""
+    """'NAME[:WEIGHT]' -> (NAME, WEIGHT); weight defaults to 1 and must be a positive number. A colon that begins
+    no weight (one in a path) is part of NAME."""
     name, sep, weight = spec.rpartition(":")
-    if not sep or not weight.replace(".", "", 1).isdigit():
+    if not sep or not _meant_as_weight(spec, name, weight):
         return spec, 1.0
-    return name, float(weight)
+    try:
+        value = float(weight)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise DataSpecError(f"the weight of {spec} is not a positive number (NAME:WEIGHT, such as synthetic:0.5)")
+    return name, value
+
+
+def _meant_as_weight(spec: str, name: str, weight: str) -> bool:
+    """Whether the text after a spec's last colon is its weight: a number, or anything after `synthetic` or after
+    an existing path (unless the whole spec is a path)."""
+    try:
+        float(weight)
+    except ValueError:
+        return not Path(spec).exists() and (name == "synthetic" or Path(name).exists())
+    return True
 
 
 @dataclass(frozen=True)
