@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import time
 from fractions import Fraction
 from pathlib import Path
@@ -1038,6 +1039,33 @@ def test_image_folder_in_and_out(tmp_path: Path) -> None:
     assert names == [f"frame_{i:06d}.png" for i in range(1, 13)]
     assert np.array_equal(read_image(tmp_path / "out" / "frame_000012.png"), frames[11].image)
     assert leftovers(tmp_path) == []
+
+
+def test_ctrl_c_while_the_replaced_folder_is_deleted_leaves_no_part_of_it(tmp_path: Path, monkeypatch) -> None:
+    """The old frames folder, moved aside, was half deleted when Ctrl-C came: a hidden folder stayed behind."""
+    import tempo_cli.video.imageseq as imageseq
+
+    target = tmp_path / "frames"
+    target.mkdir()
+    for index in range(20):
+        (target / f"frame_{index:06d}.png").write_bytes(b"old")
+    real_rmtree = shutil.rmtree
+    calls = []
+
+    def interrupted_rmtree(path, ignore_errors=False):
+        calls.append(path)
+        if len(calls) == 1:
+            next(Path(path).iterdir()).unlink()
+            raise KeyboardInterrupt
+        real_rmtree(path, ignore_errors=ignore_errors)
+
+    monkeypatch.setattr(imageseq.shutil, "rmtree", interrupted_rmtree)
+    writer = ImageSequenceWriter(target)
+    writer.write(scene_image(0, (64, 48)), Fraction(0))
+    with pytest.raises(KeyboardInterrupt):
+        writer.commit()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["frames"]
+    assert [p.name for p in target.iterdir()] == ["frame_000001.png"]
 
 
 def test_open_sink_picks_video_or_folder(tmp_path: Path) -> None:

@@ -93,6 +93,14 @@ class ImageSequenceReader:
         self.close()
 
 
+def _delete(path: Path) -> None:
+    """Remove the folder or file at `path`, if any."""
+    if path.is_dir():
+        shutil.rmtree(path, ignore_errors=True)
+    else:
+        path.unlink(missing_ok=True)
+
+
 class ImageSequenceWriter:
     """Writes frames as frame_000001.png, frame_000002.png, ... (`prefix` then the number) into the folder `target`.
 
@@ -156,10 +164,11 @@ class ImageSequenceWriter:
             raise
         self._temp = None
         self._committed = True
-        if old.is_dir():
-            shutil.rmtree(old)
-        else:
-            old.unlink(missing_ok=True)
+        try:
+            _delete(old)
+        except KeyboardInterrupt:  # the new folder is in place: finish removing the old one, then stop
+            _delete(old)
+            raise
 
     def abort(self) -> None:
         """Delete the temporary folder; the target is left untouched."""
