@@ -226,8 +226,9 @@ class Interpolator:
                 plan, tile=tile, tile_overlap=options.tile_overlap, duplicate_threshold=options.duplicate_threshold
             )
             engine = Engine(self.synthesizer, config, detector)
-            needed = options.anchors if (extrapolating or options.causal) else 2
-            frames = _peek(iter(source), needed, "extrapolation" if needed > 2 else "interpolation")
+            predicting = bool(extrapolating or options.causal)
+            needed = options.anchors if predicting else 2
+            frames = _peek(iter(source), needed, "extrapolation" if predicting else "interpolation")
             pad = AudioPadding(options.behind * period, to_end=bool(extrapolating))
             total = _expected_frames(info, rate, plan)
             with (

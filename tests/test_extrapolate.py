@@ -154,7 +154,7 @@ def test_nothing_is_extrapolated_from_the_old_shot(tmp_path):
         ([], "nothing to do"),
         (["--factor", "2"], "--causal"),
         (["--causal", "--factor", "1"], "--factor"),
-        (["--ahead", "2", "--anchors", "5"], "at least 5 frames"),
+        (["--ahead", "2", "--anchors", "5"], "extrapolation needs at least 5 frames"),
     ],
 )
 def test_bad_extrapolation_input_is_one_line(tmp_path, capsys, extra, message):
@@ -163,6 +163,13 @@ def test_bad_extrapolation_input_is_one_line(tmp_path, capsys, extra, message):
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 2 and len(err) == 1 and message in err[0], err
     assert not (tmp_path / "o.mp4").exists()
+
+
+def test_a_one_frame_clip_is_too_short_for_extrapolation(tmp_path, capsys):
+    """With two anchors the message spoke of interpolation."""
+    src = make_clip(tmp_path / "in.mp4", frames=1)
+    assert run_cli(["extrapolate", src, "-o", tmp_path / "o.mp4", "--ahead", "1", "--anchors", "2", "-q"]) == 2
+    assert "extrapolation needs at least 2 frames" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize(

@@ -339,6 +339,8 @@ def _bad(tmp_path: Path, capsys, args: list) -> str:
         (["--cut-threshold", "nan"], "threshold"),
         (["--cut-threshold", "-1"], "threshold"),
         (["--anchors", "9"], "--anchors"),
+        (["--anchors", "3"], "--anchors must be even for interpolation"),
+        (["--tile", "64", "--tile-overlap", "63"], "at most 48 px for 64-px tiles"),
         (["--preset", "bogus"], "preset"),
         (["--save-maps", "maps"], "confidence map"),
         (["--dedup", "--dedup-threshold", "-1"], "duplicate threshold"),

@@ -76,7 +76,7 @@ def interpolate(
         options = c.RunOptions(
             factor=n,
             fps=rate,
-            anchors=parse_anchors(anchors),
+            anchors=parse_anchors(anchors, even=True),
             cut_detect=not no_cut_detect,
             cut_threshold=cut_threshold,
             cut_mode=_cut_mode(cut_mode),

@@ -13,10 +13,13 @@ from tempo_cli.timing import parse_rate
 from tempo_cli.video.paths import is_video_target
 
 
-def parse_anchors(value: int) -> int:
-    """A number of anchors the model takes per call: 2 to MAX_ANCHORS."""
+def parse_anchors(value: int, even: bool = False) -> int:
+    """A number of anchors the model takes per call: 2 to MAX_ANCHORS, an even one (as many on each side of the
+    target) with `even`."""
     if not 2 <= value <= MAX_ANCHORS:
         raise CliError(f"--anchors must be between 2 and {MAX_ANCHORS}, got {value}")
+    if even and value % 2:
+        raise CliError(f"--anchors must be even for interpolation (as many frames on each side), got {value}")
     return value
 
 

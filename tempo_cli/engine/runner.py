@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -49,6 +50,10 @@ class EngineConfig:
             object.__setattr__(self, "tile", int(self.tile))
         if self.tile_overlap < 0:
             raise TempoError(f"the tile overlap must be 0 or more pixels, got {self.tile_overlap}")
+        most = None if self.tile is None else self.tile - math.ceil(self.tile / 4)  # a quarter of each tile new
+        if most is not None and self.tile_overlap > most:  # a 1-px step made thousands of tiles
+            overlap = self.tile_overlap
+            raise TempoError(f"the tile overlap must be at most {most} px for {self.tile}-px tiles, got {overlap}")
         if self.duplicate_threshold is not None:
             if self.plan.causal:
                 raise TempoError("dropping duplicated frames reads ahead, which causal mode never does")
