@@ -500,49 +500,11 @@ def test_zero_frame_video_is_refused(tmp_path, capsys):
     assert "frame" in line or "video" in line
 
 
-@pytest.mark.parametrize(
-    ("signum", "code", "message"),
-    [(signal.SIGINT, 130, b"interrupted"), (signal.SIGTERM, 143, b"stopped by SIGTERM")],
-)
-def test_ctrl_c_or_a_stop_signal_leaves_no_output(tmp_path, signum, code, message):
-    src = make_clip(tmp_path / "in.mp4", frames=200, size=(320, 240))
-    out = tmp_path / "out.mp4"
-    cmd = [
-        sys.executable,
-        "-m",
-        "tempo_cli",
-        "interpolate",
-        str(src),
-        "-o",
-        str(out),
-        "--factor",
-        "8",
-        "--model",
-        "flow",
-    ]
-    # a shell without job control starts background jobs with SIGINT ignored; the child must not inherit that
-    proc = subprocess.Popen(
-        cmd,
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-    )
-    deadline = time.time() + 60
-    while time.time() < deadline and not any(p.name != "in.mp4" for p in tmp_path.iterdir()):
-        time.sleep(0.1)
-    time.sleep(0.5)
-    proc.send_signal(signum)
-    _, err = proc.communicate(timeout=60)
-    assert proc.returncode == code, err.decode()[-500:]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
-    assert b"Traceback" not in err and message in err
-
-
-def test_ctrl_c_pressed_again_during_the_clean_up_is_ignored(tmp_path):
-    """Three Ctrl-Cs 10 ms apart: the second interrupted the clean-up of the first, with a traceback."""
+def _started_writing(tmp_path: Path) -> subprocess.Popen:
+    """`tempo interpolate` of a long clip in `tmp_path`, once it has started writing its output."""
     src = make_clip(tmp_path / "in.mp4", frames=200, size=(320, 240))
     cmd = [sys.executable, "-m", "tempo_cli", "interpolate", str(src), "-o", str(tmp_path / "out.mp4")]
+    # a shell without job control starts background jobs with SIGINT ignored; the child must not inherit that
     proc = subprocess.Popen(
         [*cmd, "--factor", "8", "--model", "flow"],
         cwd=REPO,
@@ -553,6 +515,26 @@ def test_ctrl_c_pressed_again_during_the_clean_up_is_ignored(tmp_path):
     deadline = time.time() + 60
     while time.time() < deadline and not any(p.name != "in.mp4" for p in tmp_path.iterdir()):
         time.sleep(0.1)
+    return proc
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "message"),
+    [(signal.SIGINT, 130, b"interrupted"), (signal.SIGTERM, 143, b"stopped by SIGTERM")],
+)
+def test_ctrl_c_or_a_stop_signal_leaves_no_output(tmp_path, signum, code, message):
+    proc = _started_writing(tmp_path)
+    time.sleep(0.5)
+    proc.send_signal(signum)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == code, err.decode()[-500:]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
+    assert b"Traceback" not in err and message in err
+
+
+def test_ctrl_c_pressed_again_during_the_clean_up_is_ignored(tmp_path):
+    """Three Ctrl-Cs 10 ms apart: the second interrupted the clean-up of the first, with a traceback."""
+    proc = _started_writing(tmp_path)
     for _ in range(3):
         proc.send_signal(signal.SIGINT)
         time.sleep(0.01)

@@ -88,6 +88,22 @@ def packet_times(path: Path, kind: str) -> list[tuple[Fraction, Fraction]]:
         return [(p.pts * p.time_base, p.duration * p.time_base) for p in container.demux(stream) if p.size]
 
 
+def add_scene_stream(out: av.container.OutputContainer, rate: int) -> av.video.stream.VideoStream:
+    """A 64x48 H.264 stream (ultrafast) in `out` at `rate` fps, for `mux_scene`."""
+    video = out.add_stream("libx264", rate=rate, options={"preset": "ultrafast"})
+    video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+    return video
+
+
+def mux_scene(out: av.container.OutputContainer, video: av.video.stream.VideoStream, frames: int) -> None:
+    """Encode the first `frames` frames of the test scene into `video`, one a frame interval apart, and flush it."""
+    for index in range(frames):
+        frame = av.VideoFrame.from_ndarray(scene_image(index, (64, 48)), format="rgb24")
+        frame.pts, frame.time_base = index, 1 / video.codec_context.framerate
+        out.mux(video.encode(frame))
+    out.mux(video.encode(None))
+
+
 def audio_extent(path: Path) -> Fraction:
     """Seconds from the first audio packet's start to the last one's end, as stored in the container."""
     packets = packet_times(path, "audio")
@@ -918,14 +934,9 @@ def test_cues_that_start_together_are_kept_and_empty_ones_left_out(tmp_path: Pat
     source = tmp_path / "cues.mkv"
     cues = [(100, "top"), (100, "bottom"), (400, ""), (600, "a < b")]
     with av.open(str(source), "w") as out:
-        video = out.add_stream("libx264", rate=24, options={"preset": "ultrafast"})
-        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        video = add_scene_stream(out, 24)
         captions = out.add_mux_stream("subrip")
-        for index in range(24):
-            frame = av.VideoFrame.from_ndarray(scene_image(index, (64, 48)), format="rgb24")
-            frame.pts, frame.time_base = index, Fraction(1, 24)
-            out.mux(video.encode(frame))
-        out.mux(video.encode(None))
+        mux_scene(out, video, 24)
         for start, text in cues:
             packet = av.Packet(text.encode())
             packet.stream, packet.time_base = captions, Fraction(1, 1000)
@@ -1118,14 +1129,9 @@ def test_a_gap_in_the_source_audio_stays_a_gap_when_the_audio_is_padded(tmp_path
     fill one by one are filled once they add up."""
     source = tmp_path / "gap.mkv"
     with av.open(str(source), "w") as out:
-        video = out.add_stream("libx264", rate=25, options={"preset": "ultrafast"})
-        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        video = add_scene_stream(out, 25)
         audio = out.add_stream("pcm_s16le", rate=AUDIO_RATE, layout="mono")
-        for index in range(25):
-            frame = av.VideoFrame.from_ndarray(scene_image(index, (64, 48)), format="rgb24")
-            frame.pts, frame.time_base = index, Fraction(1, 25)
-            out.mux(video.encode(frame))
-        out.mux(video.encode(None))
+        mux_scene(out, video, 25)
         block, starts, start = 960, [], 0
         for index in range(AUDIO_RATE // 960):
             starts.append(start)
@@ -1236,14 +1242,9 @@ def test_the_video_tracks_timecode_and_language_are_carried(tmp_path: Path, suff
     """An MP4 timecode track (or Matroska TIMECODE tag) and the video track's language were dropped."""
     source = tmp_path / f"tc{suffix}"
     with av.open(str(source), "w") as out:
-        video = out.add_stream("libx264", rate=25, options={"preset": "ultrafast"})
-        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        video = add_scene_stream(out, 25)
         video.metadata.update({"timecode": "10:00:00:12", "language": "deu"})
-        for index in range(5):
-            frame = av.VideoFrame.from_ndarray(scene_image(index, (64, 48)), format="rgb24")
-            frame.pts, frame.time_base = index, Fraction(1, 25)
-            out.mux(video.encode(frame))
-        out.mux(video.encode(None))
+        mux_scene(out, video, 5)
     with VideoReader(source) as reader:
         target = tmp_path / f"out{suffix}"
         with VideoWriter(target, Fraction(50), 64, 48, FAST, source=reader.info) as writer:
@@ -1262,19 +1263,14 @@ def test_cover_art_is_carried_or_dropped_with_a_warning(tmp_path: Path, suffix: 
     """An MP4's cover picture was dropped without a word; Matroska keeps it as an attachment."""
     source = tmp_path / "cover.mp4"
     with av.open(str(source), "w") as out:
-        video = out.add_stream("libx264", rate=24, options={"preset": "ultrafast"})
-        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        video = add_scene_stream(out, 24)
         cover = out.add_stream("png", width=32, height=32, pix_fmt="rgb24")
         cover.disposition = av.stream.Disposition.attached_pic
         picture = av.VideoFrame.from_ndarray(scene_image(0, (32, 32)), format="rgb24")
         picture.pts, picture.time_base = 0, Fraction(1, 24)
         (art,) = cover.encode(picture)
         out.mux(art)
-        for index in range(12):
-            frame = av.VideoFrame.from_ndarray(scene_image(index, (64, 48)), format="rgb24")
-            frame.pts, frame.time_base = index, Fraction(1, 24)
-            out.mux(video.encode(frame))
-        out.mux(video.encode(None))
+        mux_scene(out, video, 12)
     target = tmp_path / f"out{suffix}"
     warnings = transcode(source, target)
     with av.open(str(target)) as container:
@@ -1293,8 +1289,7 @@ def test_chapters_and_attachments_are_carried(tmp_path: Path, suffix: str) -> No
     containers without chapters do."""
     source = tmp_path / "extras.mkv"
     with av.open(str(source), "w") as out:
-        video = out.add_stream("libx264", rate=24, options={"preset": "ultrafast"})
-        video.width, video.height, video.pix_fmt = 64, 48, "yuv420p"
+        video = add_scene_stream(out, 24)
         out.set_chapters(
             [
                 {"id": 1, "start": 0, "end": 500, "time_base": Fraction(1, 1000), "metadata": {"title": "One"}},
@@ -1303,11 +1298,7 @@ def test_chapters_and_attachments_are_carried(tmp_path: Path, suffix: str) -> No
             ]
         )
         out.add_attachment("font.ttf", "font/ttf", b"not really a font")
-        for index in range(24):
-            frame = av.VideoFrame.from_ndarray(scene_image(index, (64, 48)), format="rgb24")
-            frame.pts, frame.time_base = index, Fraction(1, 24)
-            out.mux(video.encode(frame))
-        out.mux(video.encode(None))
+        mux_scene(out, video, 24)
     target = tmp_path / f"out{suffix}"
     lead = Fraction(1, 24)
     warnings = transcode(source, target, audio_padding=AudioPadding(lead=lead), slowdown=Fraction(2))
