@@ -15,11 +15,13 @@ import pytest
 import torch
 from safetensors import safe_open
 
+from tempo_cli.errors import TempoError
 from tempo_cli.model import create_model
 from tempo_cli.model.weights import model_from_weights, save_weights
 from tempo_cli.training import loop
 from tempo_cli.training.config import load_config
 from tempo_cli.training.data.batches import BatchSpec
+from tempo_cli.training.data.sources import parse_spec
 from tempo_cli.training.ema import warmed_up_decay
 from tempo_cli.training.loop import leave_stop_signals_to_the_main_process
 from tempo_cli.training.losses import LOG_MSE_FLOOR, LossWeights, synthesis_loss
@@ -576,6 +578,24 @@ def test_a_folder_holding_other_files_is_refused(tmp_path, capsys):
     refused = f"{tmp_path / 'run'} is not empty (it holds notes.txt): give --out a new or empty folder"
     assert err == [f"tempo: error: {refused}"]
     assert sorted(p.name for p in (tmp_path / "run").iterdir()) == ["notes.txt"]
+
+
+def test_a_folder_left_by_a_killed_run_can_start_again(tmp_path):
+    """A run killed while saving leaves NAME.tmp beside its log folder; the folder check refused it, and --resume
+    had no checkpoint to go on from."""
+    (tmp_path / "tb").mkdir()
+    (tmp_path / "last.ckpt.tmp").write_bytes(b"half a checkpoint")
+    loop.check_new_run_folder(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine")
+    with pytest.raises(TempoError, match=r"holds notes\.txt"):
+        loop.check_new_run_folder(tmp_path)
+
+
+def test_an_existing_path_with_a_colon_and_a_number_is_a_path(tmp_path):
+    folder = tmp_path / "clips:30"
+    folder.mkdir()
+    assert parse_spec(str(folder)) == (str(folder), 1.0)
+    assert parse_spec(f"{folder}:0.5") == (str(folder), 0.5)
 
 
 def test_an_existing_file_as_the_run_folder_is_one_line(tmp_path, capsys):

@@ -20,7 +20,7 @@ from tempo_cli.video.encoding import video_settings
 from tempo_cli.video.hdr import ContentLight, HdrMetadata, MasteringDisplay
 from tempo_cli.video.imageseq import ImageSequenceReader, ImageSequenceWriter, read_image
 from tempo_cli.video.orientation import quarter_turn
-from tempo_cli.video.pixels import bit_depth, frame_to_rgb, rgb_to_frame
+from tempo_cli.video.pixels import bit_depth, frame_to_rgb, has_alpha, rgb_to_frame, without_alpha
 from tempo_cli.video.reader import VideoError, VideoReader, iter_video_frames, stored_interval_rate
 from tempo_cli.video.sources import open_sink, open_source
 from tempo_cli.video.stretch import AudioStretch, atempo_chain
@@ -1323,7 +1323,13 @@ def test_chapters_and_attachments_are_carried(tmp_path: Path, suffix: str) -> No
 
 @pytest.mark.parametrize(
     ("codec", "suffix", "color_range"),
-    [("dnxhd", ".mov", 1), ("prores_ks", ".mov", 1), ("mjpeg", ".avi", 2), ("libsvtav1", ".mkv", 2)],
+    [
+        ("dnxhd", ".mov", 1),
+        ("prores_ks", ".mov", 1),
+        ("prores", ".mov", 1),
+        ("mjpeg", ".avi", 2),
+        ("libsvtav1", ".mkv", 2),
+    ],
 )
 def test_editing_codecs_encode_a_full_range_source_with_their_defaults(
     tmp_path: Path, codec: str, suffix: str, color_range: int
@@ -1360,6 +1366,26 @@ def test_rgb_output_is_not_called_coarser_chroma(tmp_path: Path) -> None:
     resolution than the source's."""
     source = make_clip(tmp_path / "source.mp4", frames=4, audio=False)
     assert transcode(source, tmp_path / "out.mov", EncodeOptions(codec="png")) == []
+
+
+def test_svt_av1_takes_its_own_preset_numbers_and_x264_names() -> None:
+    for preset, number in (("10", "10"), ("medium", "6")):
+        settings = video_settings(EncodeOptions(codec="libsvtav1", preset=preset), 64, 48, None, "matroska")
+        assert settings.options["preset"] == number
+
+
+@pytest.mark.parametrize(
+    ("pix_fmt", "opaque"),
+    [("yuva444p10le", "yuv444p10le"), ("rgba64be", "rgb48be"), ("bgra64le", "bgr48le"), ("rgba", "rgb0")],
+)
+def test_alpha_formats_have_an_opaque_twin(pix_fmt: str, opaque: str) -> None:
+    """16-bit RGBA (what the PNG decoder gives) kept its alpha, which flickered between copied and made frames."""
+    assert without_alpha(pix_fmt) == opaque and not has_alpha(opaque)
+
+
+def test_an_unknown_pixel_format_is_named_with_the_encoders_own() -> None:
+    with pytest.raises(VideoError, match="libx264 cannot encode pixel format foo"):
+        video_settings(EncodeOptions(pix_fmt="foo"), 64, 48, None, "mp4")
 
 
 @pytest.mark.parametrize(("source_fmt", "warned"), [("yuv444p", True), ("yuv420p", False)])

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from tempo_cli.cli.errors import ignore_stop_signals, interrupted, stop_on_signals
+from tempo_cli.cli.errors import exit_on_stop_signals, interrupted, stop_on_signals
 
 
 def main() -> None:
     """Run the command line; the heavy imports (torch, PyAV) happen after the signal handlers are in place, and once
-    the command is done, Ctrl-C no longer interrupts the interpreter's shutdown (with a traceback)."""
+    the command is done, Ctrl-C ends the process without interrupting the interpreter's shutdown (a traceback)."""
     stop_on_signals()
     try:
         try:
@@ -16,4 +16,4 @@ def main() -> None:
             interrupted(exc)
         run_app()
     finally:
-        ignore_stop_signals()
+        exit_on_stop_signals()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import time
 from collections.abc import Callable
 from types import FrameType
 from typing import NoReturn, TypeVar
@@ -24,34 +26,42 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
-def ignore_stop_signals() -> None:
-    """Ignore Ctrl-C and the stop signals from here on: a second one must not interrupt the clean-up of the first
-    (with a traceback), nor one at the very end the interpreter's own shutdown."""
-    for signum in (signal.SIGINT, *STOP_SIGNALS):
-        signal.signal(signum, signal.SIG_IGN)
+# A stop signal this soon after the last one is taken for the same request (a key held, signals sent to a process
+# group) and ignored, so that it cannot interrupt the first one's clean-up; a later one stops the run again (the
+# first can be lost: Python drops an interrupt raised in a fork hook).
+REPEAT_WINDOW = 1.0
+_last_stop: list[float] = []
 
 
-def _raise_stopped(signum: int, _frame: FrameType | None) -> None:
-    ignore_stop_signals()
-    raise Stopped(signum)
-
-
-def _raise_interrupt(_signum: int, _frame: FrameType | None) -> None:
-    ignore_stop_signals()
-    raise KeyboardInterrupt
+def _stop(signum: int, _frame: FrameType | None) -> None:
+    now = time.monotonic()
+    if _last_stop and now - _last_stop[-1] < REPEAT_WINDOW:
+        return
+    _last_stop.append(now)
+    raise KeyboardInterrupt if signum == signal.SIGINT else Stopped(signum)
 
 
 def stop_on_signals() -> None:
     """Make SIGTERM and SIGHUP interrupt the run like Ctrl-C: temporary files are deleted, nothing half-written.
-    After the first of them (or Ctrl-C), further ones are ignored while that clean-up runs.
+    Repeats within REPEAT_WINDOW of the last one are ignored while that clean-up runs.
 
     A signal the process was started ignoring stays ignored (`nohup` ignores SIGHUP).
     """
-    for signum in STOP_SIGNALS:
-        if signal.getsignal(signum) == signal.SIG_DFL:
-            signal.signal(signum, _raise_stopped)
-    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
-        signal.signal(signal.SIGINT, _raise_interrupt)
+    for signum in (signal.SIGINT, *STOP_SIGNALS):
+        if signal.getsignal(signum) in (signal.SIG_DFL, signal.default_int_handler):
+            signal.signal(signum, _stop)
+
+
+def _exit_now(signum: int, _frame: FrameType | None) -> None:
+    os._exit(128 + signum)
+
+
+def exit_on_stop_signals() -> None:
+    """Once the command is done: a stop signal ends the process at once, without interrupting the interpreter's
+    shutdown (which printed a traceback)."""
+    for signum in (signal.SIGINT, *STOP_SIGNALS):
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, _exit_now)
 
 
 def interrupted(exc: KeyboardInterrupt, outcome: str = "no output written") -> NoReturn:

@@ -52,7 +52,13 @@ _FULL_RANGE = 2
 _BT601 = 5  # AVCOL_SPC_BT470BG
 # Encoders whose bitstream has one YUV range: ProRes and DNxHD store limited range (a full-range picture must be
 # converted, not tagged), MJPEG full range (JPEG's).
-_ONE_RANGE = {"prores_ks": _LIMITED_RANGE, "prores_aw": _LIMITED_RANGE, "dnxhd": _LIMITED_RANGE, "mjpeg": _FULL_RANGE}
+_ONE_RANGE = {
+    "prores": _LIMITED_RANGE,
+    "prores_ks": _LIMITED_RANGE,
+    "prores_aw": _LIMITED_RANGE,
+    "dnxhd": _LIMITED_RANGE,
+    "mjpeg": _FULL_RANGE,
+}
 # SVT-AV1's preset (0 slowest and best, 13 fastest) for each x264 preset name, so that --preset means the same there.
 _SVT_PRESETS = dict(zip(_X26X_PRESETS, (12, 11, 10, 9, 8, 6, 5, 4, 2, 1), strict=True))
 # DNxHR profile for each pixel format (DNxHD's fixed sizes and bit rates fit few outputs; DNxHR takes any size).
@@ -175,14 +181,15 @@ def _pixel_format(
     width, height = size
     supported = pixel_formats(codec)
     if requested is not None:
-        if has_alpha(requested):
-            raise VideoError(
-                f"{requested} has an alpha channel, which tempo does not make (its frames are opaque); "
-                f"use {without_alpha(requested)}"
-            )
         if supported and requested not in supported:
             raise VideoError(
                 f"{codec.name} cannot encode pixel format {requested} (it supports {', '.join(supported)})"
+            )
+        if has_alpha(requested):
+            opaque = [f for f in supported if not has_alpha(f)]
+            raise VideoError(
+                f"{requested} has an alpha channel, which tempo does not make (its frames are opaque); "
+                f"{codec.name} also takes {', '.join(opaque)}"
             )
         if not _fits(requested, width, height):
             raise VideoError(f"{requested} subsamples chroma, which a {width}x{height} frame does not divide into")
@@ -190,6 +197,7 @@ def _pixel_format(
     if lossless:
         # JPEG-range YUV is the same picture, tagged full; alpha is not kept (frames are made without it)
         own = without_alpha(source.replace("yuvj", "yuv")) if source else None
+        own = None if own is None or has_alpha(own) else own
         preferred = (*([own] if own else []), *_LOSSLESS_FORMATS[16 if depth > 8 else 8])
     elif depth > 8:
         deep = [d for d in _LOSSY_DEEP_DEPTHS if d <= depth]
@@ -228,7 +236,10 @@ def _private_options(
         if "row-mt" in names:
             result["row-mt"] = "1"
     elif options.preset is not None and "preset" in names and codec.name == "libsvtav1":
-        result["preset"] = str(_SVT_PRESETS[_known_preset(codec, options.preset, _X26X_PRESETS)])
+        if options.preset.isdigit():  # SVT-AV1's own preset number
+            result["preset"] = options.preset
+        else:
+            result["preset"] = str(_SVT_PRESETS[_known_preset(codec, options.preset, _X26X_PRESETS)])
     elif options.preset is not None and "preset" in names:
         if codec.name in ("libx264", "libx265"):
             _known_preset(codec, options.preset, _X26X_PRESETS)

@@ -93,10 +93,10 @@ class ImageSequenceReader:
         self.close()
 
 
-def _delete(path: Path) -> None:
+def _delete(path: Path, ignore_errors: bool = False) -> None:
     """Remove the folder or file at `path`, if any."""
     if path.is_dir():
-        shutil.rmtree(path, ignore_errors=True)
+        shutil.rmtree(path, ignore_errors=ignore_errors)
     else:
         path.unlink(missing_ok=True)
 
@@ -167,7 +167,7 @@ class ImageSequenceWriter:
         try:
             _delete(old)
         except KeyboardInterrupt:  # the new folder is in place: finish removing the old one, then stop
-            _delete(old)
+            _delete(old, ignore_errors=True)
             raise
 
     def abort(self) -> None:

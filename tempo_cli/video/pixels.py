@@ -53,12 +53,28 @@ def bit_depth(pix_fmt: str) -> int:
 
 
 # Packed RGB with alpha, and the same layout without it (an X byte where the alpha was, or 3 bytes).
-_PACKED_WITHOUT_ALPHA = {"rgba": "rgb0", "bgra": "bgr0", "argb": "0rgb", "abgr": "0bgr", "rgba64le": "rgb48le"}
+_PACKED_WITHOUT_ALPHA = {
+    "rgba": "rgb0",
+    "bgra": "bgr0",
+    "argb": "0rgb",
+    "abgr": "0bgr",
+    "rgba64le": "rgb48le",
+    "rgba64be": "rgb48be",
+    "bgra64le": "bgr48le",
+    "bgra64be": "bgr48be",
+}
 
 
 def has_alpha(pix_fmt: str) -> bool:
-    """Whether `pix_fmt` stores an alpha (transparency) channel."""
-    return any(component.is_alpha for component in av.VideoFormat(pix_fmt).components)
+    """Whether `pix_fmt` stores an alpha (transparency) channel (False for a name that is no pixel format)."""
+    return _exists(pix_fmt) and any(component.is_alpha for component in av.VideoFormat(pix_fmt).components)
+
+
+def alpha_dropped(pix_fmt: str) -> str | None:
+    """The warning for a source in `pix_fmt` whose alpha channel the output does not keep, if it has one."""
+    if not has_alpha(pix_fmt):
+        return None
+    return f"the source's alpha channel (transparency, {pix_fmt}) is not kept: every frame is opaque"
 
 
 def without_alpha(pix_fmt: str) -> str:

@@ -10,7 +10,7 @@ from tempo_cli.video.encoding import EncodeOptions
 from tempo_cli.video.imageseq import ImageSequenceReader, ImageSequenceWriter, cicp_for
 from tempo_cli.video.orientation import quarter_turn
 from tempo_cli.video.paths import is_video_target
-from tempo_cli.video.pixels import ChromaUpsampling, has_alpha
+from tempo_cli.video.pixels import ChromaUpsampling, alpha_dropped
 from tempo_cli.video.reader import VideoError, VideoInfo, VideoReader, Warn
 from tempo_cli.video.writer import VideoWriter
 
@@ -60,8 +60,6 @@ def open_sink(
     or subtitles are therefore not kept, and, for both, when the source's alpha channel is (tempo makes frames
     without one).
     """
-    if on_warning is not None and source is not None and has_alpha(source.pix_fmt):
-        on_warning(f"the source's alpha channel (transparency, {source.pix_fmt}) is not kept: every frame is opaque")
     if is_video_target(target):
         return VideoWriter(
             Path(target),
@@ -83,6 +81,10 @@ def open_sink(
         on_warning("an image folder has no frame rate: its frames are the same with --slow-motion or without")
     if on_warning is not None and copy_streams and source is not None and (source.has_audio or source.has_subtitles):
         on_warning("an image folder cannot hold audio or subtitles; they are not written")
+    if on_warning is not None and copy_streams and source is not None and source.has_extras:
+        on_warning("an image folder cannot hold chapters, attachments or cover art; they are not written")
+    if on_warning is not None and source is not None and (alpha := alpha_dropped(source.pix_fmt)):
+        on_warning(alpha)
     if on_warning is not None and matrix is not None and turn is None:
         on_warning("the source is shown turned by an angle that is not a multiple of 90 degrees; images are not turned")
     return writer

@@ -22,7 +22,7 @@ from tempo_cli.video.extras import carry_extras
 from tempo_cli.video.hdr import HDR_ENCODERS
 from tempo_cli.video.native import reusable_native
 from tempo_cli.video.paths import temporary_sibling, validate_output_path
-from tempo_cli.video.pixels import bit_depth, chroma_steps, rgb_to_frame
+from tempo_cli.video.pixels import alpha_dropped, bit_depth, chroma_steps, rgb_to_frame
 from tempo_cli.video.reader import VideoError, VideoInfo, Warn, open_container
 from tempo_cli.video.timecode import retimed
 
@@ -146,6 +146,8 @@ class VideoWriter:
                 f"{codec} video in a {self.target.suffix} file cannot keep its colour tags ({names}): players will "
                 "guess how to show the colours"
             )
+        if source is not None and (alpha := alpha_dropped(source.pix_fmt)):
+            self._tell(alpha)
         if source is not None and source.hdr is not None and codec not in HDR_ENCODERS:
             carriers = [c for c in sorted(HDR_ENCODERS) if usable_encoder(c) and holds_video(container, c)]
             advice = f"; --codec {' or '.join(carriers)} keeps it" if carriers else ""
@@ -224,10 +226,8 @@ class VideoWriter:
         self._committed = True
 
     def abort(self) -> None:
-        """Stop writing and delete the temporary file; the target is left untouched.
-
-        A second Ctrl-C while the encoder thread finishes its frame still deletes the file.
-        """
+        """Stop writing and delete the temporary file; the target is left untouched (also when the encoder thread
+        is still finishing its frame)."""
         worker, self._worker = self._worker, None
         try:
             if worker is not None:

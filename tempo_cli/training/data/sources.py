@@ -42,10 +42,12 @@ def parse_spec(spec: str) -> tuple[str, float]:
 def _meant_as_weight(spec: str, name: str, weight: str) -> bool:
     """Whether the text after a spec's last colon is its weight: a number, or anything after `synthetic` or after
     an existing path (unless the whole spec is a path)."""
+    if Path(spec).exists():
+        return False
     try:
         float(weight)
     except ValueError:
-        return not Path(spec).exists() and (name == "synthetic" or Path(name).exists())
+        return name == "synthetic" or Path(name).exists()
     return True
 
 
