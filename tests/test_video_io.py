@@ -1368,6 +1368,18 @@ def test_rgb_output_is_not_called_coarser_chroma(tmp_path: Path) -> None:
     assert transcode(source, tmp_path / "out.mov", EncodeOptions(codec="png")) == []
 
 
+def test_dnxhr_takes_4_2_2_for_a_deep_4_2_0_source_and_names_its_smallest_frame(tmp_path: Path) -> None:
+    """10-bit 4:2:0 went to 4:4:4 (DNxHR 444, the largest files) where HQX 4:2:2 keeps all of it; frames under
+    DNxHR's smallest size failed with "Invalid argument"."""
+    if not usable_encoder("dnxhd"):
+        pytest.skip("this FFmpeg has no dnxhd")
+    source = make_clip(tmp_path / "deep.mkv", frames=2, size=(320, 180), codec="ffv1", pix_fmt="yuv420p10le")
+    settings = video_settings(EncodeOptions(codec="dnxhd"), 320, 180, VideoReader(source).info, "mov")
+    assert (settings.pix_fmt, settings.options["profile"]) == ("yuv422p10le", "dnxhr_hqx")
+    with pytest.raises(VideoError, match="at least 256x120, got 64x48"):
+        video_settings(EncodeOptions(codec="dnxhd"), 64, 48, None, "mov")
+
+
 def test_svt_av1_takes_its_own_preset_numbers_and_x264_names() -> None:
     for preset, number in (("10", "10"), ("medium", "6")):
         settings = video_settings(EncodeOptions(codec="libsvtav1", preset=preset), 64, 48, None, "matroska")

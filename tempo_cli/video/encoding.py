@@ -61,6 +61,7 @@ _ONE_RANGE = {
 }
 # SVT-AV1's preset (0 slowest and best, 13 fastest) for each x264 preset name, so that --preset means the same there.
 _SVT_PRESETS = dict(zip(_X26X_PRESETS, (12, 11, 10, 9, 8, 6, 5, 4, 2, 1), strict=True))
+_DNXHR_SMALLEST = (256, 120)  # width, height
 # DNxHR profile for each pixel format (DNxHD's fixed sizes and bit rates fit few outputs; DNxHR takes any size).
 _DNXHR_PROFILES = {
     "yuv422p": "dnxhr_hq",
@@ -131,6 +132,10 @@ def video_settings(
     player would otherwise guess the matrix from the frame size.
     """
     codec = video_encoder(_resolve(options.codec, container))
+    if codec.name == "dnxhd" and (width < _DNXHR_SMALLEST[0] or height < _DNXHR_SMALLEST[1]):
+        raise VideoError(
+            f"dnxhd (DNxHR) needs frames of at least {_DNXHR_SMALLEST[0]}x{_DNXHR_SMALLEST[1]}, got {width}x{height}"
+        )
     if options.codec != "auto" and not holds_video(container, codec.name):
         raise VideoError(f"{container} files cannot hold {codec.name} video; name another --codec, or write .mkv")
     lossless = options.lossless or (codec.lossless and not codec.lossy)
@@ -201,7 +206,8 @@ def _pixel_format(
         preferred = (*([own] if own else []), *_LOSSLESS_FORMATS[16 if depth > 8 else 8])
     elif depth > 8:
         deep = [d for d in _LOSSY_DEEP_DEPTHS if d <= depth]
-        preferred = (*(f"yuv{chroma}p{d}le" for d in deep for chroma in ("420", "444")), *_LOSSY_FORMATS_8)
+        chromas = ("420", "422", "444")  # 4:2:2 before 4:4:4 for encoders without 4:2:0 (DNxHR HQX, not 444)
+        preferred = (*(f"yuv{chroma}p{d}le" for d in deep for chroma in chromas), *_LOSSY_FORMATS_8)
     else:
         preferred = _LOSSY_FORMATS_8
     for name in (*preferred, *supported):
