@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import subprocess
 import sys
 from pathlib import Path
@@ -61,7 +62,7 @@ def test_stop_signals_clean_up_once_and_nohup_keeps_its_sighup_ignored(monkeypat
         signal.pthread_sigmask(signal.SIG_BLOCK, [])  # let the handler run before going on
 
     saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
-    monkeypatch.setattr(errors, "_last_stop", [])
+    monkeypatch.setattr(errors, "_last_stop", [-math.inf])
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup

@@ -21,7 +21,14 @@ from tempo_cli.video.hdr import ContentLight, HdrMetadata, MasteringDisplay
 from tempo_cli.video.imageseq import ImageSequenceReader, ImageSequenceWriter, read_image
 from tempo_cli.video.orientation import quarter_turn
 from tempo_cli.video.pixels import bit_depth, frame_to_rgb, has_alpha, rgb_to_frame, without_alpha
-from tempo_cli.video.reader import VideoError, VideoReader, iter_video_frames, stored_interval_rate
+from tempo_cli.video.reader import (
+    VideoError,
+    VideoReader,
+    iter_video_frames,
+    leading_packets,
+    stored_interval_rate,
+    time_base,
+)
 from tempo_cli.video.sources import open_sink, open_source
 from tempo_cli.video.stretch import AudioStretch, atempo_chain
 from tempo_cli.video.subtitle_text import cue_payload, cue_text
@@ -1439,7 +1446,8 @@ def test_the_interval_a_file_stores_corrects_a_nominal_rate_near_it(tmp_path: Pa
     away is not corrected (None: no interval stands for it)."""
     clip = write_stamped_clip(tmp_path / "clip.mp4", [0, *range(887, 30000, 1000)], Fraction(1, 29847))
     with av.open(str(clip)) as container:
-        rate = stored_interval_rate(clip, container.streams.video[0], nominal)
+        stream = container.streams.video[0]
+        rate = stored_interval_rate(leading_packets(clip, stream), time_base(stream), nominal)
     assert rate == expected
 
 
@@ -1448,4 +1456,5 @@ def test_intervals_rounded_to_milliseconds_stand_for_no_rate(tmp_path: Path) -> 
     stamps = [round(i * 1001 / 24) for i in range(40)]
     clip = write_stamped_clip(tmp_path / "clip.mkv", stamps, Fraction(1, 1000))
     with av.open(str(clip)) as container:
-        assert stored_interval_rate(clip, container.streams.video[0], NTSC_24) is None
+        stream = container.streams.video[0]
+        assert stored_interval_rate(leading_packets(clip, stream), time_base(stream), NTSC_24) is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import signal
 import sys
@@ -30,14 +31,14 @@ class Stopped(KeyboardInterrupt):
 # group) and ignored, so that it cannot interrupt the first one's clean-up; a later one stops the run again (the
 # first can be lost: Python drops an interrupt raised in a fork hook).
 REPEAT_WINDOW = 1.0
-_last_stop: list[float] = []
+_last_stop = [-math.inf]  # when the last stop signal was taken (time.monotonic)
 
 
 def _stop(signum: int, _frame: FrameType | None) -> None:
     now = time.monotonic()
-    if _last_stop and now - _last_stop[-1] < REPEAT_WINDOW:
+    if now - _last_stop[0] < REPEAT_WINDOW:
         return
-    _last_stop.append(now)
+    _last_stop[0] = now
     raise KeyboardInterrupt if signum == signal.SIGINT else Stopped(signum)
 
 

@@ -212,17 +212,17 @@ def holds_a_run(out: Path) -> bool:
 
 # What a run leaves before its first checkpoint: TensorBoard's folder and wandb's. A new run may start there.
 LOG_FOLDERS = ("tb", "wandb")
-RUN_FILES = ("last.ckpt", "last.safetensors", "best.safetensors")  # what it saves (through NAME.tmp)
 
 
 def check_new_run_folder(out: Path) -> None:
-    """TempoError unless a new run can start in `out`: a new or empty folder, or one holding only `LOG_FOLDERS`."""
+    """TempoError unless a new run can start in `out`: a new or empty folder, or one holding only `LOG_FOLDERS` and
+    the .tmp files of a run killed while saving."""
     if holds_a_run(out):
         raise TempoError(f"{out} already holds a run: --resume continues it; give another --out to start a new one")
     if out.exists() and not out.is_dir():
         raise TempoError(f"--out {out} is an existing file, not a folder")
-    leftovers = (*LOG_FOLDERS, *(f"{name}.tmp" for name in RUN_FILES))  # a killed run's half-written files too
-    others = sorted(p.name for p in out.iterdir() if p.name not in leftovers) if out.exists() else []
+    entries = out.iterdir() if out.exists() else ()
+    others = sorted(p.name for p in entries if p.name not in LOG_FOLDERS and p.suffix != ".tmp")
     if others:
         held = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
         raise TempoError(f"{out} is not empty (it holds {held}): give --out a new or empty folder")

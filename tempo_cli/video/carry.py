@@ -180,8 +180,7 @@ class _Remux:
     ) -> None:
         self._output = output
         self._stream = _copy_stream(output, stream) if convert_to is None else _text_stream(output, convert_to)
-        if convert_to is not None:
-            _copy_labels(stream, self._stream)
+        _copy_labels(stream, self._stream)
         self._convert = None if convert_to is None else (_codec_name(stream), convert_to)
         self._offset = round(shift / time_base(stream))
         self._slowdown = slowdown
@@ -384,11 +383,10 @@ def _first_packets(source: Path, indexes: list[int]) -> dict[int, av.Packet]:
 
 
 def _copy_stream(output: OutputContainer, stream: Stream) -> Stream:
-    """An output stream for copying `stream`'s packets, with its labels (`_copy_labels`)."""
+    """An output stream for copying `stream`'s packets."""
     copy = output.add_stream_from_template(stream)
     if isinstance(copy, AudioStream):
         copy.layout = _ordered(copy.layout)
-    _copy_labels(stream, copy)
     return copy
 
 

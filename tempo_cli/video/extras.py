@@ -12,7 +12,7 @@ from av.container import InputContainer, OutputContainer
 from av.stream import AttachmentStream
 from av.video.stream import VideoStream
 
-from tempo_cli.video.reader import Warn
+from tempo_cli.video.reader import Warn, is_cover_art
 
 if TYPE_CHECKING:
     from av.container.core import Chapter  # in PyAV's type stubs only
@@ -75,7 +75,7 @@ def _attach(output: OutputContainer, name: str, mimetype: str | None, data: byte
 def _carry_cover(source: InputContainer, stream: VideoStream, output: OutputContainer, warn: Warn) -> av.Packet | None:
     """The packet of `stream` if it is cover art that `output` takes as a packet; Matroska gets it as an attachment,
     other containers drop it with a warning."""
-    if not stream.disposition & av.stream.Disposition.attached_pic:
+    if not is_cover_art(stream):
         return None
     picture = next((p for p in source.demux(stream) if p.size), None)
     if picture is None:

@@ -107,7 +107,7 @@ def open_container(path: str | Path) -> InputContainer:
 def video_stream(container: InputContainer) -> VideoStream:
     """The first video stream that is not an attached picture (cover art of an audio file)."""
     for stream in container.streams.video:
-        if not stream.disposition & av.stream.Disposition.attached_pic:
+        if not is_cover_art(stream):
             return stream
     raise VideoError(f"no video stream in {container.name}")
 
@@ -144,8 +144,7 @@ class VideoReader:
             first = next(self._decode(container, stream, on_bad_packet=None), None)
             if first is None:
                 raise VideoError(f"cannot decode any video frame of {self.path}")
-            first_slot = _first_decode_time(self.path, stream) if _stamps_decode_order(container) else None
-            self.info = _describe(self.path, container, stream, first, first_slot)
+            self.info = _describe(self.path, container, stream, first)
         finally:
             container.close()
 
@@ -243,11 +242,12 @@ class VideoReader:
 # (interlaced video) or a time base, not the rate of the frames.
 _NOMINAL_RATE_SPAN = Fraction(3, 2)
 _RATE_PACKETS = 64  # packets whose timestamps are read for the interval a file stores
+PacketTimes = tuple[int | None, int | None]  # a packet's (pts, dts)
 
 
-def _frame_rate(path: Path, stream: VideoStream) -> Fraction | None:
+def _frame_rate(stream: VideoStream, leading: list[PacketTimes]) -> Fraction | None:
     """The rate whose grid the stream's frames lie on: FFmpeg's guess of the nominal rate (`av_guess_frame_rate`,
-    mostly r_frame_rate) where nearly all of the first frames are stored that far apart (`stored_interval_rate`)
+    mostly r_frame_rate) where nearly all of the `leading` frames are stored that far apart (`stored_interval_rate`)
     or it is within 1.5 times the average rate; else the average, or the guess where there is no average.
 
     The average counts frames over the duration, so a stream that drops a frame now and then (a camera or a capture
@@ -260,7 +260,7 @@ def _frame_rate(path: Path, stream: VideoStream) -> Fraction | None:
     average = None if _stamps_decode_order(stream.container) else stream.average_rate  # AVI's counts empty slots
     if not nominal:
         return Fraction(average) if average else None
-    steady = stored_interval_rate(path, stream, Fraction(nominal))
+    steady = stored_interval_rate(leading, time_base(stream), Fraction(nominal))
     if steady is not None:
         return steady
     if not average or average / _NOMINAL_RATE_SPAN <= nominal <= average * _NOMINAL_RATE_SPAN:
@@ -268,36 +268,40 @@ def _frame_rate(path: Path, stream: VideoStream) -> Fraction | None:
     return Fraction(average)
 
 
-def stored_interval_rate(path: Path, stream: VideoStream, nominal: Fraction) -> Fraction | None:
-    """1 / the interval that nearly all of the first packets' timestamps are apart, where there is one and it lies
-    within 1% of `nominal`; else None.
+def leading_packets(path: Path, stream: VideoStream) -> list[PacketTimes]:
+    """(pts, dts) of the stream's first packets that hold data (`_RATE_PACKETS` of them), read from a separate
+    handle; none where the start is damaged (decoding copes with it)."""
+    try:
+        with open_container(path) as container:
+            packets = (p for p in container.demux(container.streams[stream.index]) if p.size)
+            return [(p.pts, p.dts) for p in itertools.islice(packets, _RATE_PACKETS)]
+    except av.error.FFmpegError:
+        return []
+
+
+def stored_interval_rate(leading: list[PacketTimes], tick: Fraction, nominal: Fraction) -> Fraction | None:
+    """1 / the interval that nearly all of the `leading` packets' timestamps (in `tick`s) are apart, where there is
+    one and it lies within 1% of `nominal`; else None.
 
     FFmpeg's guess can be off the interval a file actually stores: propainter_test-sample1 stores frames 1000/29847 s
     apart, FFmpeg guesses 179/6 fps, and the output grid drifted off its frames (a third of them copied at 2x). Where
     the intervals vary (Matroska's whole milliseconds), there is none.
     """
-    try:
-        with open_container(path) as container:
-            packets = container.demux(container.streams[stream.index])
-            stamps = sorted(p.pts for p in itertools.islice(packets, _RATE_PACKETS) if p.pts is not None)
-    except av.error.FFmpegError:  # a damaged start: decoding copes with it
-        return None
+    stamps = sorted(pts for pts, _ in leading if pts is not None)
     steps = Counter(b - a for a, b in itertools.pairwise(stamps) if b > a)
     if not steps:
         return None
     step, count = steps.most_common(1)[0]
-    rate = 1 / (step * time_base(stream))
+    rate = 1 / (step * tick)
     if count < 0.9 * sum(steps.values()) or abs(rate / nominal - 1) > Fraction(1, 100):
         return None
     return rate
 
 
-def _describe(
-    path: Path, container: InputContainer, stream: VideoStream, first: av.VideoFrame, first_slot: int | None
-) -> VideoInfo:
-    """VideoInfo from the opened container, its video stream and the stream's first decoded frame (and, in AVI, the
-    decode time of its first picture)."""
-    fps = _frame_rate(path, stream)
+def _describe(path: Path, container: InputContainer, stream: VideoStream, first: av.VideoFrame) -> VideoInfo:
+    """VideoInfo from the opened container, its video stream and the stream's first decoded frame."""
+    leading = leading_packets(path, stream)
+    fps = _frame_rate(stream, leading)
     if not fps:
         raise VideoError(f"cannot determine the frame rate of {path}")
     duration = _stream_duration(stream)
@@ -324,7 +328,7 @@ def _describe(
         container_format=container.format.name,
         metadata=dict(container.metadata),
         stream_metadata=dict(stream.metadata),
-        start=_first_time(stream, first, first_slot),
+        start=_first_time(stream, first, leading),
         display_matrix=_display_matrix(first),
         sample_aspect_ratio=_sample_aspect_ratio(stream),
         hdr=read_hdr_metadata(_side_data(first, MASTERING_SIDE_DATA), _side_data(first, LIGHT_SIDE_DATA)),
@@ -333,7 +337,12 @@ def _describe(
 
 def _is_extra(stream: av.stream.Stream) -> bool:
     """An attachment (a font) or cover art."""
-    return stream.type == "attachment" or bool(stream.disposition & av.stream.Disposition.attached_pic)
+    return stream.type == "attachment" or is_cover_art(stream)
+
+
+def is_cover_art(stream: av.stream.Stream) -> bool:
+    """Whether `stream` is an attached picture (cover art), not video."""
+    return bool(stream.disposition & av.stream.Disposition.attached_pic)
 
 
 def _side_data(frame: av.VideoFrame, name: str) -> bytes | None:
@@ -365,17 +374,12 @@ def _stamps_decode_order(container: av.container.Container) -> bool:
     return container.format.name == "avi"
 
 
-def _first_decode_time(path: Path, stream: VideoStream) -> int | None:
-    """The decode time of the stream's first packet that holds a picture (read from a separate handle)."""
-    with open_container(path) as container:
-        packets = container.demux(container.streams[stream.index])
-        return next((p.dts for p in packets if p.size and p.dts is not None), None)
-
-
-def _first_time(stream: VideoStream, first: av.VideoFrame, first_slot: int | None) -> Fraction:
-    """The first decoded frame's time on the source's clock (in AVI its slot's, `first_slot`); frames before the
-    first keyframe may not decode, so it can lie after the stream's start_time."""
-    pts = first_slot if first_slot is not None else first.pts if first.pts is not None else stream.start_time
+def _first_time(stream: VideoStream, first: av.VideoFrame, leading: list[PacketTimes]) -> Fraction:
+    """The first decoded frame's time on the source's clock (in AVI the decode time of the first of the `leading`
+    packets, its slot); frames before the first keyframe may not decode, so it can lie after the stream's
+    start_time."""
+    slots = [dts for _, dts in leading if dts is not None] if _stamps_decode_order(stream.container) else []
+    pts = slots[0] if slots else first.pts if first.pts is not None else stream.start_time
     return Fraction(0) if pts is None else pts * time_base(stream)
 
 

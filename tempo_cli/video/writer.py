@@ -93,6 +93,8 @@ class VideoWriter:
             self._output = av.open(str(self._temp), mode="w")
             container = self._output.format.name
             self.settings = video_settings(options, width, height, source, container)
+            tags = ("colorspace", "color_range", "color_primaries", "color_trc")
+            self._frame_tags = {n: v for n in tags if (v := getattr(self.settings, n)) is not None}
             self._report_losses(source, options.pix_fmt is None, container)
             self._stream = self._add_video(self._output, source)
             if source is not None and copy_streams and (source.has_audio or source.has_subtitles):
@@ -190,10 +192,8 @@ class VideoWriter:
             frame.pict_type = av.video.frame.PictureType.NONE  # let the encoder choose, not the source's I/P/B
         frame.pts = pts  # set here, in order: the same decoded frame may be written at several times
         frame.time_base = 1 / self.fps
-        for name in ("colorspace", "color_range", "color_primaries", "color_trc"):  # ProRes writes each frame's own
-            value = getattr(self.settings, name)
-            if value is not None:
-                setattr(frame, name, value)
+        for name, value in self._frame_tags.items():  # ProRes writes each frame's own
+            setattr(frame, name, value)
         self._output.mux(self._stream.encode(frame))
         if self._carrier is not None:
             self._carrier.advance(pts / self.fps)
