@@ -461,12 +461,12 @@ def test_eval_interrupted_while_writing_json_leaves_the_old_file(
     out = tmp_path / "scores.json"
     out.write_text("old")
 
-    def interrupted(self: Path, text: str, *args: object, **kwargs: object) -> None:
-        with self.open("w") as file:
-            file.write(text[:10])
+    def interrupted(self: Path, data: bytes, *args: object, **kwargs: object) -> None:
+        with self.open("wb") as file:
+            file.write(data[:10])
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(Path, "write_text", interrupted)
+    monkeypatch.setattr(Path, "write_bytes", interrupted)
     assert run_cli(["eval", video, "--model", "blend", "-q", "--max-windows", "1", "--json", out, "--overwrite"]) == 130
     assert "no output written" in capsys.readouterr().err
     assert out.read_text() == "old"

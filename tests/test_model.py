@@ -210,6 +210,17 @@ def test_weights_round_trip_and_config_check(model, tmp_path):
         load_weights(other, path)
 
 
+def test_weights_saved_over_a_file_keep_its_permissions(tmp_path):
+    """The rename of the temporary file had replaced a shared file's mode with the umask's."""
+    path = tmp_path / "w.safetensors"
+    model = create_model("tempo-s")
+    save_weights(model, path)
+    path.chmod(0o640)
+    save_weights(model, path)
+    assert path.stat().st_mode & 0o777 == 0o640
+    assert not list(tmp_path.glob("*.tmp"))
+
+
 def test_working_at_a_reduced_scale_moves_the_full_frames(model):
     if not model.config.motion_prior:
         pytest.skip("untrained and without the DIS prior, this config has no motion to carry to full size")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +56,7 @@ def eval_command(
         from tempo_cli.devices import set_threads
         from tempo_cli.evaluation.perceptual import load_lpips
         from tempo_cli.evaluation.runner import evaluate_many, results_table
+        from tempo_cli.files import write_atomically
         from tempo_cli.video.paths import check_writable
 
         _check_options(task, limit, max_windows, max_side)
@@ -84,7 +84,7 @@ def eval_command(
         for note in _missing_sets(paths, result, task, anchors):
             console.print(note)
         if json_out is not None:
-            _write_json(json_out, result)
+            write_atomically(json_out, (json.dumps(result, indent=2) + "\n").encode())
             if not quiet:
                 console.print(f"wrote {json_out}")
 
@@ -114,20 +114,6 @@ def _check_inputs(paths: list[Path], task: str, anchors: int) -> None:
         if not path.exists():
             raise CliError(f"not found: {path}")
         check_window_anchors(anchors, task, detect_layout(path))
-
-
-def _write_json(target: Path, result: dict[str, Any]) -> None:
-    """Write `result` to a hidden sibling, then move it onto `target`: never a partial file."""
-    from tempo_cli.video.paths import temporary_sibling
-
-    temp = temporary_sibling(target)
-    try:
-        temp.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
-        os.replace(temp, target)
-    except OSError as exc:
-        raise CliError(f"cannot write {target}: {exc}") from exc
-    finally:
-        temp.unlink(missing_ok=True)
 
 
 def _missing_sets(paths: list[Path], result: dict[str, Any], task: str, anchors: int) -> list[str]:

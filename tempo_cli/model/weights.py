@@ -10,6 +10,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, safe_open, save
 
 from tempo_cli.errors import TempoError
+from tempo_cli.files import write_atomically
 from tempo_cli.model.config import TempoConfig
 from tempo_cli.model.tempo import Tempo
 
@@ -31,21 +32,6 @@ def save_weights(model: Tempo, path: str | Path, half: bool = False, extra: dict
     metadata = {CONFIG_KEY: model.config.to_json(), **(extra or {})}
     # save() and a plain write, not save_file: an ordinary file's permissions (save_file's are owner-only).
     write_atomically(path, save(tensors, metadata=metadata))
-
-
-def write_atomically(path: Path, data: bytes | memoryview) -> None:
-    """Write `data` to a temporary file beside `path`, then rename it onto `path`: never a partial file.
-
-    A failure (a full disk) removes the temporary file and is a TempoError naming `path` and the reason.
-    """
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(path)
-    except OSError as exc:
-        raise TempoError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def read_config(path: str | Path) -> TempoConfig:

@@ -10,7 +10,7 @@ from typing import Any
 import torch
 
 from tempo_cli.errors import TempoError
-from tempo_cli.model.weights import write_atomically
+from tempo_cli.files import write_atomically
 
 
 class CheckpointError(TempoError):
