@@ -245,7 +245,7 @@ class Interpolator:
                         progress(n + 1, total)
                 sink.commit()
                 if maps is not None and maps.saved:
-                    maps.commit()  # after the video: maps of a video that failed to finish are not kept
+                    _commit_maps(maps, dst)  # after the video: maps of a video that failed to finish are not kept
                 elif maps is not None:
                     warn("no frame was synthesized, so there are no confidence maps to save")
             _check_complete(src, engine.stats, info, warn)
@@ -292,6 +292,14 @@ def _check_complete(src: Path, stats: EngineStats, info: VideoInfo, warn: Warn) 
     if info.duration is not None and reached is not None and reached >= info.duration - margin / info.fps:
         return
     warn(f"{src} ended after {stats.frames_in} of the {listed} frames its header lists; it may be truncated")
+
+
+def _commit_maps(maps: ImageSequenceWriter, video: str | Path) -> None:
+    """Move the maps into place once `video` is: a failure says that the video was written and the maps were not."""
+    try:
+        maps.commit()
+    except OSError as exc:
+        raise TempoError(f"{video} was written, but not the maps in {maps.target}: {exc.strerror or exc}") from exc
 
 
 def _map_sink(folder: Path | None, info: VideoInfo) -> AbstractContextManager[ImageSequenceWriter | None]:

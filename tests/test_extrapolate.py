@@ -10,6 +10,7 @@ import pytest
 from tempo_cli.api import load_model
 from tempo_cli.engine.planner import PlanConfig
 from tempo_cli.engine.runner import Engine, EngineConfig
+from tempo_cli.video.imageseq import ImageSequenceWriter
 from tempo_cli.video.reader import SourceFrame, VideoError
 from tempo_cli.video.writer import VideoWriter
 from tests.cli_helpers import frames_and_times, run_cli, stream_seconds
@@ -120,6 +121,32 @@ def test_no_maps_are_kept_when_the_video_fails_to_finish(tmp_path, capsys, monke
     assert run_cli(args) == 2
     assert "No space left" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
+
+
+@pytest.mark.parametrize(
+    ("failure", "code", "line"),
+    [
+        (PermissionError(13, "Permission denied"), 2, "tempo: error: {out} was written, but not the maps in {maps}: "),
+        (KeyboardInterrupt(), 130, "tempo: interrupted; {out} was written, not the maps in {maps}"),
+    ],
+)
+def test_a_failure_after_the_video_says_it_was_written_and_the_maps_were_not(
+    tmp_path, capsys, monkeypatch, failure, code, line
+):
+    """Moving the maps into place comes after the video's commit: a failure there had been reported as if the run
+    had written nothing (an error), or as if the maps were written too (an interrupt)."""
+
+    def fail(self):
+        self.abort()
+        raise failure
+
+    monkeypatch.setattr(ImageSequenceWriter, "commit", fail)
+    src = make_clip(tmp_path / "in.mp4", frames=6, fps=Fraction(24), size=(64, 48))
+    out, maps = tmp_path / "out.mp4", tmp_path / "maps"
+    assert run_cli(["extrapolate", src, "-o", out, "--ahead", "2", "--save-maps", maps, "-q"]) == code
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(line.format(out=out, maps=maps)), err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", "out.mp4"]
 
 
 def test_save_maps_refuses_a_file_and_a_model_without_maps(tmp_path, capsys):

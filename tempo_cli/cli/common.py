@@ -126,12 +126,14 @@ def execute(src: Path, dst: Path | None, tag: str, options: RunOptions, runtime:
         validate_output_path(target, src, options.overwrite)
     synth = load_model(runtime.model, runtime.weights, runtime.device, runtime.precision, runtime.batch, runtime.scale)
     before = _identity(target)
+    maps_before = None if options.save_maps is None else _identity(options.save_maps)
     try:
         with frame_progress(quiet, target.name) as progress:
             summary = Interpolator(synth).interpolate_video(src, target, options, progress, warn)
     except KeyboardInterrupt as exc:
         if _identity(target) not in (None, before):  # it came after the output was moved into place
-            interrupted(exc, f"{target} was written")
+            maps_kept = options.save_maps is None or _identity(options.save_maps) not in (None, maps_before)
+            interrupted(exc, f"{target} was written" + ("" if maps_kept else f", not the maps in {options.save_maps}"))
         raise
     print_summary(summary, quiet)
 
