@@ -1368,6 +1368,22 @@ def test_editing_codecs_encode_a_full_range_source_with_their_defaults(
     assert np.abs(levels).max() < 4
 
 
+@pytest.mark.parametrize(("codec", "suffix"), [("mpeg4", ".avi"), ("mjpeg", ".mkv"), ("mpeg2video", ".mpg")])
+def test_crf_sets_the_quantizer_of_encoders_without_one(tmp_path: Path, codec: str, suffix: str) -> None:
+    """MJPEG and MPEG-1/2/4 ignored --crf and fell back to FFmpeg's default 200 kb/s, which smears larger frames."""
+    source = make_clip(tmp_path / "src.mkv", frames=3, size=(640, 360), codec="ffv1", pix_fmt="yuv420p", audio=False)
+    original = frames_of(source)
+
+    def psnr(crf: int) -> float:
+        target = tmp_path / f"crf{crf}{suffix}"
+        transcode(source, target, EncodeOptions(codec=codec, crf=crf, preset=None))
+        error = np.mean([(a.astype(float) - b) ** 2 for a, b in zip(frames_of(target), original, strict=True)])
+        return float(10 * np.log10(255**2 / error))
+
+    fine, coarse = psnr(18), psnr(36)
+    assert fine > coarse + 3, (fine, coarse)
+
+
 def test_rgb_output_is_not_called_coarser_chroma(tmp_path: Path) -> None:
     """PNG video (RGB, a colour sample at every pixel) from a 4:2:0 source was said to store colour at a lower
     resolution than the source's."""

@@ -75,7 +75,12 @@ Codec = Annotated[
         "name, e.g. libx264, libx265, libvpx-vp9, ffv1."
     ),
 ]
-Crf = Annotated[int, typer.Option(help="Constant rate factor of the encoder (lower is better).")]
+Crf = Annotated[
+    int,
+    typer.Option(
+        help="Constant rate factor of the encoder (lower is better); MJPEG and MPEG-1/2/4 take a quantizer from it."
+    ),
+]
 Preset = Annotated[str, typer.Option(help="Encoder preset, e.g. medium, fast, veryslow.")]
 PixFmt = Annotated[
     str | None,
