@@ -916,11 +916,19 @@ def test_text_subtitles_are_copied_or_converted_to_a_codec_the_container_holds(
     assert [cue for cue in cues if cue[1]] == [(start, text) for start, _, text in SUBTITLES]
 
 
-def test_subtitles_a_container_cannot_hold_in_any_text_codec_are_dropped_with_a_warning(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("suffix", "reason"),
+    [(".avi", "cannot hold it"), (".ts", "cannot hold text subtitles"), (".mpg", "cannot hold text subtitles")],
+)
+def test_subtitles_a_container_cannot_hold_in_any_text_codec_are_dropped_with_a_warning(
+    tmp_path: Path, suffix: str, reason: str
+) -> None:
+    """MPEG-TS and MPEG-PS took SubRip without a word, as a data stream and as a private stream read as DVD bitmaps."""
     source = make_clip(tmp_path / "source.mkv", frames=24, subtitles=True, audio=False)
-    assert transcode(source, tmp_path / "out.avi") == [
-        "dropping a subrip subtitle stream: the .avi container cannot hold it"
-    ]
+    target = tmp_path / f"out{suffix}"
+    assert transcode(source, target) == [f"dropping a subrip subtitle stream: the {suffix} container {reason}"]
+    with av.open(str(target)) as container:
+        assert [stream.type for stream in container.streams] == ["video"]
 
 
 def test_an_ass_cue_keeps_its_words_and_line_breaks() -> None:

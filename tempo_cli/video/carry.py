@@ -21,7 +21,13 @@ from av.container import OutputContainer
 from av.stream import Stream
 from av.subtitles.codeccontext import SubtitleCodecContext
 
-from tempo_cli.video.containers import accepts, encodable_layout, fallback_audio_codec, usable_encoder
+from tempo_cli.video.containers import (
+    accepts,
+    encodable_layout,
+    fallback_audio_codec,
+    holds_text_subtitles,
+    usable_encoder,
+)
 from tempo_cli.video.reader import VideoError, VideoInfo, Warn, open_container, time_base
 from tempo_cli.video.stretch import AudioStretch, silent_frame
 from tempo_cli.video.subtitle_text import DEFAULT_ASS_HEADER, TARGET_CODECS, TEXT_CODECS, cue_payload, cue_text
@@ -123,6 +129,9 @@ class StreamCarrier:
             routes[stream.index] = self._audio_route(stream, firsts.get(stream.index), padding)
         for subtitles in self._input.streams.subtitles:
             codec = _codec_name(subtitles)
+            if codec in TEXT_CODECS and not holds_text_subtitles(self._output.format.name):
+                self._warn(f"dropping a {codec} subtitle stream: {_container(self._output)} cannot hold text subtitles")
+                continue
             if accepts(self._output.format.name, partial(_copy_stream, stream=subtitles)):
                 text_codec = None
             elif (text_codec := self._text_codec_held(codec)) is None:

@@ -23,6 +23,9 @@ FALLBACK_AUDIO_CODECS = ("aac", "libopus", "mp2")
 # Surround layouts with side channels, and the same layout with back channels, which some encoders (Opus) take
 # instead; resampling moves each side channel to its back one.
 _BACK_TWINS = {"quad(side)": "quad", "5.0(side)": "5.0", "5.1(side)": "5.1"}
+# MPEG-TS writes text subtitles as a data stream, MPEG-PS (and its DVD/VCD forms) as a private stream that reads back
+# as DVD bitmaps; both muxers accept them without a word.
+_NO_TEXT_SUBTITLES = frozenset({"mpegts", "mpeg", "vob", "dvd", "svcd", "vcd"})
 # x265 prints a banner and its settings to stderr at its default log level; this keeps its errors only.
 X265_QUIET = "log-level=error"
 
@@ -45,6 +48,11 @@ def accepts(format_name: str, add_stream: Callable[[OutputContainer], Stream], p
             probe.close()
         return False
     return True
+
+
+def holds_text_subtitles(format_name: str) -> bool:
+    """False for muxers that take a text subtitle stream but store it where no player reads it as subtitles."""
+    return format_name not in _NO_TEXT_SUBTITLES
 
 
 def usable_encoder(codec: str) -> bool:
