@@ -47,14 +47,20 @@ def test_cat_channels_keeps_the_layout_of_like_and_the_values():
     assert cat_channels([last, plain], like=plain).is_contiguous()
 
 
-def test_correlation_is_the_cosine_of_shifted_features():
+@pytest.mark.parametrize(("width", "radius"), [(7, 1), (70, 3)])
+def test_correlation_is_the_cosine_of_shifted_features(width, radius):
+    """Every offset, across blocks of columns (70 is not a whole number of them), in fp32 under bf16 autocast."""
     g = torch.Generator().manual_seed(2)
-    a = torch.randn(1, 5, 6, 7, generator=g).contiguous(memory_format=torch.channels_last)
-    b = torch.randn(1, 5, 6, 7, generator=g)
-    corr = local_correlation(a, b, radius=1)
-    an, bn = F.normalize(a, dim=1), F.normalize(b, dim=1)
-    shifted = F.pad(bn, (1, 1, 1, 1))[:, :, 2:8, 0:7]  # offset dy = +1, dx = -1: index (2, 0) of the 3x3
-    torch.testing.assert_close(corr[:, 6], (an * shifted).sum(dim=1))
+    a = torch.randn(2, 5, 6, width, generator=g).contiguous(memory_format=torch.channels_last)
+    b = torch.randn(2, 5, 6, width, generator=g)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        corr = local_correlation(a, b, radius=radius)
+    assert corr.dtype == torch.float32 and corr.shape == (2, (2 * radius + 1) ** 2, 6, width)
+    an, padded = F.normalize(a, dim=1), F.pad(F.normalize(b, dim=1), (radius,) * 4)
+    for dy in range(2 * radius + 1):
+        for dx in range(2 * radius + 1):
+            shifted = padded[:, :, dy : dy + 6, dx : dx + width]  # offset (dy - r, dx - r)
+            torch.testing.assert_close(corr[:, dy * (2 * radius + 1) + dx], (an * shifted).sum(dim=1))
 
 
 def test_the_cut_score_of_frames_small_enough_for_a_one_pixel_coarse_map_is_a_number():
