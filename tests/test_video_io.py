@@ -1094,6 +1094,20 @@ def test_ctrl_c_while_the_replaced_folder_is_deleted_leaves_no_part_of_it(tmp_pa
     assert [p.name for p in target.iterdir()] == ["frame_000001.png"]
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full to stand for a full disk")
+def test_an_image_on_a_full_disk_is_one_error_with_the_reason(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """libpng printed its own line before the error, which had no reason."""
+    writer = ImageSequenceWriter(tmp_path / "frames")
+    first = next(tmp_path.iterdir()) / "frame_000001.png"  # in the hidden folder the writer fills
+    first.symlink_to("/dev/full")
+    with writer, pytest.raises(VideoError, match=f"cannot write {first}: No space left on device"):
+        writer.write(scene_image(0, (64, 48)), Fraction(0))
+    assert capfd.readouterr().err == ""
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_open_sink_picks_video_or_folder(tmp_path: Path) -> None:
     (tmp_path / "existing").mkdir()
     for target, kind in [

@@ -137,13 +137,14 @@ class ImageSequenceWriter:
         if self._turn is not None:
             image = self._turn.apply(image)
         path = self._temp / f"{self.prefix}{number:06d}.png"  # names that paths.FRAME_FILE recognises
-        if self._cicp is not None and image.ndim == 3:
-            encoded, png = cv2.imencode(".png", image)
-            if not encoded:
-                raise VideoError(f"cannot write {path}")
-            path.write_bytes(with_cicp(png.tobytes(), *self._cicp))
-        elif not cv2.imwrite(str(path), image):
+        encoded, png = cv2.imencode(".png", image)  # then written here: libpng's own errors printed a second line
+        if not encoded:
             raise VideoError(f"cannot write {path}")
+        data = with_cicp(png.tobytes(), *self._cicp) if self._cicp is not None and image.ndim == 3 else png.tobytes()
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            raise VideoError(f"cannot write {path}: {exc.strerror or exc}") from exc
         self.saved += 1
 
     def commit(self) -> None:
