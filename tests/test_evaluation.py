@@ -315,6 +315,20 @@ def test_video_folder_aggregates(tmp_path: Path) -> None:
     assert pooled["psnr"] == pytest.approx((a["psnr"] + b["psnr"]) / 2)
 
 
+def test_videos_whose_names_would_share_a_row_each_keep_their_own(tmp_path: Path) -> None:
+    """A clip called videos.mp4 was counted into the pooled "videos" rows and had none of its own; clips with the
+    same stem (a.mp4 beside a.mkv, or one name in two folders) were merged into one row."""
+    for path in ("one/videos.mp4", "one/a.mp4", "one/a.mkv", "two/a.mp4"):
+        (tmp_path / path).parent.mkdir(exist_ok=True)
+        write_video(tmp_path / path, moving_frames(6))
+    paths = [tmp_path / "one", tmp_path / "two"]
+    result = evaluate_many(paths, create_synthesizer("blend"), max_windows=1)
+    two = (tmp_path / "two" / "a.mp4").as_posix()
+    rows = {name: s["n"] for name, s in result["sets"].items() if name.endswith("/2x")}
+    assert rows == {"videos.mp4/2x": 1, "a.mkv/2x": 1, f"{(tmp_path / 'one' / 'a.mp4').as_posix()}/2x": 1,
+                    f"{two}/2x": 1, "videos/2x": 4}  # fmt: skip
+
+
 def test_evaluate_many_pools_sets(tmp_path: Path) -> None:
     ucf = make_ucf(tmp_path / "ucf")
     davis = make_davis(tmp_path / "davis")

@@ -118,13 +118,13 @@ def _check_inputs(paths: list[Path], task: str, anchors: int) -> None:
 
 def _missing_sets(paths: list[Path], result: dict[str, Any], task: str, anchors: int) -> list[str]:
     """A note for each scored video that has no row for a set its task scores."""
-    from tempo_cli.evaluation.datasets import VIDEO_LAYOUTS, detect_layout, video_windows, videos_of
+    from tempo_cli.evaluation.datasets import video_windows
+    from tempo_cli.evaluation.runner import scored_videos
 
     kinds = list(dict.fromkeys(w.kind for w in video_windows(1000, task, 1, anchors)))
-    videos = [v for p in paths if detect_layout(p) in VIDEO_LAYOUTS for v in videos_of(p)]
     notes = []
-    for video in videos:
-        missing = [kind for kind in kinds if f"{video.stem}/{kind}" not in result["sets"]]
+    for video, label in scored_videos(paths).items():
+        missing = [kind for kind in kinds if f"{label}/{kind}" not in result["sets"]]
         if missing:
             notes.append(
                 f"{video.name}: no {', '.join(missing)} window (the video is too short, or --limit came first)"

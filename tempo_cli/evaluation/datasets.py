@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -89,6 +90,21 @@ def videos_of(path: Path) -> list[Path]:
     if _is_video(path):
         return [path]
     return sorted((p for p in path.iterdir() if _is_video(p)), key=_natural) if path.is_dir() else []
+
+
+def video_labels(videos: Iterable[Path], reserved: str) -> dict[Path, str]:
+    """The name each video's sets go under: its stem, or its file name where another video of `videos` has the same
+    stem or the stem is `reserved` (the pooled sets' name), or the path as given where the file name is shared too."""
+    videos = list(dict.fromkeys(videos))
+    stems = Counter(v.stem for v in videos)
+    names = Counter(v.name for v in videos)
+
+    def label(video: Path) -> str:
+        if stems[video.stem] == 1 and video.stem != reserved:
+            return video.stem
+        return video.name if names[video.name] == 1 else video.as_posix()
+
+    return {video: label(video) for video in videos}
 
 
 def _vimeo_folders(root: Path) -> Iterator[Path]:
@@ -264,7 +280,9 @@ def video_windows(frame_count: int, task: str, max_windows: int, anchors: int = 
     return windows
 
 
-def _video_items(path: Path, task: str, max_windows: int, max_side: int | None, anchors: int) -> Iterator[Item]:
+def _video_items(
+    path: Path, task: str, max_windows: int, max_side: int | None, anchors: int, label: str
+) -> Iterator[Item]:
     windows = sorted(video_windows(count_video_frames(path), task, max_windows, anchors), key=lambda w: w.last)
     last_use: dict[int, int] = {}
     for w in windows:
@@ -280,8 +298,8 @@ def _video_items(path: Path, task: str, max_windows: int, max_side: int | None, 
             held[index] = _to_float(rgb, max_side)
         while window is not None and window.last == index:
             yield Item(
-                f"{path.stem}@{window.anchors[0]}",
-                path.stem,
+                f"{label}@{window.anchors[0]}",
+                label,
                 window.kind,
                 [held[i] for i in window.anchors],
                 list(window.times),
@@ -300,19 +318,25 @@ def iter_items(
     max_windows: int = 30,
     max_side: int | None = None,
     anchors: int = 2,
+    labels: Mapping[Path, str] | None = None,
 ) -> Iterator[Item]:
     """Items of `path` for `task`, read from disk as they are yielded; at most `limit` of them.
 
-    `anchors` other than 2 is for videos only: a benchmark item has the frames it has.
+    `anchors` other than 2 is for videos only: a benchmark item has the frames it has. A video's items are grouped
+    under `labels[video]` (`video_labels`), else its stem.
     """
+    labels = labels or {}
     path = Path(path)
     if task not in TASKS:
         raise ValueError(f"unknown task {task!r}; choose from {', '.join(TASKS)}")
     check_window_anchors(anchors, task, layout)
-    if layout == "video":
-        items = _video_items(path, task, max_windows, max_side, anchors)
-    elif layout == "video_folder":
-        items = (item for v in videos_of(path) for item in _video_items(v, task, max_windows, max_side, anchors))
+    items: Iterator[Item]
+    if layout in VIDEO_LAYOUTS:
+        items = (
+            item
+            for v in videos_of(path)
+            for item in _video_items(v, task, max_windows, max_side, anchors, labels.get(v, v.stem))
+        )
     elif layout in LAYOUTS:
         items = _benchmark_items(path, layout, task, max_side)
     else:

@@ -4,7 +4,8 @@ A result is `{"sets": {NAME: {"psnr": dB, "psnr_capped": dB, "ssim": float, "n":
 (plus "lpips" per set when an LPIPS network is given, see tempo_cli.evaluation.perceptual)
 "task": str, "seconds": float}`. Set names are the dataset folder's name for benchmarks
 ("middlebury_other", "davis_triplets/extrapolate"), "<video-stem>/2x", "/4x", "/ahead1"...
-for videos, plus "videos/2x" etc. pooling every clip of a video folder (listed last).
+for videos (the file name, or the path, where stems would clash), plus "videos/2x" etc. pooling
+every clip of a video folder (listed last).
 Means are over scored frames (a 4x window scores three), and predictions are rounded to
 8 bits before scoring, as the papers' evaluation scripts do with saved frames. "psnr_capped"
 caps each frame at `metrics.SELECTION_CAP` (for picking checkpoints; reports give "psnr").
@@ -25,7 +26,8 @@ from rich.console import Console
 from rich.table import Table
 from torch import nn
 
-from tempo_cli.evaluation.datasets import Item, detect_layout, iter_items
+from tempo_cli.errors import TempoError
+from tempo_cli.evaluation.datasets import VIDEO_LAYOUTS, Item, detect_layout, iter_items, video_labels, videos_of
 from tempo_cli.evaluation.metrics import SELECTION_CAP, psnr, ssim
 from tempo_cli.evaluation.perceptual import lpips_distance
 from tempo_cli.synth.base import Synthesizer
@@ -99,6 +101,19 @@ def _result(sums: dict[str, _Sums], layout: str, task: str, seconds: float) -> d
     return {"sets": {name: sums[name].summary() for name in order}, "layout": layout, "task": task, "seconds": seconds}
 
 
+def scored_videos(paths: Iterable[Path]) -> dict[Path, str]:
+    """The name of each video's sets among all the videos that `paths` stand for (`datasets.video_labels`)."""
+    videos = [video for path in paths if _holds_videos(path) for video in videos_of(path)]
+    return video_labels(videos, reserved=VIDEO_AGGREGATE)
+
+
+def _holds_videos(path: Path) -> bool:
+    try:
+        return detect_layout(path) in VIDEO_LAYOUTS
+    except TempoError:
+        return False
+
+
 def evaluate(
     path: Path,
     synthesizer: Synthesizer,
@@ -112,6 +127,7 @@ def evaluate(
     perceptual: nn.Module | None = None,
     pool_videos: bool = False,
     anchors: int = 2,
+    labels: dict[Path, str] | None = None,
 ) -> dict[str, Any]:
     """Score `synthesizer` on the data at `path` (layout detected unless given).
 
@@ -119,13 +135,14 @@ def evaluate(
     the short side of every frame, `anchors` the frames per video window (see `datasets`).
     `progress` is called with 1 after each item, so it plugs into `rich.progress.Progress.advance`.
     Videos' sets are also pooled by kind under VIDEO_AGGREGATE for a folder of videos, and for a
-    single video with `pool_videos`.
+    single video with `pool_videos`. A video's own sets go under `labels[video]` (default: `scored_videos`).
     """
     start = time.perf_counter()
     path = Path(path)
     layout = layout or detect_layout(path)
+    labels = labels if labels is not None else scored_videos([path])
     sums: dict[str, _Sums] = {}
-    for item in iter_items(path, layout, task, limit, max_windows, max_side, anchors):
+    for item in iter_items(path, layout, task, limit, max_windows, max_side, anchors, labels):
         names = [item.set_name]
         if layout == "video_folder" or (pool_videos and layout == "video"):
             names.append(f"{VIDEO_AGGREGATE}/{item.kind}")
@@ -159,10 +176,12 @@ def evaluate_many(
     sums: dict[str, _Sums] = {}
     layouts: list[str] = []
     seconds = 0.0
+    paths = [Path(p) for p in paths]
+    labels = scored_videos(paths)
     for path in paths:
         result = evaluate(
             path, synthesizer, task, limit, max_windows=max_windows, max_side=max_side, progress=progress,
-            perceptual=perceptual, pool_videos=pool_videos, anchors=anchors,
+            perceptual=perceptual, pool_videos=pool_videos, anchors=anchors, labels=labels,
         )  # fmt: skip
         layouts.append(result["layout"])
         seconds += result["seconds"]
