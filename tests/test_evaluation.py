@@ -440,6 +440,21 @@ def test_eval_of_a_clip_too_short_for_any_window_says_so(tmp_path: Path, capsys:
     assert "needs at least 5 frames for --task extrapolate with 4 anchors" in message
 
 
+def test_eval_names_a_video_it_cannot_open_before_scoring_any(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder's unreadable file (macOS leaves ._NAME.mp4 files on shared drives) stopped the run after the clips
+    before it had been scored."""
+    from tempo_cli.evaluation import runner
+
+    scored: list[object] = []
+    monkeypatch.setattr(runner, "predict", lambda synthesizer, item: scored.append(item) or [])
+    write_video(tmp_path / "a.mp4", moving_frames(6))
+    (tmp_path / "b.mp4").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    assert f"not a readable video file: {tmp_path / 'b.mp4'}" in eval_fails([tmp_path], capsys)
+    assert scored == []
+
+
 def test_eval_json_never_replaces_the_input(video: Path, capsys: pytest.CaptureFixture[str]) -> None:
     before = video.read_bytes()
     for extra in ([], ["--overwrite"]):

@@ -105,15 +105,18 @@ def _check_options(task: str, limit: int | None, max_windows: int, max_side: int
 
 
 def _check_inputs(paths: list[Path], task: str, anchors: int) -> None:
-    """Refuse a missing path, one that holds no evaluation data, and anchors a window cannot have, before any model
-    is loaded."""
-    from tempo_cli.evaluation.datasets import check_window_anchors, detect_layout
+    """Refuse a missing path, one that holds no evaluation data, a video that cannot be opened, and anchors a window
+    cannot have, before any model is loaded."""
+    from tempo_cli.evaluation.datasets import VIDEO_LAYOUTS, check_videos_open, check_window_anchors, detect_layout
 
     parse_anchors(anchors)
     for path in paths:
         if not path.exists():
             raise CliError(f"not found: {path}")
-        check_window_anchors(anchors, task, detect_layout(path))
+        layout = detect_layout(path)
+        check_window_anchors(anchors, task, layout)
+        if layout in VIDEO_LAYOUTS:
+            check_videos_open(path)
 
 
 def _missing_sets(paths: list[Path], result: dict[str, Any], task: str, anchors: int) -> list[str]:

@@ -208,6 +208,13 @@ def _benchmark_items(path: Path, layout: str, task: str, max_side: int | None) -
             yield Item(name, group, "extrapolate", anchors, times, [target], [float(len(anchors))])
 
 
+def check_videos_open(path: Path) -> None:
+    """VideoError naming the first video of `path` (a file or a folder of them) that cannot be opened: found before
+    any is scored, not after the ones before it."""
+    for video in videos_of(path):
+        open_container(video).close()
+
+
 def count_video_frames(path: Path) -> int:
     """Number of frames the video stream decodes to (decoded, not taken from metadata); VideoError if none."""
     with open_container(path) as container:
