@@ -10,6 +10,7 @@ import torch
 from tempo_cli.errors import TempoError
 
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
+_AUTOCAST = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
 def resolve_device(spec: str = "auto") -> torch.device:
@@ -63,7 +64,12 @@ def resolve_precision(spec: str, device: torch.device) -> torch.dtype | None:
         return torch.bfloat16 if cpu_has_native_bf16() else None
     if spec == "fp16" and device.type == "cpu":
         raise TempoError("fp16 is not supported on the CPU; use bf16 or fp32")
-    return {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}[spec]
+    return _AUTOCAST[spec]
+
+
+def precision_name(dtype: torch.dtype | None) -> str:
+    """The PRECISIONS name of an autocast dtype from `resolve_precision` (None: fp32)."""
+    return next(name for name, value in _AUTOCAST.items() if value == dtype)
 
 
 def set_threads(threads: int | None) -> None:

@@ -25,6 +25,19 @@ def test_eval_writes_the_json_schema(tmp_path, capsys):
     assert name == "middlebury_other"
     assert set(scores) == {"psnr", "psnr_capped", "ssim", "n"} and scores["n"] >= 1
     assert "PSNR" in capsys.readouterr().out
+    assert result["model"] == "blend"
+    assert result["settings"] == {
+        "paths": [str(root)], "limit": None, "max_windows": 30, "max_side": None, "anchors": 2, "scale": "auto",
+        "device": "cpu", "precision": "fp32",
+    }  # fmt: skip
+
+
+def test_eval_json_of_a_tempo_model_names_its_precision(tmp_path):
+    """The network's autocast dtype went into the JSON as a torch object, which cannot be written."""
+    root = make_middlebury(tmp_path / "middlebury_other")
+    out = tmp_path / "scores.json"
+    assert run_cli(["eval", root, "--json", out, "--precision", "bf16", "-q"]) == 0
+    assert json.loads(out.read_text())["settings"]["precision"] == "bf16"
 
 
 def test_eval_bad_task_and_missing_path(tmp_path, capsys):

@@ -26,7 +26,7 @@ def eval_command(
         None,
         "--json",
         help="Also write the results as JSON here (per set also psnr_capped: each frame capped at 50 dB first, so that "
-        "exact copies do not outweigh the rest).",
+        "exact copies do not outweigh the rest), with the model and the settings they were scored with.",
     ),
     overwrite: Overwrite = False,
     limit: int | None = typer.Option(
@@ -53,7 +53,7 @@ def eval_command(
         from rich.console import Console
 
         from tempo_cli.api import load_model
-        from tempo_cli.devices import set_threads
+        from tempo_cli.devices import precision_name, set_threads
         from tempo_cli.evaluation.perceptual import load_lpips
         from tempo_cli.evaluation.runner import evaluate_many, results_table
         from tempo_cli.files import write_atomically
@@ -80,6 +80,11 @@ def eval_command(
         if not result["sets"]:
             raise CliError(_nothing_scored(paths, task, anchors))
         result["model"] = model if weights is None else f"{model} ({weights})"
+        result["settings"] = {
+            "paths": [str(p) for p in paths], "limit": limit, "max_windows": max_windows, "max_side": max_side,
+            "anchors": anchors, "scale": scale, "device": str(getattr(synth, "device", "cpu")),
+            "precision": precision_name(getattr(synth, "precision", None)),  # blend and flow: NumPy/OpenCV, CPU
+        }  # fmt: skip
         Console().print(results_table(result))
         for note in _missing_sets(paths, result, task, anchors):
             console.print(note)
