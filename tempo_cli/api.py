@@ -66,7 +66,7 @@ class RunOptions:
     cut_threshold: float = 27.0
     cut_mode: str = "repeat"
     tile: int | str | None = None
-    tile_overlap: int = 64
+    tile_overlap: int | None = None  # a quarter of the tile, at least 64 px (`EngineConfig.overlap`)
     input_fps: Fraction | None = None
     encode: EncodeOptions = field(default_factory=EncodeOptions)
     overwrite: bool = False
@@ -126,7 +126,7 @@ class Interpolator:
         anchors: int = 2,
         cut_threshold: float | None = None,
         tile: int | None = None,
-        tile_overlap: int = 64,
+        tile_overlap: int | None = None,
         duplicate_threshold: float | None = None,
     ) -> list[np.ndarray]:
         """`factor` times as many frames from RGB arrays (uint8 or uint16), last frame held to keep the duration.
@@ -149,7 +149,7 @@ class Interpolator:
         anchors: int = 3,
         cut_threshold: float | None = None,
         tile: int | None = None,
-        tile_overlap: int = 64,
+        tile_overlap: int | None = None,
     ) -> list[np.ndarray]:
         """`frames` with `behind` predicted frames before the first and `ahead` after the last, one frame interval
         apart, each predicted from the `anchors` frames nearest it (RGB arrays, uint8 or uint16).

@@ -11,6 +11,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 import pytest
 
@@ -295,6 +296,22 @@ def test_tiled_equals_untiled(tmp_path):
     tiled = Interpolator(synth).interpolate_frames(frames, factor=2, tile=128, tile_overlap=64)
     for a, b in zip(whole, tiled, strict=True):
         assert psnr(a, b) >= 40.0
+
+
+def test_tiles_follow_a_fast_pan_as_the_whole_frame_does():
+    """Frames made near a tile's inner edge miss content that moves in from beyond it: with the whole overlap
+    feathered and 64 px of it, a 48-px pan in 512-px tiles came out at 45.0 dB against the untiled frame."""
+    from tempo_cli.api import Interpolator, load_model
+
+    rng = np.random.default_rng(0)  # detail at every scale, as in a real picture, for DIS's pyramid to follow
+    noise = (rng.random((400, 1400, 3)).astype(np.float32) for _ in range(4))
+    texture = sum(cv2.GaussianBlur(n, (0, 0), s) * s**0.5 for n, s in zip(noise, (2, 6, 18, 50), strict=True))
+    texture = ((texture - texture.min()) / np.ptp(texture) * 255).astype(np.uint8)
+    frames = [np.ascontiguousarray(texture[:384, x : x + 1024]) for x in (0, 48)]
+    interpolator = Interpolator(load_model("flow"))
+    whole = interpolator.interpolate_frames(frames, factor=2)[1]
+    tiled = interpolator.interpolate_frames(frames, factor=2, tile=512)[1]
+    assert psnr(whole, tiled) >= 47.5
 
 
 def test_library_api_on_numpy_frames():

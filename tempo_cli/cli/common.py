@@ -67,7 +67,10 @@ SlowMotion = Annotated[
     ),
 ]
 TileOpt = Annotated[str | None, typer.Option("--tile", help="Tile size in pixels for large frames, or 'auto'.")]
-TileOverlap = Annotated[int, typer.Option(help="Overlap between tiles in pixels (feathered).")]
+TileOverlap = Annotated[
+    int | None,
+    typer.Option(help="Overlap between tiles in pixels (default: a quarter of the tile, at least 64 where it fits)."),
+]
 Codec = Annotated[
     str,
     typer.Option(

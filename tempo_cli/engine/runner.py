@@ -13,7 +13,7 @@ import numpy as np
 from tempo_cli.engine.duplicates import DEFAULT_MAX_RUN, check_options, drop_duplicates
 from tempo_cli.engine.frame_check import check_frame
 from tempo_cli.engine.planner import Copy, CrossFade, PlanConfig, PlanItem, SourceTime, Synthesize, plan
-from tempo_cli.engine.tiling import Tile, TileMerger, check_tile, split
+from tempo_cli.engine.tiling import DEFAULT_OVERLAP, Tile, TileMerger, check_tile, split
 from tempo_cli.errors import TempoError
 from tempo_cli.synth.base import SynthesisResult, Synthesizer, mix
 
@@ -40,7 +40,7 @@ class EngineConfig:
     plan: PlanConfig
     model_cut_threshold: float = 0.5
     tile: int | None = None
-    tile_overlap: int = 64
+    tile_overlap: int | None = None
     duplicate_threshold: float | None = None
     duplicate_max_run: int = DEFAULT_MAX_RUN
 
@@ -48,16 +48,31 @@ class EngineConfig:
         check_tile(self.tile)
         if self.tile is not None:
             object.__setattr__(self, "tile", int(self.tile))
-        if self.tile_overlap < 0:
+        if self.tile_overlap is not None and self.tile_overlap < 0:
             raise TempoError(f"the tile overlap must be 0 or more pixels, got {self.tile_overlap}")
-        most = None if self.tile is None else self.tile - math.ceil(self.tile / 4)  # a quarter of each tile new
-        if most is not None and self.tile_overlap > most:  # a 1-px step made thousands of tiles
+        most = self._most_overlap()
+        if most is not None and self.tile_overlap is not None and self.tile_overlap > most:  # thousands of tiles
             overlap = self.tile_overlap
             raise TempoError(f"the tile overlap must be at most {most} px for {self.tile}-px tiles, got {overlap}")
         if self.duplicate_threshold is not None:
             if self.plan.causal:
                 raise TempoError("dropping duplicated frames reads ahead, which causal mode never does")
             check_options(self.duplicate_threshold, self.duplicate_max_run)
+
+    def _most_overlap(self) -> int | None:
+        """The largest overlap that leaves a quarter of each tile new (a 1-px step had made thousands of tiles)."""
+        return None if self.tile is None else self.tile - math.ceil(self.tile / 4)
+
+    @property
+    def overlap(self) -> int:
+        """The tile overlap in pixels: `tile_overlap`, or else a quarter of the tile and at least DEFAULT_OVERLAP where
+        the tile leaves room (512-px tiles overlap by 128: a 720p pan of 48 px per frame made 38 dB seams at 64 and
+        59 dB at 128, 66 dB without tiles)."""
+        if self.tile_overlap is not None:
+            return self.tile_overlap
+        most = self._most_overlap()
+        assert self.tile is not None and most is not None, "only tiles overlap"
+        return max(self.tile // 4, min(DEFAULT_OVERLAP, most))
 
 
 @dataclass
@@ -202,7 +217,7 @@ class Engine:
         tile = self.config.tile
         if tile is None or (h <= tile and w <= tile):
             return self.synthesizer.synthesize([self._prepared(i, None) for i in anchors], times, targets)
-        overlap = self.config.tile_overlap
+        overlap = self.config.overlap
         dtype = self._window.images[anchors[0]].dtype
         frames = [TileMerger((h, w, 3), overlap) for _ in targets]
         conf: list[TileMerger] | None = [TileMerger((h, w), overlap) for _ in targets]

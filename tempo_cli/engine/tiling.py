@@ -9,6 +9,11 @@ import numpy as np
 from tempo_cli.errors import TempoError, is_whole
 
 SMALLEST_TILE = 64  # pixels; smaller tiles are mostly overlap
+DEFAULT_OVERLAP = 64  # pixels at least, where the tile leaves room (`EngineConfig.overlap`)
+# The share of an overlap, at a tile's inner edge, whose pixels the merge leaves to the neighbour: content that moves
+# in from beyond the edge is not in the tile, so frames made near it are wrong wherever the motion is large (a 720p
+# pan of 48 px per frame in 512-px tiles: 38 dB in the seams, 66 dB without tiles, with a ramp over the whole overlap).
+UNUSED_EDGE = 0.25
 
 
 def check_tile(tile: object) -> None:
@@ -48,10 +53,13 @@ def split(height: int, width: int, tile: int, overlap: int) -> list[Tile]:
 
 
 def _ramp(length: int, lead: bool, trail: bool, overlap: int) -> np.ndarray:
+    """Weights along one side of a tile: 0 over the outer UNUSED_EDGE of each overlap with a neighbour, then a linear
+    ramp to 1 over the next half of it."""
     w = np.ones(length, np.float32)
     n = min(overlap, length // 2)
     if n > 0:
-        ramp = (np.arange(n, dtype=np.float32) + 0.5) / n
+        unused = n * UNUSED_EDGE
+        ramp = np.clip((np.arange(n, dtype=np.float32) + 0.5 - unused) / (n - 2 * unused), 0, 1)
         if lead:
             w[:n] = ramp
         if trail:
@@ -60,7 +68,7 @@ def _ramp(length: int, lead: bool, trail: bool, overlap: int) -> np.ndarray:
 
 
 def feather(tile: Tile, height: int, width: int, overlap: int) -> np.ndarray:
-    """Weight map [h,w] of a tile: linear ramps over the overlaps with its neighbours, 1 elsewhere."""
+    """Weight map [h,w] of a tile: ramps over the overlaps with its neighbours (`_ramp`), 1 elsewhere."""
     wy = _ramp(tile.y1 - tile.y0, tile.y0 > 0, tile.y1 < height, overlap)
     wx = _ramp(tile.x1 - tile.x0, tile.x0 > 0, tile.x1 < width, overlap)
     return wy[:, None] * wx[None, :]
