@@ -1406,6 +1406,29 @@ def test_crf_sets_the_quantizer_of_encoders_without_one(tmp_path: Path, codec: s
     assert fine > coarse + 3, (fine, coarse)
 
 
+def test_odd_sized_4_2_0_stays_4_2_0_where_the_encoder_takes_it_and_says_so_where_not(tmp_path: Path) -> None:
+    """Every odd-sized 4:2:0 source had been written as RGB or 4:4:4 without a word: FFV1 lost lossless (source
+    frames up to 11 levels off) and H.264 wrote 4:4:4, which many players cannot play."""
+    source = make_clip(tmp_path / "odd.mkv", frames=2, size=(65, 49), codec="ffv1", pix_fmt="yuv420p", audio=False)
+    with av.open(str(source)) as container:
+        original = [[bytes(plane) for plane in frame.planes] for frame in container.decode(video=0)]
+    cases = [
+        (".mkv", EncodeOptions(codec="ffv1", lossless=True), "yuv420p", None),
+        (".webm", EncodeOptions(codec="libvpx-vp9", preset="ultrafast"), "yuv420p", None),
+        (".mp4", FAST, "yuv444p", "libx264 cannot store a 65x49 frame as 4:2:0 (it needs even sizes); writing yuv444p"),
+        (".mkv", EncodeOptions(codec="libx264", lossless=True), "yuv444p", "so the source frames are converted"),
+    ]
+    for n, (suffix, options, pix_fmt, warning) in enumerate(cases):
+        target = tmp_path / f"out{n}{suffix}"
+        warnings = transcode(source, target, options)
+        assert warnings == [] if warning is None else len(warnings) == 1 and warning in warnings[0], warnings
+        with av.open(str(target)) as container:
+            assert container.streams.video[0].codec_context.pix_fmt == pix_fmt
+            decoded = [[bytes(plane) for plane in frame.planes] for frame in container.decode(video=0)]
+        if options.lossless and pix_fmt == "yuv420p":
+            assert decoded == original
+
+
 def test_rgb_output_is_not_called_coarser_chroma(tmp_path: Path) -> None:
     """PNG video (RGB, a colour sample at every pixel) from a 4:2:0 source was said to store colour at a lower
     resolution than the source's."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import av
 
-from tempo_cli.video.containers import X265_QUIET, auto_video_codec, holds_video, pixel_formats
+from tempo_cli.video.containers import X265_QUIET, auto_video_codec, encodes_size, holds_video, pixel_formats
 from tempo_cli.video.hdr import HDR_ENCODERS, HdrMetadata, hdr_parameters
 from tempo_cli.video.pixels import UNSPECIFIED_TAG, chroma_steps, conversion_matrix, has_alpha, without_alpha
 from tempo_cli.video.reader import VideoError, VideoInfo
@@ -196,7 +196,7 @@ def _pixel_format(
                 f"{requested} has an alpha channel, which tempo does not make (its frames are opaque); "
                 f"{codec.name} also takes {', '.join(opaque)}"
             )
-        if not _fits(requested, width, height):
+        if not _fits(codec.name, requested, width, height):
             raise VideoError(f"{requested} subsamples chroma, which a {width}x{height} frame does not divide into")
         return requested
     if lossless:
@@ -211,15 +211,16 @@ def _pixel_format(
     else:
         preferred = _LOSSY_FORMATS_8
     for name in (*preferred, *supported):
-        if (not supported or name in supported) and _fits(name, width, height):
+        if (not supported or name in supported) and _fits(codec.name, name, width, height):
             return name
     raise VideoError(f"{codec.name} cannot encode a {width}x{height} frame in any pixel format")
 
 
-def _fits(pix_fmt: str, width: int, height: int) -> bool:
-    """True if the chroma subsampling of `pix_fmt` divides the frame size (yuv420p needs even sizes)."""
+def _fits(codec: str, pix_fmt: str, width: int, height: int) -> bool:
+    """True if the chroma subsampling of `pix_fmt` divides the frame size, or if `codec` encodes a frame that it does
+    not divide (FFV1, VP9 and MPEG-4 take odd-sized 4:2:0; x264 and x265 do not)."""
     step_x, step_y = chroma_steps(av.VideoFormat(pix_fmt))
-    return width % step_x == 0 and height % step_y == 0
+    return (width % step_x == 0 and height % step_y == 0) or encodes_size(codec, pix_fmt, width, height)
 
 
 def _private_options(

@@ -22,7 +22,7 @@ from tempo_cli.video.extras import carry_extras
 from tempo_cli.video.hdr import HDR_ENCODERS
 from tempo_cli.video.native import reusable_native
 from tempo_cli.video.paths import temporary_sibling, validate_output_path
-from tempo_cli.video.pixels import alpha_dropped, bit_depth, chroma_steps, rgb_to_frame
+from tempo_cli.video.pixels import alpha_dropped, bit_depth, chroma_steps, rgb_to_frame, without_alpha
 from tempo_cli.video.reader import VideoError, VideoInfo, Warn, open_container
 from tempo_cli.video.timecode import retimed
 
@@ -96,6 +96,8 @@ class VideoWriter:
             tags = ("colorspace", "color_range", "color_primaries", "color_trc")
             self._frame_tags = {n: v for n in tags if (v := getattr(self.settings, n)) is not None}
             self._report_losses(source, options.pix_fmt is None, container)
+            if source is not None and options.pix_fmt is None and (width % 2 or height % 2):
+                self._report_odd_size(source.pix_fmt, options.lossless, width, height)
             self._stream = self._add_video(self._output, source)
             if source is not None and copy_streams and (source.has_audio or source.has_subtitles):
                 self._carrier = StreamCarrier(source, self._output, audio_padding, self._tell, slowdown)
@@ -155,6 +157,22 @@ class VideoWriter:
             advice = f"; --codec {' or '.join(carriers)} keeps it" if carriers else ""
             self._tell(
                 f"{codec} cannot store the source's HDR10 mastering metadata (brightness and colour volume){advice}"
+            )
+
+    def _report_odd_size(self, source_fmt: str, lossless: bool, width: int, height: int) -> None:
+        """Warn where an odd frame size kept the output from 4:2:0 (lossy) or from the source's own format
+        (lossless), both chosen without a word before."""
+        chosen = self.settings.pix_fmt
+        codec = self.settings.codec
+        if lossless and chosen != without_alpha(source_fmt.replace("yuvj", "yuv")):
+            self._tell(
+                f"{codec} cannot store a {width}x{height} frame in the source's {source_fmt}; writing {chosen}, so "
+                "the source frames are converted, not kept bit-exact"
+            )
+        elif not lossless and _chroma_samples(chosen) > _chroma_samples("yuv420p"):
+            self._tell(
+                f"{codec} cannot store a {width}x{height} frame as 4:2:0 (it needs even sizes); writing {chosen}, "
+                "which some players (browsers, phones) cannot play: crop or scale to even sizes for 4:2:0"
             )
 
     def _tell(self, warning: str) -> None:
