@@ -1,5 +1,5 @@
-"""The signals that stop a run besides Ctrl-C: the CLI turns them into a clean stop, training's data workers
-leave them to the main process."""
+"""The signals that stop a run besides Ctrl-C: the CLI turns them into a clean stop, training's data workers end
+quietly on them and leave the clean stop to the main process."""
 
 import signal
 

@@ -1,4 +1,5 @@
-"""Run by torchrun in test_training: train a few steps, then save this rank's weights."""
+"""Run by torchrun in test_training: train a few steps from the weights given, then save this rank's weights and
+what it said."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from tempo_cli.training.loop import train
 
 out = Path(sys.argv[1])
 images = sys.argv[2]
+init = sys.argv[3]
 config = load_config(
     None,
     {
@@ -28,7 +30,10 @@ config = load_config(
         "workers": 0,
         "threads": 1,
         "warmup": 1,
+        "init": init,
     },
 )
-result = train(config, echo=lambda _m: None)
+said: list[str] = []
+result = train(config, echo=said.append)
 torch.save(result.model.state_dict(), out / f"rank{os.environ['RANK']}.pt")
+(out / f"rank{os.environ['RANK']}.log").write_text("".join(f"{line}\n" for line in said))

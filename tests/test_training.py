@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import signal
 import subprocess
 import sys
@@ -23,11 +24,11 @@ from tempo_cli.training.config import load_config
 from tempo_cli.training.data.batches import BatchSpec
 from tempo_cli.training.data.sources import parse_spec
 from tempo_cli.training.ema import warmed_up_decay
-from tempo_cli.training.loop import leave_stop_signals_to_the_main_process
+from tempo_cli.training.loop import end_workers_quietly_on_stop_signals
 from tempo_cli.training.losses import LOG_MSE_FLOOR, LossWeights, synthesis_loss
 from tests.cli_helpers import run_cli
 from tests.media import make_clip
-from tests.training_helpers import make_images, tiny_train_args
+from tests.training_helpers import make_images, make_vimeo_triplets, tiny_train_args, with_data
 
 
 def test_train_writes_weights_checkpoint_and_logs_then_resumes(tmp_path, capsys):
@@ -172,17 +173,25 @@ def test_unknown_whole_frame_sets_are_refused(tmp_path, capsys, kinds):
         ("TRIPLETS", "2", "is ucf101 data, not videos"),
         ("/no/such/clip.mp4", "2", "does not exist"),
         ("FRAMES", "-1", "val_whole_windows must be at least 0"),
+        ("VIDEOS", "2", "val_data: not a readable video file: VIDEOS/broken.mp4"),
     ],
 )
 def test_whole_frame_validation_needs_videos(tmp_path, capsys, val_data, windows, message):
+    """An unreadable video (VIDEOS/broken.mp4) failed at the first validation, after the steps before it."""
     args = tiny_train_args(tmp_path, steps=1)
     frames = make_images(tmp_path / "frames", count=8)
     triplet = tmp_path / "triplets" / "1"
     for name in ("frame_00.png", "frame_01_gt.png", "frame_02.png"):
         make_images(triplet, count=1).joinpath("img0.png").rename(triplet / name)
+    videos = tmp_path / "videos"
+    if val_data == "VIDEOS":
+        videos.mkdir()
+        make_clip(videos / "held_out.mp4", frames=12, audio=False)
+        (videos / "broken.mp4").write_bytes(b"not a video")
+    message = message.replace("VIDEOS", str(videos))
     if val_data:
         path = val_data.replace("FRAMES", str(frames)).replace("TRIPLETS", str(triplet.parent))
-        args += ["--set", f"val_data={path}"]
+        args += ["--set", f"val_data={path.replace('VIDEOS', str(videos))}"]
     assert run_cli([*args, "--set", f"val_whole_windows={windows}"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0] and "Traceback" not in err[0]
@@ -209,19 +218,25 @@ def test_too_short_sequences_are_refused(tmp_path, capsys):
     assert len(err) == 1 and "at least" in err[0]
 
 
-def test_checkpoint_of_another_config_is_refused(tmp_path, capsys):
+def test_checkpoint_of_another_model_is_refused_naming_both_models(tmp_path, capsys):
+    """The error printed the checkpoint's whole model config, as one long line of JSON."""
     args = tiny_train_args(tmp_path, steps=2)
     assert run_cli(args) == 0
     capsys.readouterr()
-    assert run_cli([*args, "--model", "tempo-s-learned", "--resume"]) == 2
+    assert run_cli([*args, "--steps", "4", "--model", "tempo-s-learned", "--resume"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "another model config" in err[0]
+    checkpoint = tmp_path / "run" / "last.ckpt"
+    assert err == [f"tempo: error: checkpoint {checkpoint} is for model tempo-s, not tempo-s-learned"]
 
 
-def test_two_process_ddp_ends_with_identical_weights(tmp_path):
+def test_two_process_ddp_ends_with_identical_weights_and_only_rank_0_speaks(tmp_path):
+    """Each rank said "initialised from" (and whatever else rank 0 says)."""
     images = make_images(tmp_path / "images")
+    init = tmp_path / "init.safetensors"
+    torch.manual_seed(0)
+    save_weights(create_model("tempo-s"), init)
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", "29533"]
-    cmd += [str(Path(__file__).with_name("ddp_worker.py")), str(tmp_path), str(images)]
+    cmd += [str(Path(__file__).with_name("ddp_worker.py")), str(tmp_path), str(images), str(init)]
     env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1]), "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env)
     assert done.returncode == 0, done.stderr[-2000:]
@@ -230,9 +245,10 @@ def test_two_process_ddp_ends_with_identical_weights(tmp_path):
     assert a.keys() == b.keys()
     for key in a:
         assert torch.equal(a[key], b[key]), key
-    torch.manual_seed(0)
-    start = create_model("tempo-s").state_dict()
+    start = model_from_weights(init).state_dict()
     assert any(not torch.equal(a[k], start[k]) for k in a if a[k].is_floating_point())
+    assert (tmp_path / "rank0.log").read_text().startswith(f"initialised from {init}\n")
+    assert (tmp_path / "rank1.log").read_text() == ""
 
 
 def test_motion_heads_learn_at_their_own_rate():
@@ -475,19 +491,28 @@ def test_the_log_mse_of_an_exact_prediction_is_finite_and_so_is_its_gradient() -
 
 
 class _WorkerSignals(torch.utils.data.IterableDataset):
-    """Yields how the worker it runs in handles SIGTERM and SIGHUP."""
+    """Yields how the worker it runs in handles SIGTERM and SIGHUP: ended quietly, or ignored."""
 
     def __iter__(self):
-        yield [signal.getsignal(s) == signal.SIG_IGN for s in (signal.SIGTERM, signal.SIGHUP)]
+        yield [{loop._end_worker: "ends", signal.SIG_IGN: "ignored"}.get(signal.getsignal(s)) for s in _STOPS]
 
 
-@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on this platform")
-def test_data_loader_workers_leave_stop_signals_to_the_main_process():
+_STOPS = (signal.SIGTERM, signal.SIGHUP) if hasattr(signal, "SIGHUP") else ()
+
+
+@pytest.mark.skipif(not _STOPS, reason="no SIGHUP on this platform")
+def test_data_loader_workers_end_quietly_on_stop_signals_unless_ignored():
+    """They ignored SIGTERM, which Python sends a worker to end it: after an error, the run hung at exit. One the
+    process ignores (nohup's SIGHUP) stays ignored."""
     loader = torch.utils.data.DataLoader(
-        _WorkerSignals(), batch_size=None, num_workers=1, worker_init_fn=leave_stop_signals_to_the_main_process
+        _WorkerSignals(), batch_size=None, num_workers=1, worker_init_fn=end_workers_quietly_on_stop_signals
     )
-    assert next(iter(loader)) == [True, True]
-    assert signal.getsignal(signal.SIGTERM) != signal.SIG_IGN
+    before = signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    try:
+        assert next(iter(loader)) == ["ends", "ignored"]
+    finally:
+        signal.signal(signal.SIGHUP, before)
+    assert signal.getsignal(signal.SIGTERM) != loop._end_worker
 
 
 @pytest.mark.parametrize(
@@ -552,7 +577,7 @@ def test_a_stop_saves_the_step_it_reached(tmp_path):
     state = torch.load(tmp_path / "run" / "last.ckpt", weights_only=True)
     assert state["step"] == 3
     assert model_from_weights(tmp_path / "run" / "last.safetensors").config.name == "tempo-s"
-    assert lines[-1].startswith(f"stopped at step 3; {tmp_path / 'run' / 'last.ckpt'} goes on from it (--resume)")
+    assert lines[-1].startswith(f"stopped at step 3; {tmp_path / 'run' / 'last.ckpt'} goes on from step 3 (--resume)")
 
 
 @pytest.mark.parametrize(("warmup", "noted"), [(5, True), (2, False)])
@@ -629,7 +654,12 @@ def test_a_full_disk_is_one_line_naming_the_file_and_leaves_no_temporary_file(tm
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == f"tempo: error: cannot write {run / target}: No space left on device"
     assert not any("Traceback" in line for line in err)
-    assert not list(run.glob("*.tmp")) and not (run / target).exists()
+    assert not list(run.glob("*.tmp"))
+    if target == "best.safetensors":
+        assert not (run / target).exists()
+    else:  # before it stops, the run saves the step it reached again, whole: this disk had room again
+        assert torch.load(run / "last.ckpt", weights_only=True)["step"] == 1
+        assert model_from_weights(run / "last.safetensors").config.name == "tempo-s"
 
 
 @pytest.mark.parametrize(
@@ -671,3 +701,187 @@ def test_a_checkpoint_given_as_weights_is_named_as_such(tmp_path):
 
     with pytest.raises(WeightsError, match="is a training checkpoint, not weights"):
         model_from_weights(tmp_path / "last.ckpt")
+
+
+def test_an_error_in_a_data_worker_is_its_own_line_and_leaves_no_process(tmp_path):
+    """It printed "Caught TempoError in DataLoader worker process 0." and hung at exit on the worker, which ignored
+    the SIGTERM Python ends it with; a killed run could leave the worker running."""
+    root = make_vimeo_triplets(tmp_path / "vimeo", count=1)
+    broken = root / "sequences" / "00001" / "0001" / "im2.png"
+    broken.write_bytes(b"not an image")  # read in the worker only: validation draws on the held-out clip
+    held_out = make_clip(tmp_path / "held_out.mp4", frames=8, size=(64, 48), audio=False)
+    args = [*with_data(tiny_train_args(tmp_path, steps=2), str(root)), "--val-data", str(held_out)]
+    args += ["--set", "workers=1"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]), "OMP_NUM_THREADS": "1"}
+    run = subprocess.Popen(
+        [sys.executable, "-m", "tempo_cli", *args], stderr=subprocess.PIPE, text=True, env=env, start_new_session=True
+    )
+    try:
+        _, err = run.communicate(timeout=60)
+    finally:
+        left = _group_alive(run.pid)
+        if left:
+            os.killpg(run.pid, signal.SIGKILL)
+    assert not left
+    assert run.returncode == 2
+    assert err.strip().splitlines()[-1] == f"tempo: error: cannot read image {broken}"
+
+
+def _group_alive(group: int) -> bool:
+    """Whether any process of process group `group` is left."""
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_vimeo_triplets_train_on_windows_of_two_anchors(tmp_path, capsys):
+    """A batch of 3 or 4 anchors (2 in 7 by default) crashed: a triplet holds no such window."""
+    root = make_vimeo_triplets(tmp_path / "vimeo")
+    assert run_cli([*with_data(tiny_train_args(tmp_path, steps=1), str(root)), "--set", "long_context_prob=1"]) == 0
+    assert f"{root} holds windows of 2 anchors at most, so batches have 2 anchors at most" in capsys.readouterr().err
+
+
+def test_longer_batches_draw_on_the_sources_that_hold_them(tmp_path):
+    from itertools import islice
+
+    from tempo_cli.training.data.batches import MixedBatches
+    from tempo_cli.training.data.sources import build_sources
+
+    root = str(make_vimeo_triplets(tmp_path / "vimeo"))
+    images = str(make_images(tmp_path / "images"))
+    for specs, anchors in (((root,), {2}), ((root, "synthetic:1"), {3, 4})):
+        batches = MixedBatches(build_sources(specs, 32, images), BatchSpec(batch_size=4, long_context_prob=1), seed=0)
+        assert {int(b["frames"].shape[1]) for b in islice(iter(batches), 12)} == anchors
+
+
+def _frames_with_one_of_another_size(folder: Path) -> Path:
+    """Eight 96 px frames but the fifth, img4.png, 64 px."""
+    make_images(folder, count=8, size=96)
+    make_images(folder / "odd", count=1, size=64).joinpath("img0.png").rename(folder / "img4.png")
+    (folder / "odd").rmdir()
+    return folder
+
+
+def test_a_frame_of_another_size_is_named_with_both_sizes(tmp_path, capsys):
+    """It crashed in a data worker with OpenCV's traceback (!ssize.empty() in function 'resize')."""
+    frames = _frames_with_one_of_another_size(tmp_path / "frames")
+    assert run_cli(with_data(tiny_train_args(tmp_path, steps=1), str(frames))) == 2
+    odd = f"{frames / 'img4.png'} is 64x64 px, unlike the sequence's first frame img0.png (96x96 px)"
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"tempo: error: {frames}: no usable sequence among 1 path: {odd}"
+    ]
+
+
+def test_each_unusable_clip_is_named_in_a_warning_and_the_rest_train(tmp_path, capsys):
+    """An unreadable, a too short clip and a folder of odd frames were left out without a word."""
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    make_clip(clips / "good.mp4", frames=12, size=(64, 48), audio=False)
+    make_clip(clips / "five.mp4", frames=5, size=(64, 48), audio=False)
+    (clips / "broken.mp4").write_bytes(b"not a video")
+    odd = _frames_with_one_of_another_size(clips / "odd")
+    assert run_cli(with_data(tiny_train_args(tmp_path, steps=1), str(clips))) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if line.startswith("warning:")]
+    assert len(warnings) == 3 and all(line.endswith("; skipped") for line in warnings)
+    assert warnings[0].startswith(f"warning: not a readable video file: {clips / 'broken.mp4'} (")
+    assert warnings[1].startswith(
+        f"warning: {clips / 'five.mp4'} has 5 frames of 64x48 px at this scale (needs at least 7"
+    )
+    assert warnings[2].startswith(f"warning: {odd / 'img4.png'} is 64x64 px, unlike")
+
+
+def test_a_folder_of_videos_ignores_images_beside_them_as_eval_does(tmp_path):
+    """One thumbnail made the folder a frame folder of 1 frame; 8 images beside 3 videos, a clip of its own."""
+    from tempo_cli.training.data.sources import build_sources
+
+    folder = tmp_path / "videos"
+    folder.mkdir()
+    for name in ("bear.mp4", "ski.mp4"):
+        make_clip(folder / name, frames=12, size=(64, 48), audio=False)
+    make_images(folder, count=1).joinpath("img0.png").rename(folder / "thumbnail.png")
+    assert run_cli(with_data(tiny_train_args(tmp_path, steps=1), str(folder))) == 0
+    make_images(folder, count=8)
+    [(source, _)] = build_sources((str(folder),), 32, "")
+    assert source.names == ["bear.mp4", "ski.mp4"]
+
+
+def test_resume_trains_with_the_changed_optimizer_options(tmp_path, capsys):
+    """The checkpoint's optimizer state brought back the old learning rates and weight decay, while the options
+    changed line and the saved record claimed the new ones."""
+    from tempo_cli.training.loop import lr_factor
+
+    args = tiny_train_args(tmp_path, steps=2)
+    assert run_cli(args) == 0
+    changed = ["--steps", "4", "--lr", "1e-3", "--set", "weight_decay=0.5", "--set", "motion_lr_scale=0.5"]
+    capsys.readouterr()
+    assert run_cli([*args, *changed, "--set", "min_lr=1e-4", "--resume"]) == 0
+    step_3 = next(line for line in capsys.readouterr().err.splitlines() if line.startswith("step 3 loss"))
+    assert f" lr {1e-3 * lr_factor(3, 1, 4, 0.1):.2e} " in step_3
+    state = torch.load(tmp_path / "run" / "last.ckpt", weights_only=True)
+    groups = [(g["initial_lr"], g["lr"], g["weight_decay"]) for g in state["optimizer"]["param_groups"]]
+    assert groups == [pytest.approx((5e-4, 5e-5, 0.5)), pytest.approx((1e-3, 1e-4, 0.5))]
+    assert state["scheduler"]["base_lrs"] == pytest.approx([5e-4, 1e-3])
+
+
+def test_an_error_in_validation_keeps_the_steps_trained(tmp_path, capsys, monkeypatch):
+    """Validation that failed lost every step since the last checkpoint (with none yet, the run held nothing)."""
+
+    def fail(*_args, **_kwargs):
+        raise TempoError("cannot decode held_out.mp4")
+
+    monkeypatch.setattr(loop, "validate", fail)
+    args = [*tiny_train_args(tmp_path, steps=4), "--set", "val_every=3", "--set", "ckpt_every=100"]
+    assert run_cli(args) == 2
+    run = tmp_path / "run"
+    assert capsys.readouterr().err.strip().splitlines()[-2:] == [
+        f"stopped at step 3; {run / 'last.ckpt'} goes on from step 3 (--resume), weights in {run / 'last.safetensors'}",
+        "tempo: error: cannot decode held_out.mp4",
+    ]
+    assert torch.load(run / "last.ckpt", weights_only=True)["step"] == 3
+
+
+@pytest.mark.parametrize(
+    ("val_data", "scored"), [(False, "the training data (no val_data is held out)"), (True, "the held-out val_data")]
+)
+def test_the_start_says_where_logs_go_and_what_validation_scores(tmp_path, capsys, val_data, scored):
+    """It said "held-out crops" with no val_data too, and no line named the log folder."""
+    args = tiny_train_args(tmp_path, steps=1)
+    if val_data:
+        args += ["--val-data", str(make_clip(tmp_path / "held_out.mp4", frames=8, size=(64, 48), audio=False))]
+    assert run_cli(args) == 0
+    err = capsys.readouterr().err
+    assert f"TensorBoard logs in {tmp_path / 'run' / 'tb'}\n" in err
+    assert f"interp / extrap on crops of {scored};" in err
+
+
+def test_no_training_data_is_said_as_such(tmp_path, capsys):
+    """It said "synthetic data needs --images DIR": no --data stood for synthetic data."""
+    assert run_cli(["train", "--out", str(tmp_path / "run"), "--steps", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("tempo: error: no training data: give --data PATH (videos")
+
+
+def test_resuming_a_run_at_its_last_step_says_so_before_reading_data(tmp_path, capsys, monkeypatch):
+    """It read all the data, then said "done at step N" with exit code 0, leaving an empty TensorBoard file."""
+    assert run_cli(tiny_train_args(tmp_path, steps=1)) == 0
+    logs = sorted((tmp_path / "run" / "tb").iterdir())
+    monkeypatch.setattr(loop, "build_sources", lambda *_a, **_k: pytest.fail("the data was read"))
+    capsys.readouterr()
+    assert run_cli(["train", "--out", str(tmp_path / "run"), "--resume"]) == 2
+    checkpoint = tmp_path / "run" / "last.ckpt"
+    expected = f"tempo: error: {checkpoint} is at step 1 already: give --steps above 1 to train on"
+    assert capsys.readouterr().err.strip().splitlines() == [expected]
+    assert sorted((tmp_path / "run" / "tb").iterdir()) == logs
+
+
+def test_only_rank_0_says_what_a_stop_saved(tmp_path, monkeypatch):
+    """Rank 1 said "nothing saved" beside rank 0's line on the checkpoint it had just written."""
+    from tempo_cli.cli.train import _stop_outcome
+
+    (tmp_path / "last.ckpt").write_bytes(b"")
+    monkeypatch.setenv("RANK", "1")
+    assert _stop_outcome(tmp_path / "elsewhere") == "rank 0 says what was saved"
+    monkeypatch.setenv("RANK", "0")
+    assert _stop_outcome(tmp_path).startswith(f"{tmp_path / 'last.ckpt'} holds the last step saved")

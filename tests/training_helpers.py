@@ -52,3 +52,22 @@ def tiny_train_args(tmp: Path, steps: int = 3) -> list[str]:
         "--threads",
         "1",
     ]
+
+
+def with_data(args: list[str], spec: str) -> list[str]:
+    """`args` training on `spec` instead of their own data."""
+    out = list(args)
+    out[out.index("--data") + 1] = spec
+    return out
+
+
+def make_vimeo_triplets(root: Path, count: int = 2, size: int = 96) -> Path:
+    """A Vimeo-90K triplet root: tri_trainlist.txt naming sequences/00001/000N, each holding im1..im3.png."""
+    entries = [f"00001/{i + 1:04d}" for i in range(count)]
+    for entry in entries:
+        folder = root / "sequences" / entry
+        make_images(folder, count=3, size=size)
+        for i in range(3):
+            (folder / f"img{i}.png").rename(folder / f"im{i + 1}.png")
+    (root / "tri_trainlist.txt").write_text("\n".join(entries) + "\n")
+    return root

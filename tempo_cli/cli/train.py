@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -19,8 +20,21 @@ def _overrides(pairs: list[str]) -> dict[str, str]:
     return out
 
 
+NO_DATA = "no training data: give --data PATH (videos, frame folders, a Vimeo-90K root) or synthetic with --images DIR"
+
+
+def _log_line(line: str) -> None:
+    """A line of the training log on stderr, as it is."""
+    from tempo_cli.cli.progress import console
+
+    console.print(line, soft_wrap=True, highlight=False)
+
+
 def _stop_outcome(out: Path) -> str:
-    """What a stopped run leaves: a checkpoint that --resume goes on from, or nothing."""
+    """What a stopped run leaves: a checkpoint that --resume goes on from, or nothing. Under torchrun only rank 0
+    says: it is the one that saves."""
+    if os.environ.get("RANK", "0") != "0":
+        return "rank 0 says what was saved"
     checkpoint = out / "last.ckpt"
     if checkpoint.exists():
         return f"{checkpoint} holds the last step saved (--resume goes on from it)"
@@ -31,7 +45,8 @@ def train_command(
     data: list[str] = typer.Option(
         [],
         "--data",
-        help="Source and weight, repeatable: synthetic:0.5, a video, a folder of videos or a Vimeo-90K root.",
+        help="Source and weight, repeatable: synthetic:0.5 (with --images), a video, a folder of videos or of frame"
+        " folders, a Vimeo-90K root.",
     ),
     images: Path | None = typer.Option(None, help="Folder of natural images for the synthetic source."),
     val_data: list[str] = typer.Option(
@@ -86,12 +101,12 @@ def train_command(
             stored = stored_config(stored_train_config(Path(cfg.out) / "last.ckpt"))
             cfg = load_config(config, overrides, base=stored)
         if not cfg.data:
-            raise CliError("no training data: give --data synthetic:0.5 --data PATH:0.5")
-        from tempo_cli.cli.progress import console, progress_bar
+            raise CliError(NO_DATA)
+        from tempo_cli.cli.progress import console, progress_bar, warn
 
         try:
             with progress_bar(not console.is_terminal, "training", "steps/s") as progress:
-                train(cfg, echo=lambda line: console.print(line, soft_wrap=True, highlight=False), progress=progress)
+                train(cfg, echo=_log_line, progress=progress, warn=warn)
         except KeyboardInterrupt as exc:
             interrupted(exc, _stop_outcome(Path(cfg.out)))
 

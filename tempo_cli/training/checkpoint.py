@@ -34,17 +34,34 @@ def _read(path: Path) -> dict[str, Any]:
     return state
 
 
-def stored_train_config(path: Path) -> dict[str, Any]:
-    """The training options a checkpoint was written with (what `--resume` starts from)."""
-    state = _read(path)
+def train_config_of(state: dict[str, Any], path: Path) -> dict[str, Any]:
+    """The training options a checkpoint's `state` (read from `path`) was written with."""
     if "train_config" not in state:
         raise CheckpointError(f"checkpoint {path} holds no training options to resume with")
     return dict(json.loads(state["train_config"]))
 
 
+def stored_train_config(path: Path) -> dict[str, Any]:
+    """The training options a checkpoint was written with (what `--resume` starts from)."""
+    return train_config_of(_read(path), path)
+
+
+def _model_difference(then: str, now: str) -> str:
+    """How the model a checkpoint holds (`then`, `TempoConfig.to_json`) differs from `now`: its name, or the
+    settings that differ."""
+    before, after = json.loads(then), json.loads(now)
+    if before.get("name") != after.get("name"):
+        return f"is for model {before.get('name')}, not {after.get('name')}"
+    settings = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    return f"is for another config of {after.get('name')} (differing in {', '.join(settings)})"
+
+
 def load_checkpoint(path: Path, model_config_json: str) -> dict[str, Any]:
     """Read a checkpoint, refusing one from another model config."""
     state = _read(path)
-    if state.get("model_config") != model_config_json:
-        raise CheckpointError(f"checkpoint {path} is for another model config: {state.get('model_config')}")
+    saved = state.get("model_config")
+    if not isinstance(saved, str):
+        raise CheckpointError(f"checkpoint {path} holds no model config")
+    if saved != model_config_json:
+        raise CheckpointError(f"checkpoint {path} {_model_difference(saved, model_config_json)}")
     return state

@@ -23,7 +23,7 @@ class TrainConfig:
     """Everything one training run needs."""
 
     model: str = "tempo-s"
-    data: tuple[str, ...] = ("synthetic:0.5",)
+    data: tuple[str, ...] = ()  # none by default: a run names its data
     val_data: tuple[str, ...] = ()
     images: str = ""
     exclude: tuple[str, ...] = ()

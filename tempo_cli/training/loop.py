@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
 import signal
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import numpy as np
@@ -24,14 +26,16 @@ from tempo_cli.model import Tempo, create_model
 from tempo_cli.model.weights import load_weights, read_config, save_weights
 from tempo_cli.stop_signals import STOP_SIGNALS
 from tempo_cli.synth.flow import FlowSynthesizer
-from tempo_cli.training.checkpoint import load_checkpoint, save_checkpoint
+from tempo_cli.training.checkpoint import load_checkpoint, save_checkpoint, train_config_of
 from tempo_cli.training.config import TrainConfig
 from tempo_cli.training.data.batches import BatchSpec, MixedBatches, Source, collate
-from tempo_cli.training.data.sources import build_sources
+from tempo_cli.training.data.sample import MAX_ANCHORS
+from tempo_cli.training.data.sources import build_sources, parse_spec
 from tempo_cli.training.ema import averaged_model
 from tempo_cli.training.logger import RunLogger
 from tempo_cli.training.losses import psnr, synthesis_loss
 from tempo_cli.training.whole_frames import INTERPOLATION_KINDS, whole_frame_scores, whole_frame_videos
+from tempo_cli.video.reader import Warn
 
 
 def lr_factor(step: int, warmup: int, total: int, floor: float) -> float:
@@ -92,16 +96,18 @@ def validation_batches(
     return batches
 
 
-def validation_sources(config: TrainConfig, sources: list[tuple[Source, float]]) -> list[tuple[Source, float]]:
-    """What validation draws from: `val_data`, else the training data as training draws it; crops of `val_crop`
-    (0: `crop`).
+def validation_sources(
+    config: TrainConfig, sources: list[tuple[Source, float]], warn: Warn | None = None
+) -> list[tuple[Source, float]]:
+    """What validation draws from: `val_data` (`warn` hears of its sequences left out), else the training data as
+    training draws it; crops of `val_crop` (0: `crop`).
 
     Held-out clips are held at the default size, so that validation figures compare across runs; they
     are named in `exclude` to keep them out of training, not out of validation.
     """
     val_crop = config.val_crop or config.crop
     if config.val_data:
-        return build_sources(config.val_data, val_crop, config.images)
+        return build_sources(config.val_data, val_crop, config.images, warn=warn)
     if val_crop != config.crop:
         return build_sources(config.data, val_crop, config.images, config.exclude, config.source_options())
     return sources
@@ -163,17 +169,30 @@ def _distributed() -> tuple[int, int]:
     return rank, world
 
 
-def leave_stop_signals_to_the_main_process(_worker_id: int) -> None:
-    """DataLoader worker start-up: ignore SIGTERM and SIGHUP. The main process stops its workers; a stop signal
-    sent to the whole process group (`kill -- -PGID`, a closed terminal) would otherwise kill a worker first,
-    and torch would turn the clean stop into a "DataLoader worker is killed by signal" traceback."""
+def _end_worker(_signum: int, _frame: FrameType | None) -> None:
+    os._exit(0)
+
+
+def end_workers_quietly_on_stop_signals(_worker_id: int) -> None:
+    """DataLoader worker start-up: a stop signal (SIGTERM, SIGHUP) ends the worker at once with exit code 0, unless
+    the process ignores it (`nohup`).
+
+    Python ends a worker that outlives its loader with SIGTERM, at exit too: a worker that ignored it kept the run
+    from exiting. Sent to the whole process group (`kill -- -PGID`, a closed terminal), the signal reaches the main
+    process too, which stops the run cleanly; a worker killed by it would have made torch report a crash instead.
+    """
     for signum in STOP_SIGNALS:
-        signal.signal(signum, signal.SIG_IGN)
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, _end_worker)
 
 
-def _batches(loader: DataLoader) -> Iterator[dict[str, Tensor]]:
+def _batches(loader: DataLoader) -> Generator[dict[str, Tensor], None, None]:
+    """The loader's batches, endlessly; a TempoError met in a worker is raised here with its own message."""
     while True:
-        yield from loader
+        for batch in loader:
+            if isinstance(batch, TempoError):
+                raise batch
+            yield batch
 
 
 @dataclass
@@ -185,11 +204,29 @@ class TrainResult:
     scores: dict[str, float]
 
 
-# What the validation lines report, said once at the start of a run.
-VALIDATION_NOTE = (
-    "validation lines give PSNR in dB of the EMA weights: interp / extrap on held-out crops, whole_* on whole frames"
-    " of val_data videos; *_flow, *_blend and *_repeat score DIS flow, a plain blend and the last frame repeated"
-)
+def validation_note(config: TrainConfig) -> str:
+    """What the validation lines report, said once at the start of a run."""
+    if config.val_data:
+        whole = ", whole_* on whole frames of its videos" if config.val_whole_windows else ""
+        scored = f"crops of the held-out val_data{whole}"
+    else:
+        scored = "crops of the training data (no val_data is held out)"
+    return (
+        f"validation lines give PSNR in dB of the EMA weights: interp / extrap on {scored};"
+        " *_flow, *_blend and *_repeat score DIS flow, a plain blend and the last frame repeated"
+    )
+
+
+def short_window_note(specs: tuple[str, ...], sources: list[tuple[Source, float]], long_context_prob: float) -> str:
+    """A line naming the sources whose sequences hold no window of as many anchors as batches may ask for; "" if
+    there is none, or if no batch asks for more than 2."""
+    limits = [(parse_spec(spec)[0], s.max_anchors) for spec, (s, _) in zip(specs, sources, strict=True)]
+    held = [f"{name} holds windows of {most} anchors at most" for name, most in limits if most < MAX_ANCHORS]
+    if not held or not long_context_prob:
+        return ""
+    top = max(most for _, most in limits)
+    effect = f"batches have {top} anchors at most" if top < MAX_ANCHORS else "batches of more anchors draw on the rest"
+    return f"{'; '.join(held)}, so {effect}"
 
 
 def changed_options(then: dict[str, Any], now: dict[str, Any]) -> str:
@@ -234,30 +271,90 @@ def _saved_note(out: Path) -> str:
     return f"weights in {out / 'last.safetensors'}" + (f" and {best} (best validation)" if best.exists() else "")
 
 
+def _stopped_note(step: int, saved: int, out: Path) -> str:
+    """What a run stopped at `step` leaves, its checkpoint holding step `saved` (0: none)."""
+    if not saved:
+        return f"stopped at step {step}; nothing saved"
+    return f"stopped at step {step}; {out / 'last.ckpt'} goes on from step {saved} (--resume), {_saved_note(out)}"
+
+
+def _quiet(_line: str) -> None:
+    """What ranks other than 0 say."""
+
+
+def _initialise(model: Tempo, weights: str) -> str:
+    """Load `weights` into `model` (tensors it lacks start as they are); the line that says so."""
+    changed = load_weights(model, weights, partial=True)
+    trained_as = read_config(weights).name
+    other = f", weights of {trained_as}" if trained_as != model.config.name else ""
+    return f"initialised from {weights}" + (f" ({len(changed)} tensors new or dropped{other})" if changed else "")
+
+
+def resume_state(path: Path, model: Tempo, config: TrainConfig) -> dict[str, Any]:
+    """The checkpoint a resumed run goes on from, read before the run's data: TempoError if it holds another model
+    or `train_only`, or is at `config.steps` already."""
+    state = load_checkpoint(path, model.config.to_json())
+    trained_then = tuple(train_config_of(state, path).get("train_only", ()))
+    if trained_then != config.train_only:
+        raise TempoError(f"{path} trained train_only={list(trained_then)}, not {list(config.train_only)}")
+    step = int(state["step"])
+    if step >= config.steps:
+        raise TempoError(f"{path} is at step {step} already: give --steps above {step} to train on")
+    return state
+
+
+def make_optimizer(model: Tempo, config: TrainConfig) -> tuple[torch.optim.AdamW, torch.optim.lr_scheduler.LambdaLR]:
+    """AdamW over `parameter_groups` and its schedule: warm-up, then cosine down to `min_lr`."""
+    groups = parameter_groups(model, config.lr, config.motion_lr_scale)
+    optimizer = torch.optim.AdamW(groups, weight_decay=config.weight_decay)
+    floor = config.min_lr / config.lr
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, config.warmup, config.steps, floor))
+    return optimizer, scheduler
+
+
+def load_optimizer_state(
+    optimizer: torch.optim.Optimizer, scheduler: torch.optim.lr_scheduler.LambdaLR, state: dict[str, Any]
+) -> None:
+    """Load a checkpoint's optimizer and schedule, keeping this run's peak learning rates and weight decay (the state
+    holds those it was saved with) at the rate this run's schedule gives the step reached."""
+    options = [(group["initial_lr"], group["weight_decay"]) for group in optimizer.param_groups]
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    scheduler.base_lrs = [peak for peak, _ in options]
+    for group, (peak, decay), factor in zip(optimizer.param_groups, options, scheduler.lr_lambdas, strict=True):
+        group.update(initial_lr=peak, lr=peak * factor(scheduler.last_epoch), weight_decay=decay)
+
+
 def train(
-    config: TrainConfig, echo: Callable[[str], None] = print, progress: Callable[[int, int], None] | None = None
+    config: TrainConfig,
+    echo: Callable[[str], None] = print,
+    progress: Callable[[int, int], None] | None = None,
+    warn: Warn | None = None,
 ) -> TrainResult:
-    """Run (or resume) training; `progress(step, steps)` is called after every step."""
+    """Run (or resume) training; `progress(step, steps)` is called after every step, `warn` hears of data left out
+    (default: `echo` "warning: ..."). Only rank 0 speaks.
+
+    An interrupt or an error of the data, validation or saving first saves the steps trained since the last
+    checkpoint."""
     rank, world = _distributed()
+    say = echo if rank == 0 else _quiet
+    tell = (warn or (lambda line: echo(f"warning: {line}"))) if rank == 0 else _quiet
     if config.threads:
         torch.set_num_threads(config.threads)
     torch.manual_seed(config.seed)
     out = Path(config.out)
+    ckpt_path = out / "last.ckpt"
     if rank == 0 and not config.resume:
         check_new_run_folder(out)
     model = create_model(config.model)
+    state = resume_state(ckpt_path, model, config) if config.resume else None
     if config.init and not config.resume:  # a resumed run's checkpoint holds all its weights
-        changed = load_weights(model, config.init, partial=True)
-        trained_as = read_config(config.init).name
-        other = f", weights of {trained_as}" if trained_as != model.config.name else ""
-        echo(
-            f"initialised from {config.init}" + (f" ({len(changed)} tensors new or dropped{other})" if changed else "")
-        )
+        say(_initialise(model, config.init))
     if config.train_only:
-        echo(f"training {freeze_all_but(model, config.train_only):,} parameters under {', '.join(config.train_only)}")
+        say(f"training {freeze_all_but(model, config.train_only):,} parameters under {', '.join(config.train_only)}")
     whole_videos = whole_frame_videos(config.val_data, config.val_whole_windows, config.val_whole_kinds)
-    sources = build_sources(config.data, config.crop, config.images, config.exclude, config.source_options())
-    val_sources = validation_sources(config, sources)
+    sources = build_sources(config.data, config.crop, config.images, config.exclude, config.source_options(), tell)
+    val_sources = validation_sources(config, sources, tell)
     val = validation_batches(val_sources, config.val_samples, config.batch_size, seed=1234) if rank == 0 else []
     ema = averaged_model(model, config.ema_decay)
     ema_model = ema.module
@@ -265,32 +362,22 @@ def train(
     net: nn.Module = model
     if world > 1:
         net = nn.parallel.DistributedDataParallel(model, find_unused_parameters=True)
-    optimizer = torch.optim.AdamW(
-        parameter_groups(model, config.lr, config.motion_lr_scale), weight_decay=config.weight_decay
-    )
-    floor = config.min_lr / config.lr
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: lr_factor(s, config.warmup, config.steps, floor))
+    optimizer, scheduler = make_optimizer(model, config)
     step, best = 0, -math.inf
     metric = selection_metric(config.to_dict())
-    ckpt_path = out / "last.ckpt"
-    if config.resume:
-        state = load_checkpoint(ckpt_path, model.config.to_json())
-        config_then = json.loads(state["train_config"])
-        trained_then = tuple(config_then.get("train_only", ()))
-        if trained_then != config.train_only:
-            raise TempoError(f"{ckpt_path} trained train_only={list(trained_then)}, not {list(config.train_only)}")
+    if state is not None:
         model.load_state_dict(state["model"])
         ema.load_state_dict(state["ema"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
+        load_optimizer_state(optimizer, scheduler, state)
         step, best = int(state["step"]), float(state["best"])
-        echo(f"resumed {ckpt_path} at step {step}")
+        say(f"resumed {ckpt_path} at step {step}")
+        config_then = train_config_of(state, ckpt_path)
         differences = changed_options(config_then, config.to_dict())
         if differences:
-            echo(f"options changed since the checkpoint: {differences}")
+            say(f"options changed since the checkpoint: {differences}")
         if selection_metric(config_then) != metric:
             best = -math.inf
-            echo(f"the best checkpoint is now picked by {metric} PSNR; the best so far is forgotten")
+            say(f"the best checkpoint is now picked by {metric} PSNR; the best so far is forgotten")
     spec = BatchSpec(
         batch_size=config.batch_size,
         long_context_prob=config.long_context_prob,
@@ -299,20 +386,16 @@ def train(
     )
     dataset = MixedBatches(sources, spec, seed=config.seed + step, rank=rank)
     loader = DataLoader(
-        dataset,
-        batch_size=None,
-        num_workers=config.workers,
-        persistent_workers=config.workers > 0,
-        worker_init_fn=leave_stop_signals_to_the_main_process,
+        dataset, batch_size=None, num_workers=config.workers, worker_init_fn=end_workers_quietly_on_stop_signals
     )
     logger = RunLogger(out, enabled=rank == 0, wandb=config.wandb, config=config.to_dict())
     amp = autocast_dtype(config.precision)
-    perceptual = load_lpips(echo if rank == 0 else lambda _line: None) if config.loss.lpips else None
+    perceptual = load_lpips(say) if config.loss.lpips else None
     model.train()
     batches = _batches(loader)
     scores: dict[str, float] = {}
     tick, seen = time.perf_counter(), 0
-    saved = step
+    first = saved = step
 
     def save_run(with_weights: bool = True) -> None:
         """The checkpoint to resume from, and the EMA weights beside it (unless just written), at the current step."""
@@ -328,14 +411,17 @@ def train(
             "train_config": json.dumps(config.to_dict()),
         }
         save_checkpoint(ckpt_path, state)
+        saved = step
         if with_weights:
             save_weights(ema_model, out / "last.safetensors", extra={"step": str(step)})
-        saved = step
 
-    if rank == 0:
-        if config.warmup > config.steps:
-            echo(f"warmup ({config.warmup} steps) outlasts the run: the learning rate stays below {config.lr:g}")
-        echo(VALIDATION_NOTE)
+    if config.warmup > config.steps:
+        say(f"warmup ({config.warmup} steps) outlasts the run: the learning rate stays below {config.lr:g}")
+    say(f"TensorBoard logs in {out / 'tb'}")
+    note = short_window_note(config.data, sources, config.long_context_prob)
+    if note:
+        say(note)
+    say(validation_note(config))
     try:
         while step < config.steps:
             optimizer.zero_grad(set_to_none=True)
@@ -383,18 +469,17 @@ def train(
                 save_weights(ema_model, out / "last.safetensors", extra={"step": str(step)})
             if rank == 0 and (step % config.ckpt_every == 0 or step == config.steps):
                 save_run(with_weights=not validating)  # validation has just written last.safetensors
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, TempoError, OSError):
         if rank == 0 and step > saved:
-            save_run()
-        if rank == 0:
-            kept = (
-                f"{ckpt_path} goes on from it (--resume), {_saved_note(out)}" if saved else "nothing trained or saved"
-            )
-            echo(f"stopped at step {step}; {kept}")
+            with contextlib.suppress(TempoError, OSError):  # what stopped the run is the error to report
+                save_run()
+        if step > first:
+            say(_stopped_note(step, saved, out))
         raise
-    if rank == 0:
-        echo(f"done at step {step}; {_saved_note(out)}")
-    logger.close()
+    finally:
+        batches.close()  # ends the loader's workers now: at interpreter exit, torch leaves them running
+        logger.close()
+    say(f"done at step {step}; {_saved_note(out)}")
     if dist.is_initialized():
         dist.barrier()
     return TrainResult(model, ema_model, scores)

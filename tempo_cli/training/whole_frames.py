@@ -10,19 +10,21 @@ from typing import Any
 import torch
 
 from tempo_cli.errors import TempoError
-from tempo_cli.evaluation.datasets import AHEAD, VIDEO_LAYOUTS, detect_layout
+from tempo_cli.evaluation.datasets import AHEAD, VIDEO_LAYOUTS, detect_layout, videos_of
 from tempo_cli.evaluation.runner import VIDEO_AGGREGATE, evaluate_many
 from tempo_cli.model.tempo import Tempo
 from tempo_cli.synth.neural import TempoSynthesizer
 from tempo_cli.training.data.sources import parse_spec
+from tempo_cli.video.reader import VideoError, VideoReader
 
 INTERPOLATION_KINDS = ("2x", "4x")
 EXTRAPOLATION_KINDS = tuple(f"ahead{steps}" for steps in AHEAD)
 
 
 def whole_frame_videos(specs: Sequence[str], windows: int, kinds: Sequence[str] = INTERPOLATION_KINDS) -> list[Path]:
-    """The videos of `val_data` specs to score on whole frames ([] when `windows` is 0), else a TempoError (also
-    for `kinds` that are not whole-frame sets), so that a bad setting fails before training starts."""
+    """The videos and folders of videos of `val_data` specs to score on whole frames ([] when `windows` is 0), else
+    a TempoError (also for `kinds` that are not whole-frame sets, or a video that cannot be opened), so that bad
+    validation data fails before training starts."""
     known = INTERPOLATION_KINDS + EXTRAPOLATION_KINDS
     unknown = [kind for kind in kinds if kind not in known]
     if unknown or not kinds:
@@ -31,15 +33,24 @@ def whole_frame_videos(specs: Sequence[str], windows: int, kinds: Sequence[str] 
         return []
     if not specs:
         raise TempoError("val_whole_windows needs val_data: held-out videos to score on whole frames")
-    paths = [Path(parse_spec(spec)[0]) for spec in specs]
-    for path in paths:
+    paths = [_video_data(Path(parse_spec(spec)[0])) for spec in specs]
+    for video in (video for path in paths for video in videos_of(path)):
         try:
-            layout = detect_layout(path)
-        except ValueError as exc:
+            VideoReader(video)  # opens the file and decodes its first frame
+        except VideoError as exc:
             raise TempoError(f"val_data: {exc}") from exc
-        if layout not in VIDEO_LAYOUTS:
-            raise TempoError(f"val_data {path} is {layout} data, not videos (which whole-frame validation takes)")
     return paths
+
+
+def _video_data(path: Path) -> Path:
+    """`path` if it is a video or a folder of videos, else TempoError."""
+    try:
+        layout = detect_layout(path)
+    except ValueError as exc:
+        raise TempoError(f"val_data: {exc}") from exc
+    if layout not in VIDEO_LAYOUTS:
+        raise TempoError(f"val_data {path} is {layout} data, not videos (which whole-frame validation takes)")
+    return path
 
 
 def whole_frame_scores(

@@ -12,12 +12,15 @@ from torch import Tensor
 from torch.utils.data import IterableDataset, get_worker_info
 
 from tempo_cli.errors import TempoError
-from tempo_cli.training.data.sample import Sample
+from tempo_cli.training.data.sample import MAX_ANCHORS, Sample
 from tempo_cli.training.data.teacher import teacher_flows
 
 
 class Source(Protocol):
-    """Anything that draws a sample of N anchors (interpolation or extrapolation)."""
+    """Anything that draws a sample of N anchors (interpolation or extrapolation), N from 2 to `max_anchors`."""
+
+    @property
+    def max_anchors(self) -> int: ...
 
     def draw(self, rng: np.random.Generator, anchors: int, extrapolate: bool) -> Sample: ...
 
@@ -85,7 +88,12 @@ def collate(samples: list[Sample]) -> dict[str, Tensor]:
 
 
 class MixedBatches(IterableDataset):
-    """Endless batches from several sources mixed by weight; seeded per worker and rank."""
+    """Endless batches from several sources mixed by weight; seeded per worker and rank.
+
+    A batch of 3 or 4 anchors draws only from the sources that hold such windows (Vimeo triplets do not); if none
+    does, it has 2. In a DataLoader worker, a TempoError is yielded as the last item rather than raised: torch would
+    raise it in the main process as a traceback under "Caught TempoError in DataLoader worker process 0".
+    """
 
     def __init__(self, sources: list[tuple[Source, float]], spec: BatchSpec, seed: int, rank: int = 0) -> None:
         super().__init__()
@@ -94,20 +102,26 @@ class MixedBatches(IterableDataset):
         if not len(weights) or weights.sum() <= 0:
             raise TempoError("data sources need positive weights")
         self.weights = weights / weights.sum()
+        self.max_anchors = np.array([s.max_anchors for s in self.sources])
         self.spec = spec
         self.seed = seed
         self.rank = rank
 
+    def _anchors(self, rng: np.random.Generator) -> int:
+        """2, or 3 or 4 in a `long_context_prob` share of batches: no more than the longest windows held."""
+        if rng.random() < self.spec.long_context_prob:
+            return min(int(rng.integers(3, MAX_ANCHORS + 1)), int(self.max_anchors.max()))
+        return 2
+
     def _draw(self, rng: np.random.Generator, anchors: int) -> Sample:
-        source = self.sources[int(rng.choice(len(self.sources), p=self.weights))]
+        weights = np.where(self.max_anchors >= anchors, self.weights, 0.0)
+        source = self.sources[int(rng.choice(len(self.sources), p=weights / weights.sum()))]
         return source.draw(rng, anchors, bool(rng.random() < self.spec.extrapolate_prob))
 
-    def __iter__(self) -> Iterator[dict[str, Tensor]]:
-        info = get_worker_info()
-        worker = info.id if info is not None else 0
+    def _batches(self, worker: int) -> Iterator[dict[str, Tensor]]:
         rng = np.random.default_rng([self.seed, self.rank, worker])
         while True:
-            anchors = int(rng.integers(3, 5)) if rng.random() < self.spec.long_context_prob else 2
+            anchors = self._anchors(rng)
             samples = []
             for _ in range(self.spec.batch_size):
                 sample = self._draw(rng, anchors)
@@ -118,3 +132,12 @@ class MixedBatches(IterableDataset):
             if self.spec.teacher_flow:
                 batch["teacher_flow"], batch["teacher_error"] = teacher_flows(batch["frames"], batch["target"])
             yield batch
+
+    def __iter__(self) -> Iterator[dict[str, Tensor] | TempoError]:
+        info = get_worker_info()
+        try:
+            yield from self._batches(info.id if info is not None else 0)
+        except TempoError as exc:
+            if info is None:
+                raise
+            yield exc

@@ -8,9 +8,10 @@ import cv2
 import numpy as np
 
 from tempo_cli.errors import TempoError
-from tempo_cli.training.data.sample import MAX_AHEAD, Sample
+from tempo_cli.training.data.folders import read_frames
+from tempo_cli.training.data.sample import MAX_AHEAD, MAX_ANCHORS, Sample
 from tempo_cli.training.data.synthetic import IMAGE_SUFFIXES
-from tempo_cli.video.reader import VideoError, iter_video_frames
+from tempo_cli.video.reader import Warn, iter_video_frames
 
 VIDEO_SUFFIXES = {".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v"}
 
@@ -34,13 +35,7 @@ def load_sequence(path: Path, short_side: int, max_frames: int) -> list[np.ndarr
     """Consecutive RGB uint8 frames of a video file or a folder of images."""
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)[:max_frames]
-        frames = []
-        for f in files:
-            bgr = cv2.imread(str(f), cv2.IMREAD_COLOR)
-            if bgr is None:
-                raise TempoError(f"cannot read image {f}")
-            frames.append(_resize_short(cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB), short_side))
-        return frames
+        return [_resize_short(image, short_side) for image in read_frames(files)]
     frames = []
     for frame in iter_video_frames(path):
         frames.append(_resize_short(frame, short_side))
@@ -49,21 +44,28 @@ def load_sequence(path: Path, short_side: int, max_frames: int) -> list[np.ndarr
     return frames
 
 
+def _is_frame_folder(folder: Path) -> bool:
+    """A folder of images and no video: one sequence. Images beside videos (a thumbnail) are not frames."""
+    suffixes = {p.suffix.lower() for p in folder.iterdir() if p.is_file()}
+    return bool(suffixes & IMAGE_SUFFIXES) and not suffixes & VIDEO_SUFFIXES
+
+
 def find_sequences(root: Path) -> list[Path]:
-    """Video files and image folders under root (a single file or folder is itself)."""
-    if root.is_file():
-        return [root]
-    if any(p.suffix.lower() in IMAGE_SUFFIXES for p in root.iterdir()):
+    """Video files and frame folders under root (a single file or frame folder is itself)."""
+    if root.is_file() or _is_frame_folder(root):
         return [root]
     found = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
-    found += sorted(
-        d for d in root.rglob("*") if d.is_dir() and any(p.suffix.lower() in IMAGE_SUFFIXES for p in d.iterdir())
-    )
-    return found
+    return found + sorted(d for d in root.rglob("*") if d.is_dir() and _is_frame_folder(d))
 
 
 class ClipFrames:
-    """Random windows of real frames: N anchors a gap apart, the held-back frame is the target."""
+    """Random windows of real frames: N anchors a gap apart, the held-back frame is the target.
+
+    A sequence that cannot be read or is too short is left out, with a line to `warn` naming it and why; if none
+    is usable, TempoError.
+    """
+
+    max_anchors = MAX_ANCHORS  # every sequence held has MIN_CLIP_FRAMES frames or more
 
     def __init__(
         self,
@@ -73,16 +75,18 @@ class ClipFrames:
         max_frames: int = CLIP_MAX_FRAMES,
         min_frames: int = MIN_CLIP_FRAMES,
         max_ahead: int = MAX_AHEAD,
+        warn: Warn | None = None,
     ) -> None:
         self.crop = crop
         self.max_ahead = max_ahead
         self.sequences: list[list[np.ndarray]] = []
         self.names: list[str] = []
+        needed = f"at least {min_frames} frames of {crop} px on the short side"
         reasons: list[str] = []
         for path in paths:
             try:
                 frames = load_sequence(path, short_side, max_frames)
-            except VideoError as exc:
+            except TempoError as exc:
                 reasons.append(str(exc))
                 continue
             if len(frames) >= min_frames and min(frames[0].shape[:2]) >= crop:
@@ -90,11 +94,13 @@ class ClipFrames:
                 self.names.append(path.name)
             else:
                 size = "x".join(map(str, frames[0].shape[1::-1])) if frames else "no"
-                reasons.append(f"{path.name} has {len(frames)} frames of {size} px at this scale")
+                reasons.append(f"{path} has {len(frames)} frames of {size} px at this scale (needs {needed})")
         if not self.sequences:
             count = f"{len(paths)} path" + ("" if len(paths) == 1 else "s")
-            needed = f"at least {min_frames} frames of {crop} px on the short side"
-            raise TempoError(f"no usable sequence ({needed}) among {count}: {reasons[0] if reasons else 'none given'}")
+            raise TempoError(f"no usable sequence among {count}: {reasons[0] if reasons else 'none given'}")
+        if warn is not None:
+            for reason in reasons:
+                warn(f"{reason}; skipped")
 
     def _frames_ahead(self, rng: np.random.Generator) -> int:
         """Half the time the next frame, else 2 to `max_ahead` frames past the last anchor."""

@@ -28,6 +28,8 @@ class TimePlan:
 
 # How far past an end extrapolation targets lie, in anchor gaps, unless a run asks for more.
 MAX_AHEAD = 2
+# The most anchors a batch asks for (its long-context batches have 3 or 4).
+MAX_ANCHORS = 4
 
 
 def draw_plan(rng: np.random.Generator, anchors: int, extrapolate: bool, max_ahead: int = MAX_AHEAD) -> TimePlan:

@@ -18,6 +18,7 @@ from tempo_cli.training.data.clips import (
 from tempo_cli.training.data.folders import FrameFolders, vimeo_folders
 from tempo_cli.training.data.sample import MAX_AHEAD
 from tempo_cli.training.data.synthetic import MAX_SPEED, SyntheticSequences, list_images
+from tempo_cli.video.reader import Warn
 
 
 class DataSpecError(TempoError):
@@ -63,13 +64,19 @@ class SourceOptions:
 
 
 def build_source(
-    name: str, crop: int, images: str, exclude: tuple[str, ...], options: SourceOptions = SourceOptions()
+    name: str,
+    crop: int,
+    images: str,
+    exclude: tuple[str, ...],
+    options: SourceOptions = SourceOptions(),
+    warn: Warn | None = None,
 ) -> Source:
     """One source: `synthetic` (needs an images folder), a Vimeo list, sequence folders or videos.
 
     Videos are held in memory, their first `options.max_frames` frames with the short side reduced to
-    `options.short_side` pixels. Extrapolation targets of synthetic sequences and videos lie up to
-    `options.max_ahead` anchor gaps past an end (Vimeo lists: the next frame).
+    `options.short_side` pixels; `warn` hears of each one left out (unreadable, too short). Extrapolation targets of
+    synthetic sequences and videos lie up to `options.max_ahead` anchor gaps past an end (Vimeo lists: the next
+    frame).
     """
     if name == "synthetic":
         if not images:
@@ -82,15 +89,21 @@ def build_source(
     if not path.exists():
         raise DataSpecError(f"data path not found: {path}")
     if path.is_dir():
-        folders = vimeo_folders(path)
-        if folders is not None:
-            return FrameFolders(folders, crop)
+        listed = vimeo_folders(path)
+        if listed is not None:
+            folders, frames = listed
+            return FrameFolders(folders, crop, frames)
     seqs = [p for p in find_sequences(path) if p.name not in exclude]
     if not seqs:
         raise DataSpecError(f"no videos or frame folders under {path}")
     try:
         return ClipFrames(
-            seqs, crop, short_side=options.short_side, max_frames=options.max_frames, max_ahead=options.max_ahead
+            seqs,
+            crop,
+            short_side=options.short_side,
+            max_frames=options.max_frames,
+            max_ahead=options.max_ahead,
+            warn=warn,
         )
     except ValueError as exc:
         raise DataSpecError(f"{path}: {exc}") from exc
@@ -102,12 +115,15 @@ def build_sources(
     images: str,
     exclude: tuple[str, ...] = (),
     options: SourceOptions = SourceOptions(),
+    warn: Warn | None = None,
 ) -> list[tuple[Source, float]]:
-    """All weighted sources of a run."""
+    """All weighted sources of a run; `warn` hears of each sequence left out."""
     if options.max_ahead < 1:
         raise DataSpecError(f"extrapolation targets must lie at least 1 gap ahead, not {options.max_ahead}")
     if options.max_speed <= 0:
         raise DataSpecError(f"synthetic layers need a positive top speed, not {options.max_speed}")
     if options.max_frames < MIN_CLIP_FRAMES:
         raise DataSpecError(f"clips need at least {MIN_CLIP_FRAMES} frames held, not {options.max_frames}")
-    return [(build_source(name, crop, images, exclude, options), weight) for name, weight in map(parse_spec, specs)]
+    return [
+        (build_source(name, crop, images, exclude, options, warn), weight) for name, weight in map(parse_spec, specs)
+    ]

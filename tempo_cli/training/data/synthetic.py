@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from tempo_cli.errors import TempoError
-from tempo_cli.training.data.sample import MAX_AHEAD, Sample, draw_plan
+from tempo_cli.training.data.sample import MAX_AHEAD, MAX_ANCHORS, Sample, draw_plan
 
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
 
@@ -54,6 +54,8 @@ MAX_SPEED = 12.0  # px per anchor interval of the fastest background layer (fore
 
 class SyntheticSequences:
     """Draws samples of size `crop` from a list of natural images."""
+
+    max_anchors = MAX_ANCHORS  # rendered at any time: every window a batch asks for
 
     def __init__(self, images: list[Path], crop: int, max_speed: float = MAX_SPEED, max_ahead: int = MAX_AHEAD) -> None:
         if not images:
