@@ -1415,8 +1415,9 @@ def test_odd_sized_4_2_0_stays_4_2_0_where_the_encoder_takes_it_and_says_so_wher
     cases = [
         (".mkv", EncodeOptions(codec="ffv1", lossless=True), "yuv420p", None),
         (".webm", EncodeOptions(codec="libvpx-vp9", preset="ultrafast"), "yuv420p", None),
-        (".mp4", FAST, "yuv444p", "libx264 cannot store a 65x49 frame as 4:2:0 (it needs even sizes); writing yuv444p"),
+        (".mp4", FAST, "yuv444p", "a 65x49 frame (odd) is written as yuv444p with libx264, which some players"),
         (".mkv", EncodeOptions(codec="libx264", lossless=True), "yuv444p", "so the source frames are converted"),
+        (".mov", EncodeOptions(codec="prores_ks", preset=None), "yuv444p12le", None),  # never 4:2:0: no warning
     ]
     for n, (suffix, options, pix_fmt, warning) in enumerate(cases):
         target = tmp_path / f"out{n}{suffix}"

@@ -154,17 +154,6 @@ def _tags_read_back(container: InputContainer, stream: VideoStream) -> frozenset
     return frozenset(k for k, v in _TRIAL_TAGS.items() if getattr(decoded, k) == v)
 
 
-@functools.cache
-def encodes_size(codec: str, pix_fmt: str, width: int, height: int) -> bool:
-    """True if `codec` encodes a black `width` x `height` frame in `pix_fmt` (odd sizes of subsampled formats)."""
-    if codec == "libx265":  # it refuses sizes its subsampling does not divide, printing its own error line
-        return False
-    frame = av.VideoFrame(width, height, pix_fmt)
-    for plane in frame.planes:
-        plane.update(bytes(plane.buffer_size))
-    return _encodes(codec, frame, {})
-
-
 def _encodes(codec: str, frame: av.VideoFrame, options: dict[str, str]) -> bool:
     """True if `codec` encodes `frame` outside any container."""
     try:

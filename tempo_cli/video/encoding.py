@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import av
 
-from tempo_cli.video.containers import X265_QUIET, auto_video_codec, encodes_size, holds_video, pixel_formats
+from tempo_cli.video.containers import X265_QUIET, auto_video_codec, holds_video, pixel_formats
 from tempo_cli.video.hdr import HDR_ENCODERS, HdrMetadata, hdr_parameters
 from tempo_cli.video.pixels import UNSPECIFIED_TAG, chroma_steps, conversion_matrix, has_alpha, without_alpha
 from tempo_cli.video.reader import VideoError, VideoInfo
@@ -69,6 +69,12 @@ _DNXHR_PROFILES = {
     "yuv444p10le": "dnxhr_444",
     "gbrp10le": "dnxhr_444",
 }
+
+
+# Encoders that write subsampled chroma at sizes it does not divide, checked frame by frame against the source (FFV1
+# bit-exact; the edges of the others as good as the rest). x264 and x265 refuse such sizes; prores_ks takes them and
+# writes a broken last column; MJPEG is left out unchecked.
+ODD_SIZE_CODECS = frozenset({"ffv1", "libvpx", "libvpx-vp9", "mpeg4", "mpeg2video", "libsvtav1"})
 
 
 @dataclass(frozen=True)
@@ -217,10 +223,9 @@ def _pixel_format(
 
 
 def _fits(codec: str, pix_fmt: str, width: int, height: int) -> bool:
-    """True if the chroma subsampling of `pix_fmt` divides the frame size, or if `codec` encodes a frame that it does
-    not divide (FFV1, VP9 and MPEG-4 take odd-sized 4:2:0; x264 and x265 do not)."""
+    """True if the chroma subsampling of `pix_fmt` divides the frame size, or if `codec` is one of ODD_SIZE_CODECS."""
     step_x, step_y = chroma_steps(av.VideoFormat(pix_fmt))
-    return (width % step_x == 0 and height % step_y == 0) or encodes_size(codec, pix_fmt, width, height)
+    return (width % step_x == 0 and height % step_y == 0) or codec in ODD_SIZE_CODECS
 
 
 def _private_options(

@@ -16,8 +16,8 @@ from av.video.stream import VideoStream
 
 from tempo_cli.video.background import OrderedWorker
 from tempo_cli.video.carry import NO_PADDING, AudioPadding, StreamCarrier, output_clock
-from tempo_cli.video.containers import holds_video, kept_colour_tags, takes_pixel_format, usable_encoder
-from tempo_cli.video.encoding import MAX_LOSSY_DEPTH, EncodeOptions, video_settings
+from tempo_cli.video.containers import holds_video, kept_colour_tags, pixel_formats, takes_pixel_format, usable_encoder
+from tempo_cli.video.encoding import MAX_LOSSY_DEPTH, ODD_SIZE_CODECS, EncodeOptions, video_encoder, video_settings
 from tempo_cli.video.extras import carry_extras
 from tempo_cli.video.hdr import HDR_ENCODERS
 from tempo_cli.video.native import reusable_native
@@ -160,20 +160,29 @@ class VideoWriter:
             )
 
     def _report_odd_size(self, source_fmt: str, lossless: bool, width: int, height: int) -> None:
-        """Warn where an odd frame size kept the output from 4:2:0 (lossy) or from the source's own format
+        """Warn where an odd size kept a subsampled source's frames from 4:2:0 (lossy) or from their own format
         (lossless), both chosen without a word before."""
         chosen = self.settings.pix_fmt
         codec = self.settings.codec
+        if not 0 < _chroma_samples(source_fmt) < _chroma_samples("yuv444p") or codec in ODD_SIZE_CODECS:
+            return
+        frame = f"a {width}x{height} frame (odd)"
         if lossless and chosen != without_alpha(source_fmt.replace("yuvj", "yuv")):
             self._tell(
-                f"{codec} cannot store a {width}x{height} frame in the source's {source_fmt}; writing {chosen}, so "
-                "the source frames are converted, not kept bit-exact"
+                f"{frame} cannot stay {source_fmt} with {codec}; writing {chosen}, so the source frames are converted, "
+                "not kept bit-exact (--codec ffv1 keeps them)"
             )
-        elif not lossless and _chroma_samples(chosen) > _chroma_samples("yuv420p"):
+        elif not lossless and _chroma_samples(chosen) > _chroma_samples("yuv420p") and self._has_4_2_0(codec):
             self._tell(
-                f"{codec} cannot store a {width}x{height} frame as 4:2:0 (it needs even sizes); writing {chosen}, "
-                "which some players (browsers, phones) cannot play: crop or scale to even sizes for 4:2:0"
+                f"{frame} is written as {chosen} with {codec}, which some players (browsers, phones) cannot play; "
+                f"4:2:0 at odd sizes is written with {', '.join(sorted(ODD_SIZE_CODECS))}, or crop or scale to even"
             )
+
+    @staticmethod
+    def _has_4_2_0(codec: str) -> bool:
+        """Whether `codec` writes 4:2:0 at all (ProRes and DNxHR do not, whatever the size)."""
+        samples = _chroma_samples("yuv420p")
+        return any(_chroma_samples(f) == samples for f in pixel_formats(video_encoder(codec)))
 
     def _tell(self, warning: str) -> None:
         """Pass a warning on, or hold it while the output is being set up."""
