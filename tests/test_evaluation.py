@@ -440,6 +440,15 @@ def test_eval_of_a_clip_too_short_for_any_window_says_so(tmp_path: Path, capsys:
     assert "needs at least 5 frames for --task extrapolate with 4 anchors" in message
 
 
+def test_eval_json_leaves_a_users_tmp_file_beside_it(video: Path, tmp_path: Path) -> None:
+    """The JSON was written through NAME.tmp and that file deleted after, whoever it was."""
+    out = tmp_path / "scores.json"
+    notes = tmp_path / "scores.json.tmp"
+    notes.write_text("mine")
+    assert run_cli(["eval", video, "--model", "blend", "-q", "--max-windows", "1", "--json", out]) == 0
+    assert notes.read_text() == "mine" and json.loads(out.read_text())["sets"]
+
+
 def test_eval_names_a_video_it_cannot_open_before_scoring_any(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

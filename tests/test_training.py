@@ -17,6 +17,7 @@ import torch
 from safetensors import safe_open
 
 from tempo_cli.errors import TempoError
+from tempo_cli.files import temporary_name
 from tempo_cli.model import create_model
 from tempo_cli.model.weights import model_from_weights, save_weights
 from tempo_cli.training import loop
@@ -609,7 +610,7 @@ def test_a_folder_left_by_a_killed_run_can_start_again(tmp_path):
     """A run killed while saving leaves NAME.tmp beside its log folder; the folder check refused it, and --resume
     had no checkpoint to go on from."""
     (tmp_path / "tb").mkdir()
-    (tmp_path / "last.ckpt.tmp").write_bytes(b"half a checkpoint")
+    temporary_name(tmp_path / "last.ckpt").write_bytes(b"half a checkpoint")
     loop.check_new_run_folder(tmp_path)
     (tmp_path / "notes.txt").write_text("mine")
     with pytest.raises(TempoError, match=r"holds notes\.txt"):
@@ -649,7 +650,7 @@ def test_a_full_disk_is_one_line_naming_the_file_and_leaves_no_temporary_file(tm
     """torch.save reported it as a 58-line RuntimeError traceback ("unexpected pos"), the weights as "No space left on
     device" without the file; both left their .tmp file behind."""
     run = tmp_path / "run"
-    _fill_the_disk_at(monkeypatch, run / f"{target}.tmp")
+    _fill_the_disk_at(monkeypatch, temporary_name(run / target))
     assert run_cli(tiny_train_args(tmp_path, steps=1)) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert err[-1] == f"tempo: error: cannot write {run / target}: No space left on device"
