@@ -314,6 +314,15 @@ def test_tiles_follow_a_fast_pan_as_the_whole_frame_does():
     assert psnr(whole, tiled) >= 47.5
 
 
+def test_tiles_overlap_by_a_quarter_by_default_and_by_half_at_most():
+    from tempo_cli.engine.planner import PlanConfig
+    from tempo_cli.engine.runner import EngineConfig
+
+    plan = PlanConfig(rate=Fraction(2), period=Fraction(1), anchors=2)
+    overlaps = [EngineConfig(plan, tile=tile).overlap for tile in (64, 128, 256, 512, 1024)]
+    assert overlaps == [32, 64, 64, 128, 256]  # a 64-px tile had overlapped by 48: a 16-px step, thousands of tiles
+
+
 def test_library_api_on_numpy_frames():
     from tempo_cli.api import Interpolator, load_model
 

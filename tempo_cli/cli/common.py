@@ -69,7 +69,7 @@ SlowMotion = Annotated[
 TileOpt = Annotated[str | None, typer.Option("--tile", help="Tile size in pixels for large frames, or 'auto'.")]
 TileOverlap = Annotated[
     int | None,
-    typer.Option(help="Overlap between tiles in pixels (default: a quarter of the tile, at least 64 where it fits)."),
+    typer.Option(help="Overlap between tiles in pixels (default: a quarter of the tile, 64 to half the tile)."),
 ]
 Codec = Annotated[
     str,
