@@ -329,6 +329,18 @@ def test_videos_whose_names_would_share_a_row_each_keep_their_own(tmp_path: Path
                     f"{two}/2x": 1, "videos/2x": 4}  # fmt: skip
 
 
+def test_the_pooled_rows_come_last_even_beside_a_clip_labelled_by_a_path_in_videos(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for path in ("videos/a.mp4", "more/a.mp4"):
+        (tmp_path / path).parent.mkdir(exist_ok=True)
+        write_video(tmp_path / path, moving_frames(6))
+    result = evaluate_many([Path("videos"), Path("more")], create_synthesizer("blend"), max_windows=1)
+    assert list(result["sets"])[-2:] == ["videos/2x", "videos/4x"]
+    assert "videos/a.mp4/2x" in result["sets"]
+
+
 def test_evaluate_many_pools_sets(tmp_path: Path) -> None:
     ucf = make_ucf(tmp_path / "ucf")
     davis = make_davis(tmp_path / "davis")

@@ -97,7 +97,7 @@ def _lpips(model: nn.Module, pred: np.ndarray, gt: np.ndarray) -> float:
 
 
 def _result(sums: dict[str, _Sums], layout: str, task: str, seconds: float) -> dict[str, Any]:
-    order = sorted(sums, key=lambda name: (name.startswith(f"{VIDEO_AGGREGATE}/"), name))
+    order = sorted(sums, key=lambda name: (name.rpartition("/")[0] == VIDEO_AGGREGATE, name))
     return {"sets": {name: sums[name].summary() for name in order}, "layout": layout, "task": task, "seconds": seconds}
 
 
