@@ -11,6 +11,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -372,8 +373,17 @@ def test_a_runs_source_options_are_its_own_settings():
     from tempo_cli.training.config import TrainConfig
     from tempo_cli.training.data.sources import SourceOptions
 
-    config = TrainConfig(clip_short_side=300, clip_max_frames=90, extrapolate_max_ahead=3, synthetic_max_speed=20.0)
-    assert config.source_options() == SourceOptions(short_side=300, max_frames=90, max_ahead=3, max_speed=20.0)
+    config = TrainConfig(
+        clip_short_side=300,
+        clip_max_frames=90,
+        extrapolate_max_ahead=3,
+        synthetic_max_speed=20.0,
+        synthetic_overlay_prob=0.3,
+        synthetic_pan_prob=0.2,
+    )
+    assert config.source_options() == SourceOptions(
+        short_side=300, max_frames=90, max_ahead=3, max_speed=20.0, overlay_prob=0.3, pan_prob=0.2
+    )
 
 
 @pytest.mark.parametrize(("max_ahead", "horizons"), [(None, {1.0, 2.0}), (4, {1.0, 2.0, 3.0, 4.0})])
@@ -419,6 +429,51 @@ def test_synthetic_max_speed_sets_how_far_layers_move_between_anchors(tmp_path):
 
     still, slow, fast = mean_change(1e-6), mean_change(4.0), mean_change(24.0)
     assert 2 * still < slow and 2 * slow < fast  # what changes at ~0 px is the layers' spin, zoom and gain
+
+
+def _synthetic(tmp_path: Path, **options: float) -> list:
+    """Extrapolation samples of 96-px synthetic sequences from natural-looking images, with `SourceOptions`."""
+    from tempo_cli.training.data.sources import SourceOptions, build_sources
+
+    images = str(make_images(tmp_path / "images", size=256))
+    ((source, _),) = build_sources(("synthetic:1",), 96, images, options=SourceOptions(max_speed=8.0, **options))
+    rng = np.random.default_rng(0)
+    return [source.draw(rng, 2, extrapolate=True) for _ in range(12)]
+
+
+def test_synthetic_overlays_stay_still_over_the_moving_scene(tmp_path):
+    """A still caption over a moving background: what extrapolated frames broke up (session 24's review)."""
+
+    def still_share(samples: list) -> float:
+        frames = [np.stack([*s.anchors, s.target]).astype(int) for s in samples]
+        return float(np.mean([(np.ptp(f, axis=0).max(axis=-1) == 0).mean() for f in frames]))
+
+    plain, captioned = still_share(_synthetic(tmp_path)), still_share(_synthetic(tmp_path, overlay_prob=1.0))
+    assert captioned > plain + 0.005, (plain, captioned)
+
+
+def test_synthetic_pans_move_the_whole_frame_by_one_steady_shift(tmp_path):
+    """A pan is one plane (no foreground layers) that only translates, at a steady speed: the frame two gaps past
+    the last anchor is that anchor shifted twice as far as between the anchors."""
+    from tempo_cli.training.data.synthetic import SyntheticSequences
+
+    source = SyntheticSequences(sorted((make_images(tmp_path / "images", size=256)).iterdir()), 96, 8.0, pan_prob=1.0)
+    rng = np.random.default_rng(0)
+    for _ in range(6):
+        (plane,) = source._scene(rng)
+        assert plane.mask is None and (plane.spin, plane.zoom, plane.gain_rate) == (0.0, 0.0, 0.0)
+        assert not plane.accel.any() and 1.6 <= np.hypot(*plane.velocity) <= 8.0
+        last, target = (source._render([plane], t).astype(float) for t in (1.0, 3.0))
+        shift = np.float32([[1, 0, 2 * plane.velocity[0]], [0, 1, 2 * plane.velocity[1]]])
+        moved = cv2.warpAffine(last, shift, (96, 96))
+        inner = (slice(20, -20), slice(20, -20))  # away from what enters the frame
+        assert np.abs(moved[inner] - target[inner]).mean() < 2.0
+
+
+def test_synthetic_shares_must_lie_between_0_and_1(tmp_path, capsys):
+    assert run_cli([*tiny_train_args(tmp_path), "--set", "synthetic_pan_prob=1.5"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "the synthetic pan share must lie in [0, 1], not 1.5" in err[0]
 
 
 def test_synthetic_max_speed_must_be_positive(tmp_path, capsys):

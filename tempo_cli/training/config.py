@@ -38,6 +38,8 @@ class TrainConfig:
     extrapolate_prob: float = 0.25  # share of samples whose target lies outside the anchors
     extrapolate_max_ahead: int = MAX_AHEAD  # how many anchor gaps past an end those targets may lie
     synthetic_max_speed: float = MAX_SPEED  # px per anchor interval of synthetic layers (foreground 1.3x)
+    synthetic_overlay_prob: float = 0.0  # share of synthetic sequences with a still caption over them
+    synthetic_pan_prob: float = 0.0  # share of synthetic sequences that are one plane in pure translation
     long_context_prob: float = LONG_CONTEXT_PROB  # share of batches with 3 or 4 anchors instead of 2
     lr: float = 3e-4
     motion_lr_scale: float = 0.1
@@ -72,6 +74,8 @@ class TrainConfig:
             max_frames=self.clip_max_frames,
             max_ahead=self.extrapolate_max_ahead,
             max_speed=self.synthetic_max_speed,
+            overlay_prob=self.synthetic_overlay_prob,
+            pan_prob=self.synthetic_pan_prob,
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -55,12 +55,15 @@ def _meant_as_weight(spec: str, name: str, weight: str) -> bool:
 @dataclass(frozen=True)
 class SourceOptions:
     """How sources draw samples: clips' short side (px) and how many of their first frames are held, how many
-    anchor gaps past an end extrapolation targets may lie, and the top speed of synthetic layers."""
+    anchor gaps past an end extrapolation targets may lie, the top speed of synthetic layers, and the shares of
+    synthetic sequences with a still overlay and of pure pans."""
 
     short_side: int = CLIP_SHORT_SIDE
     max_frames: int = CLIP_MAX_FRAMES
     max_ahead: int = MAX_AHEAD
     max_speed: float = MAX_SPEED
+    overlay_prob: float = 0.0
+    pan_prob: float = 0.0
 
 
 def build_source(
@@ -84,7 +87,9 @@ def build_source(
         found = list_images(Path(images))
         if not found:
             raise DataSpecError(f"no images found under {images}")
-        return SyntheticSequences(found, crop, max_speed=options.max_speed, max_ahead=options.max_ahead)
+        return SyntheticSequences(
+            found, crop, options.max_speed, options.max_ahead, options.overlay_prob, options.pan_prob
+        )
     path = Path(name)
     if not path.exists():
         raise DataSpecError(f"data path not found: {path}")
@@ -122,6 +127,9 @@ def build_sources(
         raise DataSpecError(f"extrapolation targets must lie at least 1 gap ahead, not {options.max_ahead}")
     if options.max_speed <= 0:
         raise DataSpecError(f"synthetic layers need a positive top speed, not {options.max_speed}")
+    for name, share in (("overlay", options.overlay_prob), ("pan", options.pan_prob)):
+        if not 0 <= share <= 1:
+            raise DataSpecError(f"the synthetic {name} share must lie in [0, 1], not {share}")
     if options.max_frames < MIN_CLIP_FRAMES:
         raise DataSpecError(f"clips need at least {MIN_CLIP_FRAMES} frames held, not {options.max_frames}")
     return [

@@ -57,13 +57,26 @@ class SyntheticSequences:
 
     max_anchors = MAX_ANCHORS  # rendered at any time: every window a batch asks for
 
-    def __init__(self, images: list[Path], crop: int, max_speed: float = MAX_SPEED, max_ahead: int = MAX_AHEAD) -> None:
+    def __init__(
+        self,
+        images: list[Path],
+        crop: int,
+        max_speed: float = MAX_SPEED,
+        max_ahead: int = MAX_AHEAD,
+        overlay_prob: float = 0.0,
+        pan_prob: float = 0.0,
+    ) -> None:
+        """`overlay_prob`: share of sequences with a still caption or logo over them; `pan_prob`: share that are one
+        textured plane in pure translation (a camera pan). At 0 (the default) neither draws from the random stream,
+        so sequences are as before these existed."""
         if not images:
             raise TempoError("synthetic data needs at least one natural image")
         self.images = images
         self.crop = crop
         self.max_speed = max_speed
         self.max_ahead = max_ahead
+        self.overlay_prob = overlay_prob
+        self.pan_prob = pan_prob
         self._cache: dict[int, np.ndarray] = {}
 
     def _image(self, idx: int) -> np.ndarray:
@@ -120,6 +133,46 @@ class SyntheticSequences:
             gain_rate=float(rng.normal(0, 0.03)) if rng.random() < 0.2 else 0.0,
         )
 
+    def _pan(self, rng: np.random.Generator, size: int) -> _Layer:
+        """A background layer that only translates, at a steady speed."""
+        speed = self.max_speed * rng.uniform(0.2, 1.0)
+        direction = rng.uniform(0, 2 * np.pi)
+        velocity = speed * np.array([np.cos(direction), np.sin(direction)])
+        return _Layer(self._patch(rng, size), None, np.zeros(2), velocity, np.zeros(2), 0.0, 0.0, 1.0, 0.0, 1.0, 0.0)
+
+    def _overlay(self, rng: np.random.Generator) -> _Layer:
+        """A still layer drawn last: a line of capital letters and digits, sometimes on a banner, as captions and
+        logos are (text of 6-14% of the frame's height, light or dark)."""
+        size = self.crop
+        mask = np.zeros((size, size), np.uint8)  # putText draws on 8-bit images only
+        scale = rng.uniform(0.06, 0.14) * size / 22  # Hershey simplex capitals are about 22 px tall at scale 1
+        text = "".join(rng.choice(list("ABCDEFGHKLMNPRSTUVWXYZ0123456789 "), int(rng.integers(3, 12))))
+        (w, h), _ = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
+        x, y = int(rng.integers(0, max(1, size - w))), int(rng.integers(h, max(h + 1, size)))
+        if rng.random() < 0.4:  # a banner behind the text
+            cv2.rectangle(mask, (0, y - h - 4), (size, y + 6), 204, -1)
+        thickness = int(rng.integers(1, 4))
+        cv2.putText(mask, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, 255, thickness, cv2.LINE_AA)
+        light, dark = (np.clip(level + rng.normal(0, 10, 3), 0, 255) for level in (235.0, 20.0))
+        ink, banner = (light, dark) if rng.random() < 0.5 else (dark, light)
+        texture = np.empty((size, size, 3), np.uint8)
+        texture[:] = banner.astype(np.uint8)
+        cv2.putText(texture, text, (x, y), cv2.FONT_HERSHEY_SIMPLEX, scale, ink.tolist(), thickness, cv2.LINE_AA)
+        alpha = mask.astype(np.float32) / 255
+        return _Layer(texture, alpha, np.zeros(2), np.zeros(2), np.zeros(2), 0.0, 0.0, 1.0, 0.0, 1.0, 0.0)
+
+    def _scene(self, rng: np.random.Generator) -> list[_Layer]:
+        """The layers of one sequence, back to front."""
+        big = int(self.crop * 2)
+        if self.pan_prob and rng.random() < self.pan_prob:
+            layers = [self._pan(rng, big)]
+        else:
+            layers = [self._layer(rng, big, foreground=False)]
+            layers += [self._layer(rng, self.crop, foreground=True) for _ in range(int(rng.integers(0, 4)))]
+        if self.overlay_prob and rng.random() < self.overlay_prob:
+            layers.append(self._overlay(rng))
+        return layers
+
     def _render(self, layers: list[_Layer], t: float) -> np.ndarray:
         size = (self.crop, self.crop)
         out_center = np.array([self.crop / 2, self.crop / 2])
@@ -138,9 +191,7 @@ class SyntheticSequences:
     def draw(self, rng: np.random.Generator, anchors: int, extrapolate: bool) -> Sample:
         """Render anchors at times 0..N-1 and a target inside or outside their span."""
         plan = draw_plan(rng, anchors, extrapolate, self.max_ahead)
-        big = int(self.crop * 2)
-        layers = [self._layer(rng, big, foreground=False)]
-        layers += [self._layer(rng, self.crop, foreground=True) for _ in range(int(rng.integers(0, 4)))]
+        layers = self._scene(rng)
         times = [float(i) for i in range(plan.anchors)]
         return Sample(
             anchors=[self._render(layers, t) for t in times],
