@@ -66,7 +66,7 @@ class RunOptions:
     cut_threshold: float = 27.0
     cut_mode: str = "repeat"
     tile: int | str | None = None
-    tile_overlap: int | None = None  # a quarter of the tile, at least 64 px (`EngineConfig.overlap`)
+    tile_overlap: int | None = None  # None: a quarter of the tile, 64 px to half the tile (`EngineConfig.overlap`)
     input_fps: Fraction | None = None
     encode: EncodeOptions = field(default_factory=EncodeOptions)
     overwrite: bool = False

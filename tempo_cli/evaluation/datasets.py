@@ -40,7 +40,7 @@ import cv2
 import numpy as np
 
 from tempo_cli.errors import TempoError
-from tempo_cli.video.reader import VideoError, iter_video_frames, open_container, video_stream
+from tempo_cli.video.reader import VideoError, VideoReader, iter_video_frames, open_container, video_stream
 
 VIDEO_LAYOUTS = ("video", "video_folder")
 LAYOUTS = ("middlebury", "ucf101", "davis", "vimeo_triplet", "vimeo_septuplet", *VIDEO_LAYOUTS)
@@ -209,10 +209,10 @@ def _benchmark_items(path: Path, layout: str, task: str, max_side: int | None) -
 
 
 def check_videos_open(path: Path) -> None:
-    """VideoError naming the first video of `path` (a file or a folder of them) that cannot be opened: found before
-    any is scored, not after the ones before it."""
+    """VideoError naming the first video of `path` (a file or a folder of them) that cannot be opened or decode its
+    first frame: found before any is scored, not after the ones before it."""
     for video in videos_of(path):
-        open_container(video).close()
+        VideoReader(video).close()
 
 
 def count_video_frames(path: Path) -> int:

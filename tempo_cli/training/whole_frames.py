@@ -10,12 +10,12 @@ from typing import Any
 import torch
 
 from tempo_cli.errors import TempoError
-from tempo_cli.evaluation.datasets import AHEAD, VIDEO_LAYOUTS, detect_layout, videos_of
+from tempo_cli.evaluation.datasets import AHEAD, VIDEO_LAYOUTS, check_videos_open, detect_layout
 from tempo_cli.evaluation.runner import VIDEO_AGGREGATE, evaluate_many
 from tempo_cli.model.tempo import Tempo
 from tempo_cli.synth.neural import TempoSynthesizer
 from tempo_cli.training.data.sources import parse_spec
-from tempo_cli.video.reader import VideoError, VideoReader
+from tempo_cli.video.reader import VideoError
 
 INTERPOLATION_KINDS = ("2x", "4x")
 EXTRAPOLATION_KINDS = tuple(f"ahead{steps}" for steps in AHEAD)
@@ -34,9 +34,9 @@ def whole_frame_videos(specs: Sequence[str], windows: int, kinds: Sequence[str] 
     if not specs:
         raise TempoError("val_whole_windows needs val_data: held-out videos to score on whole frames")
     paths = [_video_data(Path(parse_spec(spec)[0])) for spec in specs]
-    for video in (video for path in paths for video in videos_of(path)):
+    for path in paths:
         try:
-            VideoReader(video)  # opens the file and decodes its first frame
+            check_videos_open(path)
         except VideoError as exc:
             raise TempoError(f"val_data: {exc}") from exc
     return paths

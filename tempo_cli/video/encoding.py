@@ -206,9 +206,7 @@ def _pixel_format(
             raise VideoError(f"{requested} subsamples chroma, which a {width}x{height} frame does not divide into")
         return requested
     if lossless:
-        # JPEG-range YUV is the same picture, tagged full; alpha is not kept (frames are made without it)
-        own = without_alpha(source.replace("yuvj", "yuv")) if source else None
-        own = None if own is None or has_alpha(own) else own
+        own = lossless_format(source) if source else None
         preferred = (*([own] if own else []), *_LOSSLESS_FORMATS[16 if depth > 8 else 8])
     elif depth > 8:
         deep = [d for d in _LOSSY_DEEP_DEPTHS if d <= depth]
@@ -220,6 +218,13 @@ def _pixel_format(
         if (not supported or name in supported) and _fits(codec.name, name, width, height):
             return name
     raise VideoError(f"{codec.name} cannot encode a {width}x{height} frame in any pixel format")
+
+
+def lossless_format(source: str) -> str | None:
+    """The format lossless output keeps a `source` pixel format in: the same picture (JPEG-range YUV is it, tagged
+    full) without alpha, which tempo does not make; None where there is no such format."""
+    own = without_alpha(source.replace("yuvj", "yuv"))
+    return None if has_alpha(own) else own
 
 
 def _fits(codec: str, pix_fmt: str, width: int, height: int) -> bool:

@@ -17,12 +17,19 @@ from av.video.stream import VideoStream
 from tempo_cli.video.background import OrderedWorker
 from tempo_cli.video.carry import NO_PADDING, AudioPadding, StreamCarrier, output_clock
 from tempo_cli.video.containers import holds_video, kept_colour_tags, pixel_formats, takes_pixel_format, usable_encoder
-from tempo_cli.video.encoding import MAX_LOSSY_DEPTH, ODD_SIZE_CODECS, EncodeOptions, video_encoder, video_settings
+from tempo_cli.video.encoding import (
+    MAX_LOSSY_DEPTH,
+    ODD_SIZE_CODECS,
+    EncodeOptions,
+    lossless_format,
+    video_encoder,
+    video_settings,
+)
 from tempo_cli.video.extras import carry_extras
 from tempo_cli.video.hdr import HDR_ENCODERS
 from tempo_cli.video.native import reusable_native
 from tempo_cli.video.paths import temporary_sibling, validate_output_path
-from tempo_cli.video.pixels import alpha_dropped, bit_depth, chroma_steps, rgb_to_frame, without_alpha
+from tempo_cli.video.pixels import alpha_dropped, bit_depth, chroma_steps, rgb_to_frame
 from tempo_cli.video.reader import VideoError, VideoInfo, Warn, open_container
 from tempo_cli.video.timecode import retimed
 
@@ -167,7 +174,7 @@ class VideoWriter:
         if not 0 < _chroma_samples(source_fmt) < _chroma_samples("yuv444p") or codec in ODD_SIZE_CODECS:
             return
         frame = f"a {width}x{height} frame (odd)"
-        if lossless and chosen != without_alpha(source_fmt.replace("yuvj", "yuv")):
+        if lossless and chosen != lossless_format(source_fmt):
             self._tell(
                 f"{frame} cannot stay {source_fmt} with {codec}; writing {chosen}, so the source frames are converted, "
                 "not kept bit-exact (--codec ffv1 keeps them)"
