@@ -10,6 +10,7 @@ from typing import Protocol
 
 import numpy as np
 
+from tempo_cli.engine.borders import find_borders, keep_borders
 from tempo_cli.engine.duplicates import DEFAULT_MAX_RUN, check_options, drop_duplicates
 from tempo_cli.engine.frame_check import check_frame
 from tempo_cli.engine.planner import Copy, CrossFade, PlanConfig, PlanItem, SourceTime, Synthesize, plan
@@ -184,16 +185,19 @@ class Engine:
         sample = self._window.images[item.anchors[0]]
         result = self._run_tiles(item.anchors, times, targets, sample.shape[0], sample.shape[1])
         self.stats.synthesized += len(targets)
+        nearest = [
+            self._window.images[min(item.anchors, key=lambda i: abs(self._window.times[i] - t))] for t in item.times
+        ]
         if result.cut_score is not None and result.cut_score > self.config.model_cut_threshold:
             self.stats.model_cuts += 1
-            nearest = [min(item.anchors, key=lambda i: abs(self._window.times[i] - t)) for t in item.times]
-            return [OutputFrame(t, self._window.images[i], False) for t, i in zip(item.times, nearest, strict=True)]
+            return [OutputFrame(t, image, False) for t, image in zip(item.times, nearest, strict=True)]
         confidence: list[np.ndarray | None] = [None] * len(item.times)
         if result.confidence:
             confidence = list(result.confidence)
+        borders = find_borders([self._window.images[i] for i in item.anchors])
+        frames = [keep_borders(f, n, borders) if borders else f for f, n in zip(result.frames, nearest, strict=True)]
         return [
-            OutputFrame(t, frame, True, conf)
-            for t, frame, conf in zip(item.times, result.frames, confidence, strict=True)
+            OutputFrame(t, frame, True, conf) for t, frame, conf in zip(item.times, frames, confidence, strict=True)
         ]
 
     def _prepared(self, index: int, tile: Tile | None) -> object:
