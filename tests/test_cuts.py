@@ -40,3 +40,28 @@ def test_a_new_shot_in_dark_footage_is_still_a_cut() -> None:
     shots = [texture[:, :256], texture[::-1, 300:556]]
     frames = [np.ascontiguousarray(shots[i >= 6] // 5 + 10) for i in range(12)]
     assert cuts_in(frames) == [6]
+
+
+def subject_over(background: np.ndarray, xs: list[int], size: tuple[int, int]) -> list[np.ndarray]:
+    """Frames of a still `background` with a `size` (height, width) block of another picture at each of `xs`."""
+    h, w = size
+    subject = contrasty_texture(w)[:h, ::-1] // 2 + 100
+    frames = []
+    for x in xs:
+        frame = background.copy()
+        frame[16 : 16 + h, x : x + w] = subject
+        frames.append(frame)
+    return frames
+
+
+def test_a_jump_cut_is_a_cut_and_a_subject_starting_to_move_fast_is_not() -> None:
+    """A jump cut changes less than ContentDetector's threshold asks of a new shot (24 here, against 27); it stands
+    out from the still frames before it, and no motion of the old frame explains it. A bigger subject that starts
+    moving 24 px a frame stands out as much (18, where nothing changed before), but the flow explains it."""
+    background = contrasty_texture(256) // 3 + 60
+    jump = subject_over(background, [16] * 6 + [144] * 6, (96, 96))
+    assert cuts_in(jump) == [6]
+    detector = SceneCutDetector(27.0, 25.0, jump_ratio=None)
+    assert [i for i, frame in enumerate(jump) if detector(i, frame)] == []  # what ContentDetector alone misses
+    starts = subject_over(background, [8] * 6 + [8 + 24 * i for i in range(1, 6)], (128, 112))
+    assert cuts_in(starts) == []

@@ -40,7 +40,9 @@ Scale = Annotated[
         "in (0, 1]."
     ),
 ]
-CutThreshold = Annotated[float, typer.Option(help="Scene-cut threshold of scenedetect's content detector.")]
+CutThreshold = Annotated[
+    float, typer.Option(help="Scene-cut threshold of scenedetect's content detector (jump cuts need 0.45 of it).")
+]
 NoCutDetect = Annotated[bool, typer.Option("--no-cut-detect", help="Do not look for scene cuts with scenedetect.")]
 CutMode = Annotated[str, typer.Option(help="Frames between two shots: repeat (nearest source frame) or blend.")]
 Dedup = Annotated[
