@@ -304,6 +304,22 @@ def test_video_sets_and_counts(video: Path) -> None:
     assert {name: s["n"] for name, s in inter["sets"].items()} == {"clip/2x": 4, "clip/4x": 12}
 
 
+def test_a_folder_of_frames_is_scored_as_the_clip_it_holds(tmp_path: Path) -> None:
+    """Frames named frame_2 before frame_10, as an editor exports them; a video's windows and counts."""
+    frames = moving_frames(24)
+    folder = tmp_path / "judo"
+    for i, frame in enumerate(frames):
+        write_png(folder / f"frame_{i}.png", frame)
+    assert detect_layout(folder) == "frames" and count_video_frames(folder) == 24
+    result = evaluate(folder, create_synthesizer("flow"), task="all")
+    counts = {name: s["n"] for name, s in result["sets"].items()}
+    assert counts == {"judo/2x": 11, "judo/4x": 15, "judo/ahead1": 22, "judo/ahead2": 21, "judo/ahead4": 19}
+    item = next(iter_items(folder, "frames", "interpolate", max_windows=1))
+    assert item.gt_times == [0.5]
+    assert np.array_equal(item.gts[0], frames[int(item.name.rpartition("@")[2]) + 1].astype(np.float32) / 255)
+    assert run_cli(["eval", folder, "--model", "blend", "--max-windows", "2"]) == 0
+
+
 def test_video_folder_aggregates(tmp_path: Path) -> None:
     write_video(tmp_path / "a.mp4", moving_frames(12, step=2))
     write_video(tmp_path / "b.mp4", moving_frames(12))

@@ -171,7 +171,7 @@ def test_unknown_whole_frame_sets_are_refused(tmp_path, capsys, kinds):
     ("val_data", "windows", "message"),
     [
         ("", "2", "needs val_data"),
-        ("FRAMES", "2", "cannot tell the layout"),
+        ("IMAGE", "2", "cannot tell the layout"),
         ("TRIPLETS", "2", "is ucf101 data, not videos"),
         ("/no/such/clip.mp4", "2", "does not exist"),
         ("FRAMES", "-1", "val_whole_windows must be at least 0"),
@@ -193,6 +193,7 @@ def test_whole_frame_validation_needs_videos(tmp_path, capsys, val_data, windows
     message = message.replace("VIDEOS", str(videos))
     if val_data:
         path = val_data.replace("FRAMES", str(frames)).replace("TRIPLETS", str(triplet.parent))
+        path = path.replace("IMAGE", str(make_images(tmp_path / "one_image", count=1)))
         args += ["--set", f"val_data={path.replace('VIDEOS', str(videos))}"]
     assert run_cli([*args, "--set", f"val_whole_windows={windows}"]) == 2
     err = capsys.readouterr().err.strip().splitlines()

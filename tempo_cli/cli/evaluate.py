@@ -17,7 +17,7 @@ TASKS = ("interpolate", "extrapolate")
 
 def eval_command(
     paths: list[Path] = typer.Argument(
-        ..., help="Middlebury, UCF101, DAVIS or Vimeo layouts, a video file or a folder of videos."
+        ..., help="Middlebury, UCF101, DAVIS or Vimeo layouts, a video file, a folder of videos or a folder of frames."
     ),
     model: str = typer.Option("tempo", help="tempo (shipped weights), flow, blend, or a TEMPO config name."),
     weights: Path | None = typer.Option(None, help="TEMPO weights (.safetensors)."),

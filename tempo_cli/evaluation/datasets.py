@@ -9,7 +9,8 @@ Benchmark layouts (the GT frame is always the one between the two inputs):
 - extrapolate: the first frame and the ground-truth middle frame (times 0 and 1)
   predict the last frame (time 2). Vimeo septuplets: im1, im2, im3 (times 0, 1, 2) -> im4 (time 3).
 
-Videos (one file, or the video files directly inside a folder) are scored by dropping frames:
+Videos (one file, the video files directly inside a folder, or a folder of PNG/JPEG frames of one clip, in natural
+name order) are scored by dropping frames:
 
 - "2x": frame 2k+1 from frames 2k and 2k+2 (time 0.5);
 - "4x": frames 4k+1..4k+3 from frames 4k and 4k+4 (times 0.25, 0.5, 0.75), one item;
@@ -33,6 +34,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -40,16 +42,20 @@ import cv2
 import numpy as np
 
 from tempo_cli.errors import TempoError
+from tempo_cli.video.imageseq import IMAGE_SUFFIXES, ImageSequenceReader
+from tempo_cli.video.pixels import to_uint8
 from tempo_cli.video.reader import VideoError, VideoReader, iter_video_frames, open_container, video_stream
 
-VIDEO_LAYOUTS = ("video", "video_folder")
+VIDEO_LAYOUTS = ("video", "frames", "video_folder")
+FRAME_RATE = Fraction(1)  # frames of a folder are taken by index; their times do not matter
 LAYOUTS = ("middlebury", "ucf101", "davis", "vimeo_triplet", "vimeo_septuplet", *VIDEO_LAYOUTS)
 TASKS = ("interpolate", "extrapolate", "all")
 VIDEO_SUFFIXES = frozenset({".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v"})
 AHEAD = (1, 2, 4)
 VIMEO_DEPTH = 3
 _EXPECTED = (
-    "expected a video file, a folder of videos, Middlebury (other-data/, other-gt-interp/), DAVIS (input/, gt/), "
+    "expected a video file, a folder of videos, a folder of frames (.png, .jpg), "
+    "Middlebury (other-data/, other-gt-interp/), DAVIS (input/, gt/), "
     "UCF101 (<id>/frame_00.png, frame_01_gt.png, frame_02.png) or Vimeo-90K (folders of im1..im3 or im1..im7 .png)"
 )
 
@@ -85,9 +91,18 @@ def _is_video(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in VIDEO_SUFFIXES
 
 
+def _is_frame_folder(path: Path) -> bool:
+    """A folder holding two or more images, the frames of one clip, and no video."""
+    if not path.is_dir():
+        return False
+    files = [p for p in path.iterdir() if p.is_file()]
+    return sum(p.suffix.lower() in IMAGE_SUFFIXES for p in files) >= 2 and not any(map(_is_video, files))
+
+
 def videos_of(path: Path) -> list[Path]:
-    """The videos a path stands for: itself if it is a video file, else the videos in the folder, in natural order."""
-    if _is_video(path):
+    """The videos a path stands for: itself if it is a video file or a folder of frames, else the videos in the
+    folder, in natural order."""
+    if _is_video(path) or _is_frame_folder(path):
         return [path]
     return sorted((p for p in path.iterdir() if _is_video(p)), key=_natural) if path.is_dir() else []
 
@@ -147,6 +162,8 @@ def detect_layout(path: Path) -> str:
             count = _vimeo_frame_count(folder)
             if count:
                 return "vimeo_septuplet" if count == 7 else "vimeo_triplet"
+        if _is_frame_folder(path):
+            return "frames"
     raise TempoError(f"cannot tell the layout of {path}: {_EXPECTED}")
 
 
@@ -209,14 +226,19 @@ def _benchmark_items(path: Path, layout: str, task: str, max_side: int | None) -
 
 
 def check_videos_open(path: Path) -> None:
-    """VideoError naming the first video of `path` (a file or a folder of them) that cannot be opened or decode its
-    first frame: found before any is scored, not after the ones before it."""
+    """VideoError naming the first video of `path` (a file, a folder of them or of frames) that cannot be opened or
+    decode its first frame: found before any is scored, not after the ones before it."""
     for video in videos_of(path):
-        VideoReader(video).close()
+        (ImageSequenceReader(video, FRAME_RATE) if video.is_dir() else VideoReader(video)).close()
 
 
 def count_video_frames(path: Path) -> int:
-    """Number of frames the video stream decodes to (decoded, not taken from metadata); VideoError if none."""
+    """Number of frames the video stream decodes to (decoded, not taken from metadata), or images of a folder of
+    frames; VideoError if none."""
+    if path.is_dir():
+        count = ImageSequenceReader(path, FRAME_RATE).info.frame_count
+        assert count is not None, "a folder's images are counted"
+        return count
     with open_container(path) as container:
         stream = video_stream(container)
         stream.thread_type = "AUTO"
@@ -287,6 +309,13 @@ def video_windows(frame_count: int, task: str, max_windows: int, anchors: int = 
     return windows
 
 
+def _clip_frames(path: Path) -> Iterator[np.ndarray]:
+    """RGB uint8 frames of a video file or a folder of frames, in order."""
+    if path.is_dir():
+        return (to_uint8(frame.image) for frame in ImageSequenceReader(path, FRAME_RATE))
+    return iter_video_frames(path)
+
+
 def _video_items(
     path: Path, task: str, max_windows: int, max_side: int | None, anchors: int, label: str
 ) -> Iterator[Item]:
@@ -298,7 +327,7 @@ def _video_items(
     held: dict[int, np.ndarray] = {}
     pending = iter(windows)
     window = next(pending, None)
-    for index, rgb in enumerate(iter_video_frames(path)):
+    for index, rgb in enumerate(_clip_frames(path)):
         if window is None:
             break
         if index in last_use:

@@ -144,7 +144,7 @@ def evaluate(
     sums: dict[str, _Sums] = {}
     for item in iter_items(path, layout, task, limit, max_windows, max_side, anchors, labels):
         names = [item.set_name]
-        if layout == "video_folder" or (pool_videos and layout == "video"):
+        if layout in VIDEO_LAYOUTS and (pool_videos or layout == "video_folder"):
             names.append(f"{VIDEO_AGGREGATE}/{item.kind}")
         preds = predict(synthesizer, item)
         for pred, gt in zip(preds, item.gts, strict=True):

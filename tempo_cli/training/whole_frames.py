@@ -22,9 +22,9 @@ EXTRAPOLATION_KINDS = tuple(f"ahead{steps}" for steps in AHEAD)
 
 
 def whole_frame_videos(specs: Sequence[str], windows: int, kinds: Sequence[str] = INTERPOLATION_KINDS) -> list[Path]:
-    """The videos and folders of videos of `val_data` specs to score on whole frames ([] when `windows` is 0), else
-    a TempoError (also for `kinds` that are not whole-frame sets, or a video that cannot be opened), so that bad
-    validation data fails before training starts."""
+    """The videos, folders of videos and folders of frames of `val_data` specs to score on whole frames ([] when
+    `windows` is 0), else a TempoError (also for `kinds` that are not whole-frame sets, or a video that cannot be
+    opened), so that bad validation data fails before training starts."""
     known = INTERPOLATION_KINDS + EXTRAPOLATION_KINDS
     unknown = [kind for kind in kinds if kind not in known]
     if unknown or not kinds:
@@ -43,7 +43,7 @@ def whole_frame_videos(specs: Sequence[str], windows: int, kinds: Sequence[str] 
 
 
 def _video_data(path: Path) -> Path:
-    """`path` if it is a video or a folder of videos, else TempoError."""
+    """`path` if it is a video, a folder of videos or a folder of frames, else TempoError."""
     try:
         layout = detect_layout(path)
     except ValueError as exc:
