@@ -39,10 +39,11 @@ def letterboxed(frames: list[np.ndarray], top: int = BAR, bottom: int = BAR) -> 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
 def test_bars_are_found_on_every_side(dtype: type) -> None:
-    frames = letterboxed(tilting(3, dtype=dtype), top=BAR, bottom=10)
-    assert find_borders(frames) == Borders(top=BAR, bottom=10)
+    frames = letterboxed(tilting(3, dtype=dtype), top=BAR, bottom=BAR - 3)
+    assert find_borders(frames) == Borders(top=BAR, bottom=BAR - 3)
     pillarboxed = [np.ascontiguousarray(f.transpose(1, 0, 2)) for f in frames]
-    assert find_borders(pillarboxed) == Borders(left=BAR, right=10)
+    assert find_borders(pillarboxed) == Borders(left=BAR, right=BAR - 3)
+    assert not find_borders(letterboxed(tilting(3, dtype=dtype), top=BAR, bottom=10))  # dark at one edge: picture
 
 
 def test_a_flat_sky_a_dark_frame_and_a_dark_edge_something_crosses_are_no_bars() -> None:
@@ -54,7 +55,26 @@ def test_a_flat_sky_a_dark_frame_and_a_dark_edge_something_crosses_are_no_bars()
     assert not find_borders([np.full_like(f, 12) for f in frames])
     crossed = letterboxed(frames)
     crossed[1][5:9, 40:60] = 180  # something bright passes through the top bar in one anchor
-    assert find_borders(crossed) == Borders(top=5, bottom=BAR)
+    assert not find_borders(crossed)  # the bottom one alone is no letterbox
+
+
+def test_dark_picture_moving_toward_an_edge_is_no_bar_and_is_predicted_into_it() -> None:
+    """A textured block moving 8 px a frame over black toward the left edge: the black at that edge looked like a
+    bar that shrinks, and frames predicted ahead had the block cut off where it began."""
+    rng = np.random.default_rng(3)
+    block = cv2.GaussianBlur(rng.random((32, 40, 3)).astype(np.float32), (0, 0), 1.0)
+    block = np.rint(80 + 175 * (block - block.min()) / np.ptp(block)).astype(np.uint8)
+    frames = []
+    for t in range(6):
+        frame = np.full((64, 96, 3), 12, np.uint8)
+        x = 56 - 8 * t
+        frame[16:48, x : x + 40] = block
+        frames.append(frame)
+    borders = find_borders(frames[:4])
+    assert (borders.left, borders.right) == (0, 0)  # the black above and below the block, held still, are bars
+    predicted = Interpolator(load_model("flow")).extrapolate_frames(frames[:4], ahead=2, anchors=3)[-2:]
+    for made, truth in zip(predicted, frames[4:], strict=True):
+        assert np.count_nonzero(made.max(axis=2) > 60) > 0.8 * np.count_nonzero(truth.max(axis=2) > 60)
 
 
 @pytest.mark.parametrize("name", ["flow", "tempo"])
