@@ -43,15 +43,22 @@ def test_a_new_shot_in_dark_footage_is_still_a_cut() -> None:
 
 
 def subject_over(background: np.ndarray, xs: list[int], size: tuple[int, int]) -> list[np.ndarray]:
-    """Frames of a still `background` with a `size` (height, width) block of another picture at each of `xs`."""
+    """Frames of a still `background` with a `size` (height, width) block of another picture at each of `xs`, with
+    noise."""
     h, w = size
     subject = contrasty_texture(w)[:h, ::-1] // 2 + 100
     frames = []
     for x in xs:
         frame = background.copy()
         frame[16 : 16 + h, x : x + w] = subject
-        frames.append(frame)
+        frames.append(noisy(frame, len(frames)))
     return frames
+
+
+def noisy(frame: np.ndarray, seed: int) -> np.ndarray:
+    """`frame` with +-2 levels of noise, as an encoder leaves in a still picture."""
+    noise = np.random.default_rng(seed).integers(-2, 3, frame.shape)
+    return np.clip(frame.astype(np.int16) + noise, 0, 255).astype(np.uint8)
 
 
 def test_a_jump_cut_is_a_cut_and_a_subject_starting_to_move_fast_is_not() -> None:
@@ -65,3 +72,26 @@ def test_a_jump_cut_is_a_cut_and_a_subject_starting_to_move_fast_is_not() -> Non
     assert [i for i, frame in enumerate(jump) if detector(i, frame)] == []  # what ContentDetector alone misses
     starts = subject_over(background, [8] * 6 + [8 + 24 * i for i in range(1, 6)], (128, 112))
     assert cuts_in(starts) == []
+
+
+def test_held_frames_and_a_change_of_light_are_no_jump_cuts() -> None:
+    """Each drawing held for 3 frames (animation, a low rate in a faster file): every new drawing had stood out from
+    the still frames before it. A flash and a light coming on change the brightness, which no motion explains."""
+    texture = contrasty_texture(400)
+    rng = np.random.default_rng(1)
+
+    def drawing() -> np.ndarray:
+        """Blocks of the texture, each moved up to 4 px its own way: a busy scene."""
+        frame = np.empty((128, 256, 3), np.uint8)
+        for y in range(0, 128, 32):
+            for x in range(0, 256, 32):
+                dx, dy = rng.integers(-4, 5, 2)
+                frame[y : y + 32, x : x + 32] = texture[y + dy + 16 : y + dy + 48, 100 + x + dx : 100 + x + dx + 32]
+        return frame
+
+    assert cuts_in([frame for frame in (drawing() for _ in range(10)) for _ in range(3)]) == []
+    still = contrasty_texture(256) // 2 + 40
+    bright = np.clip(still * 1.3, 0, 255).astype(np.uint8)
+    flash = [noisy(bright if i == 6 else still, i) for i in range(12)]
+    lights = [noisy(bright if i >= 6 else still, i) for i in range(12)]
+    assert cuts_in(flash) == [] and cuts_in(lights) == []

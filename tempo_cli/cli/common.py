@@ -41,7 +41,7 @@ Scale = Annotated[
     ),
 ]
 CutThreshold = Annotated[
-    float, typer.Option(help="Scene-cut threshold of scenedetect's content detector (jump cuts need 0.45 of it).")
+    float, typer.Option(help="Scene-cut threshold of scenedetect's content detector (jump cuts, 0.45 of it).")
 ]
 NoCutDetect = Annotated[bool, typer.Option("--no-cut-detect", help="Do not look for scene cuts with scenedetect.")]
 CutMode = Annotated[str, typer.Option(help="Frames between two shots: repeat (nearest source frame) or blend.")]

@@ -22,10 +22,11 @@ MAX_THRESHOLD = 255.0  # ContentDetector's score is a mean change of 8-bit HSV a
 MOTION_SHARE = 0.3
 # A jump cut (the same set-up, the subject elsewhere) changes less than a new shot: ContentDetector's score is
 # often 10-40 against its threshold of 27. It is a cut where the score is at least JUMP_OF_THRESHOLD of the
-# threshold and JUMP_RATIO times the mean of the JUMP_WINDOW frames before it (at least JUMP_FLOOR), and moving the
-# old frame along DIS flow leaves at least JUMP_MOTION_SHARE of the difference. On the shared clips (first 240
-# frames at 256 px, jumps of 15, 30 and 60 frames made at frames 40 and 80): 67 of 174 jumps cut against 31 before,
-# no cut added in 6,462 pairs of consecutive frames; the same on each half of the clips.
+# threshold and JUMP_RATIO times the mean of the last JUMP_WINDOW changes of at least JUMP_FLOOR (a held frame
+# changes nothing and does not count: animation on twos, a low rate in a faster file; before the first such change
+# nothing is a jump), and the old frame, matched to the new one's brightness and moved along DIS flow, leaves at
+# least JUMP_MOTION_SHARE of the difference (a flash or a light coming on is no cut). `python -m benchmarks.jump_cuts`
+# measures it on the shared clips.
 JUMP_OF_THRESHOLD = 0.45
 JUMP_RATIO = 3.0
 JUMP_WINDOW = 5
@@ -58,7 +59,7 @@ class SceneCutDetector:
         self._fps = fps
         self._width = width
         self._previous: np.ndarray | None = None
-        self._recent: deque[float] = deque(maxlen=JUMP_WINDOW)  # scores of the last frames against the one before
+        self._recent: deque[float] = deque(maxlen=JUMP_WINDOW)  # the last changes of at least JUMP_FLOOR
 
     def __call__(self, index: int, image: np.ndarray) -> bool:
         """True if `image` (RGB, uint8 or uint16) begins a new shot; frames must come in order."""
@@ -75,21 +76,26 @@ class SceneCutDetector:
             return False
         score = self._detector.last_score
         ratio = self._jump_ratio
-        before = max(sum(self._recent) / len(self._recent), JUMP_FLOOR) if self._recent else None
-        jump = ratio is not None and before is not None and score >= max(self._jump_score, ratio * before)
-        self._recent.append(score)
+        usual = sum(self._recent) / len(self._recent) if self._recent else None
+        jump = ratio is not None and usual is not None and score >= max(self._jump_score, ratio * usual)
+        if score >= JUMP_FLOOR:
+            self._recent.append(score)
         reported = any(c.frame_num == index for c in cuts)
-        if not (reported or jump):
-            return False
-        left = change_left_by_motion(previous, image)
-        return (reported and left >= MOTION_SHARE) or (jump and left >= JUMP_MOTION_SHARE)
+        if reported and change_left_by_motion(previous, image) >= MOTION_SHARE:
+            return True
+        return jump and change_left_by_motion(previous, image, match_gain=True) >= JUMP_MOTION_SHARE
 
 
-def change_left_by_motion(before: np.ndarray, after: np.ndarray) -> float:
+def change_left_by_motion(before: np.ndarray, after: np.ndarray, match_gain: bool = False) -> float:
     """The share of the squared difference between `before` and `after` (8-bit RGB) that is left once `before` is
     moved along DIS flow onto `after`: near 0 where one is the other in motion, near 1 for unrelated pictures, and
-    the same at any brightness or contrast."""
-    moved = warp_image(before, dis_flow(to_gray_u8(after), to_gray_u8(before), "medium"))
+    the same at any brightness or contrast. With `match_gain`, `before` is first scaled per channel to `after`'s mean
+    brightness (a flash, a light coming on), and the share is still of the difference between the two as they are."""
+    source = before
+    if match_gain:
+        gain = after.reshape(-1, 3).mean(axis=0) / np.maximum(before.reshape(-1, 3).mean(axis=0), 1.0)
+        source = np.clip(before * gain, 0, 255).astype(np.uint8)
+    moved = warp_image(source, dis_flow(to_gray_u8(after), to_gray_u8(source), "medium"))
     target = after.astype(np.float32)
     left = float(np.mean((moved.astype(np.float32) - target) ** 2))
     return left / max(float(np.mean((before.astype(np.float32) - target) ** 2)), 1e-6)
