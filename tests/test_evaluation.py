@@ -320,6 +320,21 @@ def test_a_folder_of_frames_is_scored_as_the_clip_it_holds(tmp_path: Path) -> No
     assert run_cli(["eval", folder, "--model", "blend", "--max-windows", "2"]) == 0
 
 
+def test_a_folder_of_frames_is_named_by_its_own_name_skips_hidden_files_and_is_no_vimeo_septuplet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`tempo eval .` named its sets "/2x"; a folder `clip.v2` became `clip`; im1..im11 read as one septuplet; a
+    macOS `._frame_3.png` beside the frames failed the whole folder."""
+    folder = tmp_path / "clip.v2"
+    for i, frame in enumerate(moving_frames(11)):
+        write_png(folder / f"im{i + 1}.png", frame)
+    (folder / "._im3.png").write_bytes(b"\x00\x05\x16\x07 resource fork")
+    assert detect_layout(folder) == "frames" and count_video_frames(folder) == 11
+    monkeypatch.chdir(folder)
+    result = evaluate(Path("."), create_synthesizer("blend"), max_windows=2)
+    assert list(result["sets"]) == ["clip.v2/2x", "clip.v2/4x"]
+
+
 def test_video_folder_aggregates(tmp_path: Path) -> None:
     write_video(tmp_path / "a.mp4", moving_frames(12, step=2))
     write_video(tmp_path / "b.mp4", moving_frames(12))

@@ -42,7 +42,8 @@ import cv2
 import numpy as np
 
 from tempo_cli.errors import TempoError
-from tempo_cli.video.imageseq import IMAGE_SUFFIXES, ImageSequenceReader
+from tempo_cli.video.imageseq import ImageSequenceReader, image_files
+from tempo_cli.video.paths import VIDEO_SUFFIXES
 from tempo_cli.video.pixels import to_uint8
 from tempo_cli.video.reader import VideoError, VideoReader, iter_video_frames, open_container, video_stream
 
@@ -50,11 +51,10 @@ VIDEO_LAYOUTS = ("video", "frames", "video_folder")
 FRAME_RATE = Fraction(1)  # frames of a folder are taken by index; their times do not matter
 LAYOUTS = ("middlebury", "ucf101", "davis", "vimeo_triplet", "vimeo_septuplet", *VIDEO_LAYOUTS)
 TASKS = ("interpolate", "extrapolate", "all")
-VIDEO_SUFFIXES = frozenset({".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v"})
 AHEAD = (1, 2, 4)
 VIMEO_DEPTH = 3
 _EXPECTED = (
-    "expected a video file, a folder of videos, a folder of frames (.png, .jpg), "
+    "expected a video file, a folder of videos, a folder of two or more frames (.png, .jpg, .jpeg), "
     "Middlebury (other-data/, other-gt-interp/), DAVIS (input/, gt/), "
     "UCF101 (<id>/frame_00.png, frame_01_gt.png, frame_02.png) or Vimeo-90K (folders of im1..im3 or im1..im7 .png)"
 )
@@ -95,8 +95,7 @@ def _is_frame_folder(path: Path) -> bool:
     """A folder holding two or more images, the frames of one clip, and no video."""
     if not path.is_dir():
         return False
-    files = [p for p in path.iterdir() if p.is_file()]
-    return sum(p.suffix.lower() in IMAGE_SUFFIXES for p in files) >= 2 and not any(map(_is_video, files))
+    return len(image_files(path)) >= 2 and not any(map(_is_video, path.iterdir()))
 
 
 def videos_of(path: Path) -> list[Path]:
@@ -111,15 +110,20 @@ def video_labels(videos: Iterable[Path], reserved: str) -> dict[Path, str]:
     """The name each video's sets go under: its stem, or its file name where another video of `videos` has the same
     stem or the stem is `reserved` (the pooled sets' name), or the path as given where the file name is shared too."""
     videos = list(dict.fromkeys(videos))
-    stems = Counter(v.stem for v in videos)
+    stems = Counter(_stem(v) for v in videos)
     names = Counter(v.name for v in videos)
 
     def label(video: Path) -> str:
-        if stems[video.stem] == 1 and video.stem != reserved:
-            return video.stem
-        return video.name if names[video.name] == 1 else video.as_posix()
+        if stems[_stem(video)] == 1 and _stem(video) not in (reserved, ""):
+            return _stem(video)
+        return video.name if names[video.name] == 1 and video.name not in (reserved, "") else video.as_posix()
 
     return {video: label(video) for video in videos}
+
+
+def _stem(video: Path) -> str:
+    """A video file's name without its extension; a frame folder's whole name, `.` named as what it stands for."""
+    return video.resolve().name if video.is_dir() else video.stem
 
 
 def _vimeo_folders(root: Path) -> Iterator[Path]:
@@ -134,9 +138,9 @@ def _has_frames(folder: Path, count: int) -> bool:
 
 
 def _vimeo_frame_count(folder: Path) -> int:
-    """7 for a septuplet (im1..im7), 3 for a triplet (im1..im3 and no im4), 0 for anything else."""
+    """7 for a septuplet (im1..im7 and no im8), 3 for a triplet (im1..im3 and no im4), 0 for anything else."""
     if _has_frames(folder, 7):
-        return 7
+        return 0 if (folder / "im8.png").is_file() else 7
     return 3 if _has_frames(folder, 3) and not (folder / "im4.png").is_file() else 0
 
 
@@ -371,7 +375,7 @@ def iter_items(
         items = (
             item
             for v in videos_of(path)
-            for item in _video_items(v, task, max_windows, max_side, anchors, labels.get(v, v.stem))
+            for item in _video_items(v, task, max_windows, max_side, anchors, labels.get(v, _stem(v)))
         )
     elif layout in LAYOUTS:
         items = _benchmark_items(path, layout, task, max_side)

@@ -134,8 +134,8 @@ def evaluate(
     `limit` caps the number of items, `max_windows` the windows per video set, `max_side`
     the short side of every frame, `anchors` the frames per video window (see `datasets`).
     `progress` is called with 1 after each item, so it plugs into `rich.progress.Progress.advance`.
-    Videos' sets are also pooled by kind under VIDEO_AGGREGATE for a folder of videos, and for a
-    single video with `pool_videos`. A video's own sets go under `labels[video]` (default: `scored_videos`).
+    Videos' sets are also pooled by kind under VIDEO_AGGREGATE for a folder of videos, and for a single video or
+    folder of frames with `pool_videos`. A video's own sets go under `labels[video]` (default: `scored_videos`).
     """
     start = time.perf_counter()
     path = Path(path)

@@ -42,10 +42,7 @@ class ImageSequenceReader:
             raise VideoError(f"not a folder: {self.folder}")
         if fps <= 0:
             raise VideoError(f"the input frame rate must be positive, got {fps}")
-        self._files = sorted(
-            (p for p in self.folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and p.is_file()),
-            key=lambda p: _natural_key(p.name),
-        )
+        self._files = image_files(self.folder)
         if not self._files:
             raise VideoError(f"no PNG or JPEG images in {self.folder}")
         first = read_image(self._files[0])
@@ -70,16 +67,21 @@ class ImageSequenceReader:
             container_format="image folder",
         )
         self._kind = (first.shape, first.dtype)
+        if len(self._files) > 1:  # a stray image sorted last (a thumbnail) is found before any frame is used
+            self._checked(self._files[-1], read_image(self._files[-1]))
+
+    def _checked(self, path: Path, image: np.ndarray) -> np.ndarray:
+        """`image` (read from `path`), or VideoError if its size or depth is not the first image's."""
+        if (image.shape, image.dtype) != self._kind:
+            raise VideoError(
+                f"{path.name} is {image.shape[1]}x{image.shape[0]} {image.dtype}, but {self._files[0].name} is "
+                f"{self.info.width}x{self.info.height} {self._kind[1]}: all images must match"
+            )
+        return image
 
     def __iter__(self) -> Iterator[SourceFrame]:
         for index, path in enumerate(self._files):
-            image = read_image(path)
-            if (image.shape, image.dtype) != self._kind:
-                raise VideoError(
-                    f"{path.name} is {image.shape[1]}x{image.shape[0]} {image.dtype}, but {self._files[0].name} is "
-                    f"{self.info.width}x{self.info.height} {self._kind[1]}: all images must match"
-                )
-            yield SourceFrame(index=index, time=index / self.info.fps, image=image)
+            yield SourceFrame(index=index, time=index / self.info.fps, image=self._checked(path, read_image(path)))
 
     def close(self) -> None:
         """Nothing stays open between images."""
@@ -223,6 +225,13 @@ def read_image(path: Path) -> np.ndarray:
     if image.shape[2] == 4:
         return cv2.cvtColor(image, cv2.COLOR_BGRA2RGB)
     return cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+
+
+def image_files(folder: Path) -> list[Path]:
+    """The PNG and JPEG files of `folder` in natural name order (frame_2 before frame_10), hidden files (._frame_3.png
+    of macOS, .thumbnail.png) left out."""
+    files = (p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
+    return sorted((p for p in files if p.is_file()), key=lambda p: _natural_key(p.name))
 
 
 def _natural_key(name: str) -> tuple[str | int, ...]:

@@ -10,10 +10,9 @@ import numpy as np
 from tempo_cli.errors import TempoError
 from tempo_cli.training.data.folders import read_frames
 from tempo_cli.training.data.sample import MAX_AHEAD, MAX_ANCHORS, Sample
-from tempo_cli.training.data.synthetic import IMAGE_SUFFIXES
+from tempo_cli.video.imageseq import image_files
+from tempo_cli.video.paths import VIDEO_SUFFIXES
 from tempo_cli.video.reader import Warn, iter_video_frames
-
-VIDEO_SUFFIXES = {".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v"}
 
 # Short side, in pixels, at which training clips are held in memory unless a run asks otherwise.
 CLIP_SHORT_SIDE = 320
@@ -34,7 +33,7 @@ def _resize_short(frame: np.ndarray, short: int) -> np.ndarray:
 def load_sequence(path: Path, short_side: int, max_frames: int) -> list[np.ndarray]:
     """Consecutive RGB uint8 frames of a video file or a folder of images."""
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)[:max_frames]
+        files = image_files(path)[:max_frames]
         return [_resize_short(image, short_side) for image in read_frames(files)]
     frames = []
     for frame in iter_video_frames(path):
@@ -46,8 +45,7 @@ def load_sequence(path: Path, short_side: int, max_frames: int) -> list[np.ndarr
 
 def _is_frame_folder(folder: Path) -> bool:
     """A folder of images and no video: one sequence. Images beside videos (a thumbnail) are not frames."""
-    suffixes = {p.suffix.lower() for p in folder.iterdir() if p.is_file()}
-    return bool(suffixes & IMAGE_SUFFIXES) and not suffixes & VIDEO_SUFFIXES
+    return bool(image_files(folder)) and not any(p.suffix.lower() in VIDEO_SUFFIXES for p in folder.iterdir())
 
 
 def find_sequences(root: Path) -> list[Path]:

@@ -10,7 +10,7 @@ import numpy as np
 
 from tempo_cli.errors import TempoError
 from tempo_cli.training.data.sample import MAX_ANCHORS, Sample
-from tempo_cli.training.data.synthetic import IMAGE_SUFFIXES
+from tempo_cli.video.imageseq import image_files
 
 # The Vimeo-90K train lists and how many frames each of their sequences holds.
 VIMEO_LISTS = {"tri_trainlist.txt": 3, "sep_trainlist.txt": 7}
@@ -67,7 +67,7 @@ class FrameFolders:
 
     @staticmethod
     def _frames(folder: Path) -> list[Path]:
-        return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)
+        return image_files(folder)
 
     def draw(self, rng: np.random.Generator, anchors: int, extrapolate: bool) -> Sample:
         """Anchors two frames apart with the one between as target, or the frame after them."""

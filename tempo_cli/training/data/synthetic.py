@@ -15,8 +15,7 @@ import numpy as np
 
 from tempo_cli.errors import TempoError
 from tempo_cli.training.data.sample import MAX_AHEAD, MAX_ANCHORS, Sample, draw_plan
-
-IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png"}
+from tempo_cli.video.imageseq import IMAGE_SUFFIXES
 
 
 def list_images(root: Path) -> list[Path]:
