@@ -6,10 +6,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from tempo_cli.model.agreement import box_mean_along
 from tempo_cli.model.blocks import cat_channels
 from tempo_cli.model.correlation import local_correlation
 from tempo_cli.model.reduce import sum_over
-from tempo_cli.model.tempo import _box_mean_along
 from tempo_cli.model.warp import area_shrink
 
 
@@ -31,7 +31,7 @@ def test_box_mean_along_is_the_mean_over_the_window_inside_the_frame(dim, radius
     n = x.shape[dim]
     windows = [x.narrow(dim, max(0, i - radius), min(n, i + radius + 1) - max(0, i - radius)) for i in range(n)]
     expected = torch.stack([w.mean(dim=dim) for w in windows], dim=dim)
-    got = _box_mean_along(x, dim, radius)
+    got = box_mean_along(x, dim, radius)
     torch.testing.assert_close(got, expected)
     (grad,) = torch.autograd.grad(got.sum(), x)
     (expected_grad,) = torch.autograd.grad(expected.sum(), x)

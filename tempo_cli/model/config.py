@@ -25,6 +25,8 @@ class TempoConfig:
     `prior_noise_px` shrinks every DIS candidate by |v|^2 / (|v|^2 + noise^2) per pixel (`motion_prior.shrink_noise`,
     in pixels of the frames the network works on): the fraction of a pixel that DIS finds between two nearly equal
     frames is mostly noise, and continued past the anchors it moves what stands still.
+    With `keep_still`, still detail that the hypotheses do not explain (a caption over a moving scene) is taken
+    from the anchors as it is (`still.still_gate`); it has no parameters, so weights trained without it load.
     """
 
     name: str = "tempo-s"
@@ -49,6 +51,7 @@ class TempoConfig:
     prior_curvature: bool = True
     prior_noise_px: float = 0.3
     cut_threshold: float = 0.5
+    keep_still: bool = True
 
     def to_json(self) -> str:
         """Serialize for safetensors metadata."""

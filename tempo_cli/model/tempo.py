@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from tempo_cli.model.agreement import confidence, disagreement
 from tempo_cli.model.blocks import ConvStack, cat_channels, zero_init
 from tempo_cli.model.config import TempoConfig
 from tempo_cli.model.correlation import local_correlation
@@ -26,7 +27,7 @@ from tempo_cli.model.motion_prior import (
     to_target_grid,
 )
 from tempo_cli.model.pyramid_attention import AttentionLevel, HypothesisRefinement, aggregate, attention_weights
-from tempo_cli.model.reduce import sum_over
+from tempo_cli.model.still import still_gate
 from tempo_cli.model.temporal_transformer import TemporalTransformer
 from tempo_cli.model.time_encoding import TimeEncoding
 from tempo_cli.model.warp import area_shrink, backward_warp, resize_flow, sample_at
@@ -36,8 +37,6 @@ PAD_MULTIPLE = 8
 # Initial weight of the anchors' disagreement in the hypotheses' logits: a box-mean difference of
 # 0.01 (2.5 levels of 255) between the anchors where a hypothesis points costs it a factor e.
 AGREEMENT_SCALE = 200.0
-# The confidence map is 1/e where the anchors' moved colours lie this far (mean absolute, 0-1) from their mean.
-CONFIDENCE_SCALE = 0.05
 
 
 @dataclass
@@ -124,66 +123,6 @@ def _sample_anchors(images: Tensor, positions: Tensor) -> Tensor:
     b, n, m = positions.shape[:3]
     samples = sample_at(images.flatten(0, 1), positions.flatten(0, 1))
     return samples.view(b, n, m, 3, *positions.shape[-2:]).float()
-
-
-def _disagreement(samples: Tensor, window: int) -> Tensor:
-    """How far the anchors' samples [B,N,M,3,H,W] lie from their mean, per hypothesis: [B,M,H,W].
-
-    Mean absolute difference over anchors and colour, box-averaged over `window` x `window`
-    pixels (a row pass and a column pass, each from running sums). Where a hypothesis follows
-    the true motion every anchor shows the same content. It scores the hypothesis, not an
-    anchor: an occluded anchor loses weight through the attention's per-anchor logits.
-    """
-    n, c = samples.shape[1], samples.shape[3]
-    mean = sum_over(samples, (1,)) / n
-    deviation = (samples[:, 0] - mean).abs()
-    for i in range(1, n):
-        deviation = deviation + (samples[:, i] - mean).abs()
-    box = sum_over(deviation, (2,)) / (n * c)
-    for dim in (-1, -2):
-        box = _box_mean_along(box, dim, window // 2)
-    return box
-
-
-def _box_mean_along(x: Tensor, dim: int, radius: int) -> Tensor:
-    """Mean over [i - radius, i + radius] along `dim`, clipped at the borders (running sums).
-
-    Each window's sum is the difference of two shifted slices of the running sums, padded
-    with zeros before and with the total after (slices, not an index gather: 2.5-4x faster on CPU).
-    """
-    n = x.shape[dim]
-    sums = x.cumsum(dim)
-
-    def repeated(edge: Tensor, count: int) -> Tensor:
-        shape = list(edge.shape)
-        shape[dim] = count
-        return edge.expand(shape)
-
-    before = repeated(torch.zeros_like(sums.narrow(dim, 0, 1)), radius + 1)
-    after = repeated(sums.narrow(dim, n - 1, 1), radius)
-    padded = torch.cat([before, sums, after], dim)
-    window = padded.narrow(dim, 2 * radius + 1, n) - padded.narrow(dim, 0, n)
-    idx = torch.arange(n, device=x.device)
-    hi, lo = (idx + radius + 1).clamp(max=n), (idx - radius).clamp(min=0)
-    count = (hi - lo).to(x.dtype).view(n, *([1] * (-dim - 1)))
-    return window / count
-
-
-def _confidence(warped: Tensor, weights: Tensor, positions: Tensor, size: tuple[int, int]) -> Tensor:
-    """How sure the synthesized frame is, per pixel in [0,1]: [B,1,h,w] for a frame of `size` (h, w).
-
-    High where the anchors [B,N,3,H,W], each moved by its hypotheses, show the same colour; low where
-    they disagree (occlusions, newly revealed areas, wrong motion) and where the weight [B,N,M,h,w] lies
-    on positions [B,N,M,2,H,W] outside the frame (content entering it). Anchors count alike here: where
-    the attention follows one anchor alone, the frame rests on a single view.
-    """
-    h, w = size
-    disagreement = (warped - warped.mean(dim=1, keepdim=True)).abs().mean(dim=(1, 2))[:, None, :h, :w]
-    x = torch.arange(w, device=positions.device, dtype=torch.float32) + positions[:, :, :, 0, :h, :w].float()
-    y = torch.arange(h, device=positions.device, dtype=torch.float32)[:, None] + positions[:, :, :, 1, :h, :w].float()
-    outside = (x < -0.5) | (x > w - 0.5) | (y < -0.5) | (y > h - 0.5)
-    outside_weight = (weights.float() * outside).sum(dim=(1, 2))[:, None]
-    return torch.exp(-disagreement / CONFIDENCE_SCALE) * (1 - outside_weight).clamp_min(0)
 
 
 def _blend_full_size(
@@ -441,8 +380,8 @@ class Tempo(nn.Module):
         residual1, logits1 = self._upsample_hypotheses(residual2, logits2, full)
         pos1 = residual1 + hypotheses_at(full)
         samples = _sample_anchors(images, pos1)
-        disagreement = _disagreement(samples, self.config.consistency_window)[:, None]
-        logits1 = logits1 - self.agreement_log_scale.exp() * disagreement
+        hypothesis_spread = disagreement(samples, self.config.consistency_window)[:, None]
+        logits1 = logits1 - self.agreement_log_scale.exp() * hypothesis_spread
         within = torch.softmax(logits1, dim=2)
         warped = (samples * within[:, :, :, None]).sum(dim=2)
         per_anchor = torch.softmax(torch.logsumexp(logits1, dim=2), dim=1)
@@ -453,7 +392,7 @@ class Tempo(nn.Module):
         h, w = aset.size
         weights = (within * per_anchor[:, :, None])[..., :h, :w]
         flat_w = weights.flatten(1, 2)
-        conf_map = _confidence(warped, weights, pos1, (h, w))
+        conf_map = confidence(warped, weights, pos1, (h, w))
         entropy = -(flat_w * flat_w.clamp_min(1e-8).log()).sum(dim=1, keepdim=True)
         residual = residual[..., :h, :w]
         if aset.full is None:
@@ -467,6 +406,10 @@ class Tempo(nn.Module):
                 for x in (residual, conf_map, entropy)
             )
         pred = blend + residual
+        if self.config.keep_still:
+            pred = self._keep_still(
+                pred, images, hypothesis_spread[:, 0], within * per_anchor[:, :, None], pos1, per_anchor, aset
+            )
         cut_score = torch.sigmoid(aset.cut_logit.float())
         fallback = cut_score > self.config.cut_threshold
         if bool(fallback.any()):
@@ -486,6 +429,28 @@ class Tempo(nn.Module):
             aux["positions"] = pos1[..., : aset.size[0], : aset.size[1]]
             aux["samples"] = samples[..., : aset.size[0], : aset.size[1]]
         return pred, aux
+
+    @staticmethod
+    def _keep_still(
+        pred: Tensor,
+        images: Tensor,
+        spread: Tensor,
+        weights: Tensor,
+        positions: Tensor,
+        per_anchor: Tensor,
+        aset: AnchorSet,
+    ) -> Tensor:
+        """`pred` with still overlays (`still.still_gate`) taken from the anchors `images` as the output's size has
+        them, each anchor weighted as the attention weighs it."""
+        gate = still_gate(aset.images, spread, weights, positions, aset.size)
+        anchor_weight = per_anchor[..., : aset.size[0], : aset.size[1]]
+        h, w = pred.shape[-2:]
+        if (h, w) != aset.size:
+            gate, anchor_weight = (
+                F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False) for x in (gate, anchor_weight)
+            )
+        still = (images[..., :h, :w].float() * anchor_weight[:, :, None]).sum(dim=1)
+        return torch.lerp(pred, still, gate)
 
     @staticmethod
     def _upsample_hypotheses(

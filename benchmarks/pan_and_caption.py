@@ -1,25 +1,27 @@
-"""Two cases of `tempo extrapolate --ahead 2` that users meet: a camera pan, and a still caption over a moving scene.
+"""Two cases users meet: a camera pan, and a still caption over a moving scene, made between frames and ahead.
 
-    python -m benchmarks.extrapolation_cases [--weights A.safetensors,B.safetensors] [--threads 2] [--json PATH]
+    python -m benchmarks.pan_and_caption [--weights A.safetensors,B.safetensors] [--threads 2] [--json PATH]
 
 Backgrounds are frames of the four held-out clips (frames 0, 60 and 120 of each at a 360-px short side, a 256x192
 crop from the centre), never seen in training. Each moves in a straight line at a steady speed in a random
-direction (fixed seed); frames at times -2..0 are the anchors (3, `tempo extrapolate`'s default) and the frames at
-+1 and +2 are predicted from them in one call, as the CLI does at the end of a clip.
+direction (fixed seed). Between: the frame at -1 made from those at -2 and 0 (`tempo interpolate` at 2x). Ahead:
+the frames at +1 and +2 predicted in one call from those at -2..0 (3 anchors, `tempo extrapolate`'s default), as
+the CLI does at the end of a clip.
 
-- pan: 16 px per frame. PSNR of each predicted frame's interior (40 px in from every edge, where no new content
+- pan: 16 px per frame. PSNR of each made frame's interior (40 px in from every edge, where no new content
   enters), in dB.
 - caption: 12 px per frame under a still line of white text in a black outline, as subtitles are burnt in, drawn
   in every frame. The share of the caption's pixels (text and outline) off by more than 32 levels in any channel;
   lower is better.
 
-Methods side by side in one run: TEMPO with each weights file (default: the shipped ones), linear DIS flow, and the
-last frame repeated.
+Methods side by side in one run: TEMPO with each weights file (default: the shipped ones), with and without
+`keep_still` (still detail kept from the anchors, `tempo_cli.model.still`), linear DIS flow, and the nearest frame.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +32,7 @@ from benchmarks.quality import HELD_OUT, add_run_arguments, build, data_root, pu
 from tempo_cli.devices import set_threads
 from tempo_cli.evaluation.runner import to_image
 from tempo_cli.synth.base import Synthesizer
+from tempo_cli.synth.neural import TempoSynthesizer
 from tempo_cli.training.data.clips import load_sequence
 
 SIZE = (256, 192)  # width, height
@@ -47,8 +50,22 @@ def backgrounds(videos: Path) -> list[np.ndarray]:
     images = []
     for name in HELD_OUT:
         frames = load_sequence(videos / name, 360, max(FRAMES) + 1)
+        if len(frames) <= max(FRAMES):
+            raise SystemExit(f"{name} has {len(frames)} frames; this benchmark takes frames {FRAMES} of it")
         images += [frames[i].astype(np.float32) / 255 for i in FRAMES]
     return images
+
+
+def made_times(frames: list[np.ndarray]) -> list[np.ndarray]:
+    """The true frames at the times `predict` makes: -1, then AHEAD."""
+    return [frames[TIMES.index(t)] for t in (-1, *AHEAD)]
+
+
+def without_keep_still(synth: Synthesizer) -> Synthesizer:
+    """The same TEMPO synthesizer with `keep_still` off."""
+    assert isinstance(synth, TempoSynthesizer)
+    synth.model.config = dataclasses.replace(synth.model.config, keep_still=False)
+    return synth
 
 
 def moving_frames(image: np.ndarray, velocity: np.ndarray) -> list[np.ndarray]:
@@ -84,11 +101,15 @@ def with_caption(frame: np.ndarray) -> np.ndarray:
 
 
 def predict(synth: Synthesizer, frames: list[np.ndarray]) -> list[np.ndarray]:
-    """The frames at AHEAD predicted from those at times up to 0, as [0, 1] floats."""
-    anchor_times = [float(t) for t in TIMES if t <= 0]
-    anchors = [synth.prepare(to_image(frames[TIMES.index(int(t))])) for t in anchor_times]
-    result = synth.synthesize(anchors, anchor_times, [float(t) for t in AHEAD])
-    return [f.astype(np.float32) / 255 for f in result.frames]
+    """The frame at -1 made from those at -2 and 0, and those at AHEAD from those at times up to 0, as [0, 1]
+    floats."""
+
+    def made(anchor_times: list[int], targets: tuple[int, ...]) -> list[np.ndarray]:
+        anchors = [synth.prepare(to_image(frames[TIMES.index(t)])) for t in anchor_times]
+        result = synth.synthesize(anchors, [float(t) for t in anchor_times], [float(t) for t in targets])
+        return [f.astype(np.float32) / 255 for f in result.frames]
+
+    return made([-2, 0], (-1,)) + made([t for t in TIMES if t <= 0], AHEAD)
 
 
 def pan_psnr(predicted: np.ndarray, truth: np.ndarray) -> float:
@@ -105,18 +126,18 @@ def caption_off(predicted: np.ndarray, truth: np.ndarray) -> float:
 
 
 def score(synth: Synthesizer, images: list[np.ndarray], seed: int) -> dict[str, list[float]]:
-    """Mean of each case's figure at +1 and +2 over `images`, each moving in a direction drawn from `seed`."""
+    """Mean of each case's figure between, at +1 and at +2 over `images`, each moving in a direction drawn from
+    `seed`."""
     rng = np.random.default_rng(seed)
     figures: dict[str, list[list[float]]] = {"pan": [], "caption": []}
     for image in images:
         angle = rng.uniform(0, 2 * np.pi)
         direction = np.array([np.cos(angle), np.sin(angle)])
         pan = moving_frames(image, SPEEDS["pan"] * direction)
-        truth = pan[-len(AHEAD) :]
-        figures["pan"].append([pan_psnr(p, g) for p, g in zip(predict(synth, pan), truth, strict=True)])
+        figures["pan"].append([pan_psnr(p, g) for p, g in zip(predict(synth, pan), made_times(pan), strict=True)])
         captioned = [with_caption(f) for f in moving_frames(image, SPEEDS["caption"] * direction)]
-        truth = captioned[-len(AHEAD) :]
-        figures["caption"].append([caption_off(p, g) for p, g in zip(predict(synth, captioned), truth, strict=True)])
+        offs = [caption_off(p, g) for p, g in zip(predict(synth, captioned), made_times(captioned), strict=True)]
+        figures["caption"].append(offs)
     return {case: np.mean(values, axis=0).tolist() for case, values in figures.items()}
 
 
@@ -132,11 +153,12 @@ def main() -> None:
     from tempo_cli.api import load_model
 
     methods: dict[str, Synthesizer] = {}
-    for path in filter(None, args.weights.split(",")):
-        methods[f"tempo {Path(path).name}"] = load_model("tempo", path)
-    if not methods:
-        methods["tempo (shipped)"] = load_model("tempo")
-    for name, method in (("linear DIS flow", "flow"), ("repeat last", "nearest")):
+    paths: list[str | None] = [p for p in args.weights.split(",") if p] or [None]
+    for path in paths:
+        name = f"tempo {Path(path).name}" if path else "tempo (shipped)"
+        methods[name] = load_model("tempo", path)
+        methods[f"{name}, keep_still off"] = without_keep_still(load_model("tempo", path))
+    for name, method in (("linear DIS flow", "flow"), ("nearest frame", "nearest")):
         synth = build(method)
         assert not isinstance(synth, str)
         methods[name] = synth
@@ -146,8 +168,9 @@ def main() -> None:
         [name, *(f"{v:.2f}" for v in s["pan"]), *(f"{v:.3f}" for v in s["caption"])]
         for name, s in data["methods"].items()
     ]
-    header = ["method", "pan +1 (dB)", "pan +2 (dB)", "caption off +1", "caption off +2"]
-    title = f"Extrapolation 2 ahead from 3 frames, {len(images)} held-out backgrounds"
+    when = ("between", "+1", "+2")
+    header = ["method", *(f"pan {w} (dB)" for w in when), *(f"caption off {w}" for w in when)]
+    title = f"A pan and a caption made between frames and 2 ahead, {len(images)} held-out backgrounds"
     note = f"Measured on {stamp_line(data)}. Pan: interior PSNR, higher is better; caption: share off, lower is better."
     publish(title, header, rows, note, data, args.json)
 

@@ -1,0 +1,44 @@
+"""Still overlays (captions, logos, timestamps) over a moving picture: kept still instead of carried along.
+
+The motion the network follows is the scene's. Over a caption it carries the letters along with the background,
+which smears them in every frame made between or after the anchors. Where the anchors show the same detailed
+picture (still and textured) and the network's own hypotheses disagree clearly more, the frame takes the anchors'
+picture as it is. A flat or smooth area is left to the network: there a still look tells nothing of the motion.
+"""
+
+from __future__ import annotations
+
+import torch.nn.functional as F
+from torch import Tensor
+
+from tempo_cli.model.agreement import disagreement, outside_share
+
+STILL = 0.02  # the most the anchors may differ from their mean (mean absolute, 0-1) in a 3x3 box: still
+DETAIL = 0.3  # the least range of grey (0-1) in a 5x5 box: detail, such as lettering, not a flat or smooth area
+MARGIN_RATIO = 4.0  # the hypotheses disagree by more than this many times the still picture...
+MARGIN = 0.03  # ... plus this: the motion does not explain the still detail (a lane line moving along itself)
+MOST_OUTSIDE = 0.05  # the most weight the hypotheses may put outside the frame (content entering it)
+GROW = 2  # pixels the kept area grows into still neighbours: the inside of a letter's strokes
+
+
+def still_gate(
+    images: Tensor, hypothesis_disagreement: Tensor, weights: Tensor, positions: Tensor, size: tuple[int, int]
+) -> Tensor:
+    """Where the frame keeps the anchors' picture [B,1,h,w] (0 or 1) for a frame of `size` (h, w).
+
+    `images` [B,N,3,H,W] are the anchors the network works on, `hypothesis_disagreement` [B,M,H,W] how far the
+    anchors lie apart where each hypothesis points (`agreement.disagreement`), `weights` [B,N,M,H,W] the weight of
+    each anchor's hypotheses and `positions` [B,N,M,2,H,W] their offsets.
+    """
+    h, w = size
+    anchors = images.float()[..., :h, :w]
+    still_spread = disagreement(anchors[:, :, None], 3)
+    grey = anchors.mean(dim=(1, 2))[:, None]
+    detail = F.max_pool2d(grey, 5, 1, 2) + F.max_pool2d(-grey, 5, 1, 2)
+    model_spread = (weights.sum(dim=1) * hypothesis_disagreement)[..., :h, :w].sum(dim=1, keepdim=True).float()
+    still = still_spread < STILL
+    unexplained = model_spread > MARGIN_RATIO * still_spread + MARGIN
+    inside = outside_share(weights, positions, size) < MOST_OUTSIDE
+    core = (still & (detail > DETAIL) & unexplained & inside).float()
+    grown = F.max_pool2d(core, 2 * GROW + 1, 1, GROW) > 0
+    return (grown & still).float()
