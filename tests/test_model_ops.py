@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from tempo_cli.model.agreement import box_mean_along
 from tempo_cli.model.blocks import cat_channels
 from tempo_cli.model.correlation import local_correlation
-from tempo_cli.model.reduce import sum_over
+from tempo_cli.model.reduce import sum_over, window_max
 from tempo_cli.model.warp import area_shrink
 
 
@@ -69,3 +69,9 @@ def test_the_cut_score_of_frames_small_enough_for_a_one_pixel_coarse_map_is_a_nu
 
     coarse, images = torch.rand(1, 2, 80, 1, 1), torch.rand(1, 2, 3, 8, 8)
     assert torch.isfinite(CutDetector()(coarse, images)).all()
+
+
+@pytest.mark.parametrize("radius", [1, 2, 3])
+def test_window_max_equals_a_max_pool_of_stride_1(radius):
+    x = torch.randn(2, 3, 17, 29)
+    assert torch.equal(window_max(x, radius), F.max_pool2d(x, 2 * radius + 1, 1, radius))

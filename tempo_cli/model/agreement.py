@@ -54,17 +54,17 @@ def box_mean_along(x: Tensor, dim: int, radius: int) -> Tensor:
     return window / count
 
 
-def confidence(warped: Tensor, weights: Tensor, positions: Tensor, size: tuple[int, int]) -> Tensor:
+def confidence(warped: Tensor, outside: Tensor, size: tuple[int, int]) -> Tensor:
     """How sure the synthesized frame is, per pixel in [0,1]: [B,1,h,w] for a frame of `size` (h, w).
 
     High where the anchors [B,N,3,H,W], each moved by its hypotheses, show the same colour; low where
-    they disagree (occlusions, newly revealed areas, wrong motion) and where the weight [B,N,M,h,w] lies
-    on positions [B,N,M,2,H,W] outside the frame (content entering it). Anchors count alike here: where
+    they disagree (occlusions, newly revealed areas, wrong motion) and by the share `outside` [B,1,h,w] of the
+    weight on positions outside the frame (content entering it, `outside_share`). Anchors count alike here: where
     the attention follows one anchor alone, the frame rests on a single view.
     """
     h, w = size
     spread = (warped - warped.mean(dim=1, keepdim=True)).abs().mean(dim=(1, 2))[:, None, :h, :w]
-    return torch.exp(-spread / CONFIDENCE_SCALE) * (1 - outside_share(weights, positions, size)).clamp_min(0)
+    return torch.exp(-spread / CONFIDENCE_SCALE) * (1 - outside).clamp_min(0)
 
 
 def outside_share(weights: Tensor, positions: Tensor, size: tuple[int, int]) -> Tensor:

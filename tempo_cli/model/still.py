@@ -8,10 +8,10 @@ picture as it is. A flat or smooth area is left to the network: there a still lo
 
 from __future__ import annotations
 
-import torch.nn.functional as F
 from torch import Tensor
 
-from tempo_cli.model.agreement import disagreement, outside_share
+from tempo_cli.model.agreement import disagreement
+from tempo_cli.model.reduce import window_max
 
 STILL = 0.02  # the most the anchors may differ from their mean (mean absolute, 0-1) in a 3x3 box: still
 DETAIL = 0.3  # the least range of grey (0-1) in a 5x5 box: detail, such as lettering, not a flat or smooth area
@@ -22,23 +22,24 @@ GROW = 2  # pixels the kept area grows into still neighbours: the inside of a le
 
 
 def still_gate(
-    images: Tensor, hypothesis_disagreement: Tensor, weights: Tensor, positions: Tensor, size: tuple[int, int]
+    images: Tensor, hypothesis_disagreement: Tensor, weights: Tensor, outside: Tensor, size: tuple[int, int]
 ) -> Tensor:
     """Where the frame keeps the anchors' picture [B,1,h,w] (0 or 1) for a frame of `size` (h, w).
 
     `images` [B,N,3,H,W] are the anchors the network works on, `hypothesis_disagreement` [B,M,H,W] how far the
-    anchors lie apart where each hypothesis points (`agreement.disagreement`), `weights` [B,N,M,H,W] the weight of
-    each anchor's hypotheses and `positions` [B,N,M,2,H,W] their offsets.
+    anchors lie apart where each hypothesis points (`agreement.disagreement`), `weights` [B,N,M,h,w] the weight of
+    each anchor's hypotheses and `outside` [B,1,h,w] the share of it outside the frame (`agreement.outside_share`).
     """
     h, w = size
     anchors = images.float()[..., :h, :w]
     still_spread = disagreement(anchors[:, :, None], 3)
     grey = anchors.mean(dim=(1, 2))[:, None]
-    detail = F.max_pool2d(grey, 5, 1, 2) + F.max_pool2d(-grey, 5, 1, 2)
-    model_spread = (weights.sum(dim=1) * hypothesis_disagreement)[..., :h, :w].sum(dim=1, keepdim=True).float()
+    detail = window_max(grey, 2) + window_max(-grey, 2)
+    spread_each = weights.sum(dim=1)[..., :h, :w] * hypothesis_disagreement[..., :h, :w]
+    model_spread = spread_each.sum(dim=1, keepdim=True).float()
     still = still_spread < STILL
     unexplained = model_spread > MARGIN_RATIO * still_spread + MARGIN
-    inside = outside_share(weights, positions, size) < MOST_OUTSIDE
+    inside = outside < MOST_OUTSIDE
     core = (still & (detail > DETAIL) & unexplained & inside).float()
-    grown = F.max_pool2d(core, 2 * GROW + 1, 1, GROW) > 0
+    grown = window_max(core, GROW) > 0
     return (grown & still).float()

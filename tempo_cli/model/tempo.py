@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from tempo_cli.model.agreement import confidence, disagreement
+from tempo_cli.model.agreement import confidence, disagreement, outside_share
 from tempo_cli.model.blocks import ConvStack, cat_channels, zero_init
 from tempo_cli.model.config import TempoConfig
 from tempo_cli.model.correlation import local_correlation
@@ -392,7 +392,8 @@ class Tempo(nn.Module):
         h, w = aset.size
         weights = (within * per_anchor[:, :, None])[..., :h, :w]
         flat_w = weights.flatten(1, 2)
-        conf_map = confidence(warped, weights, pos1, (h, w))
+        outside = outside_share(weights, pos1, (h, w))
+        conf_map = confidence(warped, outside, (h, w))
         entropy = -(flat_w * flat_w.clamp_min(1e-8).log()).sum(dim=1, keepdim=True)
         residual = residual[..., :h, :w]
         if aset.full is None:
@@ -407,9 +408,7 @@ class Tempo(nn.Module):
             )
         pred = blend + residual
         if self.config.keep_still:
-            pred = self._keep_still(
-                pred, images, hypothesis_spread[:, 0], within * per_anchor[:, :, None], pos1, per_anchor, aset
-            )
+            pred = self._keep_still(pred, images, hypothesis_spread[:, 0], weights, outside, per_anchor, aset)
         cut_score = torch.sigmoid(aset.cut_logit.float())
         fallback = cut_score > self.config.cut_threshold
         if bool(fallback.any()):
@@ -436,13 +435,13 @@ class Tempo(nn.Module):
         images: Tensor,
         spread: Tensor,
         weights: Tensor,
-        positions: Tensor,
+        outside: Tensor,
         per_anchor: Tensor,
         aset: AnchorSet,
     ) -> Tensor:
         """`pred` with still overlays (`still.still_gate`) taken from the anchors `images` as the output's size has
         them, each anchor weighted as the attention weighs it."""
-        gate = still_gate(aset.images, spread, weights, positions, aset.size)
+        gate = still_gate(aset.images, spread, weights, outside, aset.size)
         anchor_weight = per_anchor[..., : aset.size[0], : aset.size[1]]
         h, w = pred.shape[-2:]
         if (h, w) != aset.size:
