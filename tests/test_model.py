@@ -554,14 +554,12 @@ def captioned_pan(count: int, velocity: tuple[int, int]) -> tuple[list[np.ndarra
     (vx, vy), (h, w) = velocity, (192, 256)
     corners = [(100 + vy * i, 200 + vx * i) for i in range(count)]
     plain = [np.ascontiguousarray(picture[y : y + h, x : x + w]) for y, x in corners]
-    outline, letters = np.zeros((h, w), np.uint8), np.zeros((h, w), np.uint8)
-    for layer, thickness in ((outline, 6), (letters, 2)):
-        cv2.putText(layer, "TEMPO 00:12", (32, h - 24), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, thickness, cv2.LINE_AA)
-    captioned = []
-    for frame in plain:
-        out = frame.astype(np.float32) * (1 - outline[..., None] / 255) + 5 * outline[..., None] / 255
-        out = out * (1 - letters[..., None] / 255) + 245 * letters[..., None] / 255
-        captioned.append(np.rint(out).astype(np.uint8))
+    letters = np.zeros((h, w), np.uint8)
+    cv2.putText(letters, "TEMPO 00:12", (32, h - 24), cv2.FONT_HERSHEY_SIMPLEX, 0.9, 255, 2, cv2.LINE_AA)
+    outline = cv2.dilate(letters, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (5, 5)))  # putText caps thickness at 2
+    text, edge = (layer[..., None].astype(np.float32) / 255 for layer in (letters, outline))
+    captioned = [np.rint((f * (1 - edge) + 5 * edge) * (1 - text) + 245 * text).astype(np.uint8) for f in plain]
+    assert np.count_nonzero(outline) > 1.5 * np.count_nonzero(letters)
     return plain, captioned, outline > 127
 
 
@@ -571,7 +569,7 @@ def test_a_still_caption_over_a_moving_scene_stays_still_and_a_plain_pan_is_unto
     keeping = shipped_synthesizer()
     moving = shipped_synthesizer()
     moving.model.config = dataclasses.replace(moving.model.config, keep_still=False)
-    plain, captioned, caption = captioned_pan(5, (12, 3))
+    plain, captioned, caption = captioned_pan(5, (20, 0))
 
     def made(synth, frames: list[np.ndarray]) -> list[np.ndarray]:
         between = synth.synthesize([synth.prepare(frames[i]) for i in (0, 2)], [0.0, 2.0], [1.0]).frames
@@ -585,7 +583,7 @@ def test_a_still_caption_over_a_moving_scene_stays_still_and_a_plain_pan_is_unto
         return [float(np.mean(e > 32)) for e in errors]
 
     kept, smeared = caption_off(made(keeping, captioned)), caption_off(made(moving, captioned))
-    assert smeared[0] > 0.3 and kept[0] < smeared[0] / 2  # between the anchors: 0.40 -> 0.15
-    assert all(k < 0.8 * s for k, s in zip(kept[1:], smeared[1:], strict=True))  # ahead: 0.13 / 0.17 -> 0.09 / 0.12
+    assert smeared[2] > 0.3  # between, one and two ahead: 0.08 / 0.16 / 0.37 -> 0.04 / 0.09 / 0.15
+    assert all(k < 0.65 * s for k, s in zip(kept, smeared, strict=True))
     for a, b in zip(made(keeping, plain), made(moving, plain), strict=True):
         assert np.array_equal(a, b)

@@ -27,7 +27,7 @@ from tempo_cli.model.motion_prior import (
     to_target_grid,
 )
 from tempo_cli.model.pyramid_attention import AttentionLevel, HypothesisRefinement, aggregate, attention_weights
-from tempo_cli.model.still import still_gate
+from tempo_cli.model.still import refine_to_full_size, still_gate
 from tempo_cli.model.temporal_transformer import TemporalTransformer
 from tempo_cli.model.time_encoding import TimeEncoding
 from tempo_cli.model.warp import area_shrink, backward_warp, resize_flow, sample_at
@@ -408,7 +408,8 @@ class Tempo(nn.Module):
             )
         pred = blend + residual
         if self.config.keep_still:
-            pred = self._keep_still(pred, images, hypothesis_spread[:, 0], weights, outside, per_anchor, aset)
+            pred, kept = self._keep_still(pred, images, hypothesis_spread[:, 0], weights, outside, per_anchor, aset)
+            conf_map = torch.maximum(conf_map, kept)  # kept pixels are the anchors' own
         cut_score = torch.sigmoid(aset.cut_logit.float())
         fallback = cut_score > self.config.cut_threshold
         if bool(fallback.any()):
@@ -429,8 +430,8 @@ class Tempo(nn.Module):
             aux["samples"] = samples[..., : aset.size[0], : aset.size[1]]
         return pred, aux
 
-    @staticmethod
     def _keep_still(
+        self,
         pred: Tensor,
         images: Tensor,
         spread: Tensor,
@@ -438,18 +439,18 @@ class Tempo(nn.Module):
         outside: Tensor,
         per_anchor: Tensor,
         aset: AnchorSet,
-    ) -> Tensor:
+    ) -> tuple[Tensor, Tensor]:
         """`pred` with still overlays (`still.still_gate`) taken from the anchors `images` as the output's size has
-        them, each anchor weighted as the attention weighs it."""
-        gate = still_gate(aset.images, spread, weights, outside, aset.size)
-        anchor_weight = per_anchor[..., : aset.size[0], : aset.size[1]]
+        them, each anchor weighted as the attention weighs it (no gradient flows through kept pixels), and where
+        [B,1,H,W]."""
+        gate = still_gate(aset.images, spread, weights, outside, aset.size, self.config.consistency_window)
+        anchor_weight = per_anchor[..., : aset.size[0], : aset.size[1]].detach()
         h, w = pred.shape[-2:]
         if (h, w) != aset.size:
-            gate, anchor_weight = (
-                F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False) for x in (gate, anchor_weight)
-            )
+            gate = refine_to_full_size(gate, images[..., :h, :w])
+            anchor_weight = F.interpolate(anchor_weight, size=(h, w), mode="bilinear", align_corners=False)
         still = (images[..., :h, :w].float() * anchor_weight[:, :, None]).sum(dim=1)
-        return torch.lerp(pred, still, gate)
+        return torch.lerp(pred, still, gate), gate
 
     @staticmethod
     def _upsample_hypotheses(
