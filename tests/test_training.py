@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import math
 import os
 import signal
@@ -323,6 +324,22 @@ def test_resume_with_another_train_only_is_refused(tmp_path, capsys):
     assert run_cli([*args, "--resume", "--set", "train_only=fusion"]) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and "trained train_only=['fusion.residual'], not ['fusion']" in err.splitlines()[-1]
+
+
+def test_a_run_started_before_a_setting_was_added_resumes_with_its_default(tmp_path, capsys):
+    """Runs written before `keep_still` existed were refused as "another config of tempo-s (differing in
+    keep_still)"; a setting the checkpoint does not name takes its default."""
+    args = tiny_train_args(tmp_path, steps=1)
+    assert run_cli(args) == 0
+    checkpoint = tmp_path / "run" / "last.ckpt"
+    state = torch.load(checkpoint, weights_only=True)
+    older = json.loads(state["model_config"])
+    del older["keep_still"]
+    state["model_config"] = json.dumps(older, sort_keys=True)
+    torch.save(state, checkpoint)
+    capsys.readouterr()
+    assert run_cli(["train", "--out", str(tmp_path / "run"), "--resume", "--steps", "2"]) == 0
+    assert torch.load(checkpoint, weights_only=True)["step"] == 2
 
 
 def test_resume_keeps_the_runs_own_options(tmp_path, capsys):

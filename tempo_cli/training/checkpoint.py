@@ -11,6 +11,7 @@ import torch
 
 from tempo_cli.errors import TempoError
 from tempo_cli.files import write_atomically
+from tempo_cli.model.config import TempoConfig
 
 
 class CheckpointError(TempoError):
@@ -46,6 +47,15 @@ def stored_train_config(path: Path) -> dict[str, Any]:
     return train_config_of(_read(path), path)
 
 
+def _as_read(model_config: str) -> str:
+    """A model config (`TempoConfig.to_json`) as this version reads it: settings added since it was written (such as
+    `keep_still`) take their defaults, so a run started before them resumes."""
+    try:
+        return TempoConfig.from_json(model_config).to_json()
+    except (ValueError, TypeError) as exc:
+        raise CheckpointError(f"a checkpoint holds a model config this version cannot read: {exc}") from exc
+
+
 def _model_difference(then: str, now: str) -> str:
     """How the model a checkpoint holds (`then`, `TempoConfig.to_json`) differs from `now`: its name, or the
     settings that differ."""
@@ -62,6 +72,7 @@ def load_checkpoint(path: Path, model_config_json: str) -> dict[str, Any]:
     saved = state.get("model_config")
     if not isinstance(saved, str):
         raise CheckpointError(f"checkpoint {path} holds no model config")
-    if saved != model_config_json:
-        raise CheckpointError(f"checkpoint {path} {_model_difference(saved, model_config_json)}")
+    then, now = _as_read(saved), _as_read(model_config_json)
+    if then != now:
+        raise CheckpointError(f"checkpoint {path} {_model_difference(then, now)}")
     return state
