@@ -78,6 +78,7 @@ def test_stop_signals_clean_up_once_and_nohup_keeps_its_sighup_ignored(monkeypat
     monkeypatch.setattr(errors, "_last_stop", [-math.inf])
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)  # a run started with `&` ignores SIGINT
         signal.signal(signal.SIGHUP, signal.SIG_IGN)  # as under nohup
         stop_on_signals()
         assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN
