@@ -42,10 +42,11 @@ import cv2
 import numpy as np
 
 from tempo_cli.errors import TempoError
-from tempo_cli.video.imageseq import ImageSequenceReader, image_files
+from tempo_cli.video.imageseq import ImageSequenceReader, is_frame_folder
 from tempo_cli.video.paths import VIDEO_SUFFIXES
 from tempo_cli.video.pixels import to_uint8
-from tempo_cli.video.reader import VideoError, VideoReader, iter_video_frames, open_container, video_stream
+from tempo_cli.video.reader import VideoError, open_container, video_stream
+from tempo_cli.video.sources import open_source
 
 VIDEO_LAYOUTS = ("video", "frames", "video_folder")
 FRAME_RATE = Fraction(1)  # frames of a folder are taken by index; their times do not matter
@@ -91,17 +92,10 @@ def _is_video(path: Path) -> bool:
     return path.is_file() and path.suffix.lower() in VIDEO_SUFFIXES
 
 
-def _is_frame_folder(path: Path) -> bool:
-    """A folder holding two or more images, the frames of one clip, and no video."""
-    if not path.is_dir():
-        return False
-    return len(image_files(path)) >= 2 and not any(map(_is_video, path.iterdir()))
-
-
 def videos_of(path: Path) -> list[Path]:
     """The videos a path stands for: itself if it is a video file or a folder of frames, else the videos in the
     folder, in natural order."""
-    if _is_video(path) or _is_frame_folder(path):
+    if _is_video(path) or is_frame_folder(path, least=2):
         return [path]
     return sorted((p for p in path.iterdir() if _is_video(p)), key=_natural) if path.is_dir() else []
 
@@ -166,7 +160,7 @@ def detect_layout(path: Path) -> str:
             count = _vimeo_frame_count(folder)
             if count:
                 return "vimeo_septuplet" if count == 7 else "vimeo_triplet"
-        if _is_frame_folder(path):
+        if is_frame_folder(path, least=2):
             return "frames"
     raise TempoError(f"cannot tell the layout of {path}: {_EXPECTED}")
 
@@ -233,7 +227,7 @@ def check_videos_open(path: Path) -> None:
     """VideoError naming the first video of `path` (a file, a folder of them or of frames) that cannot be opened or
     decode its first frame: found before any is scored, not after the ones before it."""
     for video in videos_of(path):
-        (ImageSequenceReader(video, FRAME_RATE) if video.is_dir() else VideoReader(video)).close()
+        open_source(video, FRAME_RATE).close()
 
 
 def count_video_frames(path: Path) -> int:
@@ -315,9 +309,9 @@ def video_windows(frame_count: int, task: str, max_windows: int, anchors: int = 
 
 def _clip_frames(path: Path) -> Iterator[np.ndarray]:
     """RGB uint8 frames of a video file or a folder of frames, in order."""
-    if path.is_dir():
-        return (to_uint8(frame.image) for frame in ImageSequenceReader(path, FRAME_RATE))
-    return iter_video_frames(path)
+    with open_source(path, FRAME_RATE) as source:
+        for frame in source:
+            yield to_uint8(frame.image)
 
 
 def _video_items(

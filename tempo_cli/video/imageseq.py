@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from tempo_cli.video.orientation import QuarterTurn
-from tempo_cli.video.paths import temporary_sibling
+from tempo_cli.video.paths import VIDEO_SUFFIXES, temporary_sibling
 from tempo_cli.video.pixels import UNSPECIFIED_TAG
 from tempo_cli.video.reader import SourceFrame, VideoError, VideoInfo
 
@@ -232,6 +232,14 @@ def image_files(folder: Path) -> list[Path]:
     of macOS, .thumbnail.png) left out."""
     files = (p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
     return sorted((p for p in files if p.is_file()), key=lambda p: _natural_key(p.name))
+
+
+def is_frame_folder(folder: Path, least: int = 1) -> bool:
+    """A folder holding `least` or more images and no video: the frames of one clip (images beside videos, such as
+    a thumbnail, are not frames)."""
+    if not folder.is_dir():
+        return False
+    return len(image_files(folder)) >= least and not any(p.suffix.lower() in VIDEO_SUFFIXES for p in folder.iterdir())
 
 
 def _natural_key(name: str) -> tuple[str | int, ...]:

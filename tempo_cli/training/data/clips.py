@@ -10,7 +10,7 @@ import numpy as np
 from tempo_cli.errors import TempoError
 from tempo_cli.training.data.folders import read_frames
 from tempo_cli.training.data.sample import MAX_AHEAD, MAX_ANCHORS, Sample
-from tempo_cli.video.imageseq import image_files
+from tempo_cli.video.imageseq import image_files, is_frame_folder
 from tempo_cli.video.paths import VIDEO_SUFFIXES
 from tempo_cli.video.reader import Warn, iter_video_frames
 
@@ -43,17 +43,12 @@ def load_sequence(path: Path, short_side: int, max_frames: int) -> list[np.ndarr
     return frames
 
 
-def _is_frame_folder(folder: Path) -> bool:
-    """A folder of images and no video: one sequence. Images beside videos (a thumbnail) are not frames."""
-    return bool(image_files(folder)) and not any(p.suffix.lower() in VIDEO_SUFFIXES for p in folder.iterdir())
-
-
 def find_sequences(root: Path) -> list[Path]:
     """Video files and frame folders under root (a single file or frame folder is itself)."""
-    if root.is_file() or _is_frame_folder(root):
+    if root.is_file() or is_frame_folder(root):
         return [root]
     found = sorted(p for p in root.rglob("*") if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
-    return found + sorted(d for d in root.rglob("*") if d.is_dir() and _is_frame_folder(d))
+    return found + sorted(d for d in root.rglob("*") if d.is_dir() and is_frame_folder(d))
 
 
 class ClipFrames:
