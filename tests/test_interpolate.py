@@ -565,7 +565,9 @@ def test_ctrl_c_pressed_again_during_the_clean_up_is_ignored(tmp_path):
         proc.send_signal(signal.SIGINT)
         time.sleep(0.01)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err.decode()[-500:]
+    # Late in its shutdown Python gives SIGINT back its default action, so a repeat that comes after the clean-up has
+    # finished ends the process by SIGINT, which a shell reports as 130 too
+    assert proc.returncode in (130, -signal.SIGINT), err.decode()[-500:]
     assert err.decode().strip().splitlines()[-1] == "tempo: interrupted; no output written"
     assert b"Traceback" not in err and b"Exception ignored" not in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
