@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 
+from tempo_cli.evaluation.metrics import psnr as image_psnr
 from tempo_cli.model import Encoded, create_model, get_config, list_models
 from tempo_cli.model.motion_prior import ACCEL_TRUST_PX, bend, pair_accelerations, shrink_noise, to_target_grid
 from tempo_cli.model.weights import WeightsError, load_weights, model_from_weights, save_weights
@@ -327,6 +328,23 @@ def test_shipped_weights_load_and_detect_a_cut():
         pytest.skip("no shipped weights in weights/ yet")
     model = model_from_weights(path)
     test_unrelated_images_fall_back_to_the_nearest_anchor(model)
+
+
+def test_a_fast_pan_of_large_blocks_is_no_cut_and_unrelated_pictures_still_are():
+    """The cut detector compared 16x16 thumbnails of the anchors as they are: a 24-px pan of blocks a tenth of the frame
+    wide scored 0.53 and the frame made between was the nearer anchor, held. It compares them aligned by their motion
+    where the two one-way flows agree, which they do not between unrelated pictures."""
+    synth = shipped_synthesizer()
+    blocks = np.random.default_rng(0).integers(0, 256, (12, 20, 3), dtype=np.uint8)
+    picture = cv2.GaussianBlur(cv2.resize(blocks, (640, 384), interpolation=cv2.INTER_NEAREST), (0, 0), 2)
+    frames = [np.ascontiguousarray(picture[64:256, 64 + 12 * i : 320 + 12 * i]) for i in range(3)]
+    made = synth.synthesize([synth.prepare(frames[i]) for i in (0, 2)], [0.0, 2.0], [1.0])
+    assert made.cut_score is not None and made.cut_score < 0.05
+    assert image_psnr(made.frames[0], frames[1]) > image_psnr(frames[0], frames[1]) + 10
+    unrelated = [frames[0], np.ascontiguousarray(255 - frames[2][::-1])]
+    cut = synth.synthesize([synth.prepare(f) for f in unrelated], [0.0, 1.0], [0.5])
+    assert cut.cut_score is not None and cut.cut_score > 0.5
+    assert np.array_equal(cut.frames[0], unrelated[0])
 
 
 def test_one_way_candidates_move_onto_the_target_grid():

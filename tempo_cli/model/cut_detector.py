@@ -27,13 +27,19 @@ class CutDetector(nn.Module):
         b, n = images.shape[:2]
         return F.adaptive_avg_pool2d(images.flatten(0, 1).float(), 16).reshape(b, n, -1)
 
-    def forward(self, coarse: Tensor, images: Tensor) -> Tensor:
-        """coarse [B,N,C,h,w] (time-sorted), images [B,N,3,H,W] -> cut logit [B], the max over consecutive pairs."""
+    def forward(self, coarse: Tensor, images: Tensor, aligned: Tensor | None = None) -> Tensor:
+        """coarse [B,N,C,h,w] (time-sorted), images [B,N,3,H,W] -> cut logit [B], the max over consecutive pairs.
+
+        `aligned` [B,N-1,3,H,W] is each pair's later anchor moved onto the earlier one by their motion, if known:
+        its thumbnail then differs from the earlier one's where the motion does not explain the change (a cut),
+        not where the picture moves (a fast pan had been taken for a cut).
+        """
         flat = coarse.float()
         # The population std: a frame small enough for a 1x1 coarse map has no sample std (it would be NaN).
         pooled = torch.cat([flat.mean(dim=(-2, -1)), flat.std(dim=(-2, -1), correction=0)], dim=-1)
         feat_dis = 1 - F.cosine_similarity(pooled[:, 1:], pooled[:, :-1], dim=-1)
         thumbs = self.thumbnails(images)
-        thumb_dis = (thumbs[:, 1:] - thumbs[:, :-1]).abs().mean(dim=-1)
+        later = thumbs[:, 1:] if aligned is None else self.thumbnails(aligned)
+        thumb_dis = (later - thumbs[:, :-1]).abs().mean(dim=-1)
         logits = self.w_feat * feat_dis + self.w_thumb * thumb_dis + self.bias
         return logits.amax(dim=1)

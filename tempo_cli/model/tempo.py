@@ -98,6 +98,10 @@ class AnchorSet:
         )
 
 
+# How far apart (px) a pair's one-way flows F01 and -F10 may lie where the cut detector compares the anchors aligned.
+CUT_ALIGN_PX = 1.0
+
+
 def _pad_to_multiple(x: Tensor, multiple: int) -> Tensor:
     h, w = x.shape[-2:]
     ph, pw = (-h) % multiple, (-w) % multiple
@@ -141,6 +145,19 @@ def _blend_full_size(
     warped = backward_warp(images.flatten(0, 1), flow.flatten(0, 1)).view(b, n, 3, *full)
     weight = F.interpolate(per_anchor[..., :h, :w], size=full, mode="bilinear", align_corners=False)
     return (warped.float() * weight[:, :, None]).sum(dim=1)
+
+
+def _aligned_pairs(images: Tensor, prior: Tensor) -> Tensor:
+    """Each consecutive pair's later anchor [B,N,3,H,W] moved onto the earlier one by the pair's symmetric velocity,
+    the prior's first candidate [B,N-1,C,2,H,W], where its one-way flows agree within CUT_ALIGN_PX: [B,N-1,3,H,W].
+    Between unrelated pictures (a cut) they do not, and the later anchor stays as it is."""
+    later = images[:, 1:].flatten(0, 1)
+    flows = prior.flatten(0, 1).to(later.dtype)
+    moved = backward_warp(later, flows[:, 0])
+    if flows.shape[1] >= 3:
+        agree = (flows[:, 1] - flows[:, 2]).norm(dim=1, keepdim=True) < CUT_ALIGN_PX
+        moved = torch.where(agree, moved, later)
+    return moved.view(images.shape[0], -1, *moved.shape[1:])
 
 
 def _gather_anchors(x: Tensor, order: Tensor | None) -> Tensor:
@@ -255,7 +272,7 @@ class Tempo(nn.Module):
             grid = (coarse.shape[-2], coarse.shape[-1])
             noise = ACCEL_NOISE_PX * grid[-1] / images.shape[-1]
             accel = shrink_noise(resize_flow(pair_accelerations(prior, times), grid), noise)
-        cut_logit = self.cut_detector(feats[3], images)
+        cut_logit = self.cut_detector(feats[3], images, None if prior is None else _aligned_pairs(images, prior))
         full = None if encoded.full is None else _gather_anchors(encoded.full, order)
         return AnchorSet(images, feats, times, velocity, prior, cut_logit, encoded.size, full, accel)
 
