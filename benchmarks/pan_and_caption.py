@@ -13,6 +13,9 @@ the CLI does at the end of a clip.
 - caption: 12 px per frame under a still line of white text in a black outline, as subtitles are burnt in, drawn
   in every frame. The share of the caption's pixels (text and outline) off by more than 32 levels in any channel;
   lower is better.
+- around: the picture within SURROUND px of the caption (not the caption itself), PSNR in dB of the captioned frames
+  and, beside it, of the same frames made without the caption: how far the still letters hold the scene around
+  them back.
 
 Methods side by side in one run: TEMPO with each weights file (default: the shipped ones), with and without
 `keep_still` (still detail kept from the anchors, `tempo_cli.model.still`), linear DIS flow, and the nearest frame.
@@ -39,6 +42,7 @@ SIZE = (256, 192)  # width, height
 FRAMES = (0, 60, 120)  # frames of each held-out clip used as backgrounds
 SPEEDS = {"pan": 16.0, "caption": 12.0}  # px per frame
 MARGIN = 40  # px left out at each edge when scoring the pan
+SURROUND = 48  # px around the caption scored as "around"
 OFF_LEVELS = 32
 TIMES = (-2, -1, 0, 1, 2)
 CAPTION = "TEMPO 00:12"
@@ -119,6 +123,19 @@ def pan_psnr(predicted: np.ndarray, truth: np.ndarray) -> float:
     return 10 * np.log10(1 / max(mse, 1e-10))
 
 
+def surround_mask() -> np.ndarray:
+    """The pixels within SURROUND px of the caption, not on it (bool, H x W)."""
+    caption = caption_mask()
+    distance = cv2.distanceTransform((~caption).astype(np.uint8), cv2.DIST_L2, 5)
+    return (distance > 0) & (distance <= SURROUND)
+
+
+def surround_psnr(predicted: np.ndarray, truth: np.ndarray) -> float:
+    """PSNR in dB of the pixels around the caption (`surround_mask`)."""
+    mse = float(np.mean((predicted - truth)[surround_mask()] ** 2))
+    return 10 * np.log10(1 / max(mse, 1e-10))
+
+
 def caption_off(predicted: np.ndarray, truth: np.ndarray) -> float:
     """Share of the caption's pixels off by more than OFF_LEVELS levels in any channel."""
     error = np.abs(predicted - truth).max(axis=2) * 255
@@ -129,15 +146,19 @@ def score(synth: Synthesizer, images: list[np.ndarray], seed: int) -> dict[str, 
     """Mean of each case's figure between, at +1 and at +2 over `images`, each moving in a direction drawn from
     `seed`."""
     rng = np.random.default_rng(seed)
-    figures: dict[str, list[list[float]]] = {"pan": [], "caption": []}
+    figures: dict[str, list[list[float]]] = {"pan": [], "caption": [], "around": [], "around, no caption": []}
     for image in images:
         angle = rng.uniform(0, 2 * np.pi)
         direction = np.array([np.cos(angle), np.sin(angle)])
         pan = moving_frames(image, SPEEDS["pan"] * direction)
         figures["pan"].append([pan_psnr(p, g) for p, g in zip(predict(synth, pan), made_times(pan), strict=True)])
-        captioned = [with_caption(f) for f in moving_frames(image, SPEEDS["caption"] * direction)]
-        offs = [caption_off(p, g) for p, g in zip(predict(synth, captioned), made_times(captioned), strict=True)]
-        figures["caption"].append(offs)
+        plain = moving_frames(image, SPEEDS["caption"] * direction)
+        captioned = [with_caption(f) for f in plain]
+        made = list(zip(predict(synth, captioned), made_times(captioned), strict=True))
+        figures["caption"].append([caption_off(p, g) for p, g in made])
+        figures["around"].append([surround_psnr(p, g) for p, g in made])
+        unmarked = zip(predict(synth, plain), made_times(plain), strict=True)
+        figures["around, no caption"].append([surround_psnr(p, g) for p, g in unmarked])
     return {case: np.mean(values, axis=0).tolist() for case, values in figures.items()}
 
 
@@ -165,13 +186,26 @@ def main() -> None:
     data: dict[str, Any] = {**stamp(), "threads": args.threads, "seed": args.seed, "images": len(images)}
     data["methods"] = {name: score(synth, images, args.seed) for name, synth in methods.items()}
     rows = [
-        [name, *(f"{v:.2f}" for v in s["pan"]), *(f"{v:.3f}" for v in s["caption"])]
+        [
+            name,
+            *(f"{v:.2f}" for v in s["pan"]),
+            *(f"{v:.3f}" for v in s["caption"]),
+            *(f"{a:.2f} / {b:.2f}" for a, b in zip(s["around"], s["around, no caption"], strict=True)),
+        ]
         for name, s in data["methods"].items()
     ]
     when = ("between", "+1", "+2")
-    header = ["method", *(f"pan {w} (dB)" for w in when), *(f"caption off {w}" for w in when)]
+    header = [
+        "method",
+        *(f"pan {w} (dB)" for w in when),
+        *(f"caption off {w}" for w in when),
+        *(f"around {w} (dB, without)" for w in when),
+    ]
     title = f"A pan and a caption made between frames and 2 ahead, {len(images)} held-out backgrounds"
-    note = f"Measured on {stamp_line(data)}. Pan: interior PSNR, higher is better; caption: share off, lower is better."
+    note = (
+        f"Measured on {stamp_line(data)}. Pan: interior PSNR, higher is better; caption: share off, lower is better;"
+        f" around: PSNR within {SURROUND} px of the caption, and of the same frames made without it."
+    )
     publish(title, header, rows, note, data, args.json)
 
 
