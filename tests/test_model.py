@@ -345,6 +345,14 @@ def test_a_fast_pan_of_large_blocks_is_no_cut_and_unrelated_pictures_still_are()
     cut = synth.synthesize([synth.prepare(f) for f in unrelated], [0.0, 1.0], [0.5])
     assert cut.cut_score is not None and cut.cut_score > 0.5
     assert np.array_equal(cut.frames[0], unrelated[0])
+    # DIS's velocity alone would make a cut look alike: without both one-way flows nothing is aligned
+    encoded = Encoded.stack([synth.prepare(f).encoded for f in unrelated])
+    times = torch.tensor([[0.0, 1.0]])
+    with torch.inference_mode():
+        prior = synth.model.pair_prior(encoded.images[:, 0], encoded.images[:, 1])[:, None]
+        full, fewer = (synth.model.bind(encoded, times, prior[:, :, :c]).cut_logit for c in (3, 2))
+        unaligned = synth.model.cut_detector(encoded.feats[3], encoded.images)
+    assert torch.equal(fewer, unaligned) and not torch.equal(full, unaligned)
 
 
 def test_one_way_candidates_move_onto_the_target_grid():
@@ -563,6 +571,8 @@ def test_a_given_prior_must_match_anchors_in_time_order_and_times_must_match_anc
             synth.model.bind(encoded, torch.tensor([[1.0, 0.0, 2.0]]), prior)
         with pytest.raises(ValueError, match="consecutive pair"):
             synth.model.bind(encoded, torch.tensor([[0.0, 1.0, 2.0]]), prior[:, :1])
+        with pytest.raises(ValueError, match="size of the encoded"):
+            synth.model.bind(encoded, torch.tensor([[0.0, 1.0, 2.0]]), prior[..., :-8, :])
 
 
 def captioned_pan(count: int, velocity: tuple[int, int]) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:

@@ -147,16 +147,17 @@ def _blend_full_size(
     return (warped.float() * weight[:, :, None]).sum(dim=1)
 
 
-def _aligned_pairs(images: Tensor, prior: Tensor) -> Tensor:
+def _aligned_pairs(images: Tensor, prior: Tensor | None) -> Tensor | None:
     """Each consecutive pair's later anchor [B,N,3,H,W] moved onto the earlier one by the pair's symmetric velocity,
-    the prior's first candidate [B,N-1,C,2,H,W], where its one-way flows agree within CUT_ALIGN_PX: [B,N-1,3,H,W].
-    Between unrelated pictures (a cut) they do not, and the later anchor stays as it is."""
+    the prior's first candidate [B,N-1,C,2,H,W], where its one-way flows F01 and -F10 agree within CUT_ALIGN_PX:
+    [B,N-1,3,H,W]. Between unrelated pictures (a cut) they do not, and the later anchor stays as it is. None without
+    both one-way flows (no prior, or fewer than 3 candidates): DIS's velocity alone makes a cut look alike."""
+    if prior is None or prior.shape[2] < 3:
+        return None
     later = images[:, 1:].flatten(0, 1)
     flows = prior.flatten(0, 1).to(later.dtype)
-    moved = backward_warp(later, flows[:, 0])
-    if flows.shape[1] >= 3:
-        agree = (flows[:, 1] - flows[:, 2]).norm(dim=1, keepdim=True) < CUT_ALIGN_PX
-        moved = torch.where(agree, moved, later)
+    agree = (flows[:, 1] - flows[:, 2]).norm(dim=1, keepdim=True) < CUT_ALIGN_PX
+    moved = torch.where(agree, backward_warp(later, flows[:, 0]), later)
     return moved.view(images.shape[0], -1, *moved.shape[1:])
 
 
@@ -250,6 +251,8 @@ class Tempo(nn.Module):
         order = None if in_order else sort_order
         if prior is not None and (order is not None or prior.shape[:2] != (times.shape[0], times.shape[1] - 1)):
             raise ValueError("a given prior needs the anchors in time order, one prior per consecutive pair")
+        if prior is not None and prior.shape[-2:] != encoded.images.shape[-2:]:
+            raise ValueError("a given prior needs the size of the encoded (padded) images")
         images = _gather_anchors(encoded.images, order)
         feats = [_gather_anchors(f, order) for f in encoded.feats]
         n = times.shape[1]
@@ -272,7 +275,7 @@ class Tempo(nn.Module):
             grid = (coarse.shape[-2], coarse.shape[-1])
             noise = ACCEL_NOISE_PX * grid[-1] / images.shape[-1]
             accel = shrink_noise(resize_flow(pair_accelerations(prior, times), grid), noise)
-        cut_logit = self.cut_detector(feats[3], images, None if prior is None else _aligned_pairs(images, prior))
+        cut_logit = self.cut_detector(feats[3], images, _aligned_pairs(images, prior))
         full = None if encoded.full is None else _gather_anchors(encoded.full, order)
         return AnchorSet(images, feats, times, velocity, prior, cut_logit, encoded.size, full, accel)
 
