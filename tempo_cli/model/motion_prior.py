@@ -6,6 +6,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from tempo_cli.model.reduce import vector_length
 from tempo_cli.model.warp import sample_at
 from tempo_cli.motion import dis_flows, pair_velocity, to_gray_u8
 
@@ -88,7 +89,7 @@ def pair_accelerations(candidates: Tensor, times: Tensor) -> Tensor:
     per_pair = torch.cat([accel[:, :1], accel], dim=1) * (spans**2)[..., None, None, None]
     if candidates.shape[2] < 3:
         return per_pair
-    apart = (candidates[:, :, 1] - candidates[:, :, 2]).float().norm(dim=2, keepdim=True)
+    apart = vector_length((candidates[:, :, 1] - candidates[:, :, 2]).float(), 2)
     both = apart[:, :-1] + apart[:, 1:]
     return per_pair * torch.exp(-torch.cat([both[:, :1], both], dim=1) / ACCEL_TRUST_PX)
 

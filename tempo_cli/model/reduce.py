@@ -22,6 +22,15 @@ def sum_over(x: Tensor, dims: tuple[int, ...]) -> Tensor:
     return x
 
 
+def vector_length(x: Tensor, dim: int) -> Tensor:
+    """The length of the 2-vectors along `dim` of x, kept as a dimension of size 1.
+
+    `norm(dim=...)` over such a short strided dim runs the same generic kernel: 30x slower on CPU at 768x432.
+    """
+    x, y = x.unbind(dim)
+    return torch.hypot(x, y).unsqueeze(dim)
+
+
 def window_max(x: Tensor, radius: int) -> Tensor:
     """The maximum over the (2 radius + 1)^2 window around each pixel of x [B,C,H,W], inside the frame.
 

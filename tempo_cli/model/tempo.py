@@ -27,6 +27,7 @@ from tempo_cli.model.motion_prior import (
     to_target_grid,
 )
 from tempo_cli.model.pyramid_attention import AttentionLevel, HypothesisRefinement, aggregate, attention_weights
+from tempo_cli.model.reduce import vector_length
 from tempo_cli.model.still import refine_to_full_size, still_gate
 from tempo_cli.model.temporal_transformer import TemporalTransformer
 from tempo_cli.model.time_encoding import TimeEncoding
@@ -156,7 +157,7 @@ def _aligned_pairs(images: Tensor, prior: Tensor | None) -> Tensor | None:
         return None
     later = images[:, 1:].flatten(0, 1)
     flows = prior.flatten(0, 1).to(later.dtype)
-    agree = (flows[:, 1] - flows[:, 2]).norm(dim=1, keepdim=True) < CUT_ALIGN_PX
+    agree = vector_length(flows[:, 1] - flows[:, 2], 1) < CUT_ALIGN_PX
     moved = torch.where(agree, backward_warp(later, flows[:, 0]), later)
     return moved.view(images.shape[0], -1, *moved.shape[1:])
 
