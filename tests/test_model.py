@@ -331,9 +331,9 @@ def test_shipped_weights_load_and_detect_a_cut():
 
 
 def test_a_fast_pan_of_large_blocks_is_no_cut_and_unrelated_pictures_still_are():
-    """The cut detector compared 16x16 thumbnails of the anchors as they are: a 24-px pan of blocks a tenth of the frame
-    wide scored 0.53 and the frame made between was the nearer anchor, held. It compares them aligned by their motion
-    where the two one-way flows agree, which they do not between unrelated pictures."""
+    """The cut detector compared 16x16 thumbnails of the anchors as they are: a 24-px pan of 32-px blocks in a
+    256-px frame scored 0.53 and the frame made between was the nearer anchor, held. It compares them aligned by their
+    motion where the two one-way flows agree, which they do not between unrelated pictures."""
     synth = shipped_synthesizer()
     blocks = np.random.default_rng(0).integers(0, 256, (12, 20, 3), dtype=np.uint8)
     picture = cv2.GaussianBlur(cv2.resize(blocks, (640, 384), interpolation=cv2.INTER_NEAREST), (0, 0), 2)

@@ -25,10 +25,11 @@ def sum_over(x: Tensor, dims: tuple[int, ...]) -> Tensor:
 def vector_length(x: Tensor, dim: int) -> Tensor:
     """The length of the 2-vectors along `dim` of x, kept as a dimension of size 1.
 
-    `norm(dim=...)` over such a short strided dim runs the same generic kernel: 30x slower on CPU at 768x432.
+    `norm(dim=...)` over such a short strided dim runs a generic kernel: on CPU, a [1,2,432,768] field took 83 ms
+    against 0.2 for `hypot`.
     """
-    x, y = x.unbind(dim)
-    return torch.hypot(x, y).unsqueeze(dim)
+    first, second = x.unbind(dim)
+    return torch.hypot(first, second).unsqueeze(dim)
 
 
 def window_max(x: Tensor, radius: int) -> Tensor:
