@@ -567,10 +567,11 @@ def test_ctrl_c_pressed_again_during_the_clean_up_is_ignored(tmp_path):
     _, err = proc.communicate(timeout=60)
     # Late in its shutdown Python gives SIGINT back its default action, so a repeat that comes after the clean-up has
     # finished ends the process by SIGINT, which a shell reports as 130 too
-    assert proc.returncode in (130, -signal.SIGINT), err.decode()[-500:]
-    assert err.decode().strip().splitlines()[-1] == "tempo: interrupted; no output written"
-    assert b"Traceback" not in err and b"Exception ignored" not in err
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
+    said = f"exit {proc.returncode}, stderr ends: {err.decode()[-500:]}"
+    assert proc.returncode in (130, -signal.SIGINT), said
+    assert err.decode().strip().splitlines()[-1] == "tempo: interrupted; no output written", said
+    assert b"Traceback" not in err and b"Exception ignored" not in err, said
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"], said
 
 
 def test_ctrl_c_after_the_output_is_in_place_says_it_was_written(tmp_path, capsys, monkeypatch):
