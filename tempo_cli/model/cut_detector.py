@@ -38,8 +38,8 @@ class CutDetector(nn.Module):
         # The population std: a frame small enough for a 1x1 coarse map has no sample std (it would be NaN).
         pooled = torch.cat([flat.mean(dim=(-2, -1)), flat.std(dim=(-2, -1), correction=0)], dim=-1)
         feat_dis = 1 - F.cosine_similarity(pooled[:, 1:], pooled[:, :-1], dim=-1)
-        thumbs = self.thumbnails(images)
-        later = thumbs[:, 1:] if aligned is None else self.thumbnails(aligned)
-        thumb_dis = (later - thumbs[:, :-1]).abs().mean(dim=-1)
+        earlier = self.thumbnails(images[:, :-1])
+        later = self.thumbnails(images[:, 1:] if aligned is None else aligned)
+        thumb_dis = (later - earlier).abs().mean(dim=-1)
         logits = self.w_feat * feat_dis + self.w_thumb * thumb_dis + self.bias
         return logits.amax(dim=1)

@@ -28,7 +28,7 @@ from tempo_cli.model.motion_prior import (
 )
 from tempo_cli.model.pyramid_attention import AttentionLevel, HypothesisRefinement, aggregate, attention_weights
 from tempo_cli.model.reduce import vector_length
-from tempo_cli.model.still import refine_to_full_size, still_gate
+from tempo_cli.model.still import StillPicture, refine_to_full_size, still_gate, still_picture
 from tempo_cli.model.temporal_transformer import TemporalTransformer
 from tempo_cli.model.time_encoding import TimeEncoding
 from tempo_cli.model.warp import area_shrink, backward_warp, resize_flow, sample_at
@@ -77,6 +77,7 @@ class AnchorSet:
     size: tuple[int, int]
     full: Tensor | None = None
     accel: Tensor | None = None
+    still: StillPicture | None = None
 
     def expand(self, batch: int) -> AnchorSet:
         """Repeat a single anchor set for `batch` target times (views, no copies)."""
@@ -96,6 +97,7 @@ class AnchorSet:
             self.size,
             None if self.full is None else rep(self.full),
             None if self.accel is None else rep(self.accel),
+            self.still,  # batch 1: it broadcasts over the targets
         )
 
 
@@ -278,7 +280,8 @@ class Tempo(nn.Module):
             accel = shrink_noise(resize_flow(pair_accelerations(prior, times), grid), noise)
         cut_logit = self.cut_detector(feats[3], images, _aligned_pairs(images, prior))
         full = None if encoded.full is None else _gather_anchors(encoded.full, order)
-        return AnchorSet(images, feats, times, velocity, prior, cut_logit, encoded.size, full, accel)
+        still = still_picture(images, encoded.size, full) if self.config.keep_still else None
+        return AnchorSet(images, feats, times, velocity, prior, cut_logit, encoded.size, full, accel, still)
 
     def _pair_velocity(self, coarse: Tensor, prior: Tensor | None) -> Tensor:
         """Velocity per consecutive anchor pair at 1/8 scale: [B,N-1,2,h,w] in 1/8-scale pixels.
@@ -428,8 +431,10 @@ class Tempo(nn.Module):
                 for x in (residual, conf_map, entropy)
             )
         pred = blend + residual
-        if self.config.keep_still:
-            pred, kept = self._keep_still(pred, images, hypothesis_spread[:, 0], weights, outside, per_anchor, aset)
+        if aset.still is not None:
+            pred, kept = self._keep_still(
+                pred, images, aset.still, hypothesis_spread[:, 0], weights, outside, per_anchor
+            )
             conf_map = torch.maximum(conf_map, kept)  # kept pixels are the anchors' own
         cut_score = torch.sigmoid(aset.cut_logit.float())
         fallback = cut_score > self.config.cut_threshold
@@ -455,20 +460,21 @@ class Tempo(nn.Module):
         self,
         pred: Tensor,
         images: Tensor,
+        picture: StillPicture,
         spread: Tensor,
         weights: Tensor,
         outside: Tensor,
         per_anchor: Tensor,
-        aset: AnchorSet,
     ) -> tuple[Tensor, Tensor]:
-        """`pred` with still overlays (`still.still_gate`) taken from the anchors `images` as the output's size has
-        them, each anchor weighted as the attention weighs it (no gradient flows through kept pixels), and where
-        [B,1,H,W]."""
-        gate = still_gate(aset.images, spread, weights, outside, aset.size, self.config.consistency_window)
-        anchor_weight = per_anchor[..., : aset.size[0], : aset.size[1]].detach()
+        """`pred` with still overlays (`still.still_gate`, from the anchor set's `picture`) taken from the anchors
+        `images` as the output's size has them, each anchor weighted as the attention weighs it (no gradient flows
+        through kept pixels), and where [B,1,H,W]."""
+        gate = still_gate(picture, spread, weights, outside, self.config.consistency_window)
+        working = picture.spread.shape[-2:]
+        anchor_weight = per_anchor[..., : working[0], : working[1]].detach()
         h, w = pred.shape[-2:]
-        if (h, w) != aset.size:
-            gate = refine_to_full_size(gate, images[..., :h, :w])
+        if picture.full_still is not None:
+            gate = refine_to_full_size(gate, picture.full_still)
             anchor_weight = F.interpolate(anchor_weight, size=(h, w), mode="bilinear", align_corners=False)
         still = (images[..., :h, :w].float() * anchor_weight[:, :, None]).sum(dim=1)
         return torch.lerp(pred, still, gate), gate
