@@ -76,6 +76,7 @@ def test_stop_signals_clean_up_once_and_nohup_keeps_its_sighup_ignored(monkeypat
 
     saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)}
     monkeypatch.setattr(errors, "_last_stop", [-math.inf])
+    monkeypatch.setattr(errors, "_undelivered", [None])
     try:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)  # a run started with `&` ignores SIGINT

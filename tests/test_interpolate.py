@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import math
 import os
 import signal
 import subprocess
@@ -572,6 +574,33 @@ def test_ctrl_c_pressed_again_during_the_clean_up_is_ignored(tmp_path):
     assert err.decode().strip().splitlines()[-1] == "tempo: interrupted; no output written", said
     assert b"Traceback" not in err and b"Exception ignored" not in err, said
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"], said
+
+
+@pytest.mark.parametrize("quiet", [True, False])
+def test_a_ctrl_c_that_python_dropped_still_stops_the_run(tmp_path, capsys, monkeypatch, quiet):
+    """Python drops an interrupt raised in a fork hook or a `__del__`, and the repeats that follow it at once are
+    ignored (so as not to interrupt a clean-up): the run went on and wrote its output."""
+    from tempo_cli.cli import errors
+    from tempo_cli.synth.blend import BlendSynthesizer
+
+    monkeypatch.setattr(errors, "_last_stop", [-math.inf])
+    monkeypatch.setattr(errors, "_undelivered", [None])
+    pair = BlendSynthesizer.pair
+
+    def interrupt_dropped_then_repeated(self, *args):
+        if errors._undelivered[0] is None:
+            with contextlib.suppress(KeyboardInterrupt):  # as Python does with an exception in a fork hook
+                errors._stop(signal.SIGINT, None)
+            errors._stop(signal.SIGINT, None)  # a repeat within the window: ignored
+        return pair(self, *args)
+
+    monkeypatch.setattr(BlendSynthesizer, "pair", interrupt_dropped_then_repeated)
+    src = make_clip(tmp_path / "in.mp4", frames=8, size=(64, 48), audio=False)
+    args = ["interpolate", src, "-o", tmp_path / "out.mp4", "--model", "blend"]
+    assert run_cli([*args, "-q"] if quiet else args) == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1] == "tempo: interrupted; no output written"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
+    assert errors._undelivered[0] is None
 
 
 def test_ctrl_c_after_the_output_is_in_place_says_it_was_written(tmp_path, capsys, monkeypatch):

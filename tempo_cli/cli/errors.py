@@ -28,10 +28,15 @@ class Stopped(KeyboardInterrupt):
 
 
 # A stop signal this soon after the last one is taken for the same request (a key held, signals sent to a process
-# group) and ignored, so that it cannot interrupt the first one's clean-up; a later one stops the run again (the
-# first can be lost: Python drops an interrupt raised in a fork hook).
+# group) and ignored, so that it cannot interrupt the first one's clean-up; a later one stops the run again. The
+# first can be lost (Python drops an interrupt raised in a fork hook): `raise_undelivered_stop` raises it again.
 REPEAT_WINDOW = 1.0
 _last_stop = [-math.inf]  # when the last stop signal was taken (time.monotonic)
+_undelivered: list[int | None] = [None]  # the stop signal taken whose interrupt has not reached `interrupted` yet
+
+
+def _interrupt(signum: int) -> KeyboardInterrupt:
+    return KeyboardInterrupt() if signum == signal.SIGINT else Stopped(signum)
 
 
 def _stop(signum: int, _frame: FrameType | None) -> None:
@@ -39,7 +44,17 @@ def _stop(signum: int, _frame: FrameType | None) -> None:
     if now - _last_stop[0] < REPEAT_WINDOW:
         return
     _last_stop[0] = now
-    raise KeyboardInterrupt if signum == signal.SIGINT else Stopped(signum)
+    _undelivered[0] = signum
+    raise _interrupt(signum)
+
+
+def raise_undelivered_stop() -> None:
+    """Raise again the interrupt of a stop signal that never reached the command: Python drops an exception raised
+    in a fork hook or a `__del__`, and the repeats that follow it are ignored. Called between frames, where the
+    run can stop cleanly."""
+    signum = _undelivered[0]
+    if signum is not None:
+        raise _interrupt(signum)
 
 
 def stop_on_signals() -> None:
@@ -67,6 +82,7 @@ def exit_on_stop_signals() -> None:
 
 def interrupted(exc: KeyboardInterrupt, outcome: str = "no output written") -> NoReturn:
     """One line for Ctrl-C or a stop signal with what became of the output, and the shell's exit code for it."""
+    _undelivered[0] = None
     if isinstance(exc, Stopped):
         print(f"tempo: stopped by {exc.args[0]}; {outcome}", file=sys.stderr)
         raise SystemExit(128 + exc.signum)

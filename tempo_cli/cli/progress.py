@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from tempo_cli.api import RunSummary
+from tempo_cli.cli.errors import raise_undelivered_stop
 
 console = Console(stderr=True)
 
@@ -22,10 +23,11 @@ def frame_progress(quiet: bool, label: str) -> AbstractContextManager[Callable[[
 def progress_bar(quiet: bool, label: str, unit: str) -> Iterator[Callable[[int, int | None], None]]:
     """A callback (done, total) that drives a rich progress bar with a count, a rate in `unit` and ETA.
 
-    The bar appears at the first callback, so that an error found before any work is the only line printed.
+    The bar appears at the first callback, so that an error found before any work is the only line printed. Each
+    callback first raises a stop signal's interrupt that Python dropped.
     """
     if quiet:
-        yield lambda _done, _total: None
+        yield lambda _done, _total: raise_undelivered_stop()
         return
     columns = (
         TextColumn("[bold]{task.description}"),
@@ -39,6 +41,7 @@ def progress_bar(quiet: bool, label: str, unit: str) -> Iterator[Callable[[int, 
     task = bar.add_task(label, total=None, fps="")
 
     def update(done: int, total: int | None) -> None:
+        raise_undelivered_stop()
         bar.start()
         speed = bar.tasks[0].speed
         bar.update(task, completed=done, total=total, fps=f"{speed:5.1f} {unit}" if speed else "")
