@@ -30,7 +30,6 @@ so that its short side is at most that many pixels; the default keeps full size.
 from __future__ import annotations
 
 import itertools
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -42,7 +41,7 @@ import cv2
 import numpy as np
 
 from tempo_cli.errors import TempoError
-from tempo_cli.video.imageseq import ImageSequenceReader, is_frame_folder
+from tempo_cli.video.imageseq import ImageSequenceReader, is_frame_folder, natural_key
 from tempo_cli.video.paths import VIDEO_SUFFIXES
 from tempo_cli.video.pixels import to_uint8
 from tempo_cli.video.reader import VideoError, open_container, video_stream
@@ -83,9 +82,9 @@ class Item:
         return f"{self.group}/{self.kind}" if self.kind else self.group
 
 
-def _natural(path: Path) -> list[str | int]:
-    """Sort key that orders "9" before "10"."""
-    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", path.as_posix())]
+def _natural(path: Path) -> tuple[str | int, ...]:
+    """Sort key of a whole path that orders "9" before "10"."""
+    return natural_key(path.as_posix())
 
 
 def _is_video(path: Path) -> bool:

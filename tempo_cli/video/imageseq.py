@@ -231,7 +231,7 @@ def image_files(folder: Path) -> list[Path]:
     """The PNG and JPEG files of `folder` in natural name order (frame_2 before frame_10), hidden files (._frame_3.png
     of macOS, .thumbnail.png) left out."""
     files = (p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
-    return sorted((p for p in files if p.is_file()), key=lambda p: _natural_key(p.name))
+    return sorted((p for p in files if p.is_file()), key=lambda p: natural_key(p.name))
 
 
 def is_frame_folder(folder: Path, least: int = 1) -> bool:
@@ -242,6 +242,6 @@ def is_frame_folder(folder: Path, least: int = 1) -> bool:
     return len(image_files(folder)) >= least and not any(p.suffix.lower() in VIDEO_SUFFIXES for p in folder.iterdir())
 
 
-def _natural_key(name: str) -> tuple[str | int, ...]:
-    """Sort key that orders digit runs by number: frame_2.png < frame_10.png."""
-    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", name))
+def natural_key(text: str) -> tuple[str | int, ...]:
+    """Sort key that orders digit runs by number and ignores case: frame_2.png < Frame_10.png."""
+    return tuple(int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text))
