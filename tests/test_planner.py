@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from fractions import Fraction as F
 
 import pytest
@@ -160,6 +161,19 @@ def test_no_item_holds_more_than_max_targets_frames(config):
     assert all(len(item.times) <= MAX_TARGETS for item in items if isinstance(item, Synthesize))
     expected = (6 + config.ahead + config.behind) * config.rate * config.period
     assert len(times_of(items)) == expected
+
+
+@pytest.mark.parametrize("fill_gaps", [True, False])
+@pytest.mark.parametrize("side", ["ahead", "behind"])
+def test_any_number_of_frames_ahead_or_behind_is_planned_as_it_is_made(side, fill_gaps):
+    """`--ahead 99999999999` listed every time before the first was made: 12 GB and growing after 6 minutes."""
+    huge = 10**15
+    config = PlanConfig(rate=F(25), period=F(1, 25), anchors=2, fill_gaps=fill_gaps, **{side: huge})
+    items = list(itertools.islice(plan(cfr(3, F(25)), config), 6))
+    made = [item for item in items if isinstance(item, Synthesize)]
+    start = -huge if side == "behind" else 3
+    assert [item.times[0] for item in made[:2]] == [F(start, 25), F(start + MAX_TARGETS, 25)]
+    assert all(len(item.times) == MAX_TARGETS for item in made)
 
 
 def test_negative_ahead_or_behind_is_refused():

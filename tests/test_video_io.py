@@ -874,6 +874,33 @@ def test_audio_padding_adds_silence_before_and_up_to_the_pictures_end(tmp_path: 
     assert rms[0] < 1e-3 and rms[1] > 0.1 and all(r < 1e-3 for r in rms[2:])
 
 
+def test_long_audio_padding_is_made_a_second_at_a_time(tmp_path: Path, monkeypatch) -> None:
+    """Silence before and after the clip was made as one frame: hours of frames added ahead of a clip took gigabytes."""
+    from tempo_cli.video import carry
+
+    made: list[int] = []
+    silent_frame = carry.silent_frame
+
+    def recorded(sample_format: str, layout: str, rate: int, samples: int):
+        made.append(samples)
+        return silent_frame(sample_format, layout, rate, samples)
+
+    monkeypatch.setattr(carry, "silent_frame", recorded)
+    source = make_clip(tmp_path / "source.mp4", frames=12)
+    info = VideoReader(source).info
+    lead = Fraction(5, 2)
+    with VideoWriter(
+        tmp_path / "padded.mp4", info.fps, 64, 48, FAST, source=info, audio_padding=AudioPadding(lead, True)
+    ) as w:
+        frames = list(VideoReader(source))
+        for k in range(12 + 84):
+            w.write(frames[min(k, 11)].image, lead + Fraction(k, 24))
+        w.commit()
+    assert made and max(made) <= AUDIO_RATE
+    assert abs(sum(made) - (lead + Fraction(84, 24)) * AUDIO_RATE) <= AUDIO_RATE * 0.05
+    assert abs(audio_of(tmp_path / "padded.mp4")[1] - (lead + Fraction(96, 24))) <= AAC_FRAME
+
+
 def audio_after_video(path: Path) -> Fraction:
     """Seconds from the start of the last video frame to the end of the last audio packet."""
     return sum(packet_times(path, "audio")[-1]) - max(start for start, _ in packet_times(path, "video"))

@@ -7,6 +7,7 @@ of a second on the source timeline.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -170,12 +171,15 @@ def _edge_window(src: _Lookahead, first: int, anchors: int) -> tuple[int, ...]:
     return tuple(out)
 
 
-def _predict(times: list[Fraction], anchors: tuple[int, ...], fallback: int) -> list[PlanItem]:
-    if not times:
-        return []
-    if len(anchors) >= 2:
-        return [Synthesize(tuple(times[i : i + MAX_TARGETS]), anchors) for i in range(0, len(times), MAX_TARGETS)]
-    return [Copy(t, fallback) for t in times]
+def _predict(times: Iterable[Fraction], anchors: tuple[int, ...], fallback: int) -> Iterator[PlanItem]:
+    """Items that predict `times` from `anchors`, MAX_TARGETS at a time, taken from `times` as they are yielded (any
+    number of frames ahead or behind); copies of frame `fallback` where there is only one anchor."""
+    if len(anchors) < 2:
+        yield from (Copy(t, fallback) for t in times)
+        return
+    remaining = iter(times)
+    while chunk := tuple(itertools.islice(remaining, MAX_TARGETS)):
+        yield Synthesize(chunk, anchors)
 
 
 def _merge(items: list[PlanItem]) -> list[PlanItem]:
@@ -245,7 +249,7 @@ def plan(frames: Iterable[SourceTime], config: PlanConfig) -> Iterator[PlanItem]
         end = cur.time + (config.ahead + 1) * config.period - eps
         after = _grid_between(first.time + j * step - eps, end, first.time, step)
         if not config.fill_gaps:  # exactly `ahead` times, after the last frame's (it may sit off the grid)
-            after = [first.time + (j + i) * step for i in range(config.ahead)]
+            after = (first.time + (j + i) * step for i in range(config.ahead))
         yield from _predict(after, _window(src, k, config.anchors, causal=True), k)
 
 
@@ -258,11 +262,11 @@ def _in_interval(t: Fraction, cur: SourceTime, nxt: SourceTime | None, end: Frac
     return nxt is not None and abs(t - cur.time) <= eps and t - cur.time < nxt.time - t
 
 
-def _grid_between(low: Fraction, high: Fraction, origin: Fraction, step: Fraction) -> list[Fraction]:
+def _grid_between(low: Fraction, high: Fraction, origin: Fraction, step: Fraction) -> Iterator[Fraction]:
     """The output grid's times (origin + i * step, i of either sign) from `low` up to, not including, `high`."""
     first = math.ceil((low - origin) / step)
     last = math.ceil((high - origin) / step)
-    return [origin + i * step for i in range(first, last)]
+    return (origin + i * step for i in range(first, last))
 
 
 def _across_cut(t: Fraction, cur: SourceTime, nxt: SourceTime, mode: str) -> PlanItem:
