@@ -28,8 +28,8 @@ def frames_and_times(path: Path) -> tuple[list[np.ndarray], list[Fraction]]:
     return [f.image for f in frames], [f.time for f in frames]
 
 
-def stream_seconds(path: Path, kind: str) -> float | None:
-    """Duration in seconds of the first stream of `kind` (video/audio), from its packets."""
+def stream_span(path: Path, kind: str) -> tuple[float, float] | None:
+    """Start and end in seconds of the first stream of `kind` (video/audio), from its packets as stored."""
     with av.open(str(path)) as container:
         streams = [s for s in container.streams if s.type == kind]
         if not streams:
@@ -43,7 +43,13 @@ def stream_seconds(path: Path, kind: str) -> float | None:
             t = Fraction(packet.pts) * stream.time_base
             start = t if start is None else min(start, t)
             end = max(end, t + Fraction(packet.duration or 0) * stream.time_base)
-        return float(end - (start or 0))
+        return float(start or 0), float(end)
+
+
+def stream_seconds(path: Path, kind: str) -> float | None:
+    """Duration in seconds of the first stream of `kind` (video/audio), from its packets."""
+    span = stream_span(path, kind)
+    return None if span is None else span[1] - span[0]
 
 
 def psnr(a: np.ndarray, b: np.ndarray) -> float:

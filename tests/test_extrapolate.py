@@ -13,8 +13,8 @@ from tempo_cli.engine.runner import Engine, EngineConfig
 from tempo_cli.video.imageseq import ImageSequenceWriter
 from tempo_cli.video.reader import SourceFrame, VideoError
 from tempo_cli.video.writer import VideoWriter
-from tests.cli_helpers import frames_and_times, run_cli, stream_seconds
-from tests.media import make_clip, scene_image
+from tests.cli_helpers import frames_and_times, run_cli, stream_seconds, stream_span
+from tests.media import delay_all_streams, make_clip, scene_image
 
 
 def test_ahead_and_behind_add_frames_at_the_source_interval_with_padded_audio(tmp_path):
@@ -28,6 +28,20 @@ def test_ahead_and_behind_add_frames_at_the_source_interval_with_padded_audio(tm
     source, _ = frames_and_times(src)
     assert all(np.array_equal(a, b) for a, b in zip(frames[2:12], source, strict=True))
     assert stream_seconds(out, "audio") == pytest.approx(15 / 25, abs=0.03)
+
+
+@pytest.mark.parametrize("behind", [0, 2])
+def test_sound_from_before_the_first_picture_is_kept(tmp_path, behind):
+    """Audio is re-encoded to be padded, and that path dropped the sound before the first picture (which
+    `interpolate` copies): a clip whose sound starts 0.5 s early lost that half second."""
+    clip = make_clip(tmp_path / "clip.mkv", frames=12, fps=Fraction(24))
+    src = delay_all_streams(clip, tmp_path / "early_sound.mkv", Fraction(1, 2), audio_seconds=Fraction(0))
+    out = tmp_path / "out.mkv"
+    args = ["--ahead", "2", "--model", "flow", "-q", *(["--behind", str(behind)] if behind else [])]
+    assert run_cli(["extrapolate", src, "-o", out, *args]) == 0
+    (picture_start, _), (sound_start, sound_end) = stream_span(out, "video"), stream_span(out, "audio")
+    assert picture_start - sound_start == pytest.approx(0.5 - behind / 24, abs=0.03)
+    assert sound_end - picture_start == pytest.approx((12 + 2 + behind) / 24, abs=0.03)
 
 
 DROPPED = [Fraction(i, 25) for i in range(12) if i not in (4, 7, 8)]  # a 25 fps source that lost three frames

@@ -242,8 +242,8 @@ class _Transcode:
     """Decodes audio packets and re-encodes them as one gap-free track, with silence before and, with `to_end`,
     after it up to the end of the picture.
 
-    The first decoded sample lands at `output_time(its source time)`: silence fills the gap before it, or
-    samples before output time 0 are dropped. With `slowdown` > 1 the audio is played that many
+    The first decoded sample lands at `output_time(its source time)`: silence fills the gap before it, or the
+    track starts before time 0 (sound from before the first picture). With `slowdown` > 1 the audio is played that many
     times slower at the same pitch (`AudioStretch`).
     """
 
@@ -339,9 +339,10 @@ class _Transcode:
             self._queue(resampled)
 
     def _start(self, first_sample: Fraction) -> None:
-        """Begin the output track with the first source sample at output time `first_sample` seconds."""
-        self._next_pts = 0
-        self._drop = max(0, round(-first_sample * self._stream.sample_rate))
+        """Begin the output track with the first source sample at output time `first_sample` seconds: after silence
+        from time 0, or at that negative time for sound from before the first picture (kept, as `_Remux` keeps it;
+        it had been dropped)."""
+        self._next_pts = min(0, round(first_sample * self._stream.sample_rate))
         self._queue_silence(first_sample)
 
     def _queue(self, frame: av.AudioFrame | None) -> None:
