@@ -504,6 +504,9 @@ def test_bad_inputs_are_one_line(tmp_path, capsys):
     text = tmp_path / "text.mp4"
     text.write_text("not a video")
     assert "not a readable video" in _bad(tmp_path, capsys, [text, "-o", out])
+    notes = tmp_path / "notes.txt"  # FFmpeg's tty demuxer drew a text file this long as a 640x400 video
+    notes.write_text("".join(f"line of notes number {i}\n" for i in range(400)))
+    assert "not a readable video" in _bad(tmp_path, capsys, [notes, "-o", out])
     wav = make_audio_only(tmp_path / "sound.wav")
     assert "no video stream" in _bad(tmp_path, capsys, [wav, "-o", out])
     one = make_clip(tmp_path / "one.mp4", frames=1)

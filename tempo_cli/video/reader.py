@@ -85,6 +85,10 @@ class SourceFrame:
     image: np.ndarray
 
 
+# FFmpeg demuxers that draw a text file as video (ANSI art, binary text), picked by suffix: .txt, .nfo, .bin...
+TEXT_DEMUXERS = frozenset({"tty", "bin", "xbin", "adf", "idf"})
+
+
 def open_container(path: str | Path) -> InputContainer:
     """Open `path` for reading, turning PyAV's errors into VideoError; the file must have a video stream."""
     path = Path(path)
@@ -97,6 +101,8 @@ def open_container(path: str | Path) -> InputContainer:
     except (av.error.FFmpegError, UnicodeDecodeError) as exc:
         raise VideoError(f"not a readable video file: {path} ({exc})") from exc
     try:
+        if container.format.name in TEXT_DEMUXERS:
+            raise VideoError(f"not a readable video file: {path} (a text file)")
         video_stream(container)
     except VideoError:
         container.close()
