@@ -10,6 +10,7 @@ import torch
 from tempo_cli.errors import TempoError
 
 PRECISIONS = ("auto", "fp32", "fp16", "bf16")
+MAX_THREADS = 1024  # OpenCV failed to start 20,000 threads with 10,000 lines of errors, then the process crashed
 _AUTOCAST = {"fp32": None, "fp16": torch.float16, "bf16": torch.bfloat16}
 
 
@@ -76,8 +77,8 @@ def set_threads(threads: int | None) -> None:
     """Limit torch and OpenCV to `threads` CPU threads (None: leave the defaults)."""
     if threads is None:
         return
-    if threads < 1:
-        raise TempoError(f"--threads must be at least 1, got {threads}")
+    if not 1 <= threads <= MAX_THREADS:
+        raise TempoError(f"--threads must be from 1 to {MAX_THREADS}, got {threads}")
     torch.set_num_threads(threads)
     cv2.setNumThreads(threads)
 

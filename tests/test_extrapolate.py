@@ -192,6 +192,8 @@ def test_nothing_is_extrapolated_from_the_old_shot(tmp_path):
         (["--ahead", "0"], "--ahead"),
         (["--ahead", "-1"], "--ahead"),
         (["--behind", "1.5"], "--behind"),
+        (["--ahead", "99999999999"], "--ahead 99999999999 is above tempo's limit of 10000"),
+        (["--behind", "10001"], "--behind 10001 is above tempo's limit of 10000"),
         ([], "nothing to do"),
         (["--factor", "2"], "--causal"),
         (["--causal", "--factor", "1"], "--factor"),

@@ -364,6 +364,8 @@ def _bad(tmp_path: Path, capsys, args: list) -> str:
         (["--fps", "1e10"], "limit of 10000 fps"),
         (["--fps", "1e400"], "limit of 10000 fps"),
         (["--tile-overlap", "-1"], "overlap"),
+        (["--threads", "0"], "--threads must be from 1 to 1024"),
+        (["--threads", "100000"], "--threads must be from 1 to 1024"),
         (["--cut-threshold", "nan"], "threshold"),
         (["--cut-threshold", "-1"], "threshold"),
         (["--anchors", "9"], "--anchors"),

@@ -13,8 +13,9 @@ from tempo_cli.cli.errors import USAGE_EXIT, CliError, interrupted, run_guarded
 from tempo_cli.cli.evaluate import eval_command
 from tempo_cli.cli.info import info_command
 from tempo_cli.cli.options import (
+    MAX_ADDED,
+    parse_added,
     parse_anchors,
-    parse_count,
     parse_dedup,
     parse_factor,
     parse_optional_rate,
@@ -101,7 +102,9 @@ def extrapolate(
     src: c.Input,
     output: c.Output = None,
     ahead: int | None = typer.Option(
-        None, help="Source frame intervals predicted after the last frame (with --causal --factor N: N frames each)."
+        None,
+        help=f"Source frame intervals predicted after the last frame, up to {MAX_ADDED} (with --causal --factor N: N "
+        "frames each).",
     ),
     behind: int | None = typer.Option(
         None, help="Source frame intervals predicted before the first frame (as --ahead)."
@@ -142,8 +145,8 @@ def extrapolate(
             raise CliError("--factor needs --causal (without it, use tempo interpolate)")
         if not causal and ahead is None and behind is None:
             raise CliError("nothing to do: give --ahead K, --behind K or --causal")
-        n_ahead = 0 if ahead is None else parse_count(ahead, "--ahead")
-        n_behind = 0 if behind is None else parse_count(behind, "--behind")
+        n_ahead = 0 if ahead is None else parse_added(ahead, "--ahead")
+        n_behind = 0 if behind is None else parse_added(behind, "--behind")
         options = c.RunOptions(
             factor=n,
             anchors=parse_anchors(anchors),

@@ -12,7 +12,7 @@ from tempo_cli.api import Interpolator, RunOptions, load_model
 from tempo_cli.cli.errors import interrupted
 from tempo_cli.cli.options import default_output, parse_count
 from tempo_cli.cli.progress import frame_progress, print_summary, warn
-from tempo_cli.devices import set_threads
+from tempo_cli.devices import MAX_THREADS, set_threads
 from tempo_cli.engine.duplicates import DEFAULT_MAX_RUN, DEFAULT_THRESHOLD
 from tempo_cli.synth.neural import MAX_WORKING_SIDE
 from tempo_cli.video.paths import validate_output_path
@@ -31,7 +31,9 @@ Device = Annotated[str, typer.Option(help="auto, cpu, cuda or cuda:N.")]
 Precision = Annotated[
     str, typer.Option(help="auto (fp16 on CUDA; bf16 on a CPU with native bf16, else fp32), fp32, fp16 or bf16.")
 ]
-Threads = Annotated[int | None, typer.Option(help="CPU threads for torch and OpenCV (default: all).")]
+Threads = Annotated[
+    int | None, typer.Option(help=f"CPU threads for torch and OpenCV, 1 to {MAX_THREADS} (default: all).")
+]
 Batch = Annotated[int, typer.Option(help="Target frames synthesized per model call.")]
 Scale = Annotated[
     str,

@@ -12,6 +12,8 @@ from tempo_cli.engine.tiling import SMALLEST_TILE
 from tempo_cli.timing import parse_rate
 from tempo_cli.video.paths import is_video_target
 
+MAX_ADDED = 10_000  # frame intervals --ahead or --behind may add: a typo of a few digits otherwise ran for years
+
 
 def parse_anchors(value: int, even: bool = False) -> int:
     """A number of anchors the model takes per call: 2 to MAX_ANCHORS, an even one (as many on each side of the
@@ -74,6 +76,14 @@ def parse_count(value: int, option: str) -> int:
     if value < 1:
         raise CliError(f"{option} must be a positive whole number, got {value}")
     return value
+
+
+def parse_added(value: int, option: str) -> int:
+    """A count of frame intervals to predict before or after the clip (--ahead, --behind), up to MAX_ADDED."""
+    count = parse_count(value, option)
+    if count > MAX_ADDED:
+        raise CliError(f"{option} {count} is above tempo's limit of {MAX_ADDED} frame intervals")
+    return count
 
 
 def default_output(src: Path, tag: str) -> Path:
