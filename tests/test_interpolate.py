@@ -365,6 +365,9 @@ def _bad(tmp_path: Path, capsys, args: list) -> str:
         (["--fps", "1e400"], "limit of 10000 fps"),
         (["--tile-overlap", "-1"], "overlap"),
         (["--threads", "0"], "--threads must be from 1 to 1024"),
+        (["--crf", "52"], "--crf must be from 0 to 51 for libx264, got 52"),
+        (["--crf", "-1"], "--crf must be from 0 to 51 for libx264, got -1"),
+        (["--codec", "libvpx-vp9", "--crf", "64"], "--crf must be from 0 to 63 for libvpx-vp9, got 64"),
         (["--threads", "100000"], "--threads must be from 1 to 1024"),
         (["--cut-threshold", "nan"], "threshold"),
         (["--cut-threshold", "-1"], "threshold"),
@@ -384,12 +387,34 @@ def test_bad_options_are_one_line(tmp_path, capsys, extra, message):
     assert not (tmp_path / "o.mp4").exists()
 
 
-def test_a_writer_that_cannot_start_is_one_line_without_the_warnings_of_setting_it_up(tmp_path, capsys):
-    """Setting up the .ogv output re-encodes the AAC audio (a warning), then libvpx refuses the quality (crf 99)."""
+def test_a_hardware_encoder_without_its_device_is_named(tmp_path, capsys):
+    """NVENC on a machine without an NVIDIA GPU said only "cannot write o.mp4: Operation not permitted"."""
+    import torch
+
+    try:
+        av.codec.Codec("h264_nvenc", "w")
+    except av.codec.codec.UnknownCodecError:
+        pytest.skip("this FFmpeg build has no h264_nvenc encoder")
+    if torch.cuda.is_available():
+        pytest.skip("NVENC may start on this machine's GPU")
+    src = make_clip(tmp_path / "in.mp4", frames=4)
+    line = _bad(tmp_path, capsys, [src, "-o", tmp_path / "o.mp4", "--codec", "h264_nvenc", "--model", "blend"])
+    assert "the h264_nvenc encoder did not start" in line
+    assert not (tmp_path / "o.mp4").exists()
+
+
+def test_a_writer_that_cannot_start_is_one_line_without_the_warnings_of_setting_it_up(tmp_path, capsys, monkeypatch):
+    """Setting up the .ogv output re-encodes the AAC audio (a warning), then the start fails (here made to)."""
+    from tempo_cli.video import writer
+
+    def refused() -> None:
+        raise ValueError("the encoder refused to start")
+
+    monkeypatch.setattr(writer, "OrderedWorker", refused)
     src = make_clip(tmp_path / "in.mp4", frames=4)
     target = tmp_path / "o.ogv"
-    line = _bad(tmp_path, capsys, [src, "-o", target, "--codec", "libvpx", "--crf", "99", "--model", "blend"])
-    assert f"cannot write {target}: " in line
+    line = _bad(tmp_path, capsys, [src, "-o", target, "--codec", "libvpx", "--model", "blend"])
+    assert line == f"tempo: error: cannot write {target}: the encoder refused to start"
     assert not target.exists()
 
 

@@ -47,6 +47,7 @@ _X26X_PRESETS = (
 # Its "good" deadline stops at cpu-used 5 (higher values encode the same), so faster ones use "realtime".
 _VPX_SPEEDS = dict(zip(_X26X_PRESETS, (8, 7, 6, 5, 5, 4, 2, 1, 0, 0), strict=True))
 _VPX_GOOD_MAX_SPEED = 5
+_CRF_MAX = {"libx264": 51, "libx265": 51}  # they declare no bound; x265 fails to start above 51, x264 clamps
 _RGB_MATRIX = 0  # AVCOL_SPC_RGB: the planes hold R, G, B rather than Y, Cb, Cr
 _FULL_RANGE = 2
 _BT601 = 5  # AVCOL_SPC_BT470BG
@@ -236,13 +237,17 @@ def _fits(codec: str, pix_fmt: str, width: int, height: int) -> bool:
 def _private_options(
     codec: av.codec.Codec, options: EncodeOptions, lossless: bool, hdr: HdrMetadata | None, pix_fmt: str
 ) -> dict[str, str]:
-    names = {option.name for option in av.codec.CodecContext.create(codec, "w").supported_options.private}
+    private = {option.name: option for option in av.codec.CodecContext.create(codec, "w").supported_options.private}
+    names = set(private)
     result: dict[str, str] = {}
     if options.lossless and codec.lossy:
         if codec.name not in _LOSSLESS_OPTIONS:
             raise VideoError(f"{codec.name} cannot encode losslessly; use libx264, libvpx-vp9 or ffv1 (e.g. in .mkv)")
         result.update(_LOSSLESS_OPTIONS[codec.name])
     elif options.crf is not None and "crf" in names and not lossless:
+        low, high = max(0, round(private["crf"].min)), _CRF_MAX.get(codec.name, round(private["crf"].max))
+        if not low <= options.crf <= high:
+            raise VideoError(f"--crf must be from {low} to {high} for {codec.name}, got {options.crf}")
         result["crf"] = str(options.crf)
         if codec.name.startswith("libvpx"):
             result["b"] = "0"  # constant quality; otherwise libvpx only caps quality under its default bitrate

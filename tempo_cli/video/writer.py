@@ -106,6 +106,7 @@ class VideoWriter:
             if source is not None and options.pix_fmt is None and (width % 2 or height % 2):
                 self._report_odd_size(source.pix_fmt, options.lossless, width, height)
             self._stream = self._add_video(self._output, source)
+            self._open_encoder()
             if source is not None and copy_streams and (source.has_audio or source.has_subtitles):
                 self._carrier = StreamCarrier(source, self._output, audio_padding, self._tell, slowdown)
             covers: list[av.Packet] = []
@@ -130,6 +131,17 @@ class VideoWriter:
         held, self._held = self._held, None
         for warning in held:
             self._warn(warning)
+
+    def _open_encoder(self) -> None:
+        """Open the video encoder before the other streams, so that its refusal names it (a hardware encoder
+        without its device said only "Operation not permitted")."""
+        try:
+            self._stream.codec_context.open()
+        except av.error.FFmpegError as exc:
+            reason = exc.strerror or str(exc)
+            raise VideoError(
+                f"cannot write {self.target}: the {self.settings.codec} encoder did not start ({reason})"
+            ) from exc
 
     def _report_losses(self, source: VideoInfo | None, depth_chosen_here: bool, container: str) -> None:
         """Warn of what the output (a `container` file) cannot keep of `source`: bit depth (where tempo chose the
