@@ -278,6 +278,15 @@ def test_odd_size_and_image_folders(tmp_path):
     assert len(sorted(target.glob("*.png"))) == 10
 
 
+def test_input_fps_on_a_video_file_is_ignored_with_a_warning(tmp_path, capsys):
+    """It was ignored without a word."""
+    src = make_clip(tmp_path / "in.mp4", frames=4, fps=Fraction(24), audio=False)
+    out = tmp_path / "out.mp4"
+    assert run_cli(["interpolate", src, "-o", out, "--input-fps", "30", "--model", "blend", "-q"]) == 0
+    assert "--input-fps is for image folders" in capsys.readouterr().err
+    assert frames_and_times(out)[1] == [Fraction(i, 48) for i in range(8)]
+
+
 @pytest.mark.parametrize("model", ["tempo", "flow"])
 @pytest.mark.parametrize("size", [(8, 8), (200, 12)])  # DIS crashed below one patch at its finest scale
 def test_frames_smaller_than_a_flow_patch_are_interpolated(tmp_path, model, size):

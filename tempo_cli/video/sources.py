@@ -23,15 +23,18 @@ def open_source(
 ) -> FrameSource:
     """A VideoReader for a file, or an ImageSequenceReader at `input_fps` for a folder.
 
-    `input_fps` is required for a folder and ignored for a video file; `on_warning` receives skipped-packet notes;
-    `chroma` is how a video's subsampled chroma is upsampled (`chroma_for` the output).
+    `input_fps` is required for a folder and ignored, with a warning, for a video file; `on_warning` receives those
+    and skipped-packet notes; `chroma` is how a video's subsampled chroma is upsampled (`chroma_for` the output).
     """
     path = Path(path)
     if path.is_dir():
         if input_fps is None:
             raise VideoError("--input-fps is required for an image folder")
         return ImageSequenceReader(path, input_fps)
-    return VideoReader(path, on_warning=on_warning, chroma=chroma)
+    reader = VideoReader(path, on_warning=on_warning, chroma=chroma)
+    if input_fps is not None and on_warning is not None:
+        on_warning("--input-fps is for image folders; a video file plays at its own rate, which is kept")
+    return reader
 
 
 def chroma_for(target: str | Path) -> ChromaUpsampling:
