@@ -243,8 +243,8 @@ class _Transcode:
     after it up to the end of the picture.
 
     The first decoded sample lands at `output_time(its source time)`: silence fills the gap before it, or the
-    track starts before time 0 (sound from before the first picture). With `slowdown` > 1 the audio is played that many
-    times slower at the same pitch (`AudioStretch`).
+    track starts before time 0 (sound from before the first picture). With `slowdown` > 1 the audio is played that
+    many times slower at the same pitch (`AudioStretch`).
     """
 
     def __init__(

@@ -237,15 +237,14 @@ def _fits(codec: str, pix_fmt: str, width: int, height: int) -> bool:
 def _private_options(
     codec: av.codec.Codec, options: EncodeOptions, lossless: bool, hdr: HdrMetadata | None, pix_fmt: str
 ) -> dict[str, str]:
-    private = {option.name: option for option in av.codec.CodecContext.create(codec, "w").supported_options.private}
-    names = set(private)
+    names = {option.name: option for option in av.codec.CodecContext.create(codec, "w").supported_options.private}
     result: dict[str, str] = {}
     if options.lossless and codec.lossy:
         if codec.name not in _LOSSLESS_OPTIONS:
             raise VideoError(f"{codec.name} cannot encode losslessly; use libx264, libvpx-vp9 or ffv1 (e.g. in .mkv)")
         result.update(_LOSSLESS_OPTIONS[codec.name])
     elif options.crf is not None and "crf" in names and not lossless:
-        low, high = max(0, round(private["crf"].min)), _CRF_MAX.get(codec.name, round(private["crf"].max))
+        low, high = max(0, round(names["crf"].min)), _CRF_MAX.get(codec.name, round(names["crf"].max))
         if not low <= options.crf <= high:
             raise VideoError(f"--crf must be from {low} to {high} for {codec.name}, got {options.crf}")
         result["crf"] = str(options.crf)
