@@ -298,8 +298,8 @@ class _Transcode:
             self._resample(frame)
         for frame in self._resampler.resample(None):
             self._queue(frame)
-        if self._next_pts is None:
-            self._start(self._output_time(Fraction(0)))
+        if self._next_pts is None:  # no sound at all: silence from time 0
+            self._start(self._untimed_start())
         if self._to_end:
             assert self._next_pts is not None
             self._queue_silence(picture_end - Fraction(self._next_pts + self._fifo.samples, self._stream.sample_rate))
@@ -312,7 +312,7 @@ class _Transcode:
         far (files joined end to end), as many samples are left out."""
         source_time = frame.pts * time_base(self._input) if frame.pts is not None else None
         if self._source_end is None:
-            self._start(self._output_time(source_time or Fraction(0)))
+            self._start(self._untimed_start() if source_time is None else self._output_time(source_time))
             self._source_end = source_time or Fraction(0)
         elif source_time is not None and source_time - self._source_end >= AUDIO_GAP:
             self._fill(source_time - self._source_end, frame)
@@ -344,6 +344,11 @@ class _Transcode:
         it had been dropped)."""
         self._next_pts = min(0, round(first_sample * self._stream.sample_rate))
         self._queue_silence(first_sample)
+
+    def _untimed_start(self) -> Fraction:
+        """Where a track without timestamps (or without sound) starts: source time 0, and never before output time 0
+        (a source whose streams start at 5 s would otherwise have been given 5 s of silence before its picture)."""
+        return max(Fraction(0), self._output_time(Fraction(0)))
 
     def _queue(self, frame: av.AudioFrame | None) -> None:
         if frame is None:
