@@ -377,6 +377,8 @@ def _bad(tmp_path: Path, capsys, args: list) -> str:
         (["--crf", "52"], "--crf must be from 0 to 51 for libx264, got 52"),
         (["--crf", "-1"], "--crf must be from 0 to 51 for libx264, got -1"),
         (["--codec", "libvpx-vp9", "--crf", "64"], "--crf must be from 0 to 63 for libvpx-vp9, got 64"),
+        (["--codec", "libsvtav1", "--crf", "0"], "--crf must be from 1 to 63 for libsvtav1, got 0"),
+        (["--codec", "mpeg4", "--crf", "1000"], "--crf must be from 0 to 51 for mpeg4, got 1000"),
         (["--threads", "100000"], "--threads must be from 1 to 1024"),
         (["--cut-threshold", "nan"], "threshold"),
         (["--cut-threshold", "-1"], "threshold"),

@@ -72,6 +72,7 @@ def test_init_from_weights_fine_tunes(tmp_path, capsys):
         (["--set", "train_only=no_such_part."], "names no parameter"),
         (["--set", "train_only=fusion.,"], "empty prefix"),
         (["--set", "ema_decay=1.5"], "ema_decay must be between 0 and 1"),
+        (["--threads", "100000"], "threads must be between 0 and 1024"),
         (
             [
                 "--set",

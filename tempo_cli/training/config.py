@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from tempo_cli.devices import MAX_THREADS
 from tempo_cli.errors import TempoError
 from tempo_cli.training.data.batches import LONG_CONTEXT_PROB
 from tempo_cli.training.data.clips import CLIP_MAX_FRAMES, CLIP_SHORT_SIDE
@@ -187,7 +188,8 @@ _BOUNDS: dict[str, tuple[float, float, bool]] = {
     **dict.fromkeys(("val_samples", "clip_short_side", "val_whole_side"), _AT_LEAST_ONE),
     **dict.fromkeys(("lr", "grad_clip"), _ABOVE_ZERO),
     **dict.fromkeys(("min_lr", "weight_decay", "motion_lr_scale"), _AT_LEAST_ZERO),
-    **dict.fromkeys(("warmup", "workers", "threads", "val_crop", "val_whole_windows"), _AT_LEAST_ZERO),
+    **dict.fromkeys(("warmup", "workers", "val_crop", "val_whole_windows"), _AT_LEAST_ZERO),
+    "threads": (0.0, float(MAX_THREADS), True),  # 0: torch's default
     **dict.fromkeys(("extrapolate_prob", "long_context_prob", "ema_decay"), _SHARE),
     "loss.scales": _AT_LEAST_ONE,  # a count of scales; the other loss fields are weights, at least 0
 }

@@ -47,7 +47,10 @@ _X26X_PRESETS = (
 # Its "good" deadline stops at cpu-used 5 (higher values encode the same), so faster ones use "realtime".
 _VPX_SPEEDS = dict(zip(_X26X_PRESETS, (8, 7, 6, 5, 5, 4, 2, 1, 0, 0), strict=True))
 _VPX_GOOD_MAX_SPEED = 5
-_CRF_MAX = {"libx264": 51, "libx265": 51}  # they declare no bound; x265 fails to start above 51, x264 clamps
+# --crf where an encoder declares none or a wrong one: x265 fails to start above 51 and x264 clamps there; the
+# quantizer of MPEG-family encoders is set from x264's scale; libsvtav1 takes crf 0 for "not set" (its default 35)
+_CRF_RANGES = {"libx264": (0, 51), "libx264rgb": (0, 51), "libx265": (0, 51), "libsvtav1": (1, 63)}
+_X264_CRF_RANGE = _CRF_RANGES["libx264"]
 _RGB_MATRIX = 0  # AVCOL_SPC_RGB: the planes hold R, G, B rather than Y, Cb, Cr
 _FULL_RANGE = 2
 _BT601 = 5  # AVCOL_SPC_BT470BG
@@ -244,13 +247,13 @@ def _private_options(
             raise VideoError(f"{codec.name} cannot encode losslessly; use libx264, libvpx-vp9 or ffv1 (e.g. in .mkv)")
         result.update(_LOSSLESS_OPTIONS[codec.name])
     elif options.crf is not None and "crf" in names and not lossless:
-        low, high = max(0, round(names["crf"].min)), _CRF_MAX.get(codec.name, round(names["crf"].max))
-        if not low <= options.crf <= high:
-            raise VideoError(f"--crf must be from {low} to {high} for {codec.name}, got {options.crf}")
+        declared = (max(0, round(names["crf"].min)), round(names["crf"].max))
+        _check_crf(options.crf, codec.name, _CRF_RANGES.get(codec.name, declared))
         result["crf"] = str(options.crf)
         if codec.name.startswith("libvpx"):
             result["b"] = "0"  # constant quality; otherwise libvpx only caps quality under its default bitrate
     elif options.crf is not None and "mpv_flags" in names:  # MJPEG, MPEG-1/2/4 and kin: no CRF, a quantizer
+        _check_crf(options.crf, codec.name, _X264_CRF_RANGE)
         result["qmin"] = result["qmax"] = str(mpeg_quantizer(options.crf))
     if options.preset is not None and "cpu-used" in names and codec.name.startswith("libvpx"):
         speed = _VPX_SPEEDS[_known_preset(codec, options.preset, _X26X_PRESETS)]
@@ -274,6 +277,13 @@ def _private_options(
     if codec.name == "libx265":
         _add_parameters(result, "x265-params", X265_QUIET)
     return result
+
+
+def _check_crf(crf: int, codec: str, bounds: tuple[int, int]) -> None:
+    """VideoError for a --crf outside `bounds` (inclusive) of `codec`."""
+    low, high = bounds
+    if not low <= crf <= high:
+        raise VideoError(f"--crf must be from {low} to {high} for {codec}, got {crf}")
 
 
 def mpeg_quantizer(crf: int) -> int:
