@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,7 @@ def moving_frames(image: np.ndarray, velocity: np.ndarray) -> list[np.ndarray]:
     return [np.clip(f, 0, 1) for f in frames]
 
 
+@cache
 def caption_layers() -> tuple[np.ndarray, np.ndarray]:
     """The still caption as subtitles are drawn: white text (alpha, H x W in [0, 1]) in a black outline (alpha)."""
     text = np.zeros(SIZE[::-1], np.uint8)
@@ -123,6 +125,7 @@ def pan_psnr(predicted: np.ndarray, truth: np.ndarray) -> float:
     return 10 * np.log10(1 / max(mse, 1e-10))
 
 
+@cache
 def surround_mask() -> np.ndarray:
     """The pixels within SURROUND px of the caption, not on it (bool, H x W)."""
     caption = caption_mask()

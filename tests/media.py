@@ -160,14 +160,16 @@ def drop_leading_video_packets(clip: Path, target: Path, count: int) -> Path:
     return target
 
 
-def delay_all_streams(clip: Path, target: Path, seconds: Fraction, audio_seconds: Fraction | None = None) -> Path:
+def delay_all_streams(
+    clip: Path, target: Path, seconds: Fraction, audio_seconds: Fraction | None = None, silent: bool = False
+) -> Path:
     """Copy `clip` to `target` with every packet `seconds` later (ffmpeg -output_ts_offset), audio `audio_seconds`
     later where given: the file's streams then start late, and MP4's timed-text track fills the time before its
-    first cue with an empty one."""
+    first cue with an empty one. `silent` keeps the audio streams without any of their packets."""
     with av.open(str(clip)) as source, av.open(str(target), "w") as out:
         routes = {s.index: out.add_stream_from_template(s) for s in source.streams}
         for packet in source.demux():
-            if not packet.size:
+            if not packet.size or (silent and packet.stream.type == "audio"):
                 continue
             audio = packet.stream.type == "audio" and audio_seconds is not None
             shift = round((audio_seconds if audio else seconds) / packet.time_base)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-import av
 import numpy as np
 import pytest
 
@@ -49,16 +48,7 @@ def test_an_audio_track_without_sound_is_silence_from_the_first_picture(tmp_path
     """A clip whose streams start at 5 s and whose audio track holds no packets: the silence made for it started
     5 s before the picture once sound from before the picture was kept."""
     clip = make_clip(tmp_path / "clip.mkv", frames=12, fps=Fraction(24))
-    src = tmp_path / "late_and_silent.mkv"
-    with av.open(str(clip)) as source, av.open(str(src), "w") as out:
-        routes = {stream.index: out.add_stream_from_template(stream) for stream in source.streams}
-        for packet in source.demux(source.streams.video[0]):
-            if packet.size:
-                shift = round(5 / packet.time_base)
-                packet.pts = None if packet.pts is None else packet.pts + shift
-                packet.dts = None if packet.dts is None else packet.dts + shift
-                packet.stream = routes[packet.stream.index]
-                out.mux(packet)
+    src = delay_all_streams(clip, tmp_path / "late_and_silent.mkv", Fraction(5), silent=True)
     out = tmp_path / "out.mkv"
     assert run_cli(["extrapolate", src, "-o", out, "--ahead", "2", "--model", "flow", "-q"]) == 0
     (picture_start, _), (sound_start, sound_end) = stream_span(out, "video"), stream_span(out, "audio")
