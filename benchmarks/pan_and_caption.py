@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -73,12 +74,12 @@ def without_keep_still(synth: Synthesizer) -> Synthesizer:
     return synth
 
 
-def moving_frames(image: np.ndarray, velocity: np.ndarray) -> list[np.ndarray]:
-    """A SIZE crop from the centre of `image` moving by `velocity` px per frame, at each of TIMES."""
+def moving_frames(image: np.ndarray, velocity: np.ndarray, times: Sequence[int] = TIMES) -> list[np.ndarray]:
+    """A SIZE crop from the centre of `image` moving by `velocity` px per frame, at each of `times`."""
     h, w = image.shape[:2]
     corner = np.array([(w - SIZE[0]) / 2, (h - SIZE[1]) / 2])
     frames = []
-    for t in TIMES:
+    for t in times:
         x, y = -(corner + velocity * t)
         matrix = np.float32([[1, 0, x], [0, 1, y]])
         frames.append(cv2.warpAffine(image, matrix, SIZE, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT101))

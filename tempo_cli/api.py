@@ -73,6 +73,7 @@ class RunOptions:
     save_maps: Path | None = None
     slow_motion: bool = False  # play the output at the input's rate: factor (or fps / input fps) times slower
     duplicate_threshold: float | None = None  # drop copies of the previous frame (`engine.duplicates`); None: keep
+    keep_overlays: bool = False  # keep still captions and logos out of the motion (`engine.overlays`)
 
     def __post_init__(self) -> None:
         """Rates given as numbers become exact (29.97 -> 30000/1001, as `parse_rate`); a bad tile raises TempoError."""
@@ -128,17 +129,25 @@ class Interpolator:
         tile: int | None = None,
         tile_overlap: int | None = None,
         duplicate_threshold: float | None = None,
+        keep_overlays: bool = False,
     ) -> list[np.ndarray]:
         """`factor` times as many frames from RGB arrays (uint8 or uint16), last frame held to keep the duration.
 
         cut_threshold: scenedetect threshold, or None for no cut detection. duplicate_threshold: None keeps
         every frame; a number of 8-bit levels synthesizes the frames at copies of the frame before instead
-        (`tempo_cli.engine.duplicates`).
+        (`tempo_cli.engine.duplicates`). keep_overlays: still captions and logos are kept out of the motion
+        (`tempo_cli.engine.overlays`).
         """
         if len(frames) < 2:
             raise TempoError(f"interpolation needs at least 2 frames, got {len(frames)}")
         plan = PlanConfig(rate=output_rate(Fraction(1), factor, None), period=Fraction(1), anchors=anchors)
-        config = EngineConfig(plan, tile=tile, tile_overlap=tile_overlap, duplicate_threshold=duplicate_threshold)
+        config = EngineConfig(
+            plan,
+            tile=tile,
+            tile_overlap=tile_overlap,
+            duplicate_threshold=duplicate_threshold,
+            keep_overlays=keep_overlays,
+        )
         return self._run_frames(frames, config, cut_threshold)
 
     def extrapolate_frames(
@@ -150,17 +159,20 @@ class Interpolator:
         cut_threshold: float | None = None,
         tile: int | None = None,
         tile_overlap: int | None = None,
+        keep_overlays: bool = False,
     ) -> list[np.ndarray]:
         """`frames` with `behind` predicted frames before the first and `ahead` after the last, one frame interval
         apart, each predicted from the `anchors` frames nearest it (RGB arrays, uint8 or uint16).
 
         cut_threshold: scenedetect threshold, or None for no cut detection; nothing is predicted from a shot that a
-        cut ends. Frame-rate raising from past frames only is `interpolate_video` with `RunOptions(causal=True)`.
+        cut ends. keep_overlays as in `interpolate_frames`. Frame-rate raising from past frames only is
+        `interpolate_video` with `RunOptions(causal=True)`.
         """
         if len(frames) < anchors:
             raise TempoError(f"extrapolation from {anchors} anchors needs at least {anchors} frames, got {len(frames)}")
         plan = PlanConfig(Fraction(1), Fraction(1), anchors, ahead=ahead, behind=behind, fill_gaps=False)
-        return self._run_frames(frames, EngineConfig(plan, tile=tile, tile_overlap=tile_overlap), cut_threshold)
+        config = EngineConfig(plan, tile=tile, tile_overlap=tile_overlap, keep_overlays=keep_overlays)
+        return self._run_frames(frames, config, cut_threshold)
 
     def _run_frames(
         self, frames: Sequence[np.ndarray], config: EngineConfig, cut_threshold: float | None
@@ -223,7 +235,11 @@ class Interpolator:
             assert tile is None or isinstance(tile, int)
             detector = SceneCutDetector(options.cut_threshold, float(info.fps)) if options.cut_detect else None
             config = EngineConfig(
-                plan, tile=tile, tile_overlap=options.tile_overlap, duplicate_threshold=options.duplicate_threshold
+                plan,
+                tile=tile,
+                tile_overlap=options.tile_overlap,
+                duplicate_threshold=options.duplicate_threshold,
+                keep_overlays=options.keep_overlays,
             )
             engine = Engine(self.synthesizer, config, detector)
             predicting = bool(extrapolating or options.causal)

@@ -39,6 +39,17 @@ def scene_image(index: float, size: tuple[int, int], cut_at: int | None = None, 
     return np.round(np.clip(rgb, 0, 1) * scale).astype(np.uint16 if high_depth else np.uint8)
 
 
+def tilting(count: int, step: int = 10, dtype: type = np.uint8) -> list[np.ndarray]:
+    """`count` 128x160 frames of a textured picture moving `step` px down per frame, no bars."""
+    rng = np.random.default_rng(1)  # detail at every scale, as in a real picture, for DIS's pyramid to follow
+    noise = (rng.random((128 + step * count, 160, 3)).astype(np.float32) for _ in range(3))
+    texture = sum(cv2.GaussianBlur(n, (0, 0), s) * s**0.5 for n, s in zip(noise, (2, 6, 18), strict=True))
+    texture = (texture - texture.min()) / np.ptp(texture)
+    scale = np.iinfo(dtype).max
+    frames = [texture[step * (count - t) : step * (count - t) + 128] for t in range(count)]
+    return [np.ascontiguousarray(np.rint((0.2 + 0.8 * f) * scale).astype(dtype)) for f in frames]
+
+
 def make_clip(
     path: Path,
     frames: int = 24,

@@ -14,6 +14,7 @@ from tempo_cli.cli.options import default_output, parse_count
 from tempo_cli.cli.progress import frame_progress, print_summary, warn
 from tempo_cli.devices import MAX_THREADS, set_threads
 from tempo_cli.engine.duplicates import DEFAULT_MAX_RUN, DEFAULT_THRESHOLD
+from tempo_cli.engine.overlays import STILL_FRAMES
 from tempo_cli.synth.neural import MAX_WORKING_SIDE
 from tempo_cli.video.paths import validate_output_path
 from tempo_cli.video.writer import EncodeOptions
@@ -60,6 +61,14 @@ DedupThreshold = Annotated[
     typer.Option(
         help=f"The largest change of a copy, in 8-bit levels of any 16-px block (implies --dedup; default "
         f"{DEFAULT_THRESHOLD:g})."
+    ),
+]
+KeepOverlays = Annotated[
+    bool,
+    typer.Option(
+        "--keep-overlays",
+        help="Keep still captions, logos and on-screen displays over a moving picture out of its motion, so the "
+        f"picture around them does not lag (found once still for {STILL_FRAMES} frames).",
     ),
 ]
 SlowMotion = Annotated[

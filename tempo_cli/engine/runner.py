@@ -13,6 +13,7 @@ import numpy as np
 from tempo_cli.engine.borders import find_borders, keep_borders
 from tempo_cli.engine.duplicates import DEFAULT_MAX_RUN, check_options, drop_duplicates
 from tempo_cli.engine.frame_check import check_frame
+from tempo_cli.engine.overlays import OverlayTracker, fill_in, take_back
 from tempo_cli.engine.planner import Copy, CrossFade, PlanConfig, PlanItem, SourceTime, Synthesize, plan
 from tempo_cli.engine.tiling import DEFAULT_OVERLAP, Tile, TileMerger, check_tile, split
 from tempo_cli.errors import TempoError
@@ -35,7 +36,8 @@ class EngineConfig:
     """Plan, cut handling, tiling and which duplicated source frames to leave out.
 
     duplicate_threshold: None keeps every source frame; a number drops copies of the frame before
-    (`tempo_cli.engine.duplicates.drop_duplicates`), up to `duplicate_max_run` in a row.
+    (`tempo_cli.engine.duplicates.drop_duplicates`), up to `duplicate_max_run` in a row. keep_overlays: fill in
+    still overlays (`tempo_cli.engine.overlays`) before synthesis and take them back from a source frame after.
     """
 
     plan: PlanConfig
@@ -44,6 +46,7 @@ class EngineConfig:
     tile_overlap: int | None = None
     duplicate_threshold: float | None = None
     duplicate_max_run: int = DEFAULT_MAX_RUN
+    keep_overlays: bool = False
 
     def __post_init__(self) -> None:
         check_tile(self.tile)
@@ -105,16 +108,20 @@ class _Detected:
 
 @dataclass
 class _Window:
-    """Recent source frames and their prepared synthesizer state, keyed by index (and tile)."""
+    """Recent source frames, their overlays and prepared synthesizer state, keyed by index (and tile)."""
 
     images: dict[int, np.ndarray] = field(default_factory=dict)
     times: dict[int, Fraction] = field(default_factory=dict)
+    overlays: dict[int, np.ndarray] = field(default_factory=dict)  # only frames with one
+    filled: dict[int, np.ndarray] = field(default_factory=dict)  # those frames with it filled in
     prepared: dict[tuple[int, Tile | None], object] = field(default_factory=dict)
 
     def forget_before(self, index: int) -> None:
         for key in [k for k in self.images if k < index]:
             del self.images[key]
             del self.times[key]
+            self.overlays.pop(key, None)
+            self.filled.pop(key, None)
         for pkey in [k for k in self.prepared if k[0] < index]:
             del self.prepared[pkey]
 
@@ -128,6 +135,7 @@ class Engine:
         self.cut_detector = cut_detector
         self.stats = EngineStats()
         self._window = _Window()
+        self._overlays = OverlayTracker() if config.keep_overlays else None
 
     def _detected(self, frames: Iterable[FrameLike]) -> Iterator[_Detected]:
         """Every source frame, counted, with whether a new shot starts at it."""
@@ -157,6 +165,10 @@ class Engine:
         for index, frame in enumerate(kept):
             self._window.images[index] = frame.image
             self._window.times[index] = frame.time
+            overlay = self._overlays.add(frame.image) if self._overlays else None
+            if overlay is not None:
+                self._window.overlays[index] = overlay
+                self._window.filled[index] = fill_in(frame.image, overlay)
             yield SourceTime(index, frame.time, frame.cut)
 
     def run(self, frames: Iterable[FrameLike]) -> Iterator[OutputFrame]:
@@ -196,6 +208,10 @@ class Engine:
             confidence = list(result.confidence)
         borders = find_borders([self._window.images[i] for i in item.anchors])
         frames = [keep_borders(f, n, borders) if borders else f for f, n in zip(result.frames, nearest, strict=True)]
+        filled = [self._window.overlays[i] for i in item.anchors if i in self._window.overlays]
+        if filled:
+            overlay = np.logical_or.reduce(filled)
+            frames = [take_back(f, n, overlay) for f, n in zip(frames, nearest, strict=True)]
         return [
             OutputFrame(t, frame, True, conf) for t, frame, conf in zip(item.times, frames, confidence, strict=True)
         ]
@@ -203,7 +219,7 @@ class Engine:
     def _prepared(self, index: int, tile: Tile | None) -> object:
         key = (index, tile)
         if key not in self._window.prepared:
-            image = self._window.images[index]
+            image = self._window.filled.get(index, self._window.images[index])
             frame_size = (image.shape[0], image.shape[1])
             if tile is not None:
                 image = np.ascontiguousarray(image[tile.y0 : tile.y1, tile.x0 : tile.x1])

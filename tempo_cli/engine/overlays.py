@@ -1,0 +1,105 @@
+"""Still overlays over a moving picture (burnt-in captions, a channel's logo, a game's HUD), found over many frames.
+
+A caption's still letters hold the motion the network follows near zero for tens of pixels around them, so the
+scene there lags behind. Two anchors cannot tell a caption from still scenery; a run of frames can: an overlay is
+detail that stays still for `STILL_FRAMES` source frames in a row while the picture around it moves. Such pixels are
+filled in (OpenCV's Telea inpainting) in the frames the synthesizer sees, so that it follows the scene under them,
+and made frames take them back from the nearest source frame.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+STILL_FRAMES = 8  # source frames in a row a pixel must stay still to be part of an overlay
+STILL_BOX = 0.02  # the most a 3x3 box may change between frames (mean of the largest channel change, 0-1): still
+STILL_PIXEL = 0.08  # the most one pixel may change between frames (largest channel, 0-1) to be taken back as it is
+DETAIL = 0.3  # the least range of grey (0-1) in a 5x5 box: lettering, an edge of a logo, not a flat area
+ISLAND_RADIUS = 24  # the box (49 px across) in which...
+MOST_STILL_AROUND = 0.6  # ... at most this share may be still: an island, not a still background or a still shot
+GROW = 3  # pixels an overlay's detail grows into its still neighbours: the inside of letters, their outline
+RING = (3, 8)  # the ring around each overlay (px from it) whose pixels...
+RING_MOVING = 0.95  # ... must have mostly changed within the run: the scene moves under it, it is no still scenery
+
+
+def _box_mean(values: np.ndarray, radius: int) -> np.ndarray:
+    side = 2 * radius + 1
+    return cv2.boxFilter(values, -1, (side, side), normalize=True, borderType=cv2.BORDER_REPLICATE)
+
+
+def _disk(radius: int) -> np.ndarray:
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
+
+
+def _per_pixel(image: np.ndarray, reduce: np.ufunc) -> np.ndarray:
+    """`reduce` over the three channels of `image` (uint8 or uint16), per pixel, in [0, 1] as float32."""
+    peak = 65535.0 if image.dtype == np.uint16 else 255.0
+    channels = [image[..., c].astype(np.float32) for c in range(3)]
+    return reduce(reduce(channels[0], channels[1]), channels[2]) / peak
+
+
+def _scene_moves_around(parts: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """The connected parts of `parts` (bool) whose ring (`RING`; other parts left out of it, such as the next letter)
+    has more than `RING_MOVING` of `moved` pixels."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(parts.astype(np.uint8), connectivity=8)
+    kept = np.zeros_like(parts)
+    h, w = parts.shape
+    inner, outer = RING
+    for label in range(1, count):
+        x, y, width, height = (int(v) for v in stats[label, :4])
+        y0, y1, x0, x1 = max(0, y - outer), min(h, y + height + outer), max(0, x - outer), min(w, x + width + outer)
+        part = (labels[y0:y1, x0:x1] == label).astype(np.uint8)
+        ring = (cv2.dilate(part, _disk(outer)) > 0) & ~(cv2.dilate(part, _disk(inner)) > 0) & ~parts[y0:y1, x0:x1]
+        if ring.any() and moved[y0:y1, x0:x1][ring].mean() > RING_MOVING:
+            kept[y0:y1, x0:x1] |= part > 0
+    return kept
+
+
+class OverlayTracker:
+    """Follows source frames in order (RGB, uint8 or uint16, one size) and finds the still overlays in each."""
+
+    def __init__(self) -> None:
+        self._previous: np.ndarray | None = None
+        self._box_run: np.ndarray | None = None  # frames in a row each 3x3 box stayed still
+        self._pixel_run: np.ndarray | None = None  # frames in a row each pixel stayed still
+
+    def add(self, image: np.ndarray) -> np.ndarray | None:
+        """The overlay in `image`, the next source frame (bool [H,W]), or None where there is none.
+
+        It looks only at `image` and the frames before it, so a causal run may use it."""
+        previous, self._previous = self._previous, image
+        if previous is None or previous.shape != image.shape:
+            self._box_run = self._pixel_run = np.zeros(image.shape[:2], np.int32)
+            return None
+        assert self._box_run is not None and self._pixel_run is not None
+        change = _per_pixel(cv2.absdiff(image, previous), np.maximum)
+        self._box_run = np.where(_box_mean(change, 1) < STILL_BOX, self._box_run + 1, 0)
+        self._pixel_run = np.where(change < STILL_PIXEL, self._pixel_run + 1, 0)
+        still = self._box_run >= STILL_FRAMES
+        if not still.any():
+            return None
+        grey = _per_pixel(image, np.add) / 3
+        square = np.ones((5, 5), np.uint8)
+        detail = cv2.dilate(grey, square) - cv2.erode(grey, square) > DETAIL
+        island = _box_mean(still.astype(np.float32), ISLAND_RADIUS) < MOST_STILL_AROUND
+        core = still & detail & island
+        if not core.any():
+            return None
+        grown = (cv2.dilate(core.astype(np.uint8), _disk(GROW)) > 0) & (self._pixel_run >= STILL_FRAMES)
+        overlay = _scene_moves_around(grown, ~still)
+        return overlay if overlay.any() else None
+
+
+def fill_in(image: np.ndarray, overlay: np.ndarray) -> np.ndarray:
+    """`image` (RGB, uint8 or uint16) with the `overlay` pixels filled in from around them (a new array)."""
+    mask = overlay.astype(np.uint8)
+    if image.dtype == np.uint8:
+        return cv2.inpaint(np.ascontiguousarray(image), mask, 3, cv2.INPAINT_TELEA)
+    channels = [cv2.inpaint(np.ascontiguousarray(image[..., c]), mask, 3, cv2.INPAINT_TELEA) for c in range(3)]
+    return np.stack(channels, axis=-1)
+
+
+def take_back(frame: np.ndarray, source: np.ndarray, overlay: np.ndarray) -> np.ndarray:
+    """`frame` with the `overlay` pixels taken from `source` (a new array)."""
+    return np.where(overlay[..., None], source, frame)

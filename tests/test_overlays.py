@@ -1,0 +1,142 @@
+"""Still overlays (`--keep-overlays`): a burnt-in caption is found over a run of frames, kept as it is in made frames,
+and the picture around it follows the scene; still scenery, a still shot and a plain pan are left alone."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from tempo_cli.api import Interpolator, load_model
+from tempo_cli.engine.overlays import GROW, STILL_FRAMES, OverlayTracker
+from tests.cli_helpers import run_cli
+from tests.media import tilting
+
+STEP = 6  # px per frame the picture moves under the caption
+
+
+def caption_layers(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """White text and its black outline (bool, H x W) along the bottom of a frame, as subtitles are burnt in."""
+    text = np.zeros(shape, np.uint8)
+    cv2.putText(text, "TEMPO 12", (12, shape[0] - 16), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, 2, cv2.LINE_AA)
+    outline = cv2.dilate(text, np.ones((5, 5), np.uint8))
+    return text > 127, outline > 0
+
+
+def captioned(frames: list[np.ndarray]) -> list[np.ndarray]:
+    """`frames` under a still caption."""
+    text, outline = caption_layers(frames[0].shape[:2])
+    peak = np.iinfo(frames[0].dtype).max
+    out = []
+    for frame in frames:
+        frame = frame.copy()
+        frame[outline] = 0
+        frame[text] = peak
+        out.append(frame)
+    return out
+
+
+def overlays(frames: list[np.ndarray]) -> list[np.ndarray | None]:
+    tracker = OverlayTracker()
+    return [tracker.add(f) for f in frames]
+
+
+def around(mask: np.ndarray) -> np.ndarray:
+    """The pixels within 24 px of `mask`, not on it."""
+    distance = cv2.distanceTransform((~mask).astype(np.uint8), cv2.DIST_L2, 5)
+    return (distance > 0) & (distance <= 24)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_a_still_caption_over_a_moving_picture_is_found_once_still_for_a_run_of_frames(dtype: type) -> None:
+    frames = captioned(tilting(STILL_FRAMES + 4, STEP, dtype))
+    found = overlays(frames)
+    assert found[:STILL_FRAMES] == [None] * STILL_FRAMES
+    _, outline = caption_layers(frames[0].shape[:2])
+    near = cv2.dilate(outline.astype(np.uint8), np.ones((2 * GROW + 3,) * 2, np.uint8)) > 0
+    for mask in found[STILL_FRAMES:]:
+        assert mask is not None
+        assert np.count_nonzero(mask & outline) > 0.8 * np.count_nonzero(outline)
+        assert not np.any(mask & ~near)
+
+
+def still_scenery_beside_a_pan(count: int) -> list[np.ndarray]:
+    """The left half of a picture pans down; the right half, as detailed, stays still."""
+    frames = tilting(count, STEP)
+    return [np.concatenate([f[:, :80], frames[0][:, 80:]], axis=1) for f in frames]
+
+
+@pytest.mark.parametrize(
+    "frames",
+    [
+        pytest.param(tilting(STILL_FRAMES + 4, STEP), id="a pan"),
+        pytest.param(captioned([tilting(1)[0]] * (STILL_FRAMES + 4)), id="a still shot with a caption"),
+        pytest.param(still_scenery_beside_a_pan(STILL_FRAMES + 4), id="still scenery beside a pan"),
+    ],
+)
+def test_nothing_is_found_where_the_picture_does_not_move_under_still_detail(frames: list[np.ndarray]) -> None:
+    assert overlays(frames) == [None] * len(frames)
+
+
+def test_made_frames_keep_the_caption_and_follow_the_scene_around_it() -> None:
+    """Frames made between every other frame of a captioned pan, against the frames left out (DIS flow, whose
+    motion the still letters hold back as they do TEMPO's)."""
+    frames = captioned(tilting(2 * STILL_FRAMES + 5, STEP))
+    synth = Interpolator(load_model("flow"))
+    plain = synth.interpolate_frames(frames[::2], factor=2)
+    kept = synth.interpolate_frames(frames[::2], factor=2, keep_overlays=True)
+    assert all(np.array_equal(a, b) for a, b in zip(kept[::2], frames[::2], strict=True))  # sources untouched
+    _, outline = caption_layers(frames[0].shape[:2])
+    ring = around(outline)
+    later = range(2 * STILL_FRAMES + 1, len(frames) - 1, 2)  # both anchors after the caption was found
+    for i in later:
+        assert np.array_equal(kept[i][outline], frames[i][outline])
+        gain = cv2.PSNR(kept[i][ring], frames[i][ring]) - cv2.PSNR(plain[i][ring], frames[i][ring])
+        assert gain > 3, f"frame {i}: the picture around the caption gained {gain:.2f} dB"
+
+
+@pytest.mark.parametrize("name", ["flow", "tempo"])
+def test_without_an_overlay_keeping_them_changes_nothing(name: str) -> None:
+    frames = tilting(STILL_FRAMES + 4, STEP)
+    synth = Interpolator(load_model(name, device="cpu", precision="fp32"))
+    plain = synth.interpolate_frames(frames, factor=2)
+    kept = synth.interpolate_frames(frames, factor=2, keep_overlays=True)
+    assert all(np.array_equal(a, b) for a, b in zip(plain, kept, strict=True))
+
+
+def test_extrapolation_keeps_the_caption_in_predicted_frames() -> None:
+    frames = captioned(tilting(STILL_FRAMES + 4, STEP))
+    synth = Interpolator(load_model("flow"))
+    predicted = synth.extrapolate_frames(frames, ahead=2, anchors=3, keep_overlays=True)[-2:]
+    _, outline = caption_layers(frames[0].shape[:2])
+    for frame in predicted:
+        assert np.array_equal(frame[outline], frames[-1][outline])
+
+
+@pytest.mark.parametrize("flag", [[], ["--keep-overlays"]])
+def test_keep_overlays_from_the_command_line(tmp_path, flag: list[str]) -> None:
+    """PNG folder in and out: no loss, so the made frames' caption pixels show what the flag did."""
+    frames = captioned(tilting(STILL_FRAMES + 4, STEP))
+    folder = tmp_path / "frames"
+    folder.mkdir()
+    for index, frame in enumerate(frames):
+        cv2.imwrite(str(folder / f"{index:03d}.png"), cv2.cvtColor(frame, cv2.COLOR_RGB2BGR))
+    out = tmp_path / "out"
+    command = ["interpolate", folder, "-o", f"{out}/", "--input-fps", "10", "--model", "flow", "-q", *flag]
+    assert run_cli(command) == 0
+    made = [cv2.cvtColor(cv2.imread(str(p)), cv2.COLOR_BGR2RGB) for p in sorted(out.glob("*.png"))]
+    assert len(made) == 2 * len(frames)
+    _, outline = caption_layers(frames[0].shape[:2])
+    last_made = made[-3]  # between the last two frames, both with the caption found
+    assert np.array_equal(last_made[outline], frames[-1][outline]) == bool(flag)
+
+
+def test_a_caption_that_ends_is_not_left_filled_in() -> None:
+    """The frame after the last captioned one has none: the frames made between them show the caption or the
+    picture under it, as one of the two does, never the filled-in blur."""
+    plain = tilting(STILL_FRAMES + 4, STEP)
+    frames = [*captioned(plain[:-1]), plain[-1]]
+    made = Interpolator(load_model("flow")).interpolate_frames(frames, factor=4, keep_overlays=True)[-7:-4]
+    _, outline = caption_layers(frames[0].shape[:2])
+    for frame in made:
+        assert any(np.array_equal(frame[outline], source[outline]) for source in frames[-2:])
