@@ -104,8 +104,9 @@ def test_without_an_overlay_keeping_them_changes_nothing(name: str) -> None:
     assert all(np.array_equal(a, b) for a, b in zip(plain, kept, strict=True))
 
 
-def test_extrapolation_keeps_the_caption_in_predicted_frames() -> None:
-    frames = captioned(tilting(STILL_FRAMES + 4, STEP))
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_extrapolation_keeps_the_caption_in_predicted_frames(dtype: type) -> None:
+    frames = captioned(tilting(STILL_FRAMES + 4, STEP, dtype))
     synth = Interpolator(load_model("flow"))
     predicted = synth.extrapolate_frames(frames, ahead=2, anchors=3, keep_overlays=True)[-2:]
     _, outline = caption_layers(frames[0].shape[:2])
@@ -140,3 +141,32 @@ def test_a_caption_that_ends_is_not_left_filled_in() -> None:
     _, outline = caption_layers(frames[0].shape[:2])
     for frame in made:
         assert any(np.array_equal(frame[outline], source[outline]) for source in frames[-2:])
+
+
+def caption_until(frames: list[np.ndarray], end: int) -> list[np.ndarray]:
+    """`frames` with the caption over those before `end` only."""
+    return [*captioned(frames[:end]), *frames[end:]]
+
+
+def test_four_anchors_take_back_only_the_overlays_of_the_two_around_each_frame() -> None:
+    """Made frames after the caption ended had taken its place back from the nearest frame, as an outer anchor
+    still showed it: a frozen piece of the scene (20 dB there)."""
+    full = tilting(31, STEP)
+    frames = caption_until(full, 24)
+    _, outline = caption_layers(full[0].shape[:2])
+    made = Interpolator(load_model("flow")).interpolate_frames(frames[::2], factor=2, anchors=4, keep_overlays=True)
+    for i in (25, 27):  # both anchors around them, given frames 24 to 28, show no caption; the outer 22 does
+        assert cv2.PSNR(made[i][outline], full[i][outline]) > 40
+
+
+def test_predictions_after_a_caption_ends_do_not_freeze_its_place() -> None:
+    full = tilting(16, STEP)
+    frames = caption_until(full[:14], 13)  # gone in the last frame given
+    _, outline = caption_layers(full[0].shape[:2])
+    synth = Interpolator(load_model("flow"))
+    plain, kept = (
+        synth.extrapolate_frames(frames, ahead=2, anchors=3, keep_overlays=keep)[-2:] for keep in (False, True)
+    )
+    for made, off, truth in zip(kept, plain, full[14:], strict=True):
+        assert not np.array_equal(made[outline], frames[-1][outline])
+        assert cv2.PSNR(made[outline], truth[outline]) >= cv2.PSNR(off[outline], truth[outline])

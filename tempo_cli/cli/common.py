@@ -67,8 +67,8 @@ KeepOverlays = Annotated[
     bool,
     typer.Option(
         "--keep-overlays",
-        help="Keep still captions, logos and on-screen displays over a moving picture out of its motion, so the "
-        f"picture around them does not lag (found once still for {STILL_FRAMES} frames).",
+        help="Keep still, opaque captions, logos and on-screen displays over a moving picture out of its motion, so "
+        f"the picture around them does not lag (found once still for {STILL_FRAMES} frames).",
     ),
 ]
 SlowMotion = Annotated[

@@ -32,6 +32,11 @@ def _disk(radius: int) -> np.ndarray:
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * radius + 1, 2 * radius + 1))
 
 
+def _counted(run: np.ndarray, still: np.ndarray) -> np.ndarray:
+    """Frames in a row still (uint8, up to STILL_FRAMES) after one more frame, where it is `still`."""
+    return np.where(still, np.minimum(run, STILL_FRAMES - 1) + 1, 0).astype(np.uint8)
+
+
 def _per_pixel(image: np.ndarray, reduce: np.ufunc) -> np.ndarray:
     """`reduce` over the three channels of `image` (uint8 or uint16), per pixel, in [0, 1] as float32."""
     peak = 65535.0 if image.dtype == np.uint16 else 255.0
@@ -40,19 +45,25 @@ def _per_pixel(image: np.ndarray, reduce: np.ufunc) -> np.ndarray:
 
 
 def _scene_moves_around(parts: np.ndarray, moved: np.ndarray) -> np.ndarray:
-    """The connected parts of `parts` (bool) whose ring (`RING`; other parts left out of it, such as the next letter)
-    has more than `RING_MOVING` of `moved` pixels."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(parts.astype(np.uint8), connectivity=8)
-    kept = np.zeros_like(parts)
-    h, w = parts.shape
+    """The connected parts of `parts` (bool) whose ring (`RING`: the pixels that far from it and nearer it than any
+    other part) has more than `RING_MOVING` of `moved` pixels. All parts at once: noisy footage makes thousands."""
     inner, outer = RING
-    for label in range(1, count):
-        x, y, width, height = (int(v) for v in stats[label, :4])
-        y0, y1, x0, x1 = max(0, y - outer), min(h, y + height + outer), max(0, x - outer), min(w, x + width + outer)
-        part = (labels[y0:y1, x0:x1] == label).astype(np.uint8)
-        ring = (cv2.dilate(part, _disk(outer)) > 0) & ~(cv2.dilate(part, _disk(inner)) > 0) & ~parts[y0:y1, x0:x1]
-        if ring.any() and moved[y0:y1, x0:x1][ring].mean() > RING_MOVING:
-            kept[y0:y1, x0:x1] |= part > 0
+    rows, columns = np.flatnonzero(parts.any(axis=1)), np.flatnonzero(parts.any(axis=0))
+    box = (  # the parts and their rings: a caption is a small share of the frame
+        slice(max(0, rows[0] - outer - 1), rows[-1] + outer + 2),
+        slice(max(0, columns[0] - outer - 1), columns[-1] + outer + 2),
+    )
+    inside = parts[box]
+    distance, labels = cv2.distanceTransformWithLabels(
+        (~inside).astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_CCOMP
+    )
+    ring = (distance > inner) & (distance <= outer)
+    count = int(labels.max()) + 1
+    around = np.bincount(labels[ring], minlength=count)
+    changed = np.bincount(labels[ring & moved[box]], minlength=count)
+    keep = changed > RING_MOVING * np.maximum(around, 1)
+    kept = np.zeros_like(parts)
+    kept[box] = inside & keep[labels]
     return kept
 
 
@@ -61,8 +72,8 @@ class OverlayTracker:
 
     def __init__(self) -> None:
         self._previous: np.ndarray | None = None
-        self._box_run: np.ndarray | None = None  # frames in a row each 3x3 box stayed still
-        self._pixel_run: np.ndarray | None = None  # frames in a row each pixel stayed still
+        self._box_run: np.ndarray | None = None  # frames in a row each 3x3 box stayed still, up to STILL_FRAMES
+        self._pixel_run: np.ndarray | None = None  # frames in a row each pixel stayed still, up to STILL_FRAMES
 
     def add(self, image: np.ndarray) -> np.ndarray | None:
         """The overlay in `image`, the next source frame (bool [H,W]), or None where there is none.
@@ -70,12 +81,12 @@ class OverlayTracker:
         It looks only at `image` and the frames before it, so a causal run may use it."""
         previous, self._previous = self._previous, image
         if previous is None or previous.shape != image.shape:
-            self._box_run = self._pixel_run = np.zeros(image.shape[:2], np.int32)
+            self._box_run = self._pixel_run = np.zeros(image.shape[:2], np.uint8)
             return None
         assert self._box_run is not None and self._pixel_run is not None
         change = _per_pixel(cv2.absdiff(image, previous), np.maximum)
-        self._box_run = np.where(_box_mean(change, 1) < STILL_BOX, self._box_run + 1, 0)
-        self._pixel_run = np.where(change < STILL_PIXEL, self._pixel_run + 1, 0)
+        self._box_run = _counted(self._box_run, _box_mean(change, 1) < STILL_BOX)
+        self._pixel_run = _counted(self._pixel_run, change < STILL_PIXEL)
         still = self._box_run >= STILL_FRAMES
         if not still.any():
             return None

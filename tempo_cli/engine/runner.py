@@ -113,7 +113,7 @@ class _Window:
     images: dict[int, np.ndarray] = field(default_factory=dict)
     times: dict[int, Fraction] = field(default_factory=dict)
     overlays: dict[int, np.ndarray] = field(default_factory=dict)  # only frames with one
-    filled: dict[int, np.ndarray] = field(default_factory=dict)  # those frames with it filled in
+    filled: dict[int, np.ndarray] = field(default_factory=dict)  # those the synthesizer saw, overlay filled in
     prepared: dict[tuple[int, Tile | None], object] = field(default_factory=dict)
 
     def forget_before(self, index: int) -> None:
@@ -168,7 +168,6 @@ class Engine:
             overlay = self._overlays.add(frame.image) if self._overlays else None
             if overlay is not None:
                 self._window.overlays[index] = overlay
-                self._window.filled[index] = fill_in(frame.image, overlay)
             yield SourceTime(index, frame.time, frame.cut)
 
     def run(self, frames: Iterable[FrameLike]) -> Iterator[OutputFrame]:
@@ -208,18 +207,40 @@ class Engine:
             confidence = list(result.confidence)
         borders = find_borders([self._window.images[i] for i in item.anchors])
         frames = [keep_borders(f, n, borders) if borders else f for f, n in zip(result.frames, nearest, strict=True)]
-        filled = [self._window.overlays[i] for i in item.anchors if i in self._window.overlays]
-        if filled:
-            overlay = np.logical_or.reduce(filled)
-            frames = [take_back(f, n, overlay) for f, n in zip(frames, nearest, strict=True)]
+        if self._window.overlays:
+            frames = [
+                self._take_back(f, n, t, item.anchors) for f, n, t in zip(frames, nearest, item.times, strict=True)
+            ]
         return [
             OutputFrame(t, frame, True, conf) for t, frame, conf in zip(item.times, frames, confidence, strict=True)
         ]
 
+    def _take_back(self, frame: np.ndarray, source: np.ndarray, time: Fraction, anchors: tuple[int, ...]) -> np.ndarray:
+        """`frame` at `time` with the overlays of the anchors just before and after it (outside their span, of the
+        nearest one alone: the frame comes from it) taken from `source`, the nearest anchor."""
+        times = self._window.times
+        before = [i for i in anchors if times[i] <= time]
+        after = [i for i in anchors if times[i] >= time]
+        if before and after:
+            around = {max(before, key=lambda i: times[i]), min(after, key=lambda i: times[i])}
+        else:
+            around = {min(anchors, key=lambda i: abs(times[i] - time))}
+        masks = [self._window.overlays[i] for i in around if i in self._window.overlays]
+        return take_back(frame, source, np.logical_or.reduce(masks)) if masks else frame
+
+    def _synthesis_image(self, index: int) -> np.ndarray:
+        """Source frame `index` as the synthesizer sees it: its overlay, if any, filled in (once, when first asked)."""
+        window = self._window
+        if index not in window.overlays:
+            return window.images[index]
+        if index not in window.filled:
+            window.filled[index] = fill_in(window.images[index], window.overlays[index])
+        return window.filled[index]
+
     def _prepared(self, index: int, tile: Tile | None) -> object:
         key = (index, tile)
         if key not in self._window.prepared:
-            image = self._window.filled.get(index, self._window.images[index])
+            image = self._synthesis_image(index)
             frame_size = (image.shape[0], image.shape[1])
             if tile is not None:
                 image = np.ascontiguousarray(image[tile.y0 : tile.y1, tile.x0 : tile.x1])
