@@ -98,6 +98,8 @@ class OverlayTracker:
         if not core.any():
             return None
         grown = (cv2.dilate(core.astype(np.uint8), _disk(GROW)) > 0) & (self._pixel_run >= STILL_FRAMES)
+        if not grown.any():  # a still 3x3 box may hold a pixel that flickers: a core of such pixels alone
+            return None
         overlay = _scene_moves_around(grown, ~still)
         return overlay if overlay.any() else None
 
