@@ -1,6 +1,7 @@
 """Still overlays kept out of the motion (`keep_overlays`, `--keep-overlays`): on captions, and on clips without any.
 
-    python -m benchmarks.overlays [--weights W.safetensors] [--pairs 40] [--all-clips] [--threads 2] [--json PATH]
+    python -m benchmarks.overlays [--weights W.safetensors] [--pairs 40] [--all-clips] [--crf 23] [--threads 2]
+        [--json PATH]
 
 Both parts run the library as users do (`Interpolator.interpolate_frames` / `extrapolate_frames`), once with
 `keep_overlays` and once without, side by side.
@@ -8,7 +9,9 @@ Both parts run the library as users do (`Interpolator.interpolate_frames` / `ext
 - caption: `benchmarks.pan_and_caption`'s 12 held-out backgrounds moving at 12 px per frame under its still caption,
   HISTORY frames before the anchors (an overlay is found over a run of frames). Between: every other frame is
   given and the one at -1 is made at 2x; ahead: frames up to 0 are given and +1, +2 predicted from 3 anchors.
-  Figures as that benchmark's: PSNR within 48 px of the caption, and the share of caption pixels off.
+  Figures as that benchmark's: PSNR within 48 px of the caption, and the share of caption pixels off. With
+  `--crf N` the captioned frames go through libx264 at CRF N first, as a captioned video file would (scored against
+  the compressed frames).
 - clips: the four held-out clips (and the screen recording `videollava_demo`, still text beside changing content)
   at a 360-px short side, every other frame of the first 2 x `--pairs` given and the ones between made at 2x:
   mean PSNR of the made frames against the frames left out. None has a burnt-in overlay; this is the cost of
@@ -19,9 +22,11 @@ Both parts run the library as users do (`Interpolator.interpolate_frames` / `ext
 from __future__ import annotations
 
 import argparse
+import io
 import time
 from typing import Any
 
+import av
 import cv2
 import numpy as np
 
@@ -48,23 +53,38 @@ SPEED = 12.0  # px per frame under the caption
 SCREEN = "videollava_demo.mp4"
 
 
-def caption_figures(interpolator: Interpolator, keep: bool, seed: int) -> dict[str, list[float]]:
-    """Around-PSNR and caption-off share between, +1 and +2, averaged over the captioned backgrounds."""
+def x264_roundtrip(frames: list[np.ndarray], crf: int) -> list[np.ndarray]:
+    """`frames` (RGB uint8) as a viewer sees them after libx264 at `crf` (yuv420p, preset medium, in memory)."""
+    buffer = io.BytesIO()
+    with av.open(buffer, "w", format="mp4") as out:
+        stream = out.add_stream("libx264", rate=30, options={"crf": str(crf), "preset": "medium"})
+        stream.width, stream.height, stream.pix_fmt = frames[0].shape[1], frames[0].shape[0], "yuv420p"
+        for frame in frames:
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")))
+        out.mux(stream.encode())
+    buffer.seek(0)
+    with av.open(buffer) as source:
+        return [frame.to_ndarray(format="rgb24") for frame in source.decode(video=0)]
+
+
+def caption_figures(interpolator: Interpolator, keep: bool, seed: int, crf: int | None) -> dict[str, list[float]]:
+    """Around-PSNR and caption-off share between, +1 and +2, averaged over the captioned backgrounds, each sequence
+    compressed by libx264 at `crf` first (None: not compressed); truth is the compressed frame."""
     rng = np.random.default_rng(seed)
     around, off = [], []
     for image in backgrounds(data_root() / "videos"):
         angle = rng.uniform(0, 2 * np.pi)
         times = list(range(-HISTORY - 2, 3))
         velocity = SPEED * np.array([np.cos(angle), np.sin(angle)])
-        frames = [with_caption(f) for f in moving_frames(image, velocity, times)]
-        at = {t: frames[times.index(t)] for t in times}
-        given = [to_image(at[t]) for t in times if t <= 0 and t % 2 == 0]
+        frames = [to_image(with_caption(f)) for f in moving_frames(image, velocity, times)]
+        at = dict(zip(times, frames if crf is None else x264_roundtrip(frames, crf), strict=True))
+        given = [at[t] for t in times if t <= 0 and t % 2 == 0]
         between = interpolator.interpolate_frames(given, factor=2, cut_threshold=None, keep_overlays=keep)[-3]
-        past = [to_image(at[t]) for t in times if t <= 0]
+        past = [at[t] for t in times if t <= 0]
         ahead = interpolator.extrapolate_frames(past, ahead=2, anchors=3, cut_threshold=None, keep_overlays=keep)
         made = [(between, at[-1]), (ahead[-2], at[1]), (ahead[-1], at[2])]
-        around.append([surround_psnr(m.astype(np.float32) / 255, truth) for m, truth in made])
-        off.append([caption_off(m.astype(np.float32) / 255, truth) for m, truth in made])
+        around.append([surround_psnr(m / 255, truth / 255) for m, truth in made])
+        off.append([caption_off(m / 255, truth / 255) for m, truth in made])
     return {"around": np.mean(around, axis=0).tolist(), "caption off": np.mean(off, axis=0).tolist()}
 
 
@@ -113,12 +133,13 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=40, help="frames made per clip")
     parser.add_argument("--seed", type=int, default=0, help="seed of the directions of motion")
     parser.add_argument("--all-clips", action="store_true", help="every MP4 clip in the shared videos folder")
+    parser.add_argument("--crf", type=int, default=None, help="compress the captioned frames with libx264 first")
     add_run_arguments(parser)
     args = parser.parse_args()
     set_threads(args.threads)
     interpolator = Interpolator(load_model("tempo", args.weights))
-    data: dict[str, Any] = {**stamp(), "threads": args.threads, "seed": args.seed, "pairs": args.pairs}
-    data["caption"] = {str(keep): caption_figures(interpolator, keep, args.seed) for keep in (False, True)}
+    data: dict[str, Any] = {**stamp(), "threads": args.threads, "seed": args.seed, "pairs": args.pairs, "crf": args.crf}
+    data["caption"] = {str(keep): caption_figures(interpolator, keep, args.seed, args.crf) for keep in (False, True)}
     search, fill = search_seconds(backgrounds(data_root() / "videos")[0])
     data["seconds_1080p"] = {"search": search, "fill_in": fill}
     clips = sorted(p.name for p in (data_root() / "videos").glob("*.mp4")) if args.all_clips else [*HELD_OUT, SCREEN]
@@ -135,7 +156,10 @@ def main() -> None:
         ]
         for keep in (False, True)
     ]
-    show_table("A still caption over 12 held-out backgrounds moving 12 px a frame", caption_header, caption_rows)
+    coded = "" if args.crf is None else f", libx264 at CRF {args.crf}"
+    show_table(
+        f"A still caption over 12 held-out backgrounds moving 12 px a frame{coded}", caption_header, caption_rows
+    )
     print(markdown_table(caption_header, caption_rows))
     clip_rows = [
         [
