@@ -67,14 +67,16 @@ def x264_roundtrip(frames: list[np.ndarray], crf: int) -> list[np.ndarray]:
         return [frame.to_ndarray(format="rgb24") for frame in source.decode(video=0)]
 
 
-def caption_figures(interpolator: Interpolator, keep: bool, seed: int, crf: int | None) -> dict[str, list[float]]:
-    """Around-PSNR and caption-off share between, +1 and +2, averaged over the captioned backgrounds, each sequence
-    compressed by libx264 at `crf` first (None: not compressed); truth is the compressed frame."""
+def caption_figures(
+    interpolator: Interpolator, images: list[np.ndarray], keep: bool, seed: int, crf: int | None
+) -> dict[str, list[float]]:
+    """Around-PSNR and caption-off share between, +1 and +2, averaged over the captioned backgrounds `images`, each
+    sequence compressed by libx264 at `crf` first (None: not compressed); truth is the compressed frame."""
     rng = np.random.default_rng(seed)
+    times = list(range(-HISTORY - 2, 3))
     around, off = [], []
-    for image in backgrounds(data_root() / "videos"):
+    for image in images:
         angle = rng.uniform(0, 2 * np.pi)
-        times = list(range(-HISTORY - 2, 3))
         velocity = SPEED * np.array([np.cos(angle), np.sin(angle)])
         frames = [to_image(with_caption(f)) for f in moving_frames(image, velocity, times)]
         at = dict(zip(times, frames if crf is None else x264_roundtrip(frames, crf), strict=True))
@@ -139,8 +141,11 @@ def main() -> None:
     set_threads(args.threads)
     interpolator = Interpolator(load_model("tempo", args.weights))
     data: dict[str, Any] = {**stamp(), "threads": args.threads, "seed": args.seed, "pairs": args.pairs, "crf": args.crf}
-    data["caption"] = {str(keep): caption_figures(interpolator, keep, args.seed, args.crf) for keep in (False, True)}
-    search, fill = search_seconds(backgrounds(data_root() / "videos")[0])
+    images = backgrounds(data_root() / "videos")
+    data["caption"] = {
+        str(keep): caption_figures(interpolator, images, keep, args.seed, args.crf) for keep in (False, True)
+    }
+    search, fill = search_seconds(images[0])
     data["seconds_1080p"] = {"search": search, "fill_in": fill}
     clips = sorted(p.name for p in (data_root() / "videos").glob("*.mp4")) if args.all_clips else [*HELD_OUT, SCREEN]
     data["clips"] = {

@@ -196,9 +196,8 @@ class Engine:
         sample = self._window.images[item.anchors[0]]
         result = self._run_tiles(item.anchors, times, targets, sample.shape[0], sample.shape[1])
         self.stats.synthesized += len(targets)
-        nearest = [
-            self._window.images[min(item.anchors, key=lambda i: abs(self._window.times[i] - t))] for t in item.times
-        ]
+        nearest_anchor = [min(item.anchors, key=lambda i: abs(self._window.times[i] - t)) for t in item.times]
+        nearest = [self._window.images[i] for i in nearest_anchor]
         if result.cut_score is not None and result.cut_score > self.config.model_cut_threshold:
             self.stats.model_cuts += 1
             return [OutputFrame(t, image, False) for t, image in zip(item.times, nearest, strict=True)]
@@ -209,24 +208,24 @@ class Engine:
         frames = [keep_borders(f, n, borders) if borders else f for f, n in zip(result.frames, nearest, strict=True)]
         if self._window.overlays:
             frames = [
-                self._take_back(f, n, t, item.anchors) for f, n, t in zip(frames, nearest, item.times, strict=True)
+                self._take_back(f, n, t, item.anchors)
+                for f, n, t in zip(frames, nearest_anchor, item.times, strict=True)
             ]
         return [
             OutputFrame(t, frame, True, conf) for t, frame, conf in zip(item.times, frames, confidence, strict=True)
         ]
 
-    def _take_back(self, frame: np.ndarray, source: np.ndarray, time: Fraction, anchors: tuple[int, ...]) -> np.ndarray:
+    def _take_back(self, frame: np.ndarray, nearest: int, time: Fraction, anchors: tuple[int, ...]) -> np.ndarray:
         """`frame` at `time` with the overlays of the anchors just before and after it (outside their span, of the
-        nearest one alone: the frame comes from it) taken from `source`, the nearest anchor."""
+        `nearest` anchor alone: the frame comes from it) taken from that nearest anchor."""
         times = self._window.times
         before = [i for i in anchors if times[i] <= time]
         after = [i for i in anchors if times[i] >= time]
-        if before and after:
-            around = {max(before, key=lambda i: times[i]), min(after, key=lambda i: times[i])}
-        else:
-            around = {min(anchors, key=lambda i: abs(times[i] - time))}
+        around = (
+            {max(before, key=times.__getitem__), min(after, key=times.__getitem__)} if before and after else {nearest}
+        )
         masks = [self._window.overlays[i] for i in around if i in self._window.overlays]
-        return take_back(frame, source, np.logical_or.reduce(masks)) if masks else frame
+        return take_back(frame, self._window.images[nearest], np.logical_or.reduce(masks)) if masks else frame
 
     def _synthesis_image(self, index: int) -> np.ndarray:
         """Source frame `index` as the synthesizer sees it: its overlay, if any, filled in (once, when first asked)."""
