@@ -2,9 +2,11 @@
 
 A caption's still letters hold the motion the network follows near zero for tens of pixels around them, so the
 scene there lags behind. Two anchors cannot tell a caption from still scenery; a run of frames can: an overlay is
-detail that stays still for `STILL_FRAMES` source frames in a row while the picture around it moves. Such pixels are
-filled in (OpenCV's Telea inpainting) in the frames the synthesizer sees, so that it follows the scene under them,
-and made frames take them back from the nearest source frame.
+detail of its own that stays still for `STILL_FRAMES` source frames in a row while the picture around it moves.
+Still is measured against each pixel's mean over its run, so that grain and compression noise average out while a
+slow drift adds up; moving, from one frame to the next. Frames are searched at `ANALYSIS_SIDE`, so the sizes below
+do not depend on the video's. Such pixels are filled in (OpenCV's Telea inpainting) in the frames the synthesizer
+sees, so that it follows the scene under them, and made frames take them back from the nearest source frame.
 """
 
 from __future__ import annotations
@@ -12,15 +14,17 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+ANALYSIS_SIDE = 360  # frames are searched with their short side scaled down to this (px), as the sizes below are
 STILL_FRAMES = 8  # source frames in a row a pixel must stay still to be part of an overlay
-STILL_BOX = 0.02  # the most a 3x3 box may change between frames (mean of the largest channel change, 0-1): still
-STILL_PIXEL = 0.08  # the most one pixel may change between frames (largest channel, 0-1) to be taken back as it is
-DETAIL = 0.3  # the least range of grey (0-1) in a 5x5 box: lettering, an edge of a logo, not a flat area
+STILL_BOX = 0.03  # the most a 3x3 box may differ from its run's mean (mean of the largest channel change, 0-1): still
+QUIET_BOX = 0.02  # the most a 3x3 box may change from the frame before (the same measure) where it counts as quiet
+STILL_PIXEL = 0.08  # the most one pixel may differ from its run's mean (largest channel, 0-1) to be taken back
+DETAIL = 0.3  # the least range of grey (0-1) among the still pixels of a 5x5 box: lettering, a logo's edge
 ISLAND_RADIUS = 24  # the box (49 px across) in which...
-MOST_STILL_AROUND = 0.6  # ... at most this share may be still: an island, not a still background or a still shot
+MOST_STILL_AROUND = 0.6  # ... at most this share may be quiet: an island, not a still background or a still shot
 GROW = 3  # pixels an overlay's detail grows into its still neighbours: the inside of letters, their outline
 RING = (3, 8)  # the ring around each overlay (px from it) whose pixels...
-RING_MOVING = 0.95  # ... must have mostly changed within the run: the scene moves under it, it is no still scenery
+RING_MOVING = 0.95  # ... must nearly all have been not quiet within the run: the scene moves, it is no still scenery
 
 
 def _box_mean(values: np.ndarray, radius: int) -> np.ndarray:
@@ -37,11 +41,14 @@ def _counted(run: np.ndarray, still: np.ndarray) -> np.ndarray:
     return np.where(still, np.minimum(run, STILL_FRAMES - 1) + 1, 0).astype(np.uint8)
 
 
+def _unit(image: np.ndarray) -> np.ndarray:
+    """`image` (uint8 or uint16) in [0, 1] as float32."""
+    return image.astype(np.float32) / (65535.0 if image.dtype == np.uint16 else 255.0)
+
+
 def _per_pixel(image: np.ndarray, reduce: np.ufunc) -> np.ndarray:
-    """`reduce` over the three channels of `image` (uint8 or uint16), per pixel, in [0, 1] as float32."""
-    peak = 65535.0 if image.dtype == np.uint16 else 255.0
-    channels = [image[..., c].astype(np.float32) for c in range(3)]
-    return reduce(reduce(channels[0], channels[1]), channels[2]) / peak
+    """`reduce` over the three channels of `image` (float32 [H,W,3]), per pixel."""
+    return reduce(reduce(image[..., 0], image[..., 1]), image[..., 2])
 
 
 def _scene_moves_around(parts: np.ndarray, moved: np.ndarray) -> np.ndarray:
@@ -71,37 +78,66 @@ class OverlayTracker:
     """Follows source frames in order (RGB, uint8 or uint16, one size) and finds the still overlays in each."""
 
     def __init__(self) -> None:
-        self._previous: np.ndarray | None = None
+        self._previous: np.ndarray | None = None  # the frame before, as searched
+        self._reference: np.ndarray | None = None  # each pixel's mean (0-1) over its box's still run (EMA after 8)
         self._box_run: np.ndarray | None = None  # frames in a row each 3x3 box stayed still, up to STILL_FRAMES
-        self._pixel_run: np.ndarray | None = None  # frames in a row each pixel stayed still, up to STILL_FRAMES
+        self._quiet_run: np.ndarray | None = None  # frames in a row each 3x3 box stayed quiet, up to STILL_FRAMES
+        self._pixel_run: np.ndarray | None = None  # frames in a row each pixel stayed within STILL_PIXEL, up to 8
 
     def add(self, image: np.ndarray) -> np.ndarray | None:
         """The overlay in `image`, the next source frame (bool [H,W]), or None where there is none.
 
         It looks only at `image` and the frames before it, so a causal run may use it."""
-        previous, self._previous = self._previous, image
-        if previous is None or previous.shape != image.shape:
-            self._box_run = self._pixel_run = np.zeros(image.shape[:2], np.uint8)
+        height, width = image.shape[:2]
+        scale = ANALYSIS_SIDE / min(height, width)
+        if scale >= 1:
+            return self._search(image)
+        size = (max(1, round(width * scale)), max(1, round(height * scale)))
+        found = self._search(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
+        if found is None:
             return None
-        assert self._box_run is not None and self._pixel_run is not None
-        change = _per_pixel(cv2.absdiff(image, previous), np.maximum)
-        self._box_run = _counted(self._box_run, _box_mean(change, 1) < STILL_BOX)
+        return cv2.resize(found.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR) > 0.25
+
+    def _search(self, image: np.ndarray) -> np.ndarray | None:
+        """The overlay in `image` at the size searched."""
+        unit = _unit(image)
+        previous, self._previous = self._previous, image
+        if previous is None or self._reference is None or self._reference.shape != unit.shape:
+            self._reference = unit
+            self._box_run = self._quiet_run = self._pixel_run = np.zeros(image.shape[:2], np.uint8)
+            return None
+        assert self._box_run is not None and self._quiet_run is not None and self._pixel_run is not None
+        change = _per_pixel(cv2.absdiff(unit, self._reference), np.maximum)  # from the run's mean: a slow drift adds up
+        box_change = _box_mean(change, 1)
+        self._box_run = _counted(self._box_run, box_change < STILL_BOX)
+        step = _box_mean(_per_pixel(_unit(cv2.absdiff(image, previous)), np.maximum), 1)  # from the frame before
+        self._quiet_run = _counted(self._quiet_run, step < QUIET_BOX)
         self._pixel_run = _counted(self._pixel_run, change < STILL_PIXEL)
+        weight = 1.0 / (self._box_run.astype(np.float32) + 1.0)  # 1 where the box moved: its run starts again
+        self._reference += weight[..., None] * (unit - self._reference)
         still = self._box_run >= STILL_FRAMES
         if not still.any():
             return None
-        grey = _per_pixel(image, np.add) / 3
-        square = np.ones((5, 5), np.uint8)
-        detail = cv2.dilate(grey, square) - cv2.erode(grey, square) > DETAIL
-        island = _box_mean(still.astype(np.float32), ISLAND_RADIUS) < MOST_STILL_AROUND
+        grey = _per_pixel(unit, np.add) / 3
+        square = np.ones((5, 5), np.uint8)  # the range of grey among still pixels: the detail is the overlay's own
+        still_grey = cv2.dilate(np.where(still, grey, -1.0), square) - cv2.erode(np.where(still, grey, 2.0), square)
+        detail = still_grey > DETAIL
+        quiet = self._quiet_run >= STILL_FRAMES
+        island = _box_mean(quiet.astype(np.float32), ISLAND_RADIUS) < MOST_STILL_AROUND
         core = still & detail & island
         if not core.any():
             return None
         grown = (cv2.dilate(core.astype(np.uint8), _disk(GROW)) > 0) & (self._pixel_run >= STILL_FRAMES)
         if not grown.any():  # a still 3x3 box may hold a pixel that flickers: a core of such pixels alone
             return None
-        overlay = _scene_moves_around(grown, ~still)
+        overlay = _scene_moves_around(grown, ~quiet)
         return overlay if overlay.any() else None
+
+
+def shown_too(image: np.ndarray, other: np.ndarray, overlay: np.ndarray) -> np.ndarray:
+    """The pixels of `other`'s `overlay` that `image` shows as well (no channel more than `STILL_PIXEL` apart): the
+    same overlay, not (or no longer) found in `image` itself."""
+    return overlay & (_per_pixel(cv2.absdiff(_unit(image), _unit(other)), np.maximum) < STILL_PIXEL)
 
 
 def fill_in(image: np.ndarray, overlay: np.ndarray) -> np.ndarray:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -13,7 +14,7 @@ import numpy as np
 from tempo_cli.engine.borders import find_borders, keep_borders
 from tempo_cli.engine.duplicates import DEFAULT_MAX_RUN, check_options, drop_duplicates
 from tempo_cli.engine.frame_check import check_frame
-from tempo_cli.engine.overlays import OverlayTracker, fill_in, take_back
+from tempo_cli.engine.overlays import OverlayTracker, fill_in, shown_too, take_back
 from tempo_cli.engine.planner import Copy, CrossFade, PlanConfig, PlanItem, SourceTime, Synthesize, plan
 from tempo_cli.engine.tiling import DEFAULT_OVERLAP, Tile, TileMerger, check_tile, split
 from tempo_cli.errors import TempoError
@@ -113,15 +114,16 @@ class _Window:
     images: dict[int, np.ndarray] = field(default_factory=dict)
     times: dict[int, Fraction] = field(default_factory=dict)
     overlays: dict[int, np.ndarray] = field(default_factory=dict)  # only frames with one
-    filled: dict[int, np.ndarray] = field(default_factory=dict)  # those the synthesizer saw, overlay filled in
-    prepared: dict[tuple[int, Tile | None], object] = field(default_factory=dict)
+    filled: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)  # by the digest of the mask filled in
+    prepared: dict[tuple[int, Tile | None, str], object] = field(default_factory=dict)
 
     def forget_before(self, index: int) -> None:
         for key in [k for k in self.images if k < index]:
             del self.images[key]
             del self.times[key]
             self.overlays.pop(key, None)
-            self.filled.pop(key, None)
+        for fkey in [k for k in self.filled if k[0] < index]:
+            del self.filled[fkey]
         for pkey in [k for k in self.prepared if k[0] < index]:
             del self.prepared[pkey]
 
@@ -194,7 +196,8 @@ class Engine:
         times = [float(self._window.times[i]) for i in item.anchors]
         targets = [float(t) for t in item.times]
         sample = self._window.images[item.anchors[0]]
-        result = self._run_tiles(item.anchors, times, targets, sample.shape[0], sample.shape[1])
+        masks = self._overlay_masks(item.anchors)
+        result = self._run_tiles(item.anchors, masks, times, targets, sample.shape[0], sample.shape[1])
         self.stats.synthesized += len(targets)
         nearest_anchor = [min(item.anchors, key=lambda i: abs(self._window.times[i] - t)) for t in item.times]
         nearest = [self._window.images[i] for i in nearest_anchor]
@@ -206,40 +209,53 @@ class Engine:
             confidence = list(result.confidence)
         borders = find_borders([self._window.images[i] for i in item.anchors])
         frames = [keep_borders(f, n, borders) if borders else f for f, n in zip(result.frames, nearest, strict=True)]
-        if self._window.overlays:
+        if masks:
             frames = [
-                self._take_back(f, n, t, item.anchors)
+                self._take_back(f, n, t, item.anchors, masks)
                 for f, n, t in zip(frames, nearest_anchor, item.times, strict=True)
             ]
         return [
             OutputFrame(t, frame, True, conf) for t, frame, conf in zip(item.times, frames, confidence, strict=True)
         ]
 
-    def _take_back(self, frame: np.ndarray, nearest: int, time: Fraction, anchors: tuple[int, ...]) -> np.ndarray:
-        """`frame` at `time` with the overlays of the anchors just before and after it (outside their span, of the
-        `nearest` anchor alone: the frame comes from it) taken from that nearest anchor."""
+    def _overlay_masks(self, anchors: tuple[int, ...]) -> dict[int, np.ndarray]:
+        """The overlay each of `anchors` is filled in at: its own, or where none was found in it (not yet: a caption
+        is found in one anchor before the others), the pixels of the others' that it shows too, so that the
+        synthesizer sees all alike. Its own alone where it has one: each frame is then prepared once."""
+        images, overlays = self._window.images, self._window.overlays
+        found = [i for i in anchors if i in overlays]
+        masks = {i: overlays[i] for i in found}
+        for i in anchors:
+            if found and i not in overlays:
+                shared = np.logical_or.reduce([shown_too(images[i], images[j], overlays[j]) for j in found])
+                if shared.any():
+                    masks[i] = shared
+        return masks
+
+    def _take_back(
+        self, frame: np.ndarray, nearest: int, time: Fraction, anchors: tuple[int, ...], masks: dict[int, np.ndarray]
+    ) -> np.ndarray:
+        """`frame` at `time` with the overlays (`masks`) of the anchors just before and after it (outside their span,
+        of the `nearest` anchor alone: the frame comes from it) taken from that nearest anchor."""
         times = self._window.times
         before = [i for i in anchors if times[i] <= time]
         after = [i for i in anchors if times[i] >= time]
         around = (
             {max(before, key=times.__getitem__), min(after, key=times.__getitem__)} if before and after else {nearest}
         )
-        masks = [self._window.overlays[i] for i in around if i in self._window.overlays]
-        return take_back(frame, self._window.images[nearest], np.logical_or.reduce(masks)) if masks else frame
+        taken = [masks[i] for i in around if i in masks]
+        return take_back(frame, self._window.images[nearest], np.logical_or.reduce(taken)) if taken else frame
 
-    def _synthesis_image(self, index: int) -> np.ndarray:
-        """Source frame `index` as the synthesizer sees it: its overlay, if any, filled in (once, when first asked)."""
-        window = self._window
-        if index not in window.overlays:
-            return window.images[index]
-        if index not in window.filled:
-            window.filled[index] = fill_in(window.images[index], window.overlays[index])
-        return window.filled[index]
-
-    def _prepared(self, index: int, tile: Tile | None) -> object:
-        key = (index, tile)
+    def _prepared(self, index: int, tile: Tile | None, mask: np.ndarray | None) -> object:
+        """The synthesizer's state for source frame `index` (the `tile` of it), with `mask` filled in if given."""
+        digest = "" if mask is None else hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).hexdigest()
+        key = (index, tile, digest)
         if key not in self._window.prepared:
-            image = self._synthesis_image(index)
+            image = self._window.images[index]
+            if mask is not None:
+                if (index, digest) not in self._window.filled:  # once for all tiles
+                    self._window.filled[index, digest] = fill_in(image, mask)
+                image = self._window.filled[index, digest]
             frame_size = (image.shape[0], image.shape[1])
             if tile is not None:
                 image = np.ascontiguousarray(image[tile.y0 : tile.y1, tile.x0 : tile.x1])
@@ -247,18 +263,25 @@ class Engine:
         return self._window.prepared[key]
 
     def _run_tiles(
-        self, anchors: tuple[int, ...], times: list[float], targets: list[float], h: int, w: int
+        self,
+        anchors: tuple[int, ...],
+        masks: dict[int, np.ndarray],
+        times: list[float],
+        targets: list[float],
+        h: int,
+        w: int,
     ) -> SynthesisResult:
         tile = self.config.tile
         if tile is None or (h <= tile and w <= tile):
-            return self.synthesizer.synthesize([self._prepared(i, None) for i in anchors], times, targets)
+            prepared = [self._prepared(i, None, masks.get(i)) for i in anchors]
+            return self.synthesizer.synthesize(prepared, times, targets)
         overlap = self.config.overlap
         dtype = self._window.images[anchors[0]].dtype
         frames = [TileMerger((h, w, 3), overlap) for _ in targets]
         conf: list[TileMerger] | None = [TileMerger((h, w), overlap) for _ in targets]
         cut_score = None
         for rect in split(h, w, tile, overlap):
-            res = self.synthesizer.synthesize([self._prepared(i, rect) for i in anchors], times, targets)
+            res = self.synthesizer.synthesize([self._prepared(i, rect, masks.get(i)) for i in anchors], times, targets)
             for merger, frame in zip(frames, res.frames, strict=True):
                 merger.add(rect, frame.astype(np.float32))
             if res.confidence is None:
