@@ -15,17 +15,17 @@ from tests.media import tilting
 STEP = 6  # px per frame the picture moves under the caption
 
 
-def caption_layers(shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+def caption_layers(shape: tuple[int, int], words: str = "TEMPO 12") -> tuple[np.ndarray, np.ndarray]:
     """White text and its black outline (bool, H x W) along the bottom of a frame, as subtitles are burnt in."""
     text = np.zeros(shape, np.uint8)
-    cv2.putText(text, "TEMPO 12", (12, shape[0] - 16), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, 2, cv2.LINE_AA)
+    cv2.putText(text, words, (12, shape[0] - 16), cv2.FONT_HERSHEY_SIMPLEX, 0.8, 255, 2, cv2.LINE_AA)
     outline = cv2.dilate(text, np.ones((5, 5), np.uint8))
     return text > 127, outline > 0
 
 
-def captioned(frames: list[np.ndarray]) -> list[np.ndarray]:
+def captioned(frames: list[np.ndarray], words: str = "TEMPO 12") -> list[np.ndarray]:
     """`frames` under a still caption."""
-    text, outline = caption_layers(frames[0].shape[:2])
+    text, outline = caption_layers(frames[0].shape[:2], words)
     peak = np.iinfo(frames[0].dtype).max
     out = []
     for frame in frames:
@@ -148,6 +148,23 @@ def test_the_frame_made_as_a_caption_is_first_found_follows_the_scene_around_it(
     assert np.array_equal(kept[first][outline], frames[first][outline])
     gain = cv2.PSNR(kept[first][ring], frames[first][ring]) - cv2.PSNR(plain[first][ring], frames[first][ring])
     assert gain > 3, f"the picture around the caption gained {gain:.2f} dB"
+
+
+def test_a_new_subtitle_line_in_the_same_place_is_filled_in_alike_in_both_anchors() -> None:
+    """Where a new line replaces the last, the pixels the two share stay found; the anchor before the new line is
+    found still shows it, not yet found there, and is filled in where it shows the same pixels (it was not: -0.2 dB
+    gained around the new line in the frame between, against 8 once found in both)."""
+    plain = tilting(4 * STILL_FRAMES + 12, STEP)
+    change = 2 * STILL_FRAMES + 6
+    frames = [*captioned(plain[:change]), *captioned(plain[change:], "HELLO 34")]
+    synth = Interpolator(load_model("flow"))
+    off = synth.interpolate_frames(frames[::2], factor=2, keep_overlays=False)
+    kept = synth.interpolate_frames(frames[::2], factor=2, keep_overlays=True)
+    _, outline = caption_layers(frames[0].shape[:2], "HELLO 34")
+    ring = around(outline)
+    first = change + 2 * STILL_FRAMES - 1  # between the last given frame without the new line found and the first
+    gain = cv2.PSNR(kept[first][ring], frames[first][ring]) - cv2.PSNR(off[first][ring], frames[first][ring])
+    assert gain > 3, f"the picture around the new line gained {gain:.2f} dB"
 
 
 @pytest.mark.parametrize("name", ["flow", "tempo"])

@@ -78,6 +78,7 @@ class OverlayTracker:
     """Follows source frames in order (RGB, uint8 or uint16, one size) and finds the still overlays in each."""
 
     def __init__(self) -> None:
+        self._previous_full: np.ndarray | None = None  # the frame before, at its own size
         self._previous: np.ndarray | None = None  # the frame before, as searched
         self._reference: np.ndarray | None = None  # each pixel's mean (0-1) over its box's still run (EMA after 8)
         self._box_run: np.ndarray | None = None  # frames in a row each 3x3 box stayed still, up to STILL_FRAMES
@@ -88,15 +89,18 @@ class OverlayTracker:
         """The overlay in `image`, the next source frame (bool [H,W]), or None where there is none.
 
         It looks only at `image` and the frames before it, so a causal run may use it."""
+        previous, self._previous_full = self._previous_full, image
         height, width = image.shape[:2]
         scale = ANALYSIS_SIDE / min(height, width)
         if scale >= 1:
             return self._search(image)
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
         found = self._search(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
-        if found is None:
+        if found is None or previous is None or previous.shape != image.shape:
             return None
-        return cv2.resize(found.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR) > 0.25
+        mask = cv2.resize(found.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR) > 0.25
+        mask &= _still_pixels(image, previous)  # grown at the searched size, it reaches into the scene at full size
+        return mask if mask.any() else None
 
     def _search(self, image: np.ndarray) -> np.ndarray | None:
         """The overlay in `image` at the size searched."""
@@ -134,10 +138,21 @@ class OverlayTracker:
         return overlay if overlay.any() else None
 
 
+def _still_pixels(image: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """Where no channel of `image` is more than `STILL_PIXEL` from `other`'s (bool; uint8 or uint16 images)."""
+    peak = 65535 if image.dtype == np.uint16 else 255
+    return cv2.absdiff(image, other).max(axis=2) < STILL_PIXEL * peak
+
+
 def shown_too(image: np.ndarray, other: np.ndarray, overlay: np.ndarray) -> np.ndarray:
     """The pixels of `other`'s `overlay` that `image` shows as well (no channel more than `STILL_PIXEL` apart): the
-    same overlay, not (or no longer) found in `image` itself."""
-    return overlay & (_per_pixel(cv2.absdiff(_unit(image), _unit(other)), np.maximum) < STILL_PIXEL)
+    same overlay, not (or no longer) found in `image` itself. Compared within the overlay's bounding box only."""
+    rows, columns = np.flatnonzero(overlay.any(axis=1)), np.flatnonzero(overlay.any(axis=0))
+    shown = np.zeros_like(overlay)
+    if rows.size:
+        box = (slice(rows[0], rows[-1] + 1), slice(columns[0], columns[-1] + 1))
+        shown[box] = overlay[box] & _still_pixels(image[box], other[box])
+    return shown
 
 
 def fill_in(image: np.ndarray, overlay: np.ndarray) -> np.ndarray:

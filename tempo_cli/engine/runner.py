@@ -21,6 +21,7 @@ from tempo_cli.errors import TempoError
 from tempo_cli.synth.base import SynthesisResult, Synthesizer, mix
 
 CutDetector = Callable[[int, np.ndarray], bool]
+SHOWN_TOO_SHARE = 0.1  # the least share of an anchor's own overlay that others' must add to be filled in with it
 
 
 class FrameLike(Protocol):
@@ -219,17 +220,25 @@ class Engine:
         ]
 
     def _overlay_masks(self, anchors: tuple[int, ...]) -> dict[int, np.ndarray]:
-        """The overlay each of `anchors` is filled in at: its own, or where none was found in it (not yet: a caption
-        is found in one anchor before the others), the pixels of the others' that it shows too, so that the
-        synthesizer sees all alike. Its own alone where it has one: each frame is then prepared once."""
+        """The overlay each of `anchors` is filled in at: its own, and the pixels of the others' that it shows too
+        where they add more than `SHOWN_TOO_SHARE` of its own (a caption found in one anchor before the others, a
+        new subtitle line: the synthesizer must see all anchors alike). The few pixels by which two frames' overlays
+        differ are left out, or each frame would be prepared once for every pair it is in."""
         images, overlays = self._window.images, self._window.overlays
         found = [i for i in anchors if i in overlays]
-        masks = {i: overlays[i] for i in found}
+        masks = {}
         for i in anchors:
-            if found and i not in overlays:
-                shared = np.logical_or.reduce([shown_too(images[i], images[j], overlays[j]) for j in found])
-                if shared.any():
-                    masks[i] = shared
+            own = overlays.get(i)
+            others = [shown_too(images[i], images[j], overlays[j]) for j in found if j != i]
+            shown = np.logical_or.reduce(others) if others else None
+            if own is None:
+                mask = shown
+            elif shown is not None and np.count_nonzero(shown & ~own) > SHOWN_TOO_SHARE * np.count_nonzero(own):
+                mask = own | shown
+            else:
+                mask = own
+            if mask is not None and mask.any():
+                masks[i] = mask
         return masks
 
     def _take_back(
@@ -246,9 +255,10 @@ class Engine:
         taken = [masks[i] for i in around if i in masks]
         return take_back(frame, self._window.images[nearest], np.logical_or.reduce(taken)) if taken else frame
 
-    def _prepared(self, index: int, tile: Tile | None, mask: np.ndarray | None) -> object:
-        """The synthesizer's state for source frame `index` (the `tile` of it), with `mask` filled in if given."""
-        digest = "" if mask is None else hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).hexdigest()
+    def _prepared(self, index: int, tile: Tile | None, fill: tuple[np.ndarray, str] | None) -> object:
+        """The synthesizer's state for source frame `index` (the `tile` of it), with `fill` (a mask and its digest,
+        made in `_run_tiles`) filled in if given."""
+        mask, digest = fill if fill is not None else (None, "")
         key = (index, tile, digest)
         if key not in self._window.prepared:
             image = self._window.images[index]
@@ -272,8 +282,12 @@ class Engine:
         w: int,
     ) -> SynthesisResult:
         tile = self.config.tile
+        fills = {
+            i: (mask, hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).hexdigest())
+            for i, mask in masks.items()
+        }
         if tile is None or (h <= tile and w <= tile):
-            prepared = [self._prepared(i, None, masks.get(i)) for i in anchors]
+            prepared = [self._prepared(i, None, fills.get(i)) for i in anchors]
             return self.synthesizer.synthesize(prepared, times, targets)
         overlap = self.config.overlap
         dtype = self._window.images[anchors[0]].dtype
@@ -281,7 +295,7 @@ class Engine:
         conf: list[TileMerger] | None = [TileMerger((h, w), overlap) for _ in targets]
         cut_score = None
         for rect in split(h, w, tile, overlap):
-            res = self.synthesizer.synthesize([self._prepared(i, rect, masks.get(i)) for i in anchors], times, targets)
+            res = self.synthesizer.synthesize([self._prepared(i, rect, fills.get(i)) for i in anchors], times, targets)
             for merger, frame in zip(frames, res.frames, strict=True):
                 merger.add(rect, frame.astype(np.float32))
             if res.confidence is None:
