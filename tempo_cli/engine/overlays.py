@@ -46,20 +46,30 @@ def _unit(image: np.ndarray) -> np.ndarray:
     return image.astype(np.float32) / (65535.0 if image.dtype == np.uint16 else 255.0)
 
 
-def _per_pixel(image: np.ndarray, reduce: np.ufunc) -> np.ndarray:
-    """`reduce` over the three channels of `image` (float32 [H,W,3]), per pixel."""
-    return reduce(reduce(image[..., 0], image[..., 1]), image[..., 2])
+def _largest_change(image: np.ndarray, other: np.ndarray) -> np.ndarray:
+    """The largest channel difference between `image` and `other` (one dtype: uint8, uint16 or float32 in [0, 1])
+    per pixel, in [0, 1] as float32."""
+    change = cv2.absdiff(image, other).max(axis=2)
+    return change if change.dtype == np.float32 else _unit(change)
+
+
+def _bounding_box(mask: np.ndarray, margin: int = 0) -> tuple[slice, slice] | None:
+    """The rows and columns that hold `mask`'s pixels (bool [H,W]), `margin` more on each side; None if it has none."""
+    rows, columns = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    if not rows.size:
+        return None
+    return (
+        slice(max(0, rows[0] - margin), rows[-1] + 1 + margin),
+        slice(max(0, columns[0] - margin), columns[-1] + 1 + margin),
+    )
 
 
 def _scene_moves_around(parts: np.ndarray, moved: np.ndarray) -> np.ndarray:
     """The connected parts of `parts` (bool) whose ring (`RING`: the pixels that far from it and nearer it than any
     other part) has more than `RING_MOVING` of `moved` pixels. All parts at once: noisy footage makes thousands."""
     inner, outer = RING
-    rows, columns = np.flatnonzero(parts.any(axis=1)), np.flatnonzero(parts.any(axis=0))
-    box = (  # the parts and their rings: a caption is a small share of the frame
-        slice(max(0, rows[0] - outer - 1), rows[-1] + outer + 2),
-        slice(max(0, columns[0] - outer - 1), columns[-1] + outer + 2),
-    )
+    box = _bounding_box(parts, outer + 1)  # the parts and their rings: a caption is a small share of the frame
+    assert box is not None
     inside = parts[box]
     distance, labels = cv2.distanceTransformWithLabels(
         (~inside).astype(np.uint8), cv2.DIST_L2, 5, labelType=cv2.DIST_LABEL_CCOMP
@@ -99,7 +109,9 @@ class OverlayTracker:
         if found is None or previous is None or previous.shape != image.shape:
             return None
         mask = cv2.resize(found.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR) > 0.25
-        mask &= _still_pixels(image, previous)  # grown at the searched size, it reaches into the scene at full size
+        mask &= (
+            _largest_change(image, previous) < STILL_PIXEL
+        )  # grown at the searched size, it reaches into the scene at full size
         return mask if mask.any() else None
 
     def _search(self, image: np.ndarray) -> np.ndarray | None:
@@ -111,10 +123,9 @@ class OverlayTracker:
             self._box_run = self._quiet_run = self._pixel_run = np.zeros(image.shape[:2], np.uint8)
             return None
         assert self._box_run is not None and self._quiet_run is not None and self._pixel_run is not None
-        change = _per_pixel(cv2.absdiff(unit, self._reference), np.maximum)  # from the run's mean: a slow drift adds up
-        box_change = _box_mean(change, 1)
-        self._box_run = _counted(self._box_run, box_change < STILL_BOX)
-        step = _box_mean(_per_pixel(_unit(cv2.absdiff(image, previous)), np.maximum), 1)  # from the frame before
+        change = _largest_change(unit, self._reference)  # from the run's mean: a slow drift adds up
+        self._box_run = _counted(self._box_run, _box_mean(change, 1) < STILL_BOX)
+        step = _box_mean(_largest_change(image, previous), 1)  # from the frame before
         self._quiet_run = _counted(self._quiet_run, step < QUIET_BOX)
         self._pixel_run = _counted(self._pixel_run, change < STILL_PIXEL)
         weight = 1.0 / (self._box_run.astype(np.float32) + 1.0)  # 1 where the box moved: its run starts again
@@ -122,7 +133,7 @@ class OverlayTracker:
         still = self._box_run >= STILL_FRAMES
         if not still.any():
             return None
-        grey = _per_pixel(unit, np.add) / 3
+        grey = unit.sum(axis=2) / 3
         square = np.ones((5, 5), np.uint8)  # the range of grey among still pixels: the detail is the overlay's own
         still_grey = cv2.dilate(np.where(still, grey, -1.0), square) - cv2.erode(np.where(still, grey, 2.0), square)
         detail = still_grey > DETAIL
@@ -138,20 +149,13 @@ class OverlayTracker:
         return overlay if overlay.any() else None
 
 
-def _still_pixels(image: np.ndarray, other: np.ndarray) -> np.ndarray:
-    """Where no channel of `image` is more than `STILL_PIXEL` from `other`'s (bool; uint8 or uint16 images)."""
-    peak = 65535 if image.dtype == np.uint16 else 255
-    return cv2.absdiff(image, other).max(axis=2) < STILL_PIXEL * peak
-
-
 def shown_too(image: np.ndarray, other: np.ndarray, overlay: np.ndarray) -> np.ndarray:
     """The pixels of `other`'s `overlay` that `image` shows as well (no channel more than `STILL_PIXEL` apart): the
     same overlay, not (or no longer) found in `image` itself. Compared within the overlay's bounding box only."""
-    rows, columns = np.flatnonzero(overlay.any(axis=1)), np.flatnonzero(overlay.any(axis=0))
     shown = np.zeros_like(overlay)
-    if rows.size:
-        box = (slice(rows[0], rows[-1] + 1), slice(columns[0], columns[-1] + 1))
-        shown[box] = overlay[box] & _still_pixels(image[box], other[box])
+    box = _bounding_box(overlay)
+    if box is not None:
+        shown[box] = overlay[box] & (_largest_change(image[box], other[box]) < STILL_PIXEL)
     return shown
 
 

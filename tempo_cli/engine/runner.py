@@ -109,13 +109,23 @@ class _Detected:
 
 
 @dataclass
+class _Fill:
+    """An overlay to fill in one source frame at for a step: its mask, the mask's digest (a cache key) and the frame
+    filled in, made when first needed and then shared by all tiles."""
+
+    mask: np.ndarray
+    digest: str
+    image: np.ndarray | None = None
+
+
+@dataclass
 class _Window:
-    """Recent source frames, their overlays and prepared synthesizer state, keyed by index (and tile)."""
+    """Recent source frames, their overlays and prepared synthesizer state, keyed by index (and tile, and the
+    digest of the overlay filled in)."""
 
     images: dict[int, np.ndarray] = field(default_factory=dict)
     times: dict[int, Fraction] = field(default_factory=dict)
     overlays: dict[int, np.ndarray] = field(default_factory=dict)  # only frames with one
-    filled: dict[tuple[int, str], np.ndarray] = field(default_factory=dict)  # by the digest of the mask filled in
     prepared: dict[tuple[int, Tile | None, str], object] = field(default_factory=dict)
 
     def forget_before(self, index: int) -> None:
@@ -123,8 +133,6 @@ class _Window:
             del self.images[key]
             del self.times[key]
             self.overlays.pop(key, None)
-        for fkey in [k for k in self.filled if k[0] < index]:
-            del self.filled[fkey]
         for pkey in [k for k in self.prepared if k[0] < index]:
             del self.prepared[pkey]
 
@@ -255,17 +263,15 @@ class Engine:
         taken = [masks[i] for i in around if i in masks]
         return take_back(frame, self._window.images[nearest], np.logical_or.reduce(taken)) if taken else frame
 
-    def _prepared(self, index: int, tile: Tile | None, fill: tuple[np.ndarray, str] | None) -> object:
-        """The synthesizer's state for source frame `index` (the `tile` of it), with `fill` (a mask and its digest,
-        made in `_run_tiles`) filled in if given."""
-        mask, digest = fill if fill is not None else (None, "")
-        key = (index, tile, digest)
+    def _prepared(self, index: int, tile: Tile | None, fill: _Fill | None) -> object:
+        """The synthesizer's state for source frame `index` (the `tile` of it), with `fill` filled in if given."""
+        key = (index, tile, "" if fill is None else fill.digest)
         if key not in self._window.prepared:
             image = self._window.images[index]
-            if mask is not None:
-                if (index, digest) not in self._window.filled:  # once for all tiles
-                    self._window.filled[index, digest] = fill_in(image, mask)
-                image = self._window.filled[index, digest]
+            if fill is not None:
+                if fill.image is None:
+                    fill.image = fill_in(image, fill.mask)
+                image = fill.image
             frame_size = (image.shape[0], image.shape[1])
             if tile is not None:
                 image = np.ascontiguousarray(image[tile.y0 : tile.y1, tile.x0 : tile.x1])
@@ -283,7 +289,7 @@ class Engine:
     ) -> SynthesisResult:
         tile = self.config.tile
         fills = {
-            i: (mask, hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).hexdigest())
+            i: _Fill(mask, hashlib.blake2b(np.packbits(mask).tobytes(), digest_size=16).hexdigest())
             for i, mask in masks.items()
         }
         if tile is None or (h <= tile and w <= tile):
