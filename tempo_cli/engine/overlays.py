@@ -25,6 +25,7 @@ MOST_STILL_AROUND = 0.6  # ... at most this share may be quiet: an island, not a
 GROW = 3  # pixels an overlay's detail grows into its still neighbours: the inside of letters, their outline
 RING = (3, 8)  # the ring around each overlay (px from it) whose pixels...
 RING_MOVING = 0.95  # ... must nearly all have been not quiet within the run: the scene moves, it is no still scenery
+_RUN_MEAN_WEIGHT = 1.0 / np.arange(1, STILL_FRAMES + 2, dtype=np.float32)  # a new frame's weight after a run of n
 
 
 def _box_mean(values: np.ndarray, radius: int) -> np.ndarray:
@@ -38,18 +39,42 @@ def _disk(radius: int) -> np.ndarray:
 
 def _counted(run: np.ndarray, still: np.ndarray) -> np.ndarray:
     """Frames in a row still (uint8, up to STILL_FRAMES) after one more frame, where it is `still`."""
-    return np.where(still, np.minimum(run, STILL_FRAMES - 1) + 1, 0).astype(np.uint8)
+    counted = np.minimum(run, STILL_FRAMES - 1)
+    counted += 1
+    counted *= still
+    return counted
 
 
 def _unit(image: np.ndarray) -> np.ndarray:
     """`image` (uint8 or uint16) in [0, 1] as float32."""
-    return image.astype(np.float32) / (65535.0 if image.dtype == np.uint16 else 255.0)
+    unit = image.astype(np.float32)
+    unit *= 1 / (65535.0 if image.dtype == np.uint16 else 255.0)
+    return unit
+
+
+def _eight_bit(image: np.ndarray) -> np.ndarray:
+    """`image` (uint8 or uint16) as uint8: the search's thresholds are far coarser than 8 bits."""
+    return image if image.dtype == np.uint8 else (image >> 8).astype(np.uint8)
+
+
+def _still_range_of_grey(image: np.ndarray, still: np.ndarray) -> np.ndarray:
+    """The range of grey among the `still` pixels of each 5x5 box of `image` (uint8 RGB), in [0, 1] (float32).
+
+    Grey is the channels' sum, in uint16 so that the box's max and min are integer morphology."""
+    channel_sum = image[..., 0].astype(np.uint16)
+    channel_sum += image[..., 1]
+    channel_sum += image[..., 2]
+    square = np.ones((5, 5), np.uint8)
+    highest = cv2.dilate(channel_sum * still, square)  # pixels not still count as 0 ...
+    lowest = cv2.erode(channel_sum | (np.uint16(65535) * ~still), square)  # ... and as 65535 here
+    return cv2.subtract(highest, lowest).astype(np.float32) / (3 * 255.0)  # none still in the box: saturates to 0
 
 
 def _largest_change(image: np.ndarray, other: np.ndarray) -> np.ndarray:
     """The largest channel difference between `image` and `other` (one dtype: uint8, uint16 or float32 in [0, 1])
     per pixel, in [0, 1] as float32."""
-    change = cv2.absdiff(image, other).max(axis=2)
+    difference = cv2.absdiff(image, other)
+    change = np.maximum(np.maximum(difference[..., 0], difference[..., 1]), difference[..., 2])  # 25x max(axis=2)
     return change if change.dtype == np.float32 else _unit(change)
 
 
@@ -108,14 +133,13 @@ class OverlayTracker:
         found = self._search(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
         if found is None or previous is None or previous.shape != image.shape:
             return None
-        mask = cv2.resize(found.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR) > 0.25
-        mask &= (
-            _largest_change(image, previous) < STILL_PIXEL
-        )  # grown at the searched size, it reaches into the scene at full size
+        scaled = cv2.resize(found.view(np.uint8) * np.uint8(255), (width, height), interpolation=cv2.INTER_LINEAR)
+        mask = shown_too(image, previous, scaled > 64)  # grown at the searched size, it reaches into the scene
         return mask if mask.any() else None
 
     def _search(self, image: np.ndarray) -> np.ndarray | None:
         """The overlay in `image` at the size searched."""
+        image = _eight_bit(image)
         unit = _unit(image)
         previous, self._previous = self._previous, image
         if previous is None or self._reference is None or self._reference.shape != unit.shape:
@@ -128,15 +152,14 @@ class OverlayTracker:
         step = _box_mean(_largest_change(image, previous), 1)  # from the frame before
         self._quiet_run = _counted(self._quiet_run, step < QUIET_BOX)
         self._pixel_run = _counted(self._pixel_run, change < STILL_PIXEL)
-        weight = 1.0 / (self._box_run.astype(np.float32) + 1.0)  # 1 where the box moved: its run starts again
-        self._reference += weight[..., None] * (unit - self._reference)
+        weight = _RUN_MEAN_WEIGHT[self._box_run]  # 1 where the box moved: its run starts again
+        unit -= self._reference
+        unit *= weight[..., None]
+        self._reference += unit
         still = self._box_run >= STILL_FRAMES
         if not still.any():
             return None
-        grey = unit.sum(axis=2) / 3
-        square = np.ones((5, 5), np.uint8)  # the range of grey among still pixels: the detail is the overlay's own
-        still_grey = cv2.dilate(np.where(still, grey, -1.0), square) - cv2.erode(np.where(still, grey, 2.0), square)
-        detail = still_grey > DETAIL
+        detail = _still_range_of_grey(image, still) > DETAIL  # among still pixels: the detail is the overlay's own
         quiet = self._quiet_run >= STILL_FRAMES
         island = _box_mean(quiet.astype(np.float32), ISLAND_RADIUS) < MOST_STILL_AROUND
         core = still & detail & island
