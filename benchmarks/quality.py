@@ -140,6 +140,7 @@ class NearestSynthesizer(Synthesizer):
     """The anchor nearest in time (the earlier one on a tie): repeats frame 0 for a midpoint, the last one ahead."""
 
     name = "nearest"
+    follows_motion = False
 
     def synthesize(
         self, anchors: Sequence[object], anchor_times: Sequence[float], target_times: Sequence[float]

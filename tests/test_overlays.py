@@ -176,6 +176,17 @@ def test_without_an_overlay_keeping_them_changes_nothing(name: str) -> None:
     assert all(np.array_equal(a, b) for a, b in zip(plain, kept, strict=True))
 
 
+def test_a_cross_fade_is_made_as_it_is_without_a_search() -> None:
+    """blend moves no pixel, so a still overlay cannot mislead it: nothing is searched for or taken back, and a new
+    subtitle line fades in as the rest of the picture does (taken back, it would switch at once)."""
+    plain = tilting(4 * STILL_FRAMES + 12, STEP)
+    change = 2 * STILL_FRAMES + 6
+    frames = [*captioned(plain[:change]), *captioned(plain[change:], "HELLO 34")]
+    synth = Interpolator(load_model("blend"))
+    off, kept = (synth.interpolate_frames(frames[::2], factor=4, keep_overlays=keep) for keep in (False, True))
+    assert all(np.array_equal(a, b) for a, b in zip(off, kept, strict=True))
+
+
 @pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
 def test_extrapolation_keeps_the_caption_in_predicted_frames(dtype: type) -> None:
     frames = captioned(tilting(STILL_FRAMES + 4, STEP, dtype))

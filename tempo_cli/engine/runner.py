@@ -146,7 +146,8 @@ class Engine:
         self.cut_detector = cut_detector
         self.stats = EngineStats()
         self._window = _Window()
-        self._overlays = OverlayTracker() if config.keep_overlays else None
+        searched = config.keep_overlays and synthesizer.follows_motion  # a cross-fade has no motion to keep them out of
+        self._overlays = OverlayTracker() if searched else None
 
     def _detected(self, frames: Iterable[FrameLike]) -> Iterator[_Detected]:
         """Every source frame, counted, with whether a new shot starts at it."""

@@ -38,6 +38,7 @@ class Synthesizer(ABC):
 
     name: str = ""
     has_confidence: bool = False  # whether results carry a confidence map per frame
+    follows_motion: bool = True  # whether it moves pixels along the scene's motion (still overlays can mislead it)
 
     def prepare(self, image: np.ndarray, frame_size: tuple[int, int] | None = None) -> object:
         """Per-frame state computed once (features, grayscale...); default: the image itself.

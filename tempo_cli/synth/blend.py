@@ -11,6 +11,7 @@ class BlendSynthesizer(PairSynthesizer):
     """The cheapest reference: no motion at all."""
 
     name = "blend"
+    follows_motion = False
 
     def pair(self, first: object, second: object, tau: float) -> np.ndarray:
         assert isinstance(first, np.ndarray) and isinstance(second, np.ndarray)
