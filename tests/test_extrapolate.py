@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from fractions import Fraction
 
 import numpy as np
@@ -123,6 +124,26 @@ def test_causal_never_uses_a_later_frame(model):
     plain_changed = list(Engine(synth, lookahead).run(_stream(6)))
     between = [i for i, f in enumerate(plain_same) if Fraction(5, 24) < f.time < Fraction(6, 24)]
     assert any(not np.array_equal(plain_same[i].image, plain_changed[i].image) for i in between)
+
+
+@pytest.mark.parametrize("keep_overlays", [False, True])
+def test_causal_mode_reads_no_frame_past_the_one_it_extrapolates_from(keep_overlays: bool) -> None:
+    """A stream: each frame out is made before the next frame in is read (the overlay search, which reads ahead
+    otherwise, too)."""
+    plan = PlanConfig(rate=Fraction(96), period=Fraction(1, 24), anchors=3, causal=True)
+    engine = Engine(load_model("flow"), EngineConfig(plan, keep_overlays=keep_overlays))
+    read: list[Fraction] = []
+
+    def stream() -> Iterator[SourceFrame]:
+        for frame in _stream(99, 14):
+            read.append(frame.time)
+            yield frame
+
+    outputs = 0
+    for out in engine.run(stream()):
+        assert read[-1] <= out.time, f"frame {read[-1]} was read before the frame at {out.time} was made"
+        outputs += 1
+    assert outputs == 4 * 14
 
 
 def test_save_maps_writes_a_confidence_png_per_predicted_frame(tmp_path):
