@@ -150,28 +150,6 @@ def test_the_frame_made_as_a_caption_is_first_found_follows_the_scene_around_it(
     assert gain > 3, f"the picture around the caption gained {gain:.2f} dB"
 
 
-def test_the_frames_made_before_a_caption_is_found_follow_the_scene_around_it() -> None:
-    """A caption is found once still for STILL_FRAMES source frames, which show it already: the run reads that far
-    ahead and fills it in there too (the frames made between them had lagged around it)."""
-    frames = captioned(tilting(2 * STILL_FRAMES + 5, STEP))
-    synth = Interpolator(load_model("flow"))
-    plain = synth.interpolate_frames(frames[::2], factor=2)
-    kept = synth.interpolate_frames(frames[::2], factor=2, keep_overlays=True)
-    _, outline = caption_layers(frames[0].shape[:2])
-    ring = around(outline)
-    for i in range(1, 2 * STILL_FRAMES - 1, 2):  # given frames 0 to STILL_FRAMES - 1: the caption not found yet
-        assert np.array_equal(kept[i][outline], frames[i][outline])
-        gain = cv2.PSNR(kept[i][ring], frames[i][ring]) - cv2.PSNR(plain[i][ring], frames[i][ring])
-        assert gain > 3, f"frame {i}: the picture around the caption gained {gain:.2f} dB"
-
-
-def test_a_frame_predicted_before_the_start_keeps_the_caption() -> None:
-    frames = captioned(tilting(STILL_FRAMES + 2, STEP))
-    before = Interpolator(load_model("flow")).extrapolate_frames(frames, behind=1, ahead=0, keep_overlays=True)[0]
-    _, outline = caption_layers(frames[0].shape[:2])
-    assert np.array_equal(before[outline], frames[0][outline])
-
-
 def test_a_new_subtitle_line_in_the_same_place_is_filled_in_alike_in_both_anchors() -> None:
     """Where a new line replaces the last, the pixels the two share stay found; the anchor before the new line is
     found still shows it, not yet found there, and is filled in where it shows the same pixels (it was not: -0.2 dB

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -15,7 +14,7 @@ import numpy as np
 from tempo_cli.engine.borders import find_borders, keep_borders
 from tempo_cli.engine.duplicates import DEFAULT_MAX_RUN, check_options, drop_duplicates
 from tempo_cli.engine.frame_check import check_frame
-from tempo_cli.engine.overlays import STILL_FRAMES, OverlayTracker, fill_in, shown_too, take_back
+from tempo_cli.engine.overlays import OverlayTracker, fill_in, shown_too, take_back
 from tempo_cli.engine.planner import Copy, CrossFade, PlanConfig, PlanItem, SourceTime, Synthesize, plan
 from tempo_cli.engine.tiling import DEFAULT_OVERLAP, Tile, TileMerger, check_tile, split
 from tempo_cli.errors import TempoError
@@ -175,33 +174,13 @@ class Engine:
         if threshold is not None:
             max_run = self.config.duplicate_max_run
             kept = drop_duplicates(kept, threshold, max_run, self._dropped, keep_before=lambda f: f.cut)
-        read_ahead = 0 if self._overlays is None or self.config.plan.causal else STILL_FRAMES
-        waiting: deque[SourceTime] = deque()
         for index, frame in enumerate(kept):
             self._window.images[index] = frame.image
             self._window.times[index] = frame.time
             overlay = self._overlays.add(frame.image) if self._overlays else None
             if overlay is not None:
                 self._window.overlays[index] = overlay
-                self._show_back(overlay, index, [w.index for w in waiting])
-            waiting.append(SourceTime(index, frame.time, frame.cut))
-            if len(waiting) > read_ahead:
-                yield waiting.popleft()
-        yield from waiting
-
-    def _show_back(self, overlay: np.ndarray, index: int, earlier: list[int]) -> None:
-        """Add the pixels of `overlay`, found at source frame `index` but not at the one before, to the overlays of
-        the `earlier` frames that show them too: an overlay is found once still for STILL_FRAMES frames, and those
-        frames show it already (each new subtitle line would be left in the motion for its first STILL_FRAMES)."""
-        overlays, images = self._window.overlays, self._window.images
-        before = overlays.get(index - 1)
-        new = overlay if before is None else overlay & ~before
-        if not new.any():
-            return
-        for k in earlier:
-            shown = shown_too(images[k], images[index], new)
-            if shown.any():
-                overlays[k] = shown | overlays[k] if k in overlays else shown
+            yield SourceTime(index, frame.time, frame.cut)
 
     def run(self, frames: Iterable[FrameLike]) -> Iterator[OutputFrame]:
         """Output frames in order; memory holds only the anchor window."""
