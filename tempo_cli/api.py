@@ -73,7 +73,7 @@ class RunOptions:
     save_maps: Path | None = None
     slow_motion: bool = False  # play the output at the input's rate: factor (or fps / input fps) times slower
     duplicate_threshold: float | None = None  # drop copies of the previous frame (`engine.duplicates`); None: keep
-    keep_overlays: bool = False  # keep still captions and logos out of the motion (`engine.overlays`)
+    keep_overlays: bool = True  # keep still captions and logos out of the motion (`engine.overlays`)
 
     def __post_init__(self) -> None:
         """Rates given as numbers become exact (29.97 -> 30000/1001, as `parse_rate`); a bad tile raises TempoError."""
@@ -129,7 +129,7 @@ class Interpolator:
         tile: int | None = None,
         tile_overlap: int | None = None,
         duplicate_threshold: float | None = None,
-        keep_overlays: bool = False,
+        keep_overlays: bool = True,
     ) -> list[np.ndarray]:
         """`factor` times as many frames from RGB arrays (uint8 or uint16), last frame held to keep the duration.
 
@@ -159,7 +159,7 @@ class Interpolator:
         cut_threshold: float | None = None,
         tile: int | None = None,
         tile_overlap: int | None = None,
-        keep_overlays: bool = False,
+        keep_overlays: bool = True,
     ) -> list[np.ndarray]:
         """`frames` with `behind` predicted frames before the first and `ahead` after the last, one frame interval
         apart, each predicted from the `anchors` frames nearest it (RGB arrays, uint8 or uint16).

@@ -122,7 +122,7 @@ def test_made_frames_keep_the_caption_and_follow_the_scene_around_it() -> None:
     motion the still letters hold back as they do TEMPO's)."""
     frames = captioned(tilting(2 * STILL_FRAMES + 5, STEP))
     synth = Interpolator(load_model("flow"))
-    plain = synth.interpolate_frames(frames[::2], factor=2)
+    plain = synth.interpolate_frames(frames[::2], factor=2, keep_overlays=False)
     kept = synth.interpolate_frames(frames[::2], factor=2, keep_overlays=True)
     assert all(np.array_equal(a, b) for a, b in zip(kept[::2], frames[::2], strict=True))  # sources untouched
     _, outline = caption_layers(frames[0].shape[:2])
@@ -140,7 +140,7 @@ def test_the_frame_made_as_a_caption_is_first_found_follows_the_scene_around_it(
     the synthesizer sees both anchors alike (with the caption in one only, it gained 1.2-1.3 dB there, not 8-10)."""
     frames = captioned(tilting(2 * STILL_FRAMES + 5, STEP))
     synth = Interpolator(load_model(name, device="cpu", precision="fp32"))
-    plain = synth.interpolate_frames(frames[::2], factor=2)
+    plain = synth.interpolate_frames(frames[::2], factor=2, keep_overlays=False)
     kept = synth.interpolate_frames(frames[::2], factor=2, keep_overlays=True)
     _, outline = caption_layers(frames[0].shape[:2])
     ring = around(outline)
@@ -171,7 +171,7 @@ def test_a_new_subtitle_line_in_the_same_place_is_filled_in_alike_in_both_anchor
 def test_without_an_overlay_keeping_them_changes_nothing(name: str) -> None:
     frames = tilting(STILL_FRAMES + 4, STEP)
     synth = Interpolator(load_model(name, device="cpu", precision="fp32"))
-    plain = synth.interpolate_frames(frames, factor=2)
+    plain = synth.interpolate_frames(frames, factor=2, keep_overlays=False)
     kept = synth.interpolate_frames(frames, factor=2, keep_overlays=True)
     assert all(np.array_equal(a, b) for a, b in zip(plain, kept, strict=True))
 
@@ -197,9 +197,9 @@ def test_extrapolation_keeps_the_caption_in_predicted_frames(dtype: type) -> Non
         assert np.array_equal(frame[outline], frames[-1][outline])
 
 
-@pytest.mark.parametrize("flag", [[], ["--keep-overlays"]])
-def test_keep_overlays_from_the_command_line(tmp_path, flag: list[str]) -> None:
-    """PNG folder in and out: no loss, so the made frames' caption pixels show what the flag did."""
+@pytest.mark.parametrize(("flag", "kept"), [([], True), (["--keep-overlays"], True), (["--no-keep-overlays"], False)])
+def test_keep_overlays_from_the_command_line(tmp_path, flag: list[str], kept: bool) -> None:
+    """On by default. PNG folder in and out: no loss, so the made frames' caption pixels show what was done."""
     frames = captioned(tilting(STILL_FRAMES + 4, STEP))
     folder = tmp_path / "frames"
     folder.mkdir()
@@ -212,7 +212,7 @@ def test_keep_overlays_from_the_command_line(tmp_path, flag: list[str]) -> None:
     assert len(made) == 2 * len(frames)
     _, outline = caption_layers(frames[0].shape[:2])
     last_made = made[-3]  # between the last two frames, both with the caption found
-    assert np.array_equal(last_made[outline], frames[-1][outline]) == bool(flag)
+    assert np.array_equal(last_made[outline], frames[-1][outline]) == kept
 
 
 def test_a_caption_that_ends_is_not_left_filled_in() -> None:

@@ -66,9 +66,10 @@ DedupThreshold = Annotated[
 KeepOverlays = Annotated[
     bool,
     typer.Option(
-        "--keep-overlays",
+        "--keep-overlays/--no-keep-overlays",
         help="Keep still, opaque captions, logos and on-screen displays over a moving picture out of its motion, so "
-        f"the picture around them does not lag (found once still for {STILL_FRAMES} frames).",
+        f"the picture around them does not lag (found once still for {STILL_FRAMES} frames; not with --model blend, "
+        "which follows no motion).",
     ),
 ]
 SlowMotion = Annotated[

@@ -48,7 +48,7 @@ class EngineConfig:
     tile_overlap: int | None = None
     duplicate_threshold: float | None = None
     duplicate_max_run: int = DEFAULT_MAX_RUN
-    keep_overlays: bool = False
+    keep_overlays: bool = True
 
     def __post_init__(self) -> None:
         check_tile(self.tile)
