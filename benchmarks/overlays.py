@@ -146,16 +146,12 @@ def clip_psnr(interpolator: Interpolator, name: str, pairs: int, keep: bool, fac
             made = interpolator.extrapolate_frames(
                 frames[:end], ahead=ahead, anchors=3, cut_threshold=None, keep_overlays=keep
             )[end:]
-            scores += [_psnr(m, truth) for m, truth in zip(made, frames[end : end + ahead], strict=True)]
+            scores += [psnr(m, truth) for m, truth in zip(made, frames[end : end + ahead], strict=True)]
         return float(np.mean(scores))
     frames = load_sequence(data_root() / "videos" / name, 360, factor * pairs + 1)
     frames = frames[: (len(frames) - 1) // factor * factor + 1]
     made = interpolator.interpolate_frames(frames[::factor], factor=factor, cut_threshold=None, keep_overlays=keep)
-    return float(np.mean([_psnr(made[i], frames[i]) for i in range(len(frames)) if i % factor]))
-
-
-def _psnr(made: np.ndarray, truth: np.ndarray) -> float:
-    return psnr(made.astype(np.float32) / 255, truth.astype(np.float32) / 255)
+    return float(np.mean([psnr(made[i], frames[i]) for i in range(len(frames)) if i % factor]))
 
 
 def main() -> None:

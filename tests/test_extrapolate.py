@@ -128,8 +128,7 @@ def test_causal_never_uses_a_later_frame(model):
 
 @pytest.mark.parametrize("keep_overlays", [False, True])
 def test_causal_mode_reads_no_frame_past_the_one_it_extrapolates_from(keep_overlays: bool) -> None:
-    """A stream: each frame out is made before the next frame in is read (the overlay search, which reads ahead
-    otherwise, too)."""
+    """A stream: each frame out is made before the next frame in is read, with the overlay search on as well."""
     plan = PlanConfig(rate=Fraction(96), period=Fraction(1, 24), anchors=3, causal=True)
     engine = Engine(load_model("flow"), EngineConfig(plan, keep_overlays=keep_overlays))
     read: list[Fraction] = []
