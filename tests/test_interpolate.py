@@ -6,6 +6,7 @@ import contextlib
 import math
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -484,7 +485,39 @@ def test_a_folder_that_cannot_be_made_is_one_line_without_the_audio_warning(tmp_
     if not os.path.isdir("/proc"):
         pytest.skip("needs /proc, where no folder can be made")
     src = make_clip(tmp_path / "in.mp4", frames=4)  # with audio, which a folder cannot hold
-    assert "/proc" in _bad(tmp_path, capsys, [src, "-o", "/proc/tempo_frames/", "--model", "blend"])
+    line = _bad(tmp_path, capsys, [src, "-o", "/proc/tempo_frames/", "--model", "blend"])
+    assert "/proc/tempo_frames" in line and ".tempo-" not in line  # the user's name, not the hidden temporary one
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("out.3gp", "unknown output type"),  # a video type tempo does not write; had become a folder
+        ("x.mp4_", "unknown output type"),
+        ("out.mp4 ", "ends with a space"),  # pasted with a trailing space
+        ("out.", "ends with a space or a dot"),
+        (".mp4", "suffix alone"),  # had become a hidden folder
+    ],
+)
+def test_an_output_name_that_is_a_slip_is_refused_not_made_a_folder(tmp_path, capsys, name, message):
+    src = make_clip(tmp_path / "in.mp4", frames=4)
+    assert message in _bad(tmp_path, capsys, [src, "-o", tmp_path / name, "--model", "blend"])
+    assert [p.name for p in tmp_path.iterdir()] == ["in.mp4"]
+
+
+def test_overwrite_never_replaces_a_link_or_a_pipe_with_a_file(tmp_path, capsys):
+    src = make_clip(tmp_path / "in.mp4", frames=4)
+    kept = tmp_path / "kept.mp4"
+    kept.write_bytes(b"someone else's")
+    link = tmp_path / "link.mp4"
+    link.symlink_to(kept)
+    assert "is a link" in _bad(tmp_path, capsys, [src, "-o", link, "--model", "blend", "--overwrite"])
+    assert link.is_symlink() and kept.read_bytes() == b"someone else's"
+    pipe = tmp_path / "pipe.mp4"
+    os.mkfifo(pipe)
+    assert "pipe or a device" in _bad(tmp_path, capsys, [src, "-o", pipe, "--model", "blend", "--overwrite"])
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4", "kept.mp4", "link.mp4", "pipe.mp4"]
 
 
 def test_a_truncated_input_is_named_in_a_warning(tmp_path, capsys):

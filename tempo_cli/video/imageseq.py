@@ -120,7 +120,10 @@ class ImageSequenceWriter:
         self._turn = turn
         self._cicp = cicp
         self._temp: Path | None = temporary_sibling(self.target)
-        self._temp.mkdir()
+        try:
+            self._temp.mkdir()
+        except OSError as exc:  # named as the user's folder, not the hidden temporary one
+            raise VideoError(f"cannot write {self.target}: {exc.strerror or exc}") from exc
         self.saved = 0
         self._committed = False
 

@@ -15,7 +15,8 @@ VIDEO_SUFFIXES = frozenset(
 
 
 FRAME_FILE = re.compile(r"(frame|conf)_\d{6,}\.png")
-FILE_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}")  # .xyz, .mp5, .gif; not the .v1_x2 of a folder name
+# .xyz, .mp5, .gif, .3gp, and .mp4_ or .mkv~ (a slip or an editor's backup); not the .v1_x2 or .2 of a folder name
+FILE_EXTENSION = re.compile(r"\.(?=[0-9]*[A-Za-z])[A-Za-z0-9]{1,5}[_~]?")
 
 
 def is_video_target(target: str | Path) -> bool:
@@ -45,6 +46,7 @@ def validate_output_path(
     """
     text = os.fspath(target)
     target = Path(text)
+    _check_name(target.name)
     if folder is None:
         folder = not is_video_target(text)
         named_like_a_file = not _ends_with_separator(text) and FILE_EXTENSION.fullmatch(target.suffix)
@@ -58,19 +60,33 @@ def validate_output_path(
         raise VideoError(f"output folder holds files other than tempo's frames; not replacing it: {target}")
 
 
+def _check_name(name: str) -> None:
+    """Refuse an output name that is surely a slip: a trailing space or dot (pasted, or a suffix cut short), or a
+    video suffix alone (.mp4, which would become a hidden folder)."""
+    if name.endswith((" ", "\t", ".")) and name not in (".", ".."):
+        raise VideoError(f"output name ends with a space or a dot: {name!r}")
+    if name.lower() in VIDEO_SUFFIXES:
+        raise VideoError(f"output name is a suffix alone: {name!r} (name the file, e.g. out{name})")
+
+
 def check_writable(target: Path, inputs: list[Path], overwrite: bool, folder: bool = False) -> None:
     """Raise VideoError unless a file (or a `folder`) can be written at `target`.
 
-    Refuses: one of the `inputs`, a file name that is an existing folder (and the reverse), an existing output
-    without `overwrite`, and a missing or read-only parent folder.
+    Refuses: one of the `inputs`, a file name that is an existing folder (and the reverse), a link, pipe or device
+    (the output is renamed into place, so it would replace the link or the device node, not write into it), an
+    existing output without `overwrite`, and a missing or read-only parent folder.
     """
     if any(same_path(target, path) for path in inputs):
         raise VideoError(f"output would overwrite the input: {target}")
+    if target.is_symlink():
+        raise VideoError(f"output is a link; name the file or folder it points to: {target}")
     if target.exists():
         if not folder and target.is_dir():
             raise VideoError(f"output is an existing folder, not a file: {target}")
         if folder and not target.is_dir():
             raise VideoError(f"output folder is an existing file: {target}")
+        if not folder and not target.is_file():
+            raise VideoError(f"output is a pipe or a device, not a file; not replacing it: {target}")
         if not overwrite:
             raise VideoError(f"output already exists: {target} (--overwrite replaces it)")
     parent = target.absolute().parent

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from fractions import Fraction
+from functools import lru_cache
+from typing import Any
 
 import av
 import av.filter
+import numpy as np
 
 ATEMPO_MIN = Fraction(1, 2)  # the slowest one atempo filter plays; slower speeds chain several
+PROBE_BURSTS = 4  # tone bursts through which the chain's lead is measured (WSOLA's phase moves each a few ms) ...
+PROBE_SPACING = 0.4  # ... this many seconds apart ...
+PROBE_BURST = 0.02  # ... each this long, at ...
+PROBE_PITCH = 440.0  # ... this pitch (Hz)
 
 
 def atempo_chain(slowdown: Fraction) -> list[Fraction]:
@@ -22,26 +29,90 @@ def atempo_chain(slowdown: Fraction) -> list[Fraction]:
     return [*chain, speed]
 
 
+def _atempo_graph(chain: tuple[Fraction, ...], sample_format: str, layout: str, rate: int) -> av.filter.Graph:
+    """atempo filters at the `chain`'s speeds, taking and giving frames of one format, layout and rate."""
+    graph = av.filter.Graph()
+    source = graph.add_abuffer(format=sample_format, sample_rate=rate, layout=layout, time_base=Fraction(1, rate))
+    tempos = [graph.add("atempo", str(float(speed))) for speed in chain]
+    same = f"sample_fmts={sample_format}:channel_layouts={layout}:sample_rates={rate}"
+    graph.link_nodes(source, *tempos, graph.add("aformat", same), graph.add("abuffersink")).configure()
+    return graph
+
+
+def _pulled(graph: av.filter.Graph) -> list[av.AudioFrame]:
+    """The frames `graph` has ready."""
+    frames: list[av.AudioFrame] = []
+    while True:
+        try:
+            frame = graph.pull()
+        except (av.error.BlockingIOError, av.error.EOFError):
+            return frames
+        assert isinstance(frame, av.AudioFrame)
+        frames.append(frame)
+
+
+@lru_cache(maxsize=16)
+def atempo_lead(chain: tuple[Fraction, ...], rate: int) -> int:
+    """Samples (at `rate`) by which sound comes out of the atempo `chain` early: by about 20 ms times the slowdown
+    at 48 kHz (atempo starts from half a window before the audio), which slow motion would put ahead of the picture.
+
+    Measured, not derived, as it depends on atempo's window and on the FFmpeg build: tone bursts go through the
+    chain, and the lead is the mean of how far each burst's energy centroid lands before where it belongs."""
+    slowdown = 1 / float(np.prod([float(speed) for speed in chain]))
+    spacing, burst = round(PROBE_SPACING * rate), round(PROBE_BURST * rate)
+    probe = np.zeros((1, spacing * (PROBE_BURSTS + 1)), np.float32)
+    tone = np.sin(2 * np.pi * PROBE_PITCH / rate * np.arange(burst), dtype=np.float32)
+    centres = [spacing * (k + 1) for k in range(PROBE_BURSTS)]
+    for centre in centres:
+        probe[0, centre - burst // 2 : centre - burst // 2 + burst] = tone
+    graph = _atempo_graph(chain, "fltp", "mono", rate)
+    frame = av.AudioFrame.from_ndarray(probe, format="fltp", layout="mono")
+    frame.sample_rate, frame.pts, frame.time_base = rate, 0, Fraction(1, rate)
+    graph.push(frame)
+    graph.push(None)
+    energy = np.concatenate([f.to_ndarray()[0] for f in _pulled(graph)]).astype(np.float64) ** 2
+    half = spacing * slowdown / 2
+    leads = []
+    for centre in centres:
+        expected = (centre - burst // 2 + burst / 2) * slowdown
+        low, high = round(expected - half), round(expected + half)
+        window = energy[low:high]
+        leads.append(expected - (low + float((window * np.arange(window.size)).sum() / window.sum())))
+    return max(0, round(float(np.mean(leads))))
+
+
+def _first_samples(frame: av.AudioFrame, samples: int) -> av.AudioFrame:
+    """A copy of `frame`'s first `samples` samples."""
+    per_sample = 1 if frame.format.is_planar else len(frame.layout.channels)
+    array: Any = np.ascontiguousarray(frame.to_ndarray()[:, : samples * per_sample])  # in the frame's own dtype
+    kept = av.AudioFrame.from_ndarray(array, format=frame.format.name, layout=frame.layout.name)
+    kept.sample_rate = frame.sample_rate
+    return kept
+
+
 class AudioStretch:
-    """Plays audio frames `slowdown` times slower at the same pitch; the output is exactly that much longer.
+    """Plays audio frames `slowdown` times slower at the same pitch; the output is exactly that much longer, and in
+    step with the input slowed down (atempo's lead, `atempo_lead`, is made up with silence at the start).
 
     Push decoded frames in order, then call `flush()` once. The filter graph is built for the first frame's
     format, layout and rate, and gives out frames in the same ones.
     """
 
     def __init__(self, slowdown: Fraction) -> None:
-        self._chain = atempo_chain(slowdown)
+        self._chain = tuple(atempo_chain(slowdown))
         self._slowdown = Fraction(slowdown)
         self._graph: av.filter.Graph | None = None
         self._samples_in = 0
         self._samples_out = 0
         self._template: av.AudioFrame | None = None
+        self._lead = 0  # silence still to come before the first stretched sound
 
     def push(self, frame: av.AudioFrame) -> list[av.AudioFrame]:
         """The stretched audio that `frame` completes (possibly none yet)."""
         if self._graph is None:
-            self._graph = self._build(frame)
+            self._graph = _atempo_graph(self._chain, frame.format.name, frame.layout.name, frame.sample_rate)
             self._template = frame
+            self._lead = atempo_lead(self._chain, frame.sample_rate)
         frame.pts = self._samples_in
         frame.time_base = Fraction(1, frame.sample_rate)
         self._samples_in += frame.samples
@@ -49,41 +120,37 @@ class AudioStretch:
         return self._pull()
 
     def flush(self) -> list[av.AudioFrame]:
-        """The rest of the stretched audio, padded with silence to `slowdown` times the input's length."""
-        if self._graph is None or self._template is None:
+        """The rest of the stretched audio, padded with silence (or cut) to `slowdown` times the input's length."""
+        if self._graph is None:
             return []  # no audio came
         self._graph.push(None)
         frames = self._pull()
         missing = round(self._samples_in * self._slowdown) - self._samples_out
-        if missing > 0:
-            t = self._template
-            frames.append(silent_frame(t.format.name, t.layout.name, t.sample_rate, missing))
-        return frames
+        while missing < 0 and frames:  # the lead made it longer: cut the end
+            last = frames.pop()
+            missing += last.samples  # what remains to cut, if still negative, once `last` is dropped
+            if missing > 0:
+                frames.append(_first_samples(last, missing))
+                missing = 0
+        return [*frames, *self._silence(missing)]
+
+    def _silence(self, samples: int) -> list[av.AudioFrame]:
+        """`samples` of silence in the input's format (none if `samples` <= 0)."""
+        if samples <= 0 or self._template is None:
+            return []
+        t = self._template
+        return [silent_frame(t.format.name, t.layout.name, t.sample_rate, samples)]
 
     def _pull(self) -> list[av.AudioFrame]:
+        """The stretched frames ready; the first come after the lead's silence, held back until then so that audio
+        too short to come out of atempo at all is no longer than its slowed length."""
         assert self._graph is not None
-        frames: list[av.AudioFrame] = []
-        while True:
-            try:
-                frame = self._graph.pull()
-            except (av.error.BlockingIOError, av.error.EOFError):
-                return frames
-            assert isinstance(frame, av.AudioFrame)
-            self._samples_out += frame.samples
-            frames.append(frame)
-
-    def _build(self, frame: av.AudioFrame) -> av.filter.Graph:
-        graph = av.filter.Graph()
-        source = graph.add_abuffer(
-            format=frame.format.name,
-            sample_rate=frame.sample_rate,
-            layout=frame.layout.name,
-            time_base=Fraction(1, frame.sample_rate),
-        )
-        tempos = [graph.add("atempo", str(float(speed))) for speed in self._chain]
-        same = f"sample_fmts={frame.format.name}:channel_layouts={frame.layout.name}:sample_rates={frame.sample_rate}"
-        graph.link_nodes(source, *tempos, graph.add("aformat", same), graph.add("abuffersink")).configure()
-        return graph
+        frames = _pulled(self._graph)
+        if frames:
+            frames = [*self._silence(self._lead), *frames]
+            self._lead = 0
+        self._samples_out += sum(frame.samples for frame in frames)
+        return frames
 
 
 def silent_frame(sample_format: str, layout: str, rate: int, samples: int) -> av.AudioFrame:
