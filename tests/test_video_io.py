@@ -1480,6 +1480,15 @@ def test_odd_sized_4_2_0_stays_4_2_0_where_the_encoder_takes_it_and_says_so_wher
             assert decoded == original
 
 
+def test_lossless_output_that_cannot_keep_an_rgb_source_says_so(tmp_path: Path) -> None:
+    """--lossless of an RGB source with H.264 wrote yuv444p without a word (source frames 2 levels off); FFV1 keeps
+    it, in another RGB layout, without a warning."""
+    source = make_clip(tmp_path / "rgb.mkv", frames=2, codec="ffv1", pix_fmt="bgr0", audio=False)
+    x264 = transcode(source, tmp_path / "x264.mkv", EncodeOptions(codec="libx264", lossless=True))
+    assert len(x264) == 1 and "libx264 cannot keep the source's bgr0; writing yuv444p" in x264[0], x264
+    assert transcode(source, tmp_path / "ffv1.mkv", EncodeOptions(codec="ffv1", lossless=True)) == []
+
+
 def test_rgb_output_is_not_called_coarser_chroma(tmp_path: Path) -> None:
     """PNG video (RGB, a colour sample at every pixel) from a 4:2:0 source was said to store colour at a lower
     resolution than the source's."""

@@ -109,7 +109,8 @@ Lossless = Annotated[
     bool,
     typer.Option(
         "--lossless",
-        help="Lossless output (x264 qp 0, VP9 lossless or ffv1) in the source's pixel format: source frames bit-exact.",
+        help="Lossless output (x264 qp 0, VP9 lossless or ffv1) in the source's pixel format: source frames "
+        "bit-exact (a warning says where the encoder lacks that format, e.g. H.264 for RGB; ffv1 has it).",
     ),
 ]
 InputFps = Annotated[str | None, typer.Option(help="Frame rate of an image-folder input, e.g. 24 or 30000/1001.")]

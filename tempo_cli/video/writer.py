@@ -57,6 +57,15 @@ def _chroma_samples(pix_fmt: str) -> int:
     return 256 // (step_x * step_y)
 
 
+def _holds_exactly(chosen: str, own: str) -> bool:
+    """Whether frames in pixel format `own` go into `chosen` and back unchanged: the same format, or RGB into RGB
+    of the same depth or more (rgb24 as gbrp or bgr0)."""
+    if chosen == own:
+        return True
+    rgb = av.VideoFormat(chosen).is_rgb and av.VideoFormat(own).is_rgb
+    return rgb and bit_depth(chosen) >= bit_depth(own)
+
+
 class VideoWriter:
     """Writes frames at a constant rate `fps` into `target` (container chosen by its suffix).
 
@@ -103,8 +112,8 @@ class VideoWriter:
             tags = ("colorspace", "color_range", "color_primaries", "color_trc")
             self._frame_tags = {n: v for n in tags if (v := getattr(self.settings, n)) is not None}
             self._report_losses(source, options.pix_fmt is None, container)
-            if source is not None and options.pix_fmt is None and (width % 2 or height % 2):
-                self._report_odd_size(source.pix_fmt, options.lossless, width, height)
+            if source is not None and options.pix_fmt is None:
+                self._report_conversion(source.pix_fmt, options.lossless, width, height)
             self._stream = self._add_video(self._output, source)
             self._open_encoder()
             if source is not None and copy_streams and (source.has_audio or source.has_subtitles):
@@ -178,23 +187,36 @@ class VideoWriter:
                 f"{codec} cannot store the source's HDR10 mastering metadata (brightness and colour volume){advice}"
             )
 
-    def _report_odd_size(self, source_fmt: str, lossless: bool, width: int, height: int) -> None:
-        """Warn where an odd size kept a subsampled source's frames from 4:2:0 (lossy) or from their own format
-        (lossless), both chosen without a word before."""
+    def _report_conversion(self, source_fmt: str, lossless: bool, width: int, height: int) -> None:
+        """Warn where lossless output could not keep the source's own pixel format (an RGB source with H.264, or an
+        odd size), and where an odd size kept a subsampled source from 4:2:0: both chosen without a word before."""
         chosen = self.settings.pix_fmt
         codec = self.settings.codec
-        if not 0 < _chroma_samples(source_fmt) < _chroma_samples("yuv444p") or codec in ODD_SIZE_CODECS:
-            return
-        frame = f"a {width}x{height} frame (odd)"
-        if lossless and chosen != lossless_format(source_fmt):
-            self._tell(
-                f"{frame} cannot stay {source_fmt} with {codec}; writing {chosen}, so the source frames are converted, "
-                "not kept bit-exact (--codec ffv1 keeps them)"
+        own = lossless_format(source_fmt)
+        odd = bool(width % 2 or height % 2)
+        subsampled = 0 < _chroma_samples(source_fmt) < _chroma_samples("yuv444p")
+        if lossless and own is not None and not _holds_exactly(chosen, own):
+            cannot = (
+                f"a {width}x{height} frame (odd) cannot stay {source_fmt} with {codec}"
+                if odd and subsampled
+                else f"{codec} cannot keep the source's {source_fmt}"
             )
-        elif not lossless and _chroma_samples(chosen) > _chroma_samples("yuv420p") and self._has_4_2_0(codec):
             self._tell(
-                f"{frame} is written as {chosen} with {codec}, which some players (browsers, phones) cannot play; "
-                f"4:2:0 at odd sizes is written with {', '.join(sorted(ODD_SIZE_CODECS))}, or crop or scale to even"
+                f"{cannot}; writing {chosen}, so the source frames are converted, not kept bit-exact "
+                "(--codec ffv1 keeps them)"
+            )
+        elif (
+            not lossless
+            and odd
+            and subsampled
+            and codec not in ODD_SIZE_CODECS
+            and _chroma_samples(chosen) > _chroma_samples("yuv420p")
+            and self._has_4_2_0(codec)
+        ):
+            self._tell(
+                f"a {width}x{height} frame (odd) is written as {chosen} with {codec}, which some players (browsers, "
+                f"phones) cannot play; 4:2:0 at odd sizes is written with {', '.join(sorted(ODD_SIZE_CODECS))}, or "
+                "crop or scale to even"
             )
 
     @staticmethod
