@@ -435,6 +435,26 @@ def test_eval_of_what_is_not_a_dataset_is_one_line(
     assert "cannot tell the layout of" in eval_fails([not_a_dataset(tmp_path, kind)], capsys)
 
 
+@pytest.mark.parametrize(
+    ("sizes", "message"),
+    [
+        ({"frame_02.png": (30, 40)}, "its frames differ in size (32x24, 40x30)"),
+        ({"frame_01_gt.png": (30, 40)}, "its frames differ in size"),
+        ({name: (8, 8) for name in ("frame_00.png", "frame_01_gt.png", "frame_02.png")}, "too small to score"),
+    ],
+)
+@pytest.mark.parametrize("task", ["interpolate", "extrapolate"])
+def test_eval_of_a_triplet_it_cannot_score_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], sizes: dict[str, tuple[int, int]], message: str, task: str
+) -> None:
+    """Frames of different sizes had ended in OpenCV's or numpy's traceback, frames under 11 px in SSIM's."""
+    root = make_ucf(tmp_path / "ucf")
+    for name, (h, w) in sizes.items():
+        write_png(root / "9" / name, flat(60, h, w))
+    line = eval_fails([root, "--task", task], capsys)
+    assert "ucf/9: " in line and message in line
+
+
 def test_eval_of_an_audio_only_video_file_says_it_has_no_video(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

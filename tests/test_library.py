@@ -40,6 +40,7 @@ FRAME_MISTAKES = {
     "int32": lambda f: f.astype(np.int32),
     "another size": lambda f: f[:32],
     "another dtype": lambda f: f.astype(np.uint16) * 257,
+    "no pixels": lambda f: f[:0, :0],  # as frame 0 it had been a ZeroDivisionError
 }
 
 
@@ -74,6 +75,7 @@ def test_synthesis_refuses_times_that_mean_nothing(name: str, anchor_times, targ
         (lambda i, f: i.interpolate_frames(f, factor=2, tile=32), "tile size"),
         (lambda i, f: i.extrapolate_frames(f, ahead=1.5), "whole numbers"),
         (lambda i, f: i.extrapolate_frames(f[:2], ahead=1), "needs at least 3 frames"),
+        (lambda i, f: i.extrapolate_frames(f, ahead=10**6), "at most 10000 frame intervals"),  # as the CLI's cap
         (lambda i, f: RunOptions(tile="big"), "tile size"),
         (lambda i, f: RunOptions(fps="fast"), "not a frame rate"),
         (lambda i, f: load_model("flow", weights="w.safetensors"), "no weights"),

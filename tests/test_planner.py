@@ -7,7 +7,7 @@ from fractions import Fraction as F
 
 import pytest
 
-from tempo_cli.engine.planner import MAX_TARGETS, Copy, CrossFade, PlanConfig, SourceTime, Synthesize, plan
+from tempo_cli.engine.planner import MAX_ADDED, MAX_TARGETS, Copy, CrossFade, PlanConfig, SourceTime, Synthesize, plan
 from tempo_cli.errors import TempoError
 
 
@@ -166,8 +166,9 @@ def test_no_item_holds_more_than_max_targets_frames(config):
 @pytest.mark.parametrize("fill_gaps", [True, False])
 @pytest.mark.parametrize("side", ["ahead", "behind"])
 def test_any_number_of_frames_ahead_or_behind_is_planned_as_it_is_made(side, fill_gaps):
-    """`--ahead 99999999999` listed every time before the first was made: 12 GB and growing after 6 minutes."""
-    huge = 10**15
+    """`--ahead 99999999999` listed every time before the first was made: 12 GB and growing after 6 minutes (the
+    most is now MAX_ADDED, still listed only as it is made)."""
+    huge = MAX_ADDED
     config = PlanConfig(rate=F(25), period=F(1, 25), anchors=2, fill_gaps=fill_gaps, **{side: huge})
     items = list(itertools.islice(plan(cfr(3, F(25)), config), 6))
     made = [item for item in items if isinstance(item, Synthesize)]
@@ -176,9 +177,11 @@ def test_any_number_of_frames_ahead_or_behind_is_planned_as_it_is_made(side, fil
     assert all(len(item.times) == MAX_TARGETS for item in made)
 
 
-def test_negative_ahead_or_behind_is_refused():
+def test_negative_or_too_many_frames_ahead_or_behind_are_refused():
     with pytest.raises(TempoError, match="ahead and behind"):
         PlanConfig(rate=F(25), period=F(1, 25), ahead=-1)
+    with pytest.raises(TempoError, match=f"at most {MAX_ADDED} frame intervals"):
+        PlanConfig(rate=F(25), period=F(1, 25), behind=MAX_ADDED + 1)
 
 
 @pytest.mark.parametrize("factor", [2, 4])

@@ -26,6 +26,7 @@ from tempo_cli.training import loop
 from tempo_cli.training.config import load_config
 from tempo_cli.training.data.batches import BatchSpec
 from tempo_cli.training.data.sources import parse_spec
+from tempo_cli.training.data.synthetic import SyntheticSequences
 from tempo_cli.training.ema import warmed_up_decay
 from tempo_cli.training.loop import end_workers_quietly_on_stop_signals
 from tempo_cli.training.losses import LOG_MSE_FLOOR, LossWeights, synthesis_loss
@@ -67,6 +68,9 @@ def test_init_from_weights_fine_tunes(tmp_path, capsys):
         (["--data", "synthetic:abc"], "the weight of synthetic:abc is not a positive number"),
         (["--data", "synthetic:0"], "the weight of synthetic:0 is not a positive number"),
         (["--data", "EMPTY:nan"], "is not a positive number"),
+        (["--data", ""], "a data entry names no source"),  # had searched the working folder
+        (["--data", ":1"], "a data entry names no source"),
+        (["--images", ""], "synthetic data needs --images DIR"),
         (["--set", "bogus=1"], "unknown training option"),
         (["--precision", "fp8"], "unknown training precision"),
         (["--set", "train_only=no_such_part."], "names no parameter"),
@@ -605,6 +609,11 @@ def test_data_loader_workers_end_quietly_on_stop_signals_unless_ignored():
         (["--set", "extrapolate_prob=1.5"], "extrapolate_prob must be between 0 and 1, not 1.5"),
         (["--set", "loss.census=-1"], "loss.census must be at least 0, not -1"),
         (["--set", "loss.scales=0"], "loss.scales must be at least 1, not 0"),
+        (["--set", "seed=-1"], "seed must be between 0 and 4294967295, not -1"),
+        (["--set", "seed=1e30"], "seed must be between 0 and 4294967295"),
+        (["--set", "val_whole_side=5"], "val_whole_side must be at least 11, not 5"),  # had failed at validation
+        (["--set", f"warmup={10**400}"], "warmup must be a whole number"),  # too long for a float
+        (["--set", f"lr={10**400}"], "lr must be a finite number"),
     ],
 )
 def test_numbers_out_of_range_are_one_line(tmp_path, capsys, option, message):
@@ -764,11 +773,35 @@ def test_resume_needs_neither_the_init_weights_nor_a_complete_checkpoint_to_say_
     init.unlink()
     resume = ["train", "--out", str(tmp_path / "run"), "--resume", "--steps", "2"]
     assert run_cli(resume) == 0  # the checkpoint holds every weight; the moved --init file is not needed
-    torch.save({"step": 2}, tmp_path / "run" / "last.ckpt")
-    capsys.readouterr()
-    assert run_cli(resume) == 2
-    err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1 and "holds no training options to resume with" in err[0]
+    checkpoint = tmp_path / "run" / "last.ckpt"
+    whole = checkpoint.read_bytes()
+    for content, message in (
+        (None, "holds no training options to resume with"),
+        (b"garbage\n", "damaged, or not a tempo checkpoint"),  # had been the unpickler's traceback
+        (whole[: len(whole) // 2], "damaged, or not a tempo checkpoint"),  # had said only "Invalid argument"
+    ):
+        if content is None:
+            torch.save({"step": 2}, checkpoint)
+        else:
+            checkpoint.write_bytes(content)
+        capsys.readouterr()
+        assert run_cli(resume) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and message in err[0], err
+
+
+def test_images_that_cannot_be_read_do_not_stop_a_run(tmp_path, capsys):
+    """One junk file among the images had stopped a run at whatever step drew it ("cannot read image ...")."""
+    args = tiny_train_args(tmp_path, steps=3)
+    images = tmp_path / "images"
+    (images / "zz.png").write_bytes(b"not an image at all")
+    good = (images / "img0.png").read_bytes()
+    (images / "zy.png").write_bytes(good[: len(good) // 3])  # a PNG's signature, its data cut short
+    assert run_cli(args) == 0
+    err = capsys.readouterr().err
+    assert f"left out 1 file(s) under {images} that are not images OpenCV reads, e.g. {images / 'zz.png'}" in err
+    sequences = SyntheticSequences([images / "zy.png", images / "img0.png"], crop=48)
+    assert np.array_equal(sequences._image(0), cv2.cvtColor(cv2.imread(str(images / "img0.png")), cv2.COLOR_BGR2RGB))
 
 
 def test_a_checkpoint_given_as_weights_is_named_as_such(tmp_path):

@@ -7,12 +7,10 @@ from pathlib import Path
 
 from tempo_cli.cli.errors import CliError
 from tempo_cli.engine.duplicates import DEFAULT_MAX_RUN, DEFAULT_THRESHOLD, check_options
-from tempo_cli.engine.planner import MAX_ANCHORS
+from tempo_cli.engine.planner import MAX_ADDED, MAX_ANCHORS
 from tempo_cli.engine.tiling import SMALLEST_TILE
 from tempo_cli.timing import parse_rate
 from tempo_cli.video.paths import is_video_target
-
-MAX_ADDED = 10_000  # frame intervals --ahead or --behind may add: a typo of a few digits otherwise ran for years
 
 
 def parse_anchors(value: int, even: bool = False) -> int:

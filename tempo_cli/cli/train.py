@@ -48,7 +48,7 @@ def train_command(
         help="Source and weight, repeatable: synthetic:0.5 (with --images), a video, a folder of videos or of frame"
         " folders, a Vimeo-90K root.",
     ),
-    images: Path | None = typer.Option(None, help="Folder of natural images for the synthetic source."),
+    images: str | None = typer.Option(None, help="Folder of natural images for the synthetic source."),
     val_data: list[str] = typer.Option(
         [], "--val-data", help="Held-out sources for validation (default: the training ones)."
     ),
@@ -83,7 +83,7 @@ def train_command(
         named = {
             "data": tuple(data) or None,
             "val_data": tuple(val_data) or None,
-            "images": str(images) if images else None,
+            "images": images or None,  # "" is no folder (as a Path it would be the working one)
             "model": model,
             "init": str(init) if init else None,
             "out": str(out) if out else None,

@@ -24,6 +24,8 @@ def check_frame(image: object, index: int, first: np.ndarray | None) -> np.ndarr
     """
     if not isinstance(image, np.ndarray) or image.ndim != 3 or image.shape[2] != 3 or image.dtype not in FRAME_DTYPES:
         raise TempoError(f"frame {index} is {_describe(image)}; expected an (H, W, 3) RGB array of uint8 or uint16")
+    if image.size == 0:
+        raise TempoError(f"frame {index} is {_describe(image)}: it has no pixels")
     if first is not None and (image.shape, image.dtype) != (first.shape, first.dtype):
         raise TempoError(f"frame {index} is {_describe(image)}, frame 0 {_describe(first)}; all frames must match")
     return image

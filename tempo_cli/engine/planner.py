@@ -16,6 +16,7 @@ from fractions import Fraction
 from tempo_cli.errors import TempoError, is_whole
 
 MAX_ANCHORS = 8  # source frames per model call; more only costs memory and time
+MAX_ADDED = 10_000  # frame intervals `ahead` or `behind` may add: a typo of a few digits otherwise ran for years
 MAX_TARGETS = 16  # output frames per Synthesize item: the engine holds an item's frames until they are all made
 
 
@@ -91,6 +92,8 @@ class PlanConfig:
             raise TempoError(
                 f"ahead and behind must be whole numbers of frames, 0 or more, got {self.ahead!r} and {self.behind!r}"
             )
+        if max(self.ahead, self.behind) > MAX_ADDED:
+            raise TempoError(f"ahead and behind may add at most {MAX_ADDED} frame intervals each")
         for name in ("anchors", "ahead", "behind"):  # NumPy integers become ints
             object.__setattr__(self, name, int(getattr(self, name)))
 

@@ -41,6 +41,7 @@ import cv2
 import numpy as np
 
 from tempo_cli.errors import TempoError
+from tempo_cli.evaluation.metrics import SSIM_WINDOW
 from tempo_cli.video.imageseq import ImageSequenceReader, is_frame_folder, natural_key
 from tempo_cli.video.paths import VIDEO_SUFFIXES
 from tempo_cli.video.pixels import to_uint8
@@ -75,6 +76,18 @@ class Item:
     times: list[float]
     gts: list[np.ndarray]
     gt_times: list[float]
+
+    def __post_init__(self) -> None:
+        """Refuse frames that cannot be scored together: of different sizes, or smaller than SSIM's window."""
+        sizes = sorted({(f.shape[1], f.shape[0]) for f in (*self.frames, *self.gts)})
+        shown = ", ".join(f"{w}x{h}" for w, h in sizes)
+        if len(sizes) > 1:
+            raise TempoError(f"{self.group}/{self.name}: its frames differ in size ({shown})")
+        if sizes and min(sizes[0]) < SSIM_WINDOW:
+            raise TempoError(
+                f"{self.group}/{self.name}: {shown} frames are too small to score (SSIM needs "
+                f"{SSIM_WINDOW}x{SSIM_WINDOW} at least)"
+            )
 
     @property
     def set_name(self) -> str:

@@ -29,9 +29,14 @@ def save_checkpoint(path: Path, state: dict[str, Any]) -> None:
 def _read(path: Path) -> dict[str, Any]:
     """A checkpoint's contents, read without running pickled code."""
     try:
-        state: dict[str, Any] = torch.load(path, map_location="cpu", weights_only=True)
-    except (OSError, RuntimeError, EOFError) as exc:
-        raise CheckpointError(f"cannot read checkpoint {path}: {exc}") from exc
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except FileNotFoundError as exc:
+        raise CheckpointError(f"cannot read checkpoint {path}: {exc.strerror}") from exc
+    except Exception as exc:  # a damaged file fails in the zip reader, the unpickler or torch, each its own way
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        raise CheckpointError(f"cannot read checkpoint {path}: damaged, or not a tempo checkpoint ({reason})") from exc
+    if not isinstance(state, dict):
+        raise CheckpointError(f"cannot read checkpoint {path}: not a tempo checkpoint")
     return state
 
 
@@ -39,7 +44,13 @@ def train_config_of(state: dict[str, Any], path: Path) -> dict[str, Any]:
     """The training options a checkpoint's `state` (read from `path`) was written with."""
     if "train_config" not in state:
         raise CheckpointError(f"checkpoint {path} holds no training options to resume with")
-    return dict(json.loads(state["train_config"]))
+    try:
+        options = json.loads(state["train_config"])
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"checkpoint {path} holds unreadable training options: {exc}") from exc
+    if not isinstance(options, dict):
+        raise CheckpointError(f"checkpoint {path} holds unreadable training options: not an object")
+    return options
 
 
 def stored_train_config(path: Path) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from typing import Any
 
 from tempo_cli.devices import MAX_THREADS
 from tempo_cli.errors import TempoError
+from tempo_cli.evaluation.metrics import SSIM_WINDOW
 from tempo_cli.training.data.batches import LONG_CONTEXT_PROB
 from tempo_cli.training.data.clips import CLIP_MAX_FRAMES, CLIP_SHORT_SIDE
 from tempo_cli.training.data.sample import MAX_AHEAD
@@ -141,7 +142,7 @@ def _coerce(key: str, value: Any, current: Any) -> Any:
     convert, expected = next((c for t, c in _CONVERTERS.items() if isinstance(current, t)), (_text, "text"))
     try:
         return convert(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: an integer too long for a float
         raise TempoError(f"training option {key} must be {expected}, not {value!r}") from None
 
 
@@ -185,7 +186,9 @@ _BOUNDS: dict[str, tuple[float, float, bool]] = {
     **dict.fromkeys(
         ("steps", "batch_size", "crop", "accumulate", "val_every", "ckpt_every", "log_every"), _AT_LEAST_ONE
     ),
-    **dict.fromkeys(("val_samples", "clip_short_side", "val_whole_side"), _AT_LEAST_ONE),
+    **dict.fromkeys(("val_samples", "clip_short_side"), _AT_LEAST_ONE),
+    "val_whole_side": (float(SSIM_WINDOW), math.inf, True),  # whole frames are scored by SSIM too
+    "seed": (0.0, float(2**32 - 1), True),  # what numpy's and torch's generators take
     **dict.fromkeys(("lr", "grad_clip"), _ABOVE_ZERO),
     **dict.fromkeys(("min_lr", "weight_decay", "motion_lr_scale"), _AT_LEAST_ZERO),
     **dict.fromkeys(("warmup", "workers", "val_crop", "val_whole_windows"), _AT_LEAST_ZERO),
@@ -205,7 +208,7 @@ def check_ranges(config: TrainConfig) -> None:
             if high == math.inf:
                 bound = f"at least {low:g}" if low_allowed else f"above {low:g}"
             else:
-                bound = f"between {low:g} and {high:g}"
+                bound = f"between {low:.15g} and {high:.15g}"
             raise TempoError(f"training option {name} must be {bound}, not {value:g}")
 
 

@@ -6,6 +6,8 @@ import math
 from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
+
 from tempo_cli.errors import TempoError
 from tempo_cli.training.data.batches import Source
 from tempo_cli.training.data.clips import (
@@ -30,6 +32,10 @@ def parse_spec(spec: str) -> tuple[str, float]:
     no weight (one in a path) is part of NAME."""
     name, sep, weight = spec.rpartition(":")
     if not sep or not _meant_as_weight(spec, name, weight):
+        name = spec
+    if not name.strip():  # an empty entry ("a,,b" or ":1") would be the working folder, searched through
+        raise DataSpecError(f"a data entry names no source: {spec!r} (NAME[:WEIGHT], such as clips/:0.7)")
+    if name == spec:
         return spec, 1.0
     try:
         value = float(weight)
@@ -84,9 +90,13 @@ def build_source(
     if name == "synthetic":
         if not images:
             raise DataSpecError("synthetic data needs --images DIR (a folder of natural images)")
-        found = list_images(Path(images))
+        every = list_images(Path(images))
+        found = [image for image in every if cv2.haveImageReader(str(image))]  # its signature, not a decode
         if not found:
             raise DataSpecError(f"no images found under {images}")
+        if warn is not None and len(found) < len(every):
+            unread = sorted(set(every) - set(found))
+            warn(f"left out {len(unread)} file(s) under {images} that are not images OpenCV reads, e.g. {unread[0]}")
         return SyntheticSequences(
             found, crop, options.max_speed, options.max_ahead, options.overlay_prob, options.pan_prob
         )

@@ -79,11 +79,16 @@ class SyntheticSequences:
         self._cache: dict[int, np.ndarray] = {}
 
     def _image(self, idx: int) -> np.ndarray:
+        """Image `idx` as RGB; one whose data turns out broken (truncated) gives way to the next that reads, so that
+        one bad file does not stop a run at whatever step draws it."""
         img = self._cache.get(idx)
         if img is None:
-            bgr = cv2.imread(str(self.images[idx]), cv2.IMREAD_COLOR)
-            if bgr is None:
-                raise TempoError(f"cannot read image {self.images[idx]}")
+            for tried in range(len(self.images)):
+                bgr = cv2.imread(str(self.images[(idx + tried) % len(self.images)]), cv2.IMREAD_COLOR)
+                if bgr is not None:
+                    break
+            else:
+                raise TempoError(f"none of the {len(self.images)} images can be read, e.g. {self.images[idx]}")
             img = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
             if len(self._cache) < 256:
                 self._cache[idx] = img
