@@ -489,6 +489,17 @@ def test_a_folder_that_cannot_be_made_is_one_line_without_the_audio_warning(tmp_
     assert "/proc/tempo_frames" in line and ".tempo-" not in line  # the user's name, not the hidden temporary one
 
 
+def test_a_broken_image_in_a_folder_is_one_line_without_opencvs_own(tmp_path, capfd):
+    """A PNG whose chunks are out of order printed OpenCV's [ WARN ] and [ERROR] lines before tempo's."""
+    folder = make_image_folder(tmp_path / "frames", frames=3)
+    broken = folder / "frame_2.png"
+    png = broken.read_bytes()
+    broken.write_bytes(png[:8] + png[33:])  # the signature, then the chunks after IHDR
+    code = run_cli(["interpolate", folder, "-o", tmp_path / "out", "--input-fps", "10", "--model", "blend", "-q"])
+    err = capfd.readouterr().err.strip().splitlines()
+    assert code == 2 and err == [f"tempo: error: cannot read image {broken}"], err
+
+
 @pytest.mark.parametrize(
     ("name", "message"),
     [

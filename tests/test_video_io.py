@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 import os
 import shutil
+import subprocess
 import time
 from fractions import Fraction
 from pathlib import Path
 
 import av
+import imageio_ffmpeg
 import numpy as np
 import pytest
 
@@ -1272,6 +1274,18 @@ def test_side_surround_becomes_opus_where_the_container_needs_it(tmp_path: Path)
         audio = container.streams.audio[0].codec_context
         assert (audio.codec.name, audio.layout.name) == ("opus", "5.1")
     assert warnings == ["the .webm container cannot hold ac3 audio; re-encoding it to libopus"]
+
+
+def test_a_warning_for_two_audio_tracks_alike_is_given_once(tmp_path: Path) -> None:
+    """Two AAC tracks going into .webm had each said that .webm cannot hold AAC, word for word."""
+    source = make_clip(tmp_path / "one.mkv", frames=6)
+    two = tmp_path / "two.mkv"
+    copy_twice = ["-map", "0:v", "-map", "0:a", "-map", "0:a", "-c", "copy"]
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-i", source, *copy_twice, two], check=True)
+    warnings = transcode(two, tmp_path / "out.webm")
+    assert warnings == ["the .webm container cannot hold aac audio; re-encoding it to libopus"]
+    with av.open(str(tmp_path / "out.webm")) as container:
+        assert [s.codec_context.name for s in container.streams.audio] == ["opus", "opus"]
 
 
 @pytest.mark.parametrize("bit_rate", [320_000, 48_000])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+import cv2
 import typer
 from typer._click.exceptions import NoArgsIsHelpError  # typer vendors click; no public name for this
 from typer.exceptions import Abort, TyperException
@@ -190,7 +191,9 @@ app.command(name="info")(info_command)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: usage errors are one line on stderr (exit 2), Ctrl-C exits 130."""
+    """Entry point: usage errors are one line on stderr (exit 2), Ctrl-C exits 130. OpenCV's own log lines (a broken
+    PNG printed two before tempo's one) are off: what fails is tempo's to say."""
+    cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
     command = typer.main.get_command(app)
     try:
         command.main(args=argv if argv is not None else sys.argv[1:], prog_name="tempo", standalone_mode=False)

@@ -105,6 +105,7 @@ class VideoWriter:
         self._committed = False
         self._worker: OrderedWorker | None = None
         self._held: list[str] | None = []  # warnings wait until the output has started: a failed start is one line
+        self._told: set[str] = set()
         try:
             self._output = av.open(str(self._temp), mode="w")
             container = self._output.format.name
@@ -226,7 +227,11 @@ class VideoWriter:
         return any(_chroma_samples(f) == samples for f in pixel_formats(video_encoder(codec)))
 
     def _tell(self, warning: str) -> None:
-        """Pass a warning on, or hold it while the output is being set up."""
+        """Pass a warning on, or hold it while the output is being set up; once each (two AAC tracks going into
+        .webm had said so twice, word for word)."""
+        if warning in self._told:
+            return
+        self._told.add(warning)
         if self._held is None:
             self._warn(warning)
         else:
