@@ -271,6 +271,19 @@ def test_weights_of_another_version_are_refused_then_carried_over_by_partial_loa
     assert torch.equal(fresh.fusion.residual_head.weight, own["fusion.residual_head.weight"] + 1.0)
 
 
+def test_weights_that_share_no_tensor_are_refused_even_for_fine_tuning(tmp_path):
+    """`tempo train --init` took such a file with a note ("158 tensors new or dropped") and started untrained."""
+    from safetensors.torch import save_file
+
+    from tempo_cli.model.weights import CONFIG_KEY
+
+    path = tmp_path / "other.safetensors"
+    model = create_model("tempo-s")
+    save_file({"something.else": torch.zeros(3)}, str(path), metadata={CONFIG_KEY: model.config.to_json()})
+    with pytest.raises(WeightsError, match="shares no tensor with 'tempo-s'"):
+        load_weights(model, path, partial=True)
+
+
 @pytest.mark.parametrize("n", [2, 3])
 def test_a_grown_config_starts_as_the_weights_it_grew_from(n):
     shipped = model_from_weights(shipped_weights())

@@ -92,6 +92,8 @@ def load_weights(model: Tempo, path: str | Path, partial: bool = False) -> list[
         if state[key].shape != own[key].shape:
             raise WeightsError(f"{path}: {key} has shape {tuple(state[key].shape)}, the model {tuple(own[key].shape)}")
     missing, unused = sorted(own.keys() - state.keys()), sorted(state.keys() - own.keys())
+    if not own.keys() & state.keys():  # even `partial`: such a start is no start from these weights
+        raise WeightsError(f"{path} shares no tensor with {model.config.name!r}")
     if (missing or unused) and not partial:
         raise WeightsError(
             f"{path} does not fit this version of {model.config.name!r}: "
