@@ -55,6 +55,18 @@ def test_info_lists_models_and_device(capsys):
     assert "CPU" in out or "CUDA" in out
 
 
+def test_info_says_the_shipped_weights_are_unusable_and_lists_the_rest(tmp_path, capsys, monkeypatch):
+    """It had stopped after the first lines with exit 2."""
+    from tempo_cli.cli import info
+
+    junk = tmp_path / "tempo-s.safetensors"
+    junk.write_bytes(b"not weights")
+    monkeypatch.setattr(info, "shipped_weights", lambda: junk)
+    assert run_cli(["info"]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "flow" in out and "default model: tempo = shipped weights unusable: " in out
+
+
 def test_python_dash_m_and_unknown_command():
     done = subprocess.run([sys.executable, "-m", "tempo_cli", "frobnicate"], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 2

@@ -17,7 +17,7 @@ def info_command(device: str = typer.Option("auto", help="Device to describe: au
     import torch
 
     from tempo_cli.cli.errors import run_guarded
-    from tempo_cli.model.weights import read_config
+    from tempo_cli.model.weights import WeightsError, read_config
 
     def run() -> None:
         console = Console()
@@ -26,13 +26,16 @@ def info_command(device: str = typer.Option("auto", help="Device to describe: au
         console.print(f"torch {torch.__version__}, device: {describe(dev)}")
         table = Table("model", "kind", "parameters", "weights")
         weights = shipped_weights()
-        shipped = read_config(weights).name if weights else None
+        try:
+            shipped, default = (read_config(weights).name, None) if weights else (None, "no shipped weights found")
+        except WeightsError as exc:  # info is where a user looks to see what is wrong: it says so, and goes on
+            shipped, default = None, f"shipped weights unusable: {exc}"
         for name in list_models():
             params = sum(p.numel() for p in create_model(get_config(name)).parameters())
             table.add_row(name, "TEMPO", f"{params / 1e6:.2f} M", str(weights) if name == shipped else "-")
         for name in CLASSICAL:
             table.add_row(name, "classical", "0", "-")
         console.print(table)
-        console.print(f"default model: tempo = {shipped or 'no shipped weights found'}")
+        console.print(f"default model: tempo = {shipped or default}")
 
     run_guarded(run)
