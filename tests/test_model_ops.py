@@ -8,9 +8,10 @@ import torch.nn.functional as F
 
 from tempo_cli.model.agreement import box_mean_along
 from tempo_cli.model.blocks import cat_channels
+from tempo_cli.model.config import TempoConfig
 from tempo_cli.model.correlation import local_correlation
 from tempo_cli.model.reduce import sum_over, window_max
-from tempo_cli.model.warp import area_shrink
+from tempo_cli.model.warp import area_shrink, sample_at
 
 
 @pytest.mark.parametrize("dims", [(1,), (1, 3), (-1,), (0, 2, 4)])
@@ -75,3 +76,27 @@ def test_the_cut_score_of_frames_small_enough_for_a_one_pixel_coarse_map_is_a_nu
 def test_window_max_equals_a_max_pool_of_stride_1(radius):
     x = torch.randn(2, 3, 17, 29)
     assert torch.equal(window_max(x, radius), F.max_pool2d(x, 2 * radius + 1, 1, radius))
+
+
+def test_bicubic_sampling_keeps_detail_that_bilinear_averages_away() -> None:
+    """Half a pixel off, bilinear reads the mean of two pixels: a sine of a 4-pixel period keeps cos(pi / 4) = 0.71
+    of its swing. Bicubic keeps more of it and lands nearer the sine itself; whole-pixel moves read the pixels
+    themselves either way."""
+    columns = torch.arange(32, dtype=torch.float32)
+    wave = torch.sin(columns * torch.pi / 2).repeat(8, 1)[None, None]  # [1,1,8,32]
+    half = torch.zeros(1, 1, 2, 8, 32)
+    half[:, :, 0] = 0.5
+    truth = torch.sin((columns + 0.5) * torch.pi / 2)[4:-4]
+    errors = {}
+    for mode in ("bilinear", "bicubic"):
+        read = sample_at(wave, half, mode)[0, 0, 0, 4, 4:-4]  # away from the replicated border
+        errors[mode] = float((read - truth).abs().max())
+        whole = sample_at(wave, torch.ones(1, 1, 2, 8, 32), mode)[0, 0, 0]
+        assert torch.allclose(whole[1:-1, 2:-2], wave[0, 0, 2:, 3:-1], atol=1e-5)
+    assert errors["bilinear"] == pytest.approx(0.5**0.5 * (1 - 0.5**0.5), abs=1e-4)  # peaks of 0.71 read as 0.5
+    assert errors["bicubic"] < errors["bilinear"] / 2, errors
+
+
+def test_a_config_refuses_a_sampling_grid_sample_lacks() -> None:
+    with pytest.raises(ValueError, match="image_sampling must be one of bilinear, bicubic"):
+        TempoConfig(image_sampling="nearest-ish")

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields
 
+IMAGE_SAMPLING = ("bilinear", "bicubic")
+
 
 @dataclass(frozen=True)
 class TempoConfig:
@@ -27,6 +29,8 @@ class TempoConfig:
     frames is mostly noise, and continued past the anchors it moves what stands still.
     With `keep_still`, still detail that the hypotheses do not explain (a caption over a moving scene) is taken
     from the anchors as it is (`still.still_gate`); it has no parameters, so weights trained without it load.
+    `image_sampling` is how the anchors' pixels are read between pixel centres (grid_sample's "bilinear" or
+    "bicubic"); it has no parameters either.
     """
 
     name: str = "tempo-s"
@@ -52,6 +56,11 @@ class TempoConfig:
     prior_noise_px: float = 0.3
     cut_threshold: float = 0.5
     keep_still: bool = True
+    image_sampling: str = "bilinear"
+
+    def __post_init__(self) -> None:
+        if self.image_sampling not in IMAGE_SAMPLING:
+            raise ValueError(f"image_sampling must be one of {', '.join(IMAGE_SAMPLING)}, not {self.image_sampling!r}")
 
     def to_json(self) -> str:
         """Serialize for safetensors metadata."""

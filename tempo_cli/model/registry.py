@@ -30,6 +30,13 @@ def tempo_s2() -> TempoConfig:
 
 
 @register
+def tempo_s_bicubic() -> TempoConfig:
+    """tempo-s reading the anchors' pixels by bicubic sampling (run 36, docs/training.md session 31: sharper between
+    frames, weaker ahead; not shipped)."""
+    return TempoConfig(name="tempo-s-bicubic", image_sampling="bicubic")
+
+
+@register
 def tempo_s_learned() -> TempoConfig:
     """tempo-s without the DIS motion prior (motion learned from scratch)."""
     return TempoConfig(name="tempo-s-learned", motion_prior=False)

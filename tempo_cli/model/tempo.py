@@ -125,27 +125,28 @@ def _pick_pair(per_pair: Tensor, pair: Tensor) -> Tensor:
     return per_pair[torch.arange(per_pair.shape[0], device=per_pair.device), pair[:, 0]][:, None]
 
 
-def _sample_anchors(images: Tensor, positions: Tensor) -> Tensor:
-    """Each anchor [B,N,3,H,W] sampled at its M positions [B,N,M,2,H,W] -> [B,N,M,3,H,W] (fp32)."""
+def _sample_anchors(images: Tensor, positions: Tensor, mode: str) -> Tensor:
+    """Each anchor [B,N,3,H,W] sampled at its M positions [B,N,M,2,H,W] -> [B,N,M,3,H,W] (fp32), by `mode`."""
     b, n, m = positions.shape[:3]
-    samples = sample_at(images.flatten(0, 1), positions.flatten(0, 1))
+    samples = sample_at(images.flatten(0, 1), positions.flatten(0, 1), mode)
     return samples.view(b, n, m, 3, *positions.shape[-2:]).float()
 
 
 def _blend_full_size(
-    images: Tensor, positions: Tensor, within: Tensor, per_anchor: Tensor, size: tuple[int, int]
+    images: Tensor, positions: Tensor, within: Tensor, per_anchor: Tensor, size: tuple[int, int], mode: str
 ) -> Tensor:
     """The blend of full-size anchors [B,N,3,H,W] from what the network found at its working size.
 
     Each anchor moves by the weighted mean of its K positions (the points spread by a
-    fraction of a working pixel), upsampled like a flow field; anchor weights are upsampled too.
+    fraction of a working pixel), upsampled like a flow field; anchor weights are upsampled too. Images are
+    sampled by `mode`.
     """
     h, w = size
     b, n = within.shape[:2]
     full = (int(images.shape[-2]), int(images.shape[-1]))
     flow = (within[:, :, :, None] * positions).sum(dim=2)[..., :h, :w]
     flow = resize_flow(flow, full)
-    warped = backward_warp(images.flatten(0, 1), flow.flatten(0, 1)).view(b, n, 3, *full)
+    warped = backward_warp(images.flatten(0, 1), flow.flatten(0, 1), mode).view(b, n, 3, *full)
     weight = F.interpolate(per_anchor[..., :h, :w], size=full, mode="bilinear", align_corners=False)
     return (warped.float() * weight[:, :, None]).sum(dim=1)
 
@@ -403,7 +404,7 @@ class Tempo(nn.Module):
         full = images.shape[-2:]
         residual1, logits1 = self._upsample_hypotheses(residual2, logits2, full)
         pos1 = residual1 + hypotheses_at(full)
-        samples = _sample_anchors(images, pos1)
+        samples = _sample_anchors(images, pos1, self.config.image_sampling)
         hypothesis_spread = disagreement(samples, self.config.consistency_window)[:, None]
         logits1 = logits1 - self.agreement_log_scale.exp() * hypothesis_spread
         within = torch.softmax(logits1, dim=2)
@@ -425,7 +426,7 @@ class Tempo(nn.Module):
         else:
             images = aset.full
             h, w = images.shape[-2:]
-            blend = _blend_full_size(images, pos1, within, per_anchor, aset.size)
+            blend = _blend_full_size(images, pos1, within, per_anchor, aset.size, self.config.image_sampling)
             residual, conf_map, entropy = (
                 F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
                 for x in (residual, conf_map, entropy)

@@ -27,23 +27,24 @@ def _unit_grid(h: int, w: int, device: torch.device) -> tuple[Tensor, Tensor]:
         return (torch.stack([xs, ys], dim=-1) + 0.5) * step - 1.0, step
 
 
-def sample_at(x: Tensor, offsets: Tensor) -> Tensor:
+def sample_at(x: Tensor, offsets: Tensor, mode: str = "bilinear") -> Tensor:
     """Sample x [B,C,H,W] at pixel positions p + offsets[B,M,2,H,W] -> [B,M,C,H,W].
 
     M hypotheses are stacked along the sampling grid's height so one
-    grid_sample call serves them all. Borders are replicated.
+    grid_sample call serves them all. Borders are replicated. `mode` is grid_sample's
+    ("bilinear", or "bicubic": sharper between pixels, and it may overshoot the input's range).
     """
     b, c, h, w = x.shape
     m = offsets.shape[1]
     centres, step = _unit_grid(h, w, x.device)
     grid = torch.addcmul(centres, offsets.float().permute(0, 1, 3, 4, 2), step).reshape(b, m * h, w, 2)
-    out = F.grid_sample(x.float(), grid, mode="bilinear", padding_mode="border", align_corners=False)
+    out = F.grid_sample(x.float(), grid, mode=mode, padding_mode="border", align_corners=False)
     return out.reshape(b, c, m, h, w).transpose(1, 2).to(x.dtype)
 
 
-def backward_warp(x: Tensor, flow: Tensor) -> Tensor:
-    """x [B,C,H,W] sampled at p + flow[B,2,H,W]."""
-    return sample_at(x, flow[:, None])[:, 0]
+def backward_warp(x: Tensor, flow: Tensor, mode: str = "bilinear") -> Tensor:
+    """x [B,C,H,W] sampled at p + flow[B,2,H,W] (`mode` as for `sample_at`)."""
+    return sample_at(x, flow[:, None], mode)[:, 0]
 
 
 def area_shrink(x: Tensor, size: tuple[int, int]) -> Tensor:
