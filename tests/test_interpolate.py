@@ -516,6 +516,14 @@ def test_an_output_name_that_is_a_slip_is_refused_not_made_a_folder(tmp_path, ca
     assert [p.name for p in tmp_path.iterdir()] == ["in.mp4"]
 
 
+@pytest.mark.parametrize("name", ["clip.2x", "out.4k", "shot.60fps", "run.1080p", "take.v1_x2", "run.2"])
+def test_a_folder_name_with_a_dot_in_it_is_still_a_folder(tmp_path, name):
+    """A review of the slips above found .2x and .1080p refused as unknown file types for a moment."""
+    from tempo_cli.video.paths import validate_output_path
+
+    validate_output_path(tmp_path / name, None, overwrite=False)
+
+
 def test_overwrite_never_replaces_a_link_or_a_pipe_with_a_file(tmp_path, capsys):
     src = make_clip(tmp_path / "in.mp4", frames=4)
     kept = tmp_path / "kept.mp4"

@@ -1045,6 +1045,17 @@ def test_slowed_audio_is_exactly_that_much_longer_even_when_short(slowdown) -> N
     assert {(f.format.name, f.layout.name, f.sample_rate) for f in out} == {("fltp", "stereo", AUDIO_RATE)}
 
 
+def test_silence_added_to_unsigned_8_bit_audio_is_silent() -> None:
+    """Zero bytes are the lowest level in u8, not silence (128): the lead's silence before slowed u8 audio (and any
+    padding) was a click."""
+    stretch = AudioStretch(Fraction(3))
+    frame = av.AudioFrame.from_ndarray(np.full((1, 2 * 4000), 128, np.uint8), format="u8", layout="stereo")
+    frame.sample_rate = 8000
+    out = [*stretch.push(frame), *stretch.flush()]
+    levels = np.concatenate([f.to_ndarray().ravel() for f in out])
+    assert levels.size == 3 * 2 * 4000 and np.abs(levels.astype(int) - 128).max() <= 4  # atempo rounds a little
+
+
 @pytest.mark.parametrize("slowdown", [2, 3, 8])
 def test_slowed_audio_stays_in_step_with_the_slowed_picture(slowdown) -> None:
     """A 20 ms tone burst at 0.55 s and at 0.93 s lands at `slowdown` times those times, within 5 ms a step of
@@ -1501,6 +1512,9 @@ def test_lossless_output_that_cannot_keep_an_rgb_source_says_so(tmp_path: Path) 
     x264 = transcode(source, tmp_path / "x264.mkv", EncodeOptions(codec="libx264", lossless=True))
     assert len(x264) == 1 and "libx264 cannot keep the source's bgr0; writing yuv444p" in x264[0], x264
     assert transcode(source, tmp_path / "ffv1.mkv", EncodeOptions(codec="ffv1", lossless=True)) == []
+    grey = make_clip(tmp_path / "grey.mkv", frames=2, codec="ffv1", pix_fmt="gray", audio=False)
+    vp9 = EncodeOptions(codec="libvpx-vp9", lossless=True, preset="ultrafast")
+    assert transcode(grey, tmp_path / "grey.webm", vp9) == []  # grey as gbrp is kept exactly: no warning
 
 
 def test_rgb_output_is_not_called_coarser_chroma(tmp_path: Path) -> None:

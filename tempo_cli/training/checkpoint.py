@@ -30,10 +30,10 @@ def _read(path: Path) -> dict[str, Any]:
     """A checkpoint's contents, read without running pickled code."""
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except FileNotFoundError as exc:
-        raise CheckpointError(f"cannot read checkpoint {path}: {exc.strerror}") from exc
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:  # the file system's own words
+        raise CheckpointError(f"cannot read checkpoint {path}: {exc.strerror or exc}") from exc
     except Exception as exc:  # a damaged file fails in the zip reader, the unpickler or torch, each its own way
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else type(exc).__name__
+        reason = type(exc).__name__
         raise CheckpointError(f"cannot read checkpoint {path}: damaged, or not a tempo checkpoint ({reason})") from exc
     if not isinstance(state, dict):
         raise CheckpointError(f"cannot read checkpoint {path}: not a tempo checkpoint")

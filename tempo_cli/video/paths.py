@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 import os
 import re
 import secrets
@@ -15,8 +16,8 @@ VIDEO_SUFFIXES = frozenset(
 
 
 FRAME_FILE = re.compile(r"(frame|conf)_\d{6,}\.png")
-# .xyz, .mp5, .gif, .3gp, and .mp4_ or .mkv~ (a slip or an editor's backup); not the .v1_x2 or .2 of a folder name
-FILE_EXTENSION = re.compile(r"\.(?=[0-9]*[A-Za-z])[A-Za-z0-9]{1,5}[_~]?")
+# .xyz, .mp5, .gif, and .mp4_ or .mkv~ (a slip or an editor's backup); not the .v1_x2 or .2x of a folder name
+FILE_EXTENSION = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}[_~]?")
 
 
 def is_video_target(target: str | Path) -> bool:
@@ -49,7 +50,7 @@ def validate_output_path(
     _check_name(target.name)
     if folder is None:
         folder = not is_video_target(text)
-        named_like_a_file = not _ends_with_separator(text) and FILE_EXTENSION.fullmatch(target.suffix)
+        named_like_a_file = not _ends_with_separator(text) and _file_suffix(target.suffix)
         if folder and named_like_a_file and not target.is_dir():
             raise VideoError(
                 f"unknown output type {target.suffix!r}: name a video ({', '.join(sorted(VIDEO_SUFFIXES))}) "
@@ -58,6 +59,12 @@ def validate_output_path(
     check_writable(target, [] if input_path is None else [Path(input_path)], overwrite, folder)
     if folder and target.is_dir() and any(not (p.is_file() and FRAME_FILE.fullmatch(p.name)) for p in target.iterdir()):
         raise VideoError(f"output folder holds files other than tempo's frames; not replacing it: {target}")
+
+
+def _file_suffix(suffix: str) -> bool:
+    """Whether `suffix` is a file's rather than part of a folder's name: one shaped like an extension, or one a
+    known file type has (.3gp)."""
+    return bool(FILE_EXTENSION.fullmatch(suffix)) or mimetypes.guess_type(f"name{suffix}")[0] is not None
 
 
 def _check_name(name: str) -> None:

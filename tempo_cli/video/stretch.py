@@ -155,9 +155,10 @@ class AudioStretch:
 
 
 def silent_frame(sample_format: str, layout: str, rate: int, samples: int) -> av.AudioFrame:
-    """An audio frame of `samples` zero samples."""
+    """An audio frame of `samples` samples of silence: zero, or 128 in unsigned 8-bit (where 0 is the lowest)."""
     frame = av.AudioFrame(format=sample_format, layout=layout, samples=samples)
+    level = b"\x80" if sample_format in ("u8", "u8p") else b"\x00"
     for plane in frame.planes:
-        plane.update(bytes(plane.buffer_size))
+        plane.update(level * plane.buffer_size)
     frame.sample_rate = rate
     return frame

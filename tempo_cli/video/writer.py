@@ -58,12 +58,13 @@ def _chroma_samples(pix_fmt: str) -> int:
 
 
 def _holds_exactly(chosen: str, own: str) -> bool:
-    """Whether frames in pixel format `own` go into `chosen` and back unchanged: the same format, or RGB into RGB
-    of the same depth or more (rgb24 as gbrp or bgr0)."""
+    """Whether frames in pixel format `own` go into `chosen` and back unchanged: the same format, or RGB or grey into
+    RGB of the same depth or more (rgb24 as gbrp or bgr0, gray as gbrp)."""
     if chosen == own:
         return True
-    rgb = av.VideoFormat(chosen).is_rgb and av.VideoFormat(own).is_rgb
-    return rgb and bit_depth(chosen) >= bit_depth(own)
+    source = av.VideoFormat(own)
+    rgb_or_grey = source.is_rgb or len(source.components) == 1
+    return rgb_or_grey and av.VideoFormat(chosen).is_rgb and bit_depth(chosen) >= bit_depth(own)
 
 
 class VideoWriter:
@@ -199,13 +200,11 @@ class VideoWriter:
         if lossless and own is not None and not _holds_exactly(chosen, own):
             cannot = (
                 f"a {width}x{height} frame (odd) cannot stay {source_fmt} with {codec}"
-                if odd and subsampled
+                if odd and subsampled and own in pixel_formats(video_encoder(codec))  # the size, not the format
                 else f"{codec} cannot keep the source's {source_fmt}"
             )
-            self._tell(
-                f"{cannot}; writing {chosen}, so the source frames are converted, not kept bit-exact "
-                "(--codec ffv1 keeps them)"
-            )
+            advice = " (--codec ffv1 keeps them)" if codec != "ffv1" else ""
+            self._tell(f"{cannot}; writing {chosen}, so the source frames are converted, not kept bit-exact{advice}")
         elif (
             not lossless
             and odd
