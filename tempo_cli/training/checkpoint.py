@@ -33,8 +33,8 @@ def _read(path: Path) -> dict[str, Any]:
     except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:  # the file system's own words
         raise CheckpointError(f"cannot read checkpoint {path}: {exc.strerror or exc}") from exc
     except Exception as exc:  # a damaged file fails in the zip reader, the unpickler or torch, each its own way
-        reason = type(exc).__name__
-        raise CheckpointError(f"cannot read checkpoint {path}: damaged, or not a tempo checkpoint ({reason})") from exc
+        kind = type(exc).__name__
+        raise CheckpointError(f"cannot read checkpoint {path}: damaged, or not a tempo checkpoint ({kind})") from exc
     if not isinstance(state, dict):
         raise CheckpointError(f"cannot read checkpoint {path}: not a tempo checkpoint")
     return state

@@ -29,7 +29,7 @@ def atempo_chain(slowdown: Fraction) -> list[Fraction]:
     return [*chain, speed]
 
 
-def _atempo_graph(chain: tuple[Fraction, ...], sample_format: str, layout: str, rate: int) -> av.filter.Graph:
+def _atempo_graph(chain: list[Fraction], sample_format: str, layout: str, rate: int) -> av.filter.Graph:
     """atempo filters at the `chain`'s speeds, taking and giving frames of one format, layout and rate."""
     graph = av.filter.Graph()
     source = graph.add_abuffer(format=sample_format, sample_rate=rate, layout=layout, time_base=Fraction(1, rate))
@@ -52,29 +52,29 @@ def _pulled(graph: av.filter.Graph) -> list[av.AudioFrame]:
 
 
 @lru_cache(maxsize=16)
-def atempo_lead(chain: tuple[Fraction, ...], rate: int) -> int:
-    """Samples (at `rate`) by which sound comes out of the atempo `chain` early: by about 20 ms times the slowdown
-    at 48 kHz (atempo starts from half a window before the audio), which slow motion would put ahead of the picture.
+def atempo_lead(slowdown: Fraction, rate: int) -> int:
+    """Samples (at `rate`) by which sound comes out of the atempo chain for `slowdown` early: by about 20 ms times
+    the slowdown at 48 kHz (atempo starts from half a window before the audio), which slow motion would put ahead of
+    the picture.
 
     Measured, not derived, as it depends on atempo's window and on the FFmpeg build: tone bursts go through the
     chain, and the lead is the mean of how far each burst's energy centroid lands before where it belongs."""
-    slowdown = 1 / float(np.prod([float(speed) for speed in chain]))
     spacing, burst = round(PROBE_SPACING * rate), round(PROBE_BURST * rate)
     probe = np.zeros((1, spacing * (PROBE_BURSTS + 1)), np.float32)
     tone = np.sin(2 * np.pi * PROBE_PITCH / rate * np.arange(burst), dtype=np.float32)
     centres = [spacing * (k + 1) for k in range(PROBE_BURSTS)]
     for centre in centres:
         probe[0, centre - burst // 2 : centre - burst // 2 + burst] = tone
-    graph = _atempo_graph(chain, "fltp", "mono", rate)
+    graph = _atempo_graph(atempo_chain(slowdown), "fltp", "mono", rate)
     frame = av.AudioFrame.from_ndarray(probe, format="fltp", layout="mono")
     frame.sample_rate, frame.pts, frame.time_base = rate, 0, Fraction(1, rate)
     graph.push(frame)
     graph.push(None)
     energy = np.square(np.concatenate([f.to_ndarray()[0] for f in _pulled(graph)]))  # float32: 300x is 7M samples
-    half = spacing * slowdown / 2
+    half = spacing * float(slowdown) / 2
     leads = []
     for centre in centres:
-        expected = (centre - burst // 2 + burst / 2) * slowdown
+        expected = (centre - burst // 2 + burst / 2) * float(slowdown)
         low, high = round(expected - half), round(expected + half)
         window = energy[low:high].astype(np.float64)
         if window.sum() > 0:
@@ -100,7 +100,7 @@ class AudioStretch:
     """
 
     def __init__(self, slowdown: Fraction) -> None:
-        self._chain = tuple(atempo_chain(slowdown))
+        self._chain = atempo_chain(slowdown)
         self._slowdown = Fraction(slowdown)
         self._graph: av.filter.Graph | None = None
         self._samples_in = 0
@@ -113,7 +113,7 @@ class AudioStretch:
         if self._graph is None:
             self._graph = _atempo_graph(self._chain, frame.format.name, frame.layout.name, frame.sample_rate)
             self._template = frame
-            self._lead = atempo_lead(self._chain, frame.sample_rate)
+            self._lead = atempo_lead(self._slowdown, frame.sample_rate)
         frame.pts = self._samples_in
         frame.time_base = Fraction(1, frame.sample_rate)
         self._samples_in += frame.samples

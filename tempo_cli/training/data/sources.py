@@ -31,11 +31,10 @@ def parse_spec(spec: str) -> tuple[str, float]:
     """'NAME[:WEIGHT]' -> (NAME, WEIGHT); weight defaults to 1 and must be a positive number. A colon that begins
     no weight (one in a path) is part of NAME."""
     name, sep, weight = spec.rpartition(":")
-    if not sep or not _meant_as_weight(spec, name, weight):
-        name = spec
-    if not name.strip():  # an empty entry ("a,,b" or ":1") would be the working folder, searched through
+    weighted = bool(sep) and _meant_as_weight(spec, name, weight)
+    if not (name if weighted else spec).strip():  # an empty entry ("a,,b" or ":1") would be the working folder
         raise DataSpecError(f"a data entry names no source: {spec!r} (NAME[:WEIGHT], such as clips/:0.7)")
-    if name == spec:
+    if not weighted:
         return spec, 1.0
     try:
         value = float(weight)
