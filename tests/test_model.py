@@ -242,6 +242,26 @@ def test_working_at_a_reduced_scale_moves_the_full_frames(model):
     assert scores[0.5] > scores[1.0] - 1.5, scores
 
 
+@pytest.mark.parametrize("scale", [1.0, 0.5])
+def test_mixed_sampling_reads_as_bilinear_or_bicubic_where_its_share_says(scale):
+    """A "mixed" network whose share head says none (all) bicubic gives the frames of the same weights reading by
+    bilinear (bicubic) alone, at its working size and on full frames moved from a reduced scale."""
+    torch.manual_seed(0)
+    mixed = create_model("tempo-s-mixed").eval()
+    frames, times = moving_frames(2, 48, 64, shift=3), torch.tensor([[0.0, 1.0]])
+    reads = []
+    for logit, mode in ((-60.0, "bilinear"), (60.0, "bicubic")):
+        plain = create_model(dataclasses.replace(mixed.config, image_sampling=mode)).eval()
+        plain.load_state_dict(mixed.state_dict(), strict=False)
+        torch.nn.init.constant_(mixed.sharpness.bias, logit)
+        with torch.no_grad():
+            got = mixed.synthesize(mixed.bind(mixed.encode(frames, scale), times), torch.tensor([1.4]))[0]
+            want = plain.synthesize(plain.bind(plain.encode(frames, scale), times), torch.tensor([1.4]))[0]
+        torch.testing.assert_close(got, want)
+        reads.append(want)
+    assert float((reads[0] - reads[1]).abs().max()) > 1e-3  # the two reads differ here
+
+
 def _weights_of_another_version(model, path):
     """Write `model`'s weights as an older version would have: one tensor renamed."""
     from safetensors.torch import save_file

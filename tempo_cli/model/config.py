@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, fields
 
-IMAGE_SAMPLING = ("bilinear", "bicubic")
+IMAGE_SAMPLING = ("bilinear", "bicubic", "mixed")
 
 
 @dataclass(frozen=True)
@@ -29,8 +29,9 @@ class TempoConfig:
     frames is mostly noise, and continued past the anchors it moves what stands still.
     With `keep_still`, still detail that the hypotheses do not explain (a caption over a moving scene) is taken
     from the anchors as it is (`still.still_gate`); it has no parameters, so weights trained without it load.
-    `image_sampling` is how the anchors' pixels are read between pixel centres (grid_sample's "bilinear" or
-    "bicubic"); it has no parameters either.
+    `image_sampling` is how the anchors' pixels are read between pixel centres: grid_sample's "bilinear" or
+    "bicubic" (no parameters either), or "mixed": both, with a share of bicubic learned per pixel from the decoder
+    state (`Tempo.sharpness`; weights trained without it start at an even mix).
     """
 
     name: str = "tempo-s"

@@ -37,6 +37,13 @@ def tempo_s_bicubic() -> TempoConfig:
 
 
 @register
+def tempo_s_mixed() -> TempoConfig:
+    """tempo-s mixing bilinear and bicubic reads of the anchors by a share it learns per pixel (run 37,
+    docs/training.md session 32)."""
+    return TempoConfig(name="tempo-s-mixed", image_sampling="mixed")
+
+
+@register
 def tempo_s_learned() -> TempoConfig:
     """tempo-s without the DIS motion prior (motion learned from scratch)."""
     return TempoConfig(name="tempo-s-learned", motion_prior=False)

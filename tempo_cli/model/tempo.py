@@ -10,7 +10,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from tempo_cli.model.agreement import confidence, disagreement, outside_share
-from tempo_cli.model.blocks import ConvStack, cat_channels, zero_init
+from tempo_cli.model.blocks import ConvStack, cat_channels, conv3x3, zero_init
 from tempo_cli.model.config import TempoConfig
 from tempo_cli.model.correlation import local_correlation
 from tempo_cli.model.cut_detector import CutDetector
@@ -125,30 +125,59 @@ def _pick_pair(per_pair: Tensor, pair: Tensor) -> Tensor:
     return per_pair[torch.arange(per_pair.shape[0], device=per_pair.device), pair[:, 0]][:, None]
 
 
-def _sample_anchors(images: Tensor, positions: Tensor, mode: str) -> Tensor:
-    """Each anchor [B,N,3,H,W] sampled at its M positions [B,N,M,2,H,W] -> [B,N,M,3,H,W] (fp32), by `mode`."""
+def _read(images: Tensor, offsets: Tensor, mode: str, bicubic_share: Tensor | None) -> Tensor:
+    """`sample_at` of images [B,C,H,W] at offsets [B,M,2,H,W] -> [B,M,C,H,W] (fp32): by `mode`, or, given
+    `bicubic_share` [B,1,H,W] in [0,1], bilinear and bicubic reads mixed by that share per pixel."""
+    if bicubic_share is None:
+        return sample_at(images, offsets, mode).float()
+    soft = sample_at(images, offsets, "bilinear").float()
+    sharp = sample_at(images, offsets, "bicubic").float()
+    return torch.lerp(soft, sharp, bicubic_share[:, None])
+
+
+def _sample_anchors(images: Tensor, positions: Tensor, mode: str, bicubic_share: Tensor | None) -> Tensor:
+    """Each anchor [B,N,3,H,W] sampled at its M positions [B,N,M,2,H,W] -> [B,N,M,3,H,W] (fp32), as `_read`."""
     b, n, m = positions.shape[:3]
-    samples = sample_at(images.flatten(0, 1), positions.flatten(0, 1), mode)
-    return samples.view(b, n, m, 3, *positions.shape[-2:]).float()
+    share = None if bicubic_share is None else bicubic_share.repeat_interleave(n, dim=0)
+    samples = _read(images.flatten(0, 1), positions.flatten(0, 1), mode, share)
+    return samples.view(b, n, m, 3, *positions.shape[-2:])
 
 
 def _blend_full_size(
-    images: Tensor, positions: Tensor, within: Tensor, per_anchor: Tensor, size: tuple[int, int], mode: str
+    images: Tensor,
+    positions: Tensor,
+    within: Tensor,
+    per_anchor: Tensor,
+    size: tuple[int, int],
+    mode: str,
+    bicubic_share: Tensor | None,
 ) -> Tensor:
     """The blend of full-size anchors [B,N,3,H,W] from what the network found at its working size.
 
     Each anchor moves by the weighted mean of its K positions (the points spread by a
     fraction of a working pixel), upsampled like a flow field; anchor weights are upsampled too. Images are
-    sampled by `mode`.
+    read as `_read` reads them, a `bicubic_share` upsampled to full size.
     """
     h, w = size
     b, n = within.shape[:2]
     full = (int(images.shape[-2]), int(images.shape[-1]))
     flow = (within[:, :, :, None] * positions).sum(dim=2)[..., :h, :w]
     flow = resize_flow(flow, full)
-    warped = backward_warp(images.flatten(0, 1), flow.flatten(0, 1), mode).view(b, n, 3, *full)
+    share = None
+    if bicubic_share is not None:
+        share = F.interpolate(bicubic_share[..., :h, :w], size=full, mode="bilinear", align_corners=False)
+        share = share.repeat_interleave(n, dim=0)
+    warped = _read(images.flatten(0, 1), flow.flatten(0, 1)[:, None], mode, share)[:, 0].view(b, n, 3, *full)
     weight = F.interpolate(per_anchor[..., :h, :w], size=full, mode="bilinear", align_corners=False)
-    return (warped.float() * weight[:, :, None]).sum(dim=1)
+    return (warped * weight[:, :, None]).sum(dim=1)
+
+
+def _share_head(state_ch: int) -> nn.Conv2d:
+    """The "mixed" sampling's head: the logit of a share of bicubic reads from the decoder state. It starts at an
+    even mix everywhere (logit 0), where the share learns fastest."""
+    head = conv3x3(state_ch, 1)
+    zero_init(head)
+    return head
 
 
 def _aligned_pairs(images: Tensor, prior: Tensor | None) -> Tensor | None:
@@ -204,6 +233,7 @@ class Tempo(nn.Module):
         self.state2 = ConvStack(w[2] + w[1], w[1], td)
         self.level2 = HypothesisRefinement(w[1], w[1], config.level2_width, td, m) if config.level2_width > 0 else None
         self.fusion = Fusion(w[1], config.fusion_width, td)
+        self.sharpness = _share_head(w[1]) if config.image_sampling == "mixed" else None
         self.hypotheses = m
         candidates = config.prior_candidates if config.motion_prior else 1
         if not 1 <= candidates <= MAX_CANDIDATES:
@@ -404,7 +434,8 @@ class Tempo(nn.Module):
         full = images.shape[-2:]
         residual1, logits1 = self._upsample_hypotheses(residual2, logits2, full)
         pos1 = residual1 + hypotheses_at(full)
-        samples = _sample_anchors(images, pos1, self.config.image_sampling)
+        bicubic_share = self._bicubic_share(state, full)
+        samples = _sample_anchors(images, pos1, self.config.image_sampling, bicubic_share)
         hypothesis_spread = disagreement(samples, self.config.consistency_window)[:, None]
         logits1 = logits1 - self.agreement_log_scale.exp() * hypothesis_spread
         within = torch.softmax(logits1, dim=2)
@@ -426,7 +457,9 @@ class Tempo(nn.Module):
         else:
             images = aset.full
             h, w = images.shape[-2:]
-            blend = _blend_full_size(images, pos1, within, per_anchor, aset.size, self.config.image_sampling)
+            blend = _blend_full_size(
+                images, pos1, within, per_anchor, aset.size, self.config.image_sampling, bicubic_share
+            )
             residual, conf_map, entropy = (
                 F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
                 for x in (residual, conf_map, entropy)
@@ -479,6 +512,14 @@ class Tempo(nn.Module):
             anchor_weight = F.interpolate(anchor_weight, size=(h, w), mode="bilinear", align_corners=False)
         still = (images[..., :h, :w].float() * anchor_weight[:, :, None]).sum(dim=1)
         return torch.lerp(pred, still, gate), gate
+
+    def _bicubic_share(self, state: Tensor, size: tuple[int, int] | torch.Size) -> Tensor | None:
+        """With "mixed" image sampling, the share of bicubic reads per pixel at `size` from the decoder state at 1/2:
+        [B,1,H,W] in [0,1]; otherwise None."""
+        if self.sharpness is None:
+            return None
+        logits = F.interpolate(self.sharpness(state).float(), size=tuple(size), mode="bilinear", align_corners=False)
+        return torch.sigmoid(logits)
 
     @staticmethod
     def _upsample_hypotheses(
