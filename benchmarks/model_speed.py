@@ -1,11 +1,12 @@
 """Speed of one 1280x720 frame from two anchors: TEMPO (shipped config) against RIFE 4.x, same run.
 
-    python -m benchmarks.model_speed [--repeats 10] [--threads 2] [--json out.json]
+    python -m benchmarks.model_speed [--repeats 10] [--threads 2] [--json out.json] [--weights W ...]
 
 Times: every method loaded in one process, taking turns run by run (A B C, B C A, ...),
 so that a slow spell of a shared machine falls on all of them alike; the figure is the
 median of a method's runs. Peak memory (max RSS), parameters and GFLOPs: each method
-alone in its own process. Per 720p frame.
+alone in its own process. Per 720p frame. Each `--weights` file is timed beside them as
+TEMPO fp32 with both anchors encoded (a network to compare with the shipped one).
 """
 
 from __future__ import annotations
@@ -25,12 +26,12 @@ from torch.utils.flop_counter import FlopCounterMode
 H, W = 720, 1280
 
 
-def _tempo(precision: str, streaming: bool, scale: float):
+def _tempo(precision: str, streaming: bool, scale: float, weights: str | None = None):
     from tempo_cli.model import create_model
     from tempo_cli.model.weights import model_from_weights
     from tempo_cli.synth.registry import shipped_weights
 
-    path = shipped_weights()
+    path = weights or shipped_weights()
     model = (model_from_weights(path) if path else create_model("tempo-s")).for_inference()
     amp = precision == "bf16"
     frames = torch.rand(1, 2, 3, H, W)
@@ -60,12 +61,17 @@ def _rife():
     return (lambda: rife.interpolate(a, b, 0.5)), rife.net
 
 
+WEIGHTS_PREFIX = "weights:"
+
+
 def build(method: str):
-    """(run, network) of a method name: rife4, or tempo-PRECISION-MODE[-scaleX]."""
+    """(run, network) of a method name: rife4, tempo-PRECISION-MODE[-scaleX], or weights:PATH."""
     if method == "rife4":
         return _rife()
     from tempo_cli.synth.neural import auto_scale
 
+    if method.startswith(WEIGHTS_PREFIX):
+        return _tempo("fp32", False, auto_scale(H, W), method.removeprefix(WEIGHTS_PREFIX))
     _, precision, mode, *rest = method.split("-")
     return _tempo(precision, mode == "streaming", float(rest[0][5:]) if rest else auto_scale(H, W))
 
@@ -112,6 +118,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=10, help="timed runs of each method, taking turns")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--json", default=None)
+    parser.add_argument("--weights", action="append", default=[], help="weights to time beside the shipped ones")
     parser.add_argument("--method", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--timings", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -119,7 +126,7 @@ def main() -> None:
         print(json.dumps(footprint(args.method, args.threads)))
         return
     if args.timings:
-        print(json.dumps(timings(args.timings.split(","), args.repeats, args.threads)))
+        print(json.dumps(timings(args.timings.split("\n"), args.repeats, args.threads)))
         return
     from benchmarks.machine import describe_machine
     from benchmarks.peers.rife import rife_available
@@ -127,9 +134,10 @@ def main() -> None:
 
     methods = ["tempo-fp32-full", "tempo-fp32-streaming", "tempo-bf16-full", "tempo-fp32-full-scale1"]
     skipped = rife_available()
+    methods += [WEIGHTS_PREFIX + path for path in args.weights]
     if skipped is None:
         methods.append("rife4")
-    times = _child(["--timings", ",".join(methods), "--repeats", str(args.repeats), "--threads", str(args.threads)])
+    times = _child(["--timings", "\n".join(methods), "--repeats", str(args.repeats), "--threads", str(args.threads)])
     rows = []
     for method in methods:
         row = _child(["--method", method, "--threads", str(args.threads)])
@@ -141,7 +149,8 @@ def main() -> None:
     print(f"tempo works at its default scale for 720p ({auto_scale(H, W)}; scale1 = at full size); RIFE at scale 1")
     print(f"{'method':24} {'median s':>9} {'peak RSS MB':>12} {'params M':>9} {'GFLOPs':>8}")
     for r in rows:
-        print(f"{r['method']:24} {r['median_s']:9.3f} {r['peak_rss_mb']:12.0f} {r['params_m']:9.2f} {r['gflops']:8.1f}")
+        name = Path(r["method"]).name
+        print(f"{name:24} {r['median_s']:9.3f} {r['peak_rss_mb']:12.0f} {r['params_m']:9.2f} {r['gflops']:8.1f}")
     if skipped:
         print(f"rife4: skipped ({skipped})")
     else:
@@ -150,7 +159,7 @@ def main() -> None:
             paired = statistics.median(a / b for a, b in zip(rife["times_s"], r["times_s"], strict=True))
             r["rife_ratio_paired"] = paired
             print(
-                f"{r['method']}: {rife['median_s'] / r['median_s']:.2f}x faster than RIFE 4.x "
+                f"{Path(r['method']).name}: {rife['median_s'] / r['median_s']:.2f}x faster than RIFE 4.x "
                 f"(median of the ratios turn by turn: {paired:.2f}x)"
             )
     if args.json:
