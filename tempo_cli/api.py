@@ -21,7 +21,7 @@ from tempo_cli.engine.cuts import SceneCutDetector
 from tempo_cli.engine.planner import PlanConfig
 from tempo_cli.engine.runner import Engine, EngineConfig, EngineStats
 from tempo_cli.engine.tile_size import auto_tile
-from tempo_cli.engine.tiling import check_tile
+from tempo_cli.engine.tiling import TILE_OVERLAP_ALONE, check_tile
 from tempo_cli.errors import TempoError
 from tempo_cli.synth import Synthesizer, create_synthesizer
 from tempo_cli.synth.neural import parse_scale
@@ -83,6 +83,8 @@ class RunOptions:
                 object.__setattr__(self, name, parse_rate(str(rate)))
         if self.tile != "auto":
             check_tile(self.tile)
+        if self.tile is None and self.tile_overlap is not None:
+            raise TempoError(TILE_OVERLAP_ALONE)
 
 
 @dataclass(frozen=True)
@@ -237,7 +239,7 @@ class Interpolator:
             config = EngineConfig(
                 plan,
                 tile=tile,
-                tile_overlap=options.tile_overlap,
+                tile_overlap=None if tile is None else options.tile_overlap,  # 'auto' may choose whole frames
                 duplicate_threshold=options.duplicate_threshold,
                 keep_overlays=options.keep_overlays,
             )

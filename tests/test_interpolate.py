@@ -373,7 +373,8 @@ def _bad(tmp_path: Path, capsys, args: list) -> str:
         (["--factor", "99999999999"], "limit of 10000 fps"),
         (["--fps", "1e10"], "limit of 10000 fps"),
         (["--fps", "1e400"], "limit of 10000 fps"),
-        (["--tile-overlap", "-1"], "overlap"),
+        (["--tile", "128", "--tile-overlap", "-1"], "0 or more pixels"),
+        (["--tile-overlap", "100"], "a tile overlap needs a tile size (or 'auto')"),  # was ignored
         (["--threads", "0"], "--threads must be from 1 to 1024"),
         (["--crf", "52"], "--crf must be from 0 to 51 for libx264, got 52"),
         (["--crf", "-1"], "--crf must be from 0 to 51 for libx264, got -1"),
@@ -397,6 +398,18 @@ def test_bad_options_are_one_line(tmp_path, capsys, extra, message):
     line = _bad(tmp_path, capsys, [src, "-o", tmp_path / "o.mp4", "--model", "blend", *extra])
     assert message in line
     assert not (tmp_path / "o.mp4").exists()
+
+
+def test_tile_auto_with_an_overlap_runs_where_it_chooses_whole_frames(tmp_path):
+    """A small clip fits in memory whole, so 'auto' chooses no tiles, and the overlap given for tiles is not an
+    error there."""
+    src = make_clip(tmp_path / "in.mp4", frames=4)
+    out = tmp_path / "o.mp4"
+    assert (
+        run_cli(["interpolate", src, "-o", out, "--model", "blend", "--tile", "auto", "--tile-overlap", "32", "-q"])
+        == 0
+    )
+    assert len(frames_and_times(out)[0]) == 8
 
 
 def test_a_hardware_encoder_without_its_device_is_named(tmp_path, capsys):
@@ -694,6 +707,35 @@ def test_a_ctrl_c_that_python_dropped_still_stops_the_run(tmp_path, capsys, monk
     assert capsys.readouterr().err.strip().splitlines()[-1] == "tempo: interrupted; no output written"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
     assert errors._undelivered[0] is None
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "line"),
+    [
+        (signal.SIGINT, 130, "tempo: interrupted; no output written"),
+        (signal.SIGTERM, 143, "tempo: stopped by SIGTERM; no output written"),
+    ],
+)
+def test_a_stop_while_the_arguments_are_parsed_is_said_and_not_taken_for_success(
+    tmp_path, capsys, monkeypatch, signum, code, line
+):
+    """Typer turns an interrupt that comes before the command's own guard into a return value of 130, which was
+    dropped: the run ended with exit 0, nothing written and nothing said."""
+    import typer
+
+    from tempo_cli.cli import errors
+
+    monkeypatch.setattr(errors, "_last_stop", [-math.inf])
+    monkeypatch.setattr(errors, "_undelivered", [None])
+
+    def signal_on_entering(self):
+        errors._stop(signum, None)
+
+    monkeypatch.setattr(typer._click.core.Context, "__enter__", signal_on_entering)
+    src = make_clip(tmp_path / "in.mp4", frames=4)
+    assert run_cli(["interpolate", src, "-o", tmp_path / "out.mp4", "--model", "blend"]) == code
+    assert capsys.readouterr().err.strip() == line
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
 
 
 def test_ctrl_c_after_the_output_is_in_place_says_it_was_written(tmp_path, capsys, monkeypatch):

@@ -77,6 +77,8 @@ def test_synthesis_refuses_times_that_mean_nothing(name: str, anchor_times, targ
         (lambda i, f: i.extrapolate_frames(f[:2], ahead=1), "needs at least 3 frames"),
         (lambda i, f: i.extrapolate_frames(f, ahead=10**6), "at most 10000 frame intervals"),  # as the CLI's cap
         (lambda i, f: RunOptions(tile="big"), "tile size"),
+        (lambda i, f: RunOptions(tile_overlap=32), "a tile overlap needs a tile size"),  # was ignored
+        (lambda i, f: i.interpolate_frames(f, factor=2, tile_overlap=32), "a tile overlap needs a tile size"),
         (lambda i, f: RunOptions(fps="fast"), "not a frame rate"),
         (lambda i, f: load_model("flow", weights="w.safetensors"), "no weights"),
     ],

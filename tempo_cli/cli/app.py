@@ -10,7 +10,14 @@ from typer._click.exceptions import NoArgsIsHelpError  # typer vendors click; no
 from typer.exceptions import Abort, TyperException
 
 from tempo_cli.cli import common as c
-from tempo_cli.cli.errors import USAGE_EXIT, CliError, interrupted, run_guarded
+from tempo_cli.cli.errors import (
+    INTERRUPT_EXIT,
+    USAGE_EXIT,
+    CliError,
+    interrupted,
+    raise_undelivered_stop,
+    run_guarded,
+)
 from tempo_cli.cli.evaluate import eval_command
 from tempo_cli.cli.info import info_command
 from tempo_cli.cli.options import (
@@ -194,9 +201,14 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: usage errors are one line on stderr (exit 2), Ctrl-C exits 130. OpenCV's own log lines (a broken
     PNG printed two before tempo's one) are off: what fails is tempo's to say."""
     cv2.utils.logging.setLogLevel(cv2.utils.logging.LOG_LEVEL_SILENT)
-    command = typer.main.get_command(app)
     try:
-        command.main(args=argv if argv is not None else sys.argv[1:], prog_name="tempo", standalone_mode=False)
+        command = typer.main.get_command(app)
+        code = command.main(args=argv if argv is not None else sys.argv[1:], prog_name="tempo", standalone_mode=False)
+        # Typer answers an interrupt that reaches it before a command's own guard (while it parses the arguments)
+        # by returning 130 and keeping the signal to itself: say it as any other interrupt.
+        raise_undelivered_stop()
+        if code == INTERRUPT_EXIT:
+            raise KeyboardInterrupt
     except NoArgsIsHelpError as exc:
         print(exc.format_message())
         raise SystemExit(0) from None

@@ -10,6 +10,7 @@ from tempo_cli.errors import TempoError, is_whole
 
 SMALLEST_TILE = 64  # pixels; smaller tiles are mostly overlap
 DEFAULT_OVERLAP = 64  # pixels at least, up to half the tile (`EngineConfig.overlap`)
+TILE_OVERLAP_ALONE = "a tile overlap needs a tile size (or 'auto'): without tiles there is nothing to overlap"
 # The share of an overlap, at a tile's inner edge, whose pixels the merge leaves to the neighbour: content that moves
 # in from beyond the edge is not in the tile, so frames made near it are wrong wherever the motion is large (a 720p
 # pan of 48 px per frame in 512-px tiles: 38 dB in the seams, 66 dB without tiles, with a ramp over the whole overlap).
