@@ -21,6 +21,10 @@ from tempo_cli.errors import TempoError
 from tempo_cli.synth.base import SynthesisResult, Synthesizer, mix
 
 CutDetector = Callable[[int, np.ndarray], bool]
+# Tiled frames are merged in float32 (RGB and a confidence map: 16 bytes a pixel per target); a window's targets are
+# made in passes over all tiles so that these sums stay within about 1 GiB, not all of them at once.
+MERGE_BYTES_PER_PIXEL = 16
+MERGE_BUDGET_BYTES = 1 << 30
 SHOWN_TOO_SHARE = 0.1  # the least share of an anchor's own overlay that others' must add to be filled in with it
 
 
@@ -300,23 +304,31 @@ class Engine:
             return self.synthesizer.synthesize(prepared, times, targets)
         overlap = self.config.overlap
         dtype = self._window.images[anchors[0]].dtype
-        frames = [TileMerger((h, w, 3), overlap) for _ in targets]
-        conf: list[TileMerger] | None = [TileMerger((h, w), overlap) for _ in targets]
+        tiles = split(h, w, tile, overlap)
+        merger = TileMerger(h, w, tiles, overlap)
+        per_pass = max(1, MERGE_BUDGET_BYTES // (h * w * MERGE_BYTES_PER_PIXEL))
+        frames: list[np.ndarray] = []
+        confidence: list[np.ndarray] | None = []
         cut_score = None
-        for rect in split(h, w, tile, overlap):
-            res = self.synthesizer.synthesize([self._prepared(i, rect, fills.get(i)) for i in anchors], times, targets)
-            for merger, frame in zip(frames, res.frames, strict=True):
-                merger.add(rect, frame.astype(np.float32))
-            if res.confidence is None:
-                conf = None
-            elif conf is not None:
-                for merger, c in zip(conf, res.confidence, strict=True):
-                    merger.add(rect, c)
-            if res.cut_score is not None:
-                cut_score = max(cut_score or 0.0, res.cut_score)
-        return SynthesisResult(
-            [m.result(dtype) for m in frames], None if conf is None else [m.result() for m in conf], cut_score
-        )
+        for start in range(0, len(targets), per_pass):
+            chunk = targets[start : start + per_pass]
+            acc = [merger.start(3) for _ in chunk]
+            conf: list[np.ndarray] | None = [merger.start() for _ in chunk]
+            for rect in tiles:
+                prepared = [self._prepared(i, rect, fills.get(i)) for i in anchors]
+                res = self.synthesizer.synthesize(prepared, times, chunk)
+                for image, frame in zip(acc, res.frames, strict=True):
+                    merger.add(image, rect, frame.astype(np.float32))
+                if res.confidence is None:
+                    conf = None
+                elif conf is not None:
+                    for image, c in zip(conf, res.confidence, strict=True):
+                        merger.add(image, rect, c)
+                if res.cut_score is not None:
+                    cut_score = max(cut_score or 0.0, res.cut_score)
+            frames += [merger.result(image, dtype) for image in acc]
+            confidence = None if conf is None or confidence is None else confidence + [merger.result(c) for c in conf]
+        return SynthesisResult(frames, confidence, cut_score)
 
 
 def _lowest_index(item: PlanItem) -> int:

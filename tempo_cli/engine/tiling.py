@@ -76,24 +76,29 @@ def feather(tile: Tile, height: int, width: int, overlap: int) -> np.ndarray:
 
 
 class TileMerger:
-    """Accumulates weighted tiles of one image (H,W) or (H,W,C)."""
+    """Merges images of one size made tile by tile in one tiling (`split`) with feathered seams. Each tile's weights
+    (`feather`) and their sum are computed once for all the images merged; each image accumulates in float32."""
 
-    def __init__(self, shape: tuple[int, ...], overlap: int) -> None:
-        self.acc = np.zeros(shape, np.float32)
-        self.weight = np.zeros(shape[:2], np.float32)
-        self.overlap = overlap
+    def __init__(self, height: int, width: int, tiles: list[Tile], overlap: int) -> None:
+        self.weights = {tile: feather(tile, height, width, overlap) for tile in tiles}
+        total = np.zeros((height, width), np.float32)
+        for tile, weight in self.weights.items():
+            total[tile.y0 : tile.y1, tile.x0 : tile.x1] += weight
+        self.total = np.maximum(total, 1e-8)
 
-    def add(self, tile: Tile, values: np.ndarray) -> None:
-        h, w = self.acc.shape[:2]
-        wmap = feather(tile, h, w, self.overlap)
-        region = (slice(tile.y0, tile.y1), slice(tile.x0, tile.x1))
-        self.acc[region] += values * (wmap[..., None] if values.ndim == 3 else wmap)
-        self.weight[region] += wmap
+    def start(self, channels: int | None = None) -> np.ndarray:
+        """An empty accumulator of an (H,W) image, or of an (H,W,C) one with `channels`."""
+        shape = self.total.shape if channels is None else (*self.total.shape, channels)
+        return np.zeros(shape, np.float32)
 
-    def result(self, dtype: np.dtype | type = np.float32) -> np.ndarray:
+    def add(self, acc: np.ndarray, tile: Tile, values: np.ndarray) -> None:
+        """Add the tile's `values` (its part of the image `acc` accumulates), weighted."""
+        weight = self.weights[tile]
+        acc[tile.y0 : tile.y1, tile.x0 : tile.x1] += values * (weight[..., None] if values.ndim == 3 else weight)
+
+    def result(self, acc: np.ndarray, dtype: np.dtype | type = np.float32) -> np.ndarray:
         """The merged image; integer dtypes are rounded."""
-        weight = np.maximum(self.weight, 1e-8)
-        out = self.acc / (weight[..., None] if self.acc.ndim == 3 else weight)
+        out = acc / (self.total[..., None] if acc.ndim == 3 else self.total)
         if np.issubdtype(dtype, np.integer):
             return np.clip(np.rint(out), 0, np.iinfo(dtype).max).astype(dtype)
         return out.astype(dtype)
