@@ -41,12 +41,13 @@ def load_model(
     weights: str | Path | None = None,
     device: str = "auto",
     precision: str = "auto",
-    batch: int = 4,
+    batch: int | None = None,
     scale: str | float = "auto",
 ) -> Synthesizer:
     """A synthesizer by name: `tempo` (shipped weights), `blend`, `flow`, or a TEMPO config with weights.
 
     `scale` is TEMPO's working scale: `auto` (see `tempo_cli.synth.neural.auto_scale`) or a number in (0, 1].
+    `batch` is how many target frames TEMPO makes per call: None for `tempo_cli.synth.neural.default_batch`.
     """
     dev = resolve_device(device)
     return create_synthesizer(name, weights, dev, resolve_precision(precision, dev), batch, parse_scale(scale))

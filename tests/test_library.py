@@ -89,6 +89,21 @@ def test_bad_settings_raise_one_clear_tempo_error(call, message: str) -> None:
     assert "\n" not in str(caught.value)
 
 
+def test_targets_made_in_batches_equal_targets_made_one_at_a_time() -> None:
+    """On the CPU one target per call is the default; a batch of several (a GPU's default) makes the same frames."""
+    synthesizer("tempo")
+    frames = panning(3)
+    one = load_model("tempo", device="cpu", precision="fp32")
+    assert one.batch == 1
+    alone = Interpolator(one).interpolate_frames(frames, factor=4)
+    together = Interpolator(load_model("tempo", device="cpu", precision="fp32", batch=3)).interpolate_frames(
+        frames, factor=4
+    )
+    assert len(alone) == len(together) == 12  # the last frame held for its own interval, as in a video
+    for a, b in zip(alone, together, strict=True):
+        assert np.abs(a.astype(int) - b.astype(int)).max() <= 1
+
+
 def test_a_batch_of_no_frames_is_refused() -> None:
     """It became 1 without a word."""
     synthesizer("tempo")

@@ -243,23 +243,28 @@ def test_working_at_a_reduced_scale_moves_the_full_frames(model):
 
 
 @pytest.mark.parametrize("scale", [1.0, 0.5])
-def test_mixed_sampling_reads_as_bilinear_or_bicubic_where_its_share_says(scale):
+def test_mixed_sampling_reads_as_its_share_says_between_anchors_and_bilinear_past_them(scale):
     """A "mixed" network whose share head says none (all) bicubic gives the frames of the same weights reading by
-    bilinear (bicubic) alone, at its working size and on full frames moved from a reduced scale."""
+    bilinear (bicubic) alone between its anchors, and bilinear past them whatever the head says; at its working size
+    and on full frames moved from a reduced scale."""
     torch.manual_seed(0)
     mixed = create_model("tempo-s-mixed").eval()
     frames, times = moving_frames(2, 48, 64, shift=3), torch.tensor([[0.0, 1.0]])
-    reads = []
-    for logit, mode in ((-60.0, "bilinear"), (60.0, "bicubic")):
-        plain = create_model(dataclasses.replace(mixed.config, image_sampling=mode)).eval()
-        plain.load_state_dict(mixed.state_dict(), strict=False)
-        torch.nn.init.constant_(mixed.sharpness.bias, logit)
+    plain = {}
+    for mode in ("bilinear", "bicubic"):
+        plain[mode] = create_model(dataclasses.replace(mixed.config, image_sampling=mode)).eval()
+        plain[mode].load_state_dict(mixed.state_dict(), strict=False)
+
+    def frame(model, target: float) -> torch.Tensor:
         with torch.no_grad():
-            got = mixed.synthesize(mixed.bind(mixed.encode(frames, scale), times), torch.tensor([1.4]))[0]
-            want = plain.synthesize(plain.bind(plain.encode(frames, scale), times), torch.tensor([1.4]))[0]
-        torch.testing.assert_close(got, want)
-        reads.append(want)
-    assert float((reads[0] - reads[1]).abs().max()) > 1e-3  # the two reads differ here
+            return model.synthesize(model.bind(model.encode(frames, scale), times), torch.tensor([target]))[0]
+
+    for logit, mode in ((-60.0, "bilinear"), (60.0, "bicubic")):
+        torch.nn.init.constant_(mixed.sharpness.bias, logit)
+        torch.testing.assert_close(frame(mixed, 0.4), frame(plain[mode], 0.4))
+        torch.testing.assert_close(frame(mixed, 1.4), frame(plain["bilinear"], 1.4))
+    for target in (0.4, 1.4):  # the two reads differ at both
+        assert float((frame(plain["bilinear"], target) - frame(plain["bicubic"], target)).abs().max()) > 1e-3
 
 
 def _weights_of_another_version(model, path):

@@ -35,7 +35,10 @@ Precision = Annotated[
 Threads = Annotated[
     int | None, typer.Option(help=f"CPU threads for torch and OpenCV, 1 to {MAX_THREADS} (default: all).")
 ]
-Batch = Annotated[int, typer.Option(help="Target frames synthesized per model call.")]
+Batch = Annotated[
+    int | None,
+    typer.Option(help="Target frames synthesized per model call [default: 4 on a GPU, 1 on the CPU]."),
+]
 Scale = Annotated[
     str,
     typer.Option(
@@ -131,7 +134,7 @@ class RuntimeSettings:
     device: str
     precision: str
     threads: int | None
-    batch: int
+    batch: int | None
     scale: str = "auto"
 
 
@@ -143,7 +146,8 @@ def encode_options(codec: str, crf: int, preset: str, pix_fmt: str | None, lossl
 def execute(src: Path, dst: Path | None, tag: str, options: RunOptions, runtime: RuntimeSettings, quiet: bool) -> None:
     """Load the synthesizer, run with a progress bar and print the summary."""
     set_threads(runtime.threads)
-    parse_count(runtime.batch, "--batch")
+    if runtime.batch is not None:
+        parse_count(runtime.batch, "--batch")
     target = dst or default_output(src, tag)
     if src.exists():  # before the model loads (the run checks it again); a missing input is reported first
         validate_output_path(target, src, options.overwrite)

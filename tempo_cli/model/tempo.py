@@ -434,7 +434,7 @@ class Tempo(nn.Module):
         full = images.shape[-2:]
         residual1, logits1 = self._upsample_hypotheses(residual2, logits2, full)
         pos1 = residual1 + hypotheses_at(full)
-        bicubic_share = self._bicubic_share(state, full)
+        bicubic_share = self._bicubic_share(state, full, tau)
         samples = _sample_anchors(images, pos1, self.config.image_sampling, bicubic_share)
         hypothesis_spread = disagreement(samples, self.config.consistency_window)[:, None]
         logits1 = logits1 - self.agreement_log_scale.exp() * hypothesis_spread
@@ -513,13 +513,15 @@ class Tempo(nn.Module):
         still = (images[..., :h, :w].float() * anchor_weight[:, :, None]).sum(dim=1)
         return torch.lerp(pred, still, gate), gate
 
-    def _bicubic_share(self, state: Tensor, size: tuple[int, int] | torch.Size) -> Tensor | None:
-        """With "mixed" image sampling, the share of bicubic reads per pixel at `size` from the decoder state at 1/2:
-        [B,1,H,W] in [0,1]; otherwise None."""
+    def _bicubic_share(self, state: Tensor, size: tuple[int, int] | torch.Size, tau: Tensor) -> Tensor | None:
+        """With "mixed" image sampling, the share of bicubic reads per pixel at `size` from the decoder state at 1/2,
+        for targets between their pair of anchors (`tau` [B] in [0, 1]); past the anchors, none: [B,1,H,W] in [0,1].
+        Otherwise None."""
         if self.sharpness is None:
             return None
         logits = F.interpolate(self.sharpness(state).float(), size=tuple(size), mode="bilinear", align_corners=False)
-        return torch.sigmoid(logits)
+        between = ((tau >= 0) & (tau <= 1)).to(logits.dtype)
+        return torch.sigmoid(logits) * between.view(-1, 1, 1, 1)
 
     @staticmethod
     def _upsample_hypotheses(

@@ -34,7 +34,7 @@ def create_synthesizer(
     weights: str | Path | None = None,
     device: torch.device | None = None,
     precision: torch.dtype | None = None,
-    batch: int = 4,
+    batch: int | None = None,
     scale: float | None = None,
 ) -> Synthesizer:
     """Build a synthesizer; `tempo` loads the shipped weights, a config name needs `weights`."""
