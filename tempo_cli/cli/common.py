@@ -37,7 +37,7 @@ Threads = Annotated[
 ]
 Batch = Annotated[
     int | None,
-    typer.Option(help="Target frames synthesized per model call [default: 4 on a GPU, 1 on the CPU]."),
+    typer.Option(help="Target frames synthesized per model call (default: 4 on a GPU, 1 on the CPU)."),
 ]
 Scale = Annotated[
     str,
