@@ -149,17 +149,18 @@ def main() -> None:
     print(f"tempo works at its default scale for 720p ({auto_scale(H, W)}; scale1 = at full size); RIFE at scale 1")
     print(f"{'method':24} {'median s':>9} {'peak RSS MB':>12} {'params M':>9} {'GFLOPs':>8}")
     for r in rows:
-        name = Path(r["method"]).name
+        name = r["method"].removeprefix(WEIGHTS_PREFIX)
         print(f"{name:24} {r['median_s']:9.3f} {r['peak_rss_mb']:12.0f} {r['params_m']:9.2f} {r['gflops']:8.1f}")
     if skipped:
         print(f"rife4: skipped ({skipped})")
     else:
         rife = next(r for r in rows if r["method"] == "rife4")
         for r in rows[:-1]:
+            name = r["method"].removeprefix(WEIGHTS_PREFIX)
             paired = statistics.median(a / b for a, b in zip(rife["times_s"], r["times_s"], strict=True))
             r["rife_ratio_paired"] = paired
             print(
-                f"{Path(r['method']).name}: {rife['median_s'] / r['median_s']:.2f}x faster than RIFE 4.x "
+                f"{name}: {rife['median_s'] / r['median_s']:.2f}x faster than RIFE 4.x "
                 f"(median of the ratios turn by turn: {paired:.2f}x)"
             )
     if args.json:

@@ -393,6 +393,7 @@ def _bad(tmp_path: Path, capsys, args: list) -> str:
         (["--fps", "1e400"], "limit of 10000 fps"),
         (["--tile", "128", "--tile-overlap", "-1"], "0 or more pixels"),
         (["--tile-overlap", "100"], "a tile overlap needs a tile size (or 'auto')"),  # was ignored
+        (["--tile", "auto", "--tile-overlap", "-5"], "0 or more pixels"),  # where 'auto' chooses whole frames too
         (["--threads", "0"], "--threads must be from 1 to 1024"),
         (["--crf", "52"], "--crf must be from 0 to 51 for libx264, got 52"),
         (["--crf", "-1"], "--crf must be from 0 to 51 for libx264, got -1"),
@@ -754,6 +755,26 @@ def test_a_stop_while_the_arguments_are_parsed_is_said_and_not_taken_for_success
     assert run_cli(["interpolate", src, "-o", tmp_path / "out.mp4", "--model", "blend"]) == code
     assert capsys.readouterr().err.strip() == line
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.mp4"]
+
+
+def test_a_run_that_finished_is_not_called_interrupted_for_a_stop_python_dropped(tmp_path, capsys, monkeypatch):
+    """A stop signal whose interrupt Python dropped after the last frame (in a `__del__`) is not news once the output
+    is in place: the run ends 0, as it did before typer's swallowed interrupts were looked for."""
+    from tempo_cli.api import Interpolator
+    from tempo_cli.cli import errors
+
+    monkeypatch.setattr(errors, "_undelivered", [None])
+    finish = Interpolator.interpolate_video
+
+    def finished_then_dropped(self, *args, **kwargs):
+        summary = finish(self, *args, **kwargs)
+        errors._undelivered[0] = signal.SIGINT
+        return summary
+
+    monkeypatch.setattr(Interpolator, "interpolate_video", finished_then_dropped)
+    src = make_clip(tmp_path / "in.mp4", frames=4)
+    assert run_cli(["interpolate", src, "-o", tmp_path / "out.mp4", "--model", "blend", "-q"]) == 0
+    assert (tmp_path / "out.mp4").is_file() and "interrupted" not in capsys.readouterr().err
 
 
 def test_ctrl_c_after_the_output_is_in_place_says_it_was_written(tmp_path, capsys, monkeypatch):

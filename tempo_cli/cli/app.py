@@ -205,9 +205,9 @@ def main(argv: list[str] | None = None) -> None:
         command = typer.main.get_command(app)
         code = command.main(args=argv if argv is not None else sys.argv[1:], prog_name="tempo", standalone_mode=False)
         # Typer answers an interrupt that reaches it before a command's own guard (while it parses the arguments)
-        # by returning 130 and keeping the signal to itself: say it as any other interrupt.
-        raise_undelivered_stop()
+        # by returning 130 and keeping the signal to itself: say it as any other interrupt, by its own signal.
         if code == INTERRUPT_EXIT:
+            raise_undelivered_stop()
             raise KeyboardInterrupt
     except NoArgsIsHelpError as exc:
         print(exc.format_message())

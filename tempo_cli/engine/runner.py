@@ -16,7 +16,15 @@ from tempo_cli.engine.duplicates import DEFAULT_MAX_RUN, check_options, drop_dup
 from tempo_cli.engine.frame_check import check_frame
 from tempo_cli.engine.overlays import OverlayTracker, fill_in, shown_too, take_back
 from tempo_cli.engine.planner import Copy, CrossFade, PlanConfig, PlanItem, SourceTime, Synthesize, plan
-from tempo_cli.engine.tiling import DEFAULT_OVERLAP, TILE_OVERLAP_ALONE, Tile, TileMerger, check_tile, split
+from tempo_cli.engine.tiling import (
+    DEFAULT_OVERLAP,
+    TILE_OVERLAP_ALONE,
+    Tile,
+    TileMerger,
+    check_overlap,
+    check_tile,
+    split,
+)
 from tempo_cli.errors import TempoError
 from tempo_cli.synth.base import SynthesisResult, Synthesizer, mix
 
@@ -60,8 +68,7 @@ class EngineConfig:
             object.__setattr__(self, "tile", int(self.tile))
         elif self.tile_overlap is not None:
             raise TempoError(TILE_OVERLAP_ALONE)
-        if self.tile_overlap is not None and self.tile_overlap < 0:
-            raise TempoError(f"the tile overlap must be 0 or more pixels, got {self.tile_overlap}")
+        check_overlap(self.tile_overlap)
         most = None if self.tile is None else self.tile - math.ceil(self.tile / 4)  # a quarter of each tile new
         if most is not None and self.tile_overlap is not None and self.tile_overlap > most:  # a 1-px step: thousands
             overlap = self.tile_overlap

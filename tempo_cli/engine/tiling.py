@@ -23,6 +23,12 @@ def check_tile(tile: object) -> None:
         raise TempoError(f"the tile size must be a whole number of pixels, at least {SMALLEST_TILE}, got {tile!r}")
 
 
+def check_overlap(overlap: int | None) -> None:
+    """Raise TempoError for a tile overlap below 0 pixels (None: the default)."""
+    if overlap is not None and overlap < 0:
+        raise TempoError(f"the tile overlap must be 0 or more pixels, got {overlap}")
+
+
 @dataclass(frozen=True)
 class Tile:
     """A rectangle of the frame: rows y0:y1, columns x0:x1."""

@@ -31,7 +31,7 @@ from tempo_cli.model.reduce import vector_length
 from tempo_cli.model.still import StillPicture, refine_to_full_size, still_gate, still_picture
 from tempo_cli.model.temporal_transformer import TemporalTransformer
 from tempo_cli.model.time_encoding import TimeEncoding
-from tempo_cli.model.warp import area_shrink, backward_warp, resize_flow, sample_at
+from tempo_cli.model.warp import area_shrink, backward_warp, read_grid, resize_flow, sample_at, sampling_grid
 from tempo_cli.motion.dis import PRESETS as DIS_PRESETS
 
 PAD_MULTIPLE = 8
@@ -130,9 +130,9 @@ def _read(images: Tensor, offsets: Tensor, mode: str, bicubic_share: Tensor | No
     `bicubic_share` [B,1,H,W] in [0,1], bilinear and bicubic reads mixed by that share per pixel."""
     if bicubic_share is None:
         return sample_at(images, offsets, mode).float()
-    soft = sample_at(images, offsets, "bilinear").float()
-    sharp = sample_at(images, offsets, "bicubic").float()
-    return torch.lerp(soft, sharp, bicubic_share[:, None])
+    grid = sampling_grid(images, offsets)  # built once for both reads
+    soft = read_grid(images, grid, "bilinear").float()
+    return soft.lerp_(read_grid(images, grid, "bicubic").float(), bicubic_share[:, None])
 
 
 def _sample_anchors(images: Tensor, positions: Tensor, mode: str, bicubic_share: Tensor | None) -> Tensor:

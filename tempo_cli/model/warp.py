@@ -27,19 +27,27 @@ def _unit_grid(h: int, w: int, device: torch.device) -> tuple[Tensor, Tensor]:
         return (torch.stack([xs, ys], dim=-1) + 0.5) * step - 1.0, step
 
 
-def sample_at(x: Tensor, offsets: Tensor, mode: str = "bilinear") -> Tensor:
-    """Sample x [B,C,H,W] at pixel positions p + offsets[B,M,2,H,W] -> [B,M,C,H,W].
-
-    M hypotheses are stacked along the sampling grid's height so one
-    grid_sample call serves them all. Borders are replicated. `mode` is grid_sample's
-    ("bilinear", or "bicubic": sharper between pixels, and it may overshoot the input's range).
-    """
-    b, c, h, w = x.shape
+def sampling_grid(x: Tensor, offsets: Tensor) -> Tensor:
+    """grid_sample's grid for reading x [B,C,H,W] at pixel positions p + offsets [B,M,2,H,W]: the M hypotheses are
+    stacked along its height, [B,M*H,W,2], so one grid_sample call serves them all."""
+    b, _, h, w = x.shape
     m = offsets.shape[1]
     centres, step = _unit_grid(h, w, x.device)
-    grid = torch.addcmul(centres, offsets.float().permute(0, 1, 3, 4, 2), step).reshape(b, m * h, w, 2)
+    return torch.addcmul(centres, offsets.float().permute(0, 1, 3, 4, 2), step).reshape(b, m * h, w, 2)
+
+
+def read_grid(x: Tensor, grid: Tensor, mode: str = "bilinear") -> Tensor:
+    """x [B,C,H,W] read at a `sampling_grid` [B,M*H,W,2] -> [B,M,C,H,W]. Borders are replicated. `mode` is
+    grid_sample's ("bilinear", or "bicubic": sharper between pixels, and it may overshoot the input's range)."""
+    b, c, h, w = x.shape
+    m = grid.shape[1] // h
     out = F.grid_sample(x.float(), grid, mode=mode, padding_mode="border", align_corners=False)
     return out.reshape(b, c, m, h, w).transpose(1, 2).to(x.dtype)
+
+
+def sample_at(x: Tensor, offsets: Tensor, mode: str = "bilinear") -> Tensor:
+    """Sample x [B,C,H,W] at pixel positions p + offsets[B,M,2,H,W] -> [B,M,C,H,W], by `mode` (`read_grid`)."""
+    return read_grid(x, sampling_grid(x, offsets), mode)
 
 
 def backward_warp(x: Tensor, flow: Tensor, mode: str = "bilinear") -> Tensor:
