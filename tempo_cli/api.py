@@ -235,7 +235,10 @@ class Interpolator:
                 behind=options.behind,
                 fill_gaps=not same_rate or options.duplicate_threshold is not None,  # dropped copies are made
             )
-            tile = auto_tile(info.width, info.height, options.anchors) if options.tile == "auto" else options.tile
+            tile = options.tile
+            if tile == "auto":
+                scale = self.synthesizer.working_scale(info.height, info.width)
+                tile = auto_tile(info.width, info.height, options.anchors, scale)
             assert tile is None or isinstance(tile, int)
             detector = SceneCutDetector(options.cut_threshold, float(info.fps)) if options.cut_detect else None
             config = EngineConfig(

@@ -431,6 +431,35 @@ def test_tile_auto_with_an_overlap_runs_where_it_chooses_whole_frames(tmp_path):
     assert len(frames_and_times(out)[0]) == 8
 
 
+def test_tile_auto_sizes_tiles_for_the_scale_the_network_works_at(monkeypatch):
+    """'auto' took 2,700 bytes a pixel and anchor at any working scale and tiled 4K with 13.6 GB free, although at its
+    auto scale of 1/4 it runs whole in 2.3 GB; at scale 1 it needs tiles still."""
+    from tempo_cli.engine import tile_size
+
+    monkeypatch.setattr(tile_size, "free_memory", lambda device=None: 12 * 2**30)
+    assert tile_size.auto_tile(3840, 2160, 2, 0.25) is None
+    tile = tile_size.auto_tile(3840, 2160, 2, 1.0)
+    assert tile is not None and tile_size.MIN_TILE <= tile < 2160
+
+
+@pytest.mark.parametrize(
+    ("model", "extra", "scale"), [("tempo", ["--scale", "0.5"], 0.5), ("tempo", [], 1.0), ("blend", [], 1.0)]
+)
+def test_tile_auto_is_given_the_synthesizers_working_scale(tmp_path, monkeypatch, model, extra, scale):
+    from tempo_cli import api
+
+    seen = []
+
+    def record(width, height, anchors, working_scale):
+        seen.append(working_scale)
+
+    monkeypatch.setattr(api, "auto_tile", record)
+    src = make_clip(tmp_path / "in.mp4", frames=3)  # small: the auto scale is 1
+    args = ["interpolate", src, "-o", tmp_path / "o.mp4", "--model", model, "--tile", "auto", *extra, "-q"]
+    assert run_cli(args) == 0
+    assert seen == [scale]
+
+
 def test_a_hardware_encoder_without_its_device_is_named(tmp_path, capsys):
     """NVENC on a machine without an NVIDIA GPU said only "cannot write o.mp4: Operation not permitted"."""
     import torch

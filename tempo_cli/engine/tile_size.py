@@ -6,10 +6,14 @@ import os
 
 import torch
 
-# Peak bytes per pixel and anchor of TEMPO inference: benchmarks/model_speed.py measured a peak RSS of
-# 1654 MB for one 1280x720 frame from two anchors (tempo-s, fp32, CPU, 2026-11-22), about 900 B per
-# pixel and anchor; three times that leaves room for the engine's window and the encoder.
-BYTES_PER_PIXEL_PER_ANCHOR = 3 * 900
+# Peak bytes per pixel of the frame and anchor of a whole `tempo interpolate --factor 2` run: a part that follows the
+# full frames, and a part that follows the frames the network works on (scale^2 of them). Fitted to peak RSS on
+# 2 cores (session 32, 2026-12-07; 720p and 1080p at scales 1/2 and 1: 0.91 / 1.74 and 1.61 / 3.53 GB, with 0.38 GB
+# that does not grow with the frame): 142 + 620 s^2; it overstates 4K at scale 1/4 (3.4 against 2.3 GB). MARGIN leaves
+# room for more targets per window and the encoder.
+FULL_SIZE_BYTES = 142
+WORKING_SIZE_BYTES = 620
+MARGIN = 1.5
 MIN_TILE = 256
 
 
@@ -28,10 +32,14 @@ def free_memory(device: torch.device | None = None) -> int:
     return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_AVPHYS_PAGES"))
 
 
-def auto_tile(width: int, height: int, anchors: int, device: torch.device | None = None) -> int | None:
-    """None if the whole frame fits in half the free memory, else the largest square tile that does."""
+def auto_tile(
+    width: int, height: int, anchors: int, scale: float = 1.0, device: torch.device | None = None
+) -> int | None:
+    """None if the whole frame fits in half the free memory, else the largest square tile that does, for a network
+    that works on the frames resized by `scale`. (At 2,700 bytes a pixel and anchor whatever the scale, 4K had been
+    tiled with 13.6 GB free although it runs whole in 2.3 GB.)"""
     budget = free_memory(device) // 2
-    per_pixel = BYTES_PER_PIXEL_PER_ANCHOR * max(anchors, 2)
+    per_pixel = MARGIN * (FULL_SIZE_BYTES + WORKING_SIZE_BYTES * scale**2) * max(anchors, 2)
     if width * height * per_pixel <= budget:
         return None
     side = int((budget / per_pixel) ** 0.5) // 64 * 64

@@ -47,6 +47,10 @@ class Synthesizer(ABC):
         """
         return image
 
+    def working_scale(self, height: int, width: int) -> float:
+        """The factor frames of this size are resized by for the heavy work (1: none); it sizes `--tile auto`."""
+        return 1.0
+
     @abstractmethod
     def synthesize(
         self, anchors: Sequence[object], anchor_times: Sequence[float], target_times: Sequence[float]

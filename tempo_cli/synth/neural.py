@@ -108,6 +108,9 @@ class TempoSynthesizer(Synthesizer):
         self.name = model.config.name
         self.has_confidence = True
 
+    def working_scale(self, height: int, width: int) -> float:
+        return self.scale if self.scale is not None else auto_scale(height, width)
+
     def _autocast(self) -> AbstractContextManager[object]:
         if self.precision is None:
             return nullcontext()
