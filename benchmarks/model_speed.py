@@ -64,6 +64,11 @@ def _rife():
 WEIGHTS_PREFIX = "weights:"
 
 
+def _label(method: str) -> str:
+    """A method as the table names it: weights by their path."""
+    return method.removeprefix(WEIGHTS_PREFIX)
+
+
 def build(method: str):
     """(run, network) of a method name: rife4, tempo-PRECISION-MODE[-scaleX], or weights:PATH."""
     if method == "rife4":
@@ -149,18 +154,17 @@ def main() -> None:
     print(f"tempo works at its default scale for 720p ({auto_scale(H, W)}; scale1 = at full size); RIFE at scale 1")
     print(f"{'method':24} {'median s':>9} {'peak RSS MB':>12} {'params M':>9} {'GFLOPs':>8}")
     for r in rows:
-        name = r["method"].removeprefix(WEIGHTS_PREFIX)
+        name = _label(r["method"])
         print(f"{name:24} {r['median_s']:9.3f} {r['peak_rss_mb']:12.0f} {r['params_m']:9.2f} {r['gflops']:8.1f}")
     if skipped:
         print(f"rife4: skipped ({skipped})")
     else:
         rife = next(r for r in rows if r["method"] == "rife4")
         for r in rows[:-1]:
-            name = r["method"].removeprefix(WEIGHTS_PREFIX)
             paired = statistics.median(a / b for a, b in zip(rife["times_s"], r["times_s"], strict=True))
             r["rife_ratio_paired"] = paired
             print(
-                f"{name}: {rife['median_s'] / r['median_s']:.2f}x faster than RIFE 4.x "
+                f"{_label(r['method'])}: {rife['median_s'] / r['median_s']:.2f}x faster than RIFE 4.x "
                 f"(median of the ratios turn by turn: {paired:.2f}x)"
             )
     if args.json:

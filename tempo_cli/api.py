@@ -21,7 +21,7 @@ from tempo_cli.engine.cuts import SceneCutDetector
 from tempo_cli.engine.planner import PlanConfig
 from tempo_cli.engine.runner import Engine, EngineConfig, EngineStats
 from tempo_cli.engine.tile_size import auto_tile
-from tempo_cli.engine.tiling import TILE_OVERLAP_ALONE, check_overlap, check_tile
+from tempo_cli.engine.tiling import check_overlap, check_tile
 from tempo_cli.errors import TempoError
 from tempo_cli.synth import Synthesizer, create_synthesizer
 from tempo_cli.synth.neural import parse_scale
@@ -84,9 +84,7 @@ class RunOptions:
                 object.__setattr__(self, name, parse_rate(str(rate)))
         if self.tile != "auto":
             check_tile(self.tile)
-        if self.tile is None and self.tile_overlap is not None:
-            raise TempoError(TILE_OVERLAP_ALONE)
-        check_overlap(self.tile_overlap)  # where 'auto' chooses whole frames the engine never sees it
+        check_overlap(self.tile_overlap, self.tile)  # where 'auto' chooses whole frames the engine never sees it
 
 
 @dataclass(frozen=True)

@@ -267,6 +267,28 @@ def test_mixed_sampling_reads_as_its_share_says_between_anchors_and_bilinear_pas
         assert float((frame(plain["bilinear"], target) - frame(plain["bicubic"], target)).abs().max()) > 1e-3
 
 
+def test_mixed_sampling_makes_no_bicubic_read_in_inference_past_the_anchors(monkeypatch):
+    """Past the anchors the bicubic share is zero, and its reads (a full 720p frame's took 0.06 s) were made anyway."""
+    import torch.nn.functional as F
+
+    mixed = create_model("tempo-s-mixed").eval()
+    frames, times = moving_frames(2, 48, 64, shift=3), torch.tensor([[0.0, 1.0]])
+    modes: list[str] = []
+    grid_sample = F.grid_sample
+
+    def recorded(*args, **kwargs):
+        modes.append(kwargs["mode"])
+        return grid_sample(*args, **kwargs)
+
+    monkeypatch.setattr(F, "grid_sample", recorded)
+    with torch.no_grad():
+        for scale in (1.0, 0.5):
+            for target, reads in ((1.4, {"bilinear"}), (0.4, {"bilinear", "bicubic"})):
+                modes.clear()
+                mixed.synthesize(mixed.bind(mixed.encode(frames, scale), times), torch.tensor([target]))
+                assert set(modes) == reads, (scale, target)
+
+
 def _weights_of_another_version(model, path):
     """Write `model`'s weights as an older version would have: one tensor renamed."""
     from safetensors.torch import save_file

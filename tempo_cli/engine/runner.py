@@ -18,7 +18,6 @@ from tempo_cli.engine.overlays import OverlayTracker, fill_in, shown_too, take_b
 from tempo_cli.engine.planner import Copy, CrossFade, PlanConfig, PlanItem, SourceTime, Synthesize, plan
 from tempo_cli.engine.tiling import (
     DEFAULT_OVERLAP,
-    TILE_OVERLAP_ALONE,
     Tile,
     TileMerger,
     check_overlap,
@@ -64,11 +63,9 @@ class EngineConfig:
 
     def __post_init__(self) -> None:
         check_tile(self.tile)
+        check_overlap(self.tile_overlap, self.tile)
         if self.tile is not None:
             object.__setattr__(self, "tile", int(self.tile))
-        elif self.tile_overlap is not None:
-            raise TempoError(TILE_OVERLAP_ALONE)
-        check_overlap(self.tile_overlap)
         most = None if self.tile is None else self.tile - math.ceil(self.tile / 4)  # a quarter of each tile new
         if most is not None and self.tile_overlap is not None and self.tile_overlap > most:  # a 1-px step: thousands
             overlap = self.tile_overlap

@@ -10,7 +10,6 @@ from tempo_cli.errors import TempoError, is_whole
 
 SMALLEST_TILE = 64  # pixels; smaller tiles are mostly overlap
 DEFAULT_OVERLAP = 64  # pixels at least, up to half the tile (`EngineConfig.overlap`)
-TILE_OVERLAP_ALONE = "a tile overlap needs a tile size (or 'auto'): without tiles there is nothing to overlap"
 # The share of an overlap, at a tile's inner edge, whose pixels the merge leaves to the neighbour: content that moves
 # in from beyond the edge is not in the tile, so frames made near it are wrong wherever the motion is large (a 720p
 # pan of 48 px per frame in 512-px tiles: 38 dB in the seams, 66 dB without tiles, with a ramp over the whole overlap).
@@ -23,9 +22,13 @@ def check_tile(tile: object) -> None:
         raise TempoError(f"the tile size must be a whole number of pixels, at least {SMALLEST_TILE}, got {tile!r}")
 
 
-def check_overlap(overlap: int | None) -> None:
-    """Raise TempoError for a tile overlap below 0 pixels (None: the default)."""
-    if overlap is not None and overlap < 0:
+def check_overlap(overlap: int | None, tile: object) -> None:
+    """Raise TempoError for a tile overlap (None: the default) below 0 pixels, or given without a `tile` size."""
+    if overlap is None:
+        return
+    if tile is None:
+        raise TempoError("a tile overlap needs a tile size (or 'auto'): without tiles there is nothing to overlap")
+    if overlap < 0:
         raise TempoError(f"the tile overlap must be 0 or more pixels, got {overlap}")
 
 

@@ -435,7 +435,7 @@ class Tempo(nn.Module):
         residual1, logits1 = self._upsample_hypotheses(residual2, logits2, full)
         pos1 = residual1 + hypotheses_at(full)
         bicubic_share = self._bicubic_share(state, full, tau)
-        samples = _sample_anchors(images, pos1, self.config.image_sampling, bicubic_share)
+        samples = _sample_anchors(images, pos1, self._plain_read, bicubic_share)
         hypothesis_spread = disagreement(samples, self.config.consistency_window)[:, None]
         logits1 = logits1 - self.agreement_log_scale.exp() * hypothesis_spread
         within = torch.softmax(logits1, dim=2)
@@ -457,9 +457,7 @@ class Tempo(nn.Module):
         else:
             images = aset.full
             h, w = images.shape[-2:]
-            blend = _blend_full_size(
-                images, pos1, within, per_anchor, aset.size, self.config.image_sampling, bicubic_share
-            )
+            blend = _blend_full_size(images, pos1, within, per_anchor, aset.size, self._plain_read, bicubic_share)
             residual, conf_map, entropy = (
                 F.interpolate(x, size=(h, w), mode="bilinear", align_corners=False)
                 for x in (residual, conf_map, entropy)
@@ -513,15 +511,23 @@ class Tempo(nn.Module):
         still = (images[..., :h, :w].float() * anchor_weight[:, :, None]).sum(dim=1)
         return torch.lerp(pred, still, gate), gate
 
+    @property
+    def _plain_read(self) -> str:
+        """grid_sample's mode for reads without a bicubic share: "mixed" reads by bilinear where it adds none."""
+        return "bilinear" if self.sharpness is not None else self.config.image_sampling
+
     def _bicubic_share(self, state: Tensor, size: tuple[int, int] | torch.Size, tau: Tensor) -> Tensor | None:
         """With "mixed" image sampling, the share of bicubic reads per pixel at `size` from the decoder state at 1/2,
         for targets between their pair of anchors (`tau` [B] in [0, 1]); past the anchors, none: [B,1,H,W] in [0,1].
-        Otherwise None."""
+        None without mixed sampling, and in inference where no target lies between anchors: no bicubic read is made
+        then (training keeps the share's zero gradient, so its optimizer steps stay as they were)."""
         if self.sharpness is None:
             return None
+        between = (tau >= 0) & (tau <= 1)
+        if not self.training and not bool(between.any()):
+            return None
         logits = F.interpolate(self.sharpness(state).float(), size=tuple(size), mode="bilinear", align_corners=False)
-        between = ((tau >= 0) & (tau <= 1)).to(logits.dtype)
-        return torch.sigmoid(logits) * between.view(-1, 1, 1, 1)
+        return torch.sigmoid(logits) * between.to(logits.dtype).view(-1, 1, 1, 1)
 
     @staticmethod
     def _upsample_hypotheses(
