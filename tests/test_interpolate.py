@@ -442,6 +442,17 @@ def test_tile_auto_sizes_tiles_for_the_scale_the_network_works_at(monkeypatch):
     assert tile is not None and tile_size.MIN_TILE <= tile < 2160
 
 
+def test_tile_auto_makes_room_for_each_frame_a_model_call_makes(monkeypatch):
+    """Each more target of a window holds about 11 bytes a pixel (4K untiled: 3.5 GB at --factor 16, 2.3 at 2x); 'auto'
+    sized tiles for one target whatever the factor."""
+    from tempo_cli.engine import tile_size
+
+    monkeypatch.setattr(tile_size, "free_memory", lambda device=None: 9 * 2**30)
+    assert tile_size.auto_tile(3840, 2160, 2, 0.25, targets=1) is None
+    tile = tile_size.auto_tile(3840, 2160, 2, 0.25, targets=15)
+    assert tile is not None and tile < 3840
+
+
 @pytest.mark.parametrize(
     ("model", "extra", "scale"), [("tempo", ["--scale", "0.5"], 0.5), ("tempo", [], 1.0), ("blend", [], 1.0)]
 )
@@ -450,14 +461,14 @@ def test_tile_auto_is_given_the_synthesizers_working_scale(tmp_path, monkeypatch
 
     seen = []
 
-    def record(width, height, anchors, working_scale):
-        seen.append(working_scale)
+    def record(width, height, anchors, working_scale, targets):
+        seen.append((working_scale, targets))
 
     monkeypatch.setattr(api, "auto_tile", record)
     src = make_clip(tmp_path / "in.mp4", frames=3)  # small: the auto scale is 1
     args = ["interpolate", src, "-o", tmp_path / "o.mp4", "--model", model, "--tile", "auto", *extra, "-q"]
     assert run_cli(args) == 0
-    assert seen == [scale]
+    assert seen == [(scale, 1)]  # --factor 2
 
 
 def test_a_hardware_encoder_without_its_device_is_named(tmp_path, capsys):

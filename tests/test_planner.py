@@ -7,7 +7,17 @@ from fractions import Fraction as F
 
 import pytest
 
-from tempo_cli.engine.planner import MAX_ADDED, MAX_TARGETS, Copy, CrossFade, PlanConfig, SourceTime, Synthesize, plan
+from tempo_cli.engine.planner import (
+    MAX_ADDED,
+    MAX_TARGETS,
+    Copy,
+    CrossFade,
+    PlanConfig,
+    SourceTime,
+    Synthesize,
+    most_targets,
+    plan,
+)
 from tempo_cli.errors import TempoError
 
 
@@ -175,6 +185,28 @@ def test_any_number_of_frames_ahead_or_behind_is_planned_as_it_is_made(side, fil
     start = -huge if side == "behind" else 3
     assert [item.times[0] for item in made[:2]] == [F(start, 25), F(start + MAX_TARGETS, 25)]
     assert all(len(item.times) == MAX_TARGETS for item in made)
+
+
+@pytest.mark.parametrize(
+    ("rate", "extra"),
+    [
+        (F(48), {}),
+        (F(96), {}),
+        (F(60), {}),
+        (F(24) * 16, {}),
+        (F(24) * 32, {}),
+        (F(30), {}),
+        (F(48), {"ahead": 3}),
+        (F(60), {"behind": 2}),
+        (F(96), {"causal": True, "anchors": 3}),
+        (F(24), {"ahead": 5, "fill_gaps": False}),
+    ],
+)
+def test_most_targets_is_the_longest_item_the_plan_makes(rate, extra):
+    """`--tile auto` sizes memory for this many frames a model call makes (24 fps in)."""
+    config = PlanConfig(rate=rate, period=F(1, 24), **{"anchors": 2, **extra})
+    made = [len(item.times) for item in plan(cfr(8, F(24)), config) if isinstance(item, Synthesize)]
+    assert max(made) == most_targets(config)
 
 
 def test_negative_or_too_many_frames_ahead_or_behind_are_refused():

@@ -108,6 +108,16 @@ class PlanConfig:
         return Fraction(1, 4) / self.rate
 
 
+def most_targets(config: PlanConfig) -> int:
+    """The most output frames one Synthesize item holds for a steady source: those made between two source frames or
+    the frames added ahead or behind, at most MAX_TARGETS (which a variable-rate source's long gap may reach)."""
+    steps = config.rate * config.period  # output frames per source interval
+    between = math.ceil(steps) - 1 if config.fill_gaps else 0
+    added = max(config.ahead, config.behind)
+    outside = math.ceil(added * steps) if config.fill_gaps else added
+    return min(MAX_TARGETS, max(between, outside, 1))
+
+
 class _Lookahead:
     """Random access to the recent part of a lazily read stream of SourceTime."""
 
