@@ -6,7 +6,7 @@ import itertools
 import weakref
 from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -54,12 +54,30 @@ def _full_scale(dtype: np.dtype) -> float:
     return 65535.0 if dtype == np.uint16 else 255.0
 
 
+def _unit_frame(source: Tensor, dtype: np.dtype) -> Tensor:
+    """A frame as given, [H,W,3] integer samples, as the network takes it: [3,H,W] float in [0,1]."""
+    return source.permute(2, 0, 1).float().div_(_full_scale(dtype))
+
+
+def _full_frames(prepared: list[_Prepared]) -> Tensor | None:
+    """The anchors' full-size frames [1,N,3,H,W] where the network works at a reduced scale, else None."""
+    if prepared[0].source is None:
+        return None
+    return torch.stack([_unit_frame(p.source, p.dtype) for p in prepared if p.source is not None])[None]
+
+
 @dataclass
 class _Prepared:
-    """A frame as TEMPO's encoder saw it, and the motion prior from it to the anchor after it in the last set."""
+    """A frame as TEMPO's encoder saw it, and the motion prior from it to the anchor after it in the last set.
+
+    Where the network works at a reduced scale, `encoded` holds no full-size frame: `source` keeps the frame as given
+    ([H,W,3], integer samples) and each model call makes the float copy it needs (a quarter of the bytes kept for
+    every frame of the window; the same values).
+    """
 
     encoded: Encoded
     dtype: np.dtype
+    source: Tensor | None = None
     prior_to: tuple[weakref.ref[_Prepared], Tensor] | None = field(default=None, repr=False, compare=False)
 
 
@@ -120,10 +138,12 @@ class TempoSynthesizer(Synthesizer):
     def prepare(self, image: np.ndarray, frame_size: tuple[int, int] | None = None) -> _Prepared:
         height, width = frame_size or image.shape[:2]
         working = self.scale if self.scale is not None else auto_scale(height, width)
-        peak = _full_scale(image.dtype)
-        frame = torch.from_numpy(np.ascontiguousarray(image)).to(self.device).permute(2, 0, 1).float().div_(peak)
+        source = torch.from_numpy(np.ascontiguousarray(image)).to(self.device)
         with self._autocast():
-            return _Prepared(self.model.encode(frame[None, None], working), image.dtype)
+            encoded = self.model.encode(_unit_frame(source, image.dtype)[None, None], working)
+        if encoded.full is None:
+            return _Prepared(encoded, image.dtype)
+        return _Prepared(replace(encoded, full=None), image.dtype, source)
 
     def _to_image(self, frame: Tensor, dtype: np.dtype) -> np.ndarray:
         scale = _full_scale(dtype)
@@ -148,7 +168,8 @@ class TempoSynthesizer(Synthesizer):
         confidence: list[np.ndarray] = []
         with self._autocast():
             prior = _pair_priors(self.model, prepared) if self.model.config.motion_prior else None
-            aset = self.model.bind(Encoded.stack([p.encoded for p in prepared]), times, prior)
+            encoded = replace(Encoded.stack([p.encoded for p in prepared]), full=_full_frames(prepared))
+            aset = self.model.bind(encoded, times, prior)
             cut_score = float(torch.sigmoid(aset.cut_logit.float())[0])
             for start in range(0, len(target_times), self.batch):
                 chunk = torch.tensor(target_times[start : start + self.batch], dtype=torch.float32, device=self.device)
