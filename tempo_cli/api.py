@@ -18,6 +18,7 @@ import numpy as np
 
 from tempo_cli.devices import resolve_device, resolve_precision
 from tempo_cli.engine.cuts import SceneCutDetector
+from tempo_cli.engine.duplicates import DEFAULT_MAX_RUN
 from tempo_cli.engine.planner import PlanConfig, most_targets
 from tempo_cli.engine.runner import Engine, EngineConfig, EngineStats
 from tempo_cli.engine.tile_size import auto_tile
@@ -236,7 +237,8 @@ class Interpolator:
             tile = options.tile
             if tile == "auto":
                 scale = self.synthesizer.working_scale(info.height, info.width)
-                tile = auto_tile(info.width, info.height, options.anchors, scale, most_targets(plan))
+                gap = 1 if options.duplicate_threshold is None else DEFAULT_MAX_RUN + 1  # copies left out
+                tile = auto_tile(info.width, info.height, options.anchors, scale, most_targets(plan, gap))
             assert tile is None or isinstance(tile, int)
             detector = SceneCutDetector(options.cut_threshold, float(info.fps)) if options.cut_detect else None
             config = EngineConfig(

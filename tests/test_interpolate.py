@@ -454,9 +454,16 @@ def test_tile_auto_makes_room_for_each_frame_a_model_call_makes(monkeypatch):
 
 
 @pytest.mark.parametrize(
-    ("model", "extra", "scale"), [("tempo", ["--scale", "0.5"], 0.5), ("tempo", [], 1.0), ("blend", [], 1.0)]
+    ("model", "extra", "scale", "targets"),
+    [
+        ("tempo", ["--scale", "0.5"], 0.5, 1),
+        ("tempo", [], 1.0, 1),
+        ("blend", [], 1.0, 1),
+        ("blend", ["--factor", "4"], 1.0, 3),
+        ("blend", ["--dedup"], 1.0, 5),  # 2 copies left out in a row: 3 periods at 2x
+    ],
 )
-def test_tile_auto_is_given_the_synthesizers_working_scale(tmp_path, monkeypatch, model, extra, scale):
+def test_tile_auto_is_given_the_synthesizers_working_scale(tmp_path, monkeypatch, model, extra, scale, targets):
     from tempo_cli import api
 
     seen = []
@@ -468,7 +475,7 @@ def test_tile_auto_is_given_the_synthesizers_working_scale(tmp_path, monkeypatch
     src = make_clip(tmp_path / "in.mp4", frames=3)  # small: the auto scale is 1
     args = ["interpolate", src, "-o", tmp_path / "o.mp4", "--model", model, "--tile", "auto", *extra, "-q"]
     assert run_cli(args) == 0
-    assert seen == [(scale, 1)]  # --factor 2
+    assert seen == [(scale, targets)]
 
 
 def test_a_hardware_encoder_without_its_device_is_named(tmp_path, capsys):

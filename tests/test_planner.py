@@ -187,26 +187,33 @@ def test_any_number_of_frames_ahead_or_behind_is_planned_as_it_is_made(side, fil
     assert all(len(item.times) == MAX_TARGETS for item in made)
 
 
-@pytest.mark.parametrize(
-    ("rate", "extra"),
-    [
-        (F(48), {}),
-        (F(96), {}),
-        (F(60), {}),
-        (F(24) * 16, {}),
-        (F(24) * 32, {}),
-        (F(30), {}),
-        (F(48), {"ahead": 3}),
-        (F(60), {"behind": 2}),
-        (F(96), {"causal": True, "anchors": 3}),
-        (F(24), {"ahead": 5, "fill_gaps": False}),
-    ],
-)
-def test_most_targets_is_the_longest_item_the_plan_makes(rate, extra):
-    """`--tile auto` sizes memory for this many frames a model call makes (24 fps in)."""
-    config = PlanConfig(rate=rate, period=F(1, 24), **{"anchors": 2, **extra})
-    made = [len(item.times) for item in plan(cfr(8, F(24)), config) if isinstance(item, Synthesize)]
-    assert max(made) == most_targets(config)
+def _longest_item(times: list[F], config: PlanConfig) -> int:
+    frames = [SourceTime(i, t) for i, t in enumerate(times)]
+    return max((len(item.times) for item in plan(frames, config) if isinstance(item, Synthesize)), default=0)
+
+
+@pytest.mark.parametrize("extra", [{}, {"ahead": 2}, {"behind": 3}, {"causal": True, "anchors": 3}])
+@pytest.mark.parametrize("fps", [F(24000, 1001), F(24), F(25), F(30000, 1001), F(30), F(60)])
+def test_most_targets_bounds_every_item_the_plan_makes(fps, extra):
+    """`--tile auto` sizes memory for this many frames a model call makes. It assumed one frame whatever the ratio
+    (25 -> 48 fps makes 2 between some pairs), and a whole factor makes exactly factor - 1 between every pair."""
+    times = [i / fps for i in range(120)]
+    for rate in [F(24), F(45), F(48), F(50), F(60000, 1001), F(60), F(72), F(100), F(144), fps * 2, fps * 4]:
+        config = PlanConfig(rate=rate, period=1 / fps, **{"anchors": 2, **extra})
+        assert _longest_item(times, config) <= most_targets(config)
+    for factor in (2, 4, 16, 32):
+        config = PlanConfig(rate=fps * factor, period=1 / fps, **{"anchors": 2, **extra})
+        assert _longest_item(times, config) == most_targets(config)
+
+
+def test_most_targets_counts_the_gaps_left_by_dropped_copies():
+    """--dedup leaves gaps of up to 3 source periods (2 copies dropped in a row): 2 frames made in one at the source's
+    rate and 5 at 2x, where a steady source has 1 and 1."""
+    times = [F(t, 24) for t in (0, 1, 2, 5, 6, 7, 8, 11, 12)]
+    for rate, most in [(F(24), 2), (F(48), 5)]:
+        config = PlanConfig(rate=rate, period=F(1, 24))
+        assert _longest_item(times, config) == most_targets(config, gap=3) == most
+        assert most_targets(config) < most
 
 
 def test_negative_or_too_many_frames_ahead_or_behind_are_refused():

@@ -108,14 +108,23 @@ class PlanConfig:
         return Fraction(1, 4) / self.rate
 
 
-def most_targets(config: PlanConfig) -> int:
-    """The most output frames one Synthesize item holds for a steady source: those made between two source frames or
-    the frames added ahead or behind, at most MAX_TARGETS (which a variable-rate source's long gap may reach)."""
-    steps = config.rate * config.period  # output frames per source interval
-    between = math.ceil(steps) - 1 if config.fill_gaps else 0
-    added = max(config.ahead, config.behind)
-    outside = math.ceil(added * steps) if config.fill_gaps else added
-    return min(MAX_TARGETS, max(between, outside, 1))
+def most_targets(config: PlanConfig, gap: int = 1) -> int:
+    """A bound on the output frames one Synthesize item holds, at most MAX_TARGETS, where source frames lie at most
+    `gap` periods apart (1: a steady source; more where copies were left out): those made between two source frames,
+    or the frames added ahead or behind.
+
+    Made frames lie more than the tolerance (a quarter of an output frame) from both source frames, so a gap of s
+    output frames holds s - 1 of them where s is whole (the grid meets every source frame) and up to ceil(s - 1/2)
+    where it is not, as many as the grid's phase against the source frames allows.
+    """
+    steps = config.rate * config.period * gap  # output frames between two source frames
+    between = 0
+    if config.fill_gaps:
+        between = int(steps) - 1 if steps.denominator == 1 else math.ceil(steps - Fraction(1, 2))
+    per_period = config.rate * config.period
+    ahead = math.ceil(config.ahead * per_period) if config.fill_gaps else config.ahead
+    behind = math.ceil(config.behind * per_period)
+    return min(MAX_TARGETS, max(between, ahead, behind, 1))
 
 
 class _Lookahead:

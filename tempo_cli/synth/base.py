@@ -43,7 +43,8 @@ class Synthesizer(ABC):
     def prepare(self, image: np.ndarray, frame_size: tuple[int, int] | None = None) -> object:
         """Per-frame state computed once (features, grayscale...); default: the image itself.
 
-        `frame_size` is the whole frame's (height, width) when `image` is one tile of it.
+        `frame_size` is the whole frame's (height, width) when `image` is one tile of it. The state may hold `image`
+        itself, not a copy: leave it unchanged while the state is in use.
         """
         return image
 

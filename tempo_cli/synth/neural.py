@@ -71,8 +71,8 @@ class _Prepared:
     """A frame as TEMPO's encoder saw it, and the motion prior from it to the anchor after it in the last set.
 
     Where the network works at a reduced scale, `encoded` holds no full-size frame: `source` keeps the frame as given
-    ([H,W,3], integer samples) and each model call makes the float copy it needs (a quarter of the bytes kept for
-    every frame of the window; the same values).
+    ([H,W,3], integer samples; on the CPU the caller's array itself) and each model call makes the float copy it
+    needs (a quarter of the bytes kept for every frame of the window at 8 bits, half at 16; the same values).
     """
 
     encoded: Encoded
