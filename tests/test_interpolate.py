@@ -463,7 +463,9 @@ def test_tile_auto_makes_room_for_each_frame_a_model_call_makes(monkeypatch):
         ("blend", ["--dedup"], 1.0, 5),  # 2 copies left out in a row: 3 periods at 2x
     ],
 )
-def test_tile_auto_is_given_the_synthesizers_working_scale(tmp_path, monkeypatch, model, extra, scale, targets):
+def test_tile_auto_is_given_the_working_scale_and_the_frames_a_call_makes(
+    tmp_path, monkeypatch, model, extra, scale, targets
+):
     from tempo_cli import api
 
     seen = []
