@@ -117,11 +117,11 @@ def most_targets(config: PlanConfig, gap: int = 1) -> int:
     output frames holds s - 1 of them where s is whole (the grid meets every source frame) and up to ceil(s - 1/2)
     where it is not, as many as the grid's phase against the source frames allows.
     """
-    steps = config.rate * config.period * gap  # output frames between two source frames
+    per_period = config.rate * config.period
+    steps = per_period * gap  # output frames between two source frames
     between = 0
     if config.fill_gaps:
         between = int(steps) - 1 if steps.denominator == 1 else math.ceil(steps - Fraction(1, 2))
-    per_period = config.rate * config.period
     ahead = math.ceil(config.ahead * per_period) if config.fill_gaps else config.ahead
     behind = math.ceil(config.behind * per_period)
     return min(MAX_TARGETS, max(between, ahead, behind, 1))

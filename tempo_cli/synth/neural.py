@@ -136,8 +136,7 @@ class TempoSynthesizer(Synthesizer):
 
     @torch.inference_mode()
     def prepare(self, image: np.ndarray, frame_size: tuple[int, int] | None = None) -> _Prepared:
-        height, width = frame_size or image.shape[:2]
-        working = self.scale if self.scale is not None else auto_scale(height, width)
+        working = self.working_scale(*(frame_size or image.shape[:2]))
         source = torch.from_numpy(np.ascontiguousarray(image)).to(self.device)
         with self._autocast():
             encoded = self.model.encode(_unit_frame(source, image.dtype)[None, None], working)
