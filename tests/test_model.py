@@ -16,6 +16,7 @@ import torch
 from tempo_cli.evaluation.metrics import psnr as image_psnr
 from tempo_cli.model import Encoded, create_model, get_config, list_models
 from tempo_cli.model.motion_prior import ACCEL_TRUST_PX, bend, pair_accelerations, shrink_noise, to_target_grid
+from tempo_cli.model.pyramid_attention import shown_offsets
 from tempo_cli.model.weights import WeightsError, load_weights, model_from_weights, save_weights
 from tempo_cli.synth.registry import shipped_weights
 from tempo_cli.training.losses import psnr
@@ -345,6 +346,30 @@ def test_a_grown_config_starts_as_the_weights_it_grew_from(n):
             before, _ = shipped(frames, times, torch.tensor([target]))
             after, _ = grown(frames, times, torch.tensor([target]))
         assert torch.equal(before, after), target
+
+
+@pytest.mark.parametrize("level2_width", [0, 32])
+def test_offsets_per_interval_change_nothing_between_two_anchors_and_only_what_lies_past_them(level2_width):
+    """The same weights with `offsets_per_interval`: the same frames between two anchors, other frames past them."""
+    shipped = model_from_weights(shipped_weights())
+    plain = create_model(dataclasses.replace(shipped.config, name="plain", level2_width=level2_width)).eval()
+    load_weights(plain, shipped_weights(), partial=True)
+    per_interval = create_model(dataclasses.replace(plain.config, name="per", offsets_per_interval=True)).eval()
+    per_interval.load_state_dict(plain.state_dict())
+    frames, times = moving_frames(2, shift=3), torch.tensor([[0.0, 1.0]])
+    with torch.no_grad():
+        for target, same in ((0.25, True), (0.5, True), (1.0, True), (2.0, False), (-1.5, False)):
+            a, _ = plain(frames, times, torch.tensor([target]))
+            b, _ = per_interval(frames, times, torch.tensor([target]))
+            assert torch.equal(a, b) == same, target
+
+
+def test_offsets_are_shown_per_interval_past_the_anchors_only():
+    offsets = torch.ones(1, 3, 2, 4, 5) * torch.tensor([2.0, 0.5, 6.0]).view(1, 3, 1, 1, 1)
+    dt = torch.tensor([[-2.0, 0.5, -3.0]])
+    shown = shown_offsets(offsets, dt)
+    assert torch.allclose(shown[0, :, 0, 0, 0], torch.tensor([1.0, 0.5, 2.0]))
+    assert shown_offsets(offsets, None) is offsets
 
 
 def test_the_level2_refinement_moves_every_hypothesis_in_half_scale_pixels():

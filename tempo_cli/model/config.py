@@ -33,6 +33,9 @@ class TempoConfig:
     "bicubic" (no parameters either), or "mixed": between anchors both, with a share of bicubic learned per pixel
     from the decoder state (`Tempo.sharpness`; weights trained without it start at an even mix), and past the
     anchors bilinear alone (run 37 lost 0.04 dB one ahead with bicubic there, and nothing with bilinear).
+    With `offsets_per_interval` the attention levels see each anchor's offset divided by max(|dt|, 1)
+    (`pyramid_attention.shown_offsets`): two steps ahead an offset reads as one interval's motion, not twice it. It
+    has no parameters and changes nothing between two anchors.
     """
 
     name: str = "tempo-s"
@@ -59,6 +62,7 @@ class TempoConfig:
     cut_threshold: float = 0.5
     keep_still: bool = True
     image_sampling: str = "bilinear"
+    offsets_per_interval: bool = False
 
     def __post_init__(self) -> None:
         if self.image_sampling not in IMAGE_SAMPLING:

@@ -16,16 +16,26 @@ from tempo_cli.model.warp import backward_warp, sample_at
 POINT_SPREAD = 0.02
 
 
-def _anchor_inputs(feats: Tensor, offsets: Tensor, state: Tensor | None) -> Tensor:
+def shown_offsets(offsets: Tensor, dt: Tensor | None) -> Tensor:
+    """The offsets [B,N,2,h,w] as a level's stack sees them: as they are, or with `dt` [B,N] (anchor time minus
+    target time, in intervals) each anchor's divided by max(|dt|, 1). Past the anchors an offset then reads as one
+    interval's motion, the range the stack learned between anchors, not k times it; between anchors nothing
+    changes."""
+    if dt is None:
+        return offsets
+    return offsets / dt.abs().clamp_min(1.0)[..., None, None, None].to(offsets.dtype)
+
+
+def _anchor_inputs(feats: Tensor, offsets: Tensor, state: Tensor | None, shown: Tensor) -> Tensor:
     """What a level's stack sees per anchor: [B*N, 2C+2(+S), h, w].
 
     Each anchor's features [B,N,C,h,w] warped by its offsets [B,N,2,h,w], the mean over anchors
-    of those (what agrees), the offsets themselves and the decoder state [B,S,h,w] if any.
+    of those (what agrees), the offsets as `shown_offsets` gives them and the decoder state [B,S,h,w] if any.
     """
     b, n, c, h, w = feats.shape
     warped = backward_warp(feats.flatten(0, 1), offsets.flatten(0, 1)).view(b, n, c, h, w)
     ctx = warped.mean(dim=1, keepdim=True).expand(-1, n, -1, -1, -1)
-    parts = [warped, ctx, offsets.to(warped.dtype)]
+    parts = [warped, ctx, shown.to(warped.dtype)]
     if state is not None:
         parts.append(state[:, None].expand(-1, n, -1, -1, -1).to(warped.dtype))
     return torch.cat(parts, dim=2).flatten(0, 1)
@@ -36,14 +46,25 @@ class AttentionLevel(nn.Module):
 
     Input per anchor: its features warped by the current offsets, the mean
     over anchors of those (what agrees), the target-level decoder state and
-    the offsets themselves; FiLM-conditioned on the anchor's time offset.
+    the offsets themselves (per interval past the anchors with `per_interval`, `shown_offsets`);
+    FiLM-conditioned on the anchor's time offset.
     Logits get a time bias: a learned -alpha*|dt| plus a learned projection
     of the time embedding.
     """
 
-    def __init__(self, feat_ch: int, state_ch: int, hidden: int, time_dim: int, heads: int, points: int) -> None:
+    def __init__(
+        self,
+        feat_ch: int,
+        state_ch: int,
+        hidden: int,
+        time_dim: int,
+        heads: int,
+        points: int,
+        per_interval: bool = False,
+    ) -> None:
         super().__init__()
         self.heads, self.points = heads, points
+        self.per_interval = per_interval
         m = heads * points
         self.stack = ConvStack(2 * feat_ch + state_ch + 2, hidden, time_dim)
         self.head = nn.Conv2d(hidden, 2 + 2 * m + m, 3, padding=1)
@@ -68,7 +89,8 @@ class AttentionLevel(nn.Module):
         """
         b, n, _, h, w = feats.shape
         m = self.heads * self.points
-        x = _anchor_inputs(feats, offsets, state)
+        shown = shown_offsets(offsets, dt if self.per_interval else None)
+        x = _anchor_inputs(feats, offsets, state, shown)
         out = self.head(self.stack(x, time_emb.flatten(0, 1))).float().view(b, n, 2 + 3 * m, h, w)
         offsets = offsets.float() + out[:, :, :2]
         points = torch.stack([out[:, :, 2 : 2 + m], out[:, :, 2 + m : 2 + 2 * m]], dim=3)
@@ -106,26 +128,31 @@ class HypothesisRefinement(nn.Module):
 
     Each anchor's features are warped by the mean of its hypotheses' positions (weighted as the
     attention weighs them) and seen with the decoder state, FiLM-conditioned on the anchor's time
-    offset. The head starts at zero, so an untrained refinement changes nothing.
+    offset. The head starts at zero, so an untrained refinement changes nothing. `per_interval` as for
+    `AttentionLevel`.
     """
 
-    def __init__(self, feat_ch: int, state_ch: int, hidden: int, time_dim: int, hypotheses: int) -> None:
+    def __init__(
+        self, feat_ch: int, state_ch: int, hidden: int, time_dim: int, hypotheses: int, per_interval: bool = False
+    ) -> None:
         super().__init__()
+        self.per_interval = per_interval
         self.stack = ConvStack(2 * feat_ch + state_ch + 2, hidden, time_dim)
         self.head = nn.Conv2d(hidden, 3 * hypotheses, 3, padding=1)
         zero_init(self.head)
 
     def forward(
-        self, feats: Tensor, positions: Tensor, logits: Tensor, state: Tensor, time_emb: Tensor
+        self, feats: Tensor, positions: Tensor, logits: Tensor, state: Tensor, time_emb: Tensor, dt: Tensor
     ) -> tuple[Tensor, Tensor]:
-        """feats [B,N,C,h,w], positions [B,N,M,2,h,w], logits [B,N,M,h,w], state [B,S,h,w], time_emb [B,N,D].
+        """feats [B,N,C,h,w], positions [B,N,M,2,h,w], logits [B,N,M,h,w], state [B,S,h,w], time_emb [B,N,D],
+        dt [B,N].
 
         Returns what to add to the positions [B,N,M,2,h,w] and to the logits [B,N,M,h,w].
         """
         b, n, m, _, h, w = positions.shape
         within = torch.softmax(logits.float(), dim=2)
         flow = (within[:, :, :, None] * positions.float()).sum(dim=2)
-        x = _anchor_inputs(feats, flow, state)
+        x = _anchor_inputs(feats, flow, state, shown_offsets(flow, dt if self.per_interval else None))
         out = self.head(self.stack(x, time_emb.flatten(0, 1))).float().view(b, n, 3 * m, h, w)
         moves = torch.stack([out[:, :, :m], out[:, :, m : 2 * m]], dim=3)
         return moves, out[:, :, 2 * m :]

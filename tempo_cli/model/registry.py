@@ -44,6 +44,13 @@ def tempo_s_mixed() -> TempoConfig:
 
 
 @register
+def tempo_s_mixed_per_interval() -> TempoConfig:
+    """tempo-s-mixed whose attention levels see offsets per interval past the anchors (`offsets_per_interval`;
+    docs/training.md session 34)."""
+    return TempoConfig(name="tempo-s-mixed-per-interval", image_sampling="mixed", offsets_per_interval=True)
+
+
+@register
 def tempo_s_learned() -> TempoConfig:
     """tempo-s without the DIS motion prior (motion learned from scratch)."""
     return TempoConfig(name="tempo-s-learned", motion_prior=False)

@@ -224,14 +224,19 @@ class Tempo(nn.Module):
         self.motion_head = nn.Conv2d(config.refine_width, 2, 3, padding=1)
         zero_init(self.motion_head)
         self.cut_detector = CutDetector()
-        self.level8 = AttentionLevel(w[3], 0, config.refine_width, td, config.heads, config.points)
+        per_interval = config.offsets_per_interval
+        self.level8 = AttentionLevel(w[3], 0, config.refine_width, td, config.heads, config.points, per_interval)
         self.state8 = ConvStack(2 * w[3], w[3], td)
         self.fft = nn.ModuleList([FFTBlock(w[3]) for _ in range(config.fft_blocks)])
         self.to_level4 = nn.Conv2d(w[3], w[2], 1)
-        self.level4 = AttentionLevel(w[2], w[2], w[2], td, config.heads, config.points)
+        self.level4 = AttentionLevel(w[2], w[2], w[2], td, config.heads, config.points, per_interval)
         self.state4 = ConvStack(2 * w[2], w[2], td)
         self.state2 = ConvStack(w[2] + w[1], w[1], td)
-        self.level2 = HypothesisRefinement(w[1], w[1], config.level2_width, td, m) if config.level2_width > 0 else None
+        self.level2 = (
+            HypothesisRefinement(w[1], w[1], config.level2_width, td, m, per_interval)
+            if config.level2_width > 0
+            else None
+        )
         self.fusion = Fusion(w[1], config.fusion_width, td)
         self.sharpness = _share_head(w[1]) if config.image_sampling == "mixed" else None
         self.hypotheses = m
@@ -428,7 +433,7 @@ class Tempo(nn.Module):
         state = F.interpolate(state, size=size2, mode="bilinear", align_corners=False)
         state = self.state2(cat_channels([state, a2], like=state), target_emb)
         if self.level2 is not None:
-            moves, logit_change = self.level2(f2, pos2, logits2, state, temb)
+            moves, logit_change = self.level2(f2, pos2, logits2, state, temb, dt)
             residual2, logits2 = residual2 + moves, logits2 + logit_change
 
         full = images.shape[-2:]
