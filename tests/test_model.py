@@ -352,7 +352,8 @@ def test_a_grown_config_starts_as_the_weights_it_grew_from(n):
 def test_offsets_per_interval_change_nothing_between_two_anchors_and_only_what_lies_past_them(level2_width):
     """The same weights with `offsets_per_interval`: the same frames between two anchors, other frames past them."""
     shipped = model_from_weights(shipped_weights())
-    plain = create_model(dataclasses.replace(shipped.config, name="plain", level2_width=level2_width)).eval()
+    config = dataclasses.replace(shipped.config, name="plain", level2_width=level2_width, offsets_per_interval=False)
+    plain = create_model(config).eval()
     load_weights(plain, shipped_weights(), partial=True)
     per_interval = create_model(dataclasses.replace(plain.config, name="per", offsets_per_interval=True)).eval()
     per_interval.load_state_dict(plain.state_dict())
