@@ -717,8 +717,9 @@ def test_a_still_caption_over_a_moving_scene_stays_still_and_a_plain_pan_is_unto
 
     kept, smeared = caption_off(made(keeping, captioned)), caption_off(made(moving, captioned))
     # Between, one and two ahead, smeared -> kept: 0.07 / 0.14 / 0.34 -> 0.04 / 0.08 / 0.15 with session 28's weights,
-    # 0.07 / 0.13 / 0.30 -> 0.04 / 0.08 / 0.13 with session 32's.
-    assert smeared[2] > 0.25
+    # 0.07 / 0.13 / 0.30 -> 0.04 / 0.08 / 0.13 with session 32's, 0.07 / 0.11 / 0.26 -> 0.04 / 0.07 / 0.12 with session
+    # 34's (offsets per interval: the motion two ahead is nearer the pan's).
+    assert smeared[2] > 0.2
     assert all(k < 0.65 * s for k, s in zip(kept, smeared, strict=True))
     for a, b in zip(made(keeping, plain), made(moving, plain), strict=True):
         assert np.array_equal(a, b)
