@@ -355,6 +355,9 @@ def test_offsets_per_interval_change_nothing_between_two_anchors_and_only_what_l
     config = dataclasses.replace(shipped.config, name="plain", level2_width=level2_width, offsets_per_interval=False)
     plain = create_model(config).eval()
     load_weights(plain, shipped_weights(), partial=True)
+    if plain.level2 is not None:  # the shipped weights have none: give its zero-initialised head something to add
+        torch.manual_seed(0)
+        torch.nn.init.normal_(plain.level2.head.weight, std=0.01)
     per_interval = create_model(dataclasses.replace(plain.config, name="per", offsets_per_interval=True)).eval()
     per_interval.load_state_dict(plain.state_dict())
     frames, times = moving_frames(2, shift=3), torch.tensor([[0.0, 1.0]])
@@ -367,7 +370,7 @@ def test_offsets_per_interval_change_nothing_between_two_anchors_and_only_what_l
 
 def test_two_steps_ahead_of_a_pan_offsets_per_interval_land_nearer_the_truth():
     """A blurred-noise pan at 8 px a frame, two steps past two anchors (the interior, where no new content enters):
-    the same weights made it 5.7 dB worse seeing the offsets of two and three intervals as they are (45.7 dB)."""
+    the shipped weights make it 6.4 dB worse seeing the offsets of two and three intervals as they are (46.4 dB)."""
     shipped = model_from_weights(shipped_weights())
     plain = create_model(dataclasses.replace(shipped.config, name="plain", offsets_per_interval=False)).eval()
     plain.load_state_dict(shipped.state_dict())

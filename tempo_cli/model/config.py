@@ -35,7 +35,8 @@ class TempoConfig:
     anchors bilinear alone (run 37 lost 0.04 dB one ahead with bicubic there, and nothing with bilinear).
     With `offsets_per_interval` the attention levels see each anchor's offset divided by max(|dt|, 1)
     (`pyramid_attention.shown_offsets`): two steps ahead an offset reads as one interval's motion, not twice it. It
-    has no parameters and changes nothing between two anchors.
+    has no parameters and changes nothing when two anchors bracket the target (with 3 or 4, the outer ones lie
+    more than an interval away and are seen per interval).
     """
 
     name: str = "tempo-s"
