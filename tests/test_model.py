@@ -348,9 +348,8 @@ def test_a_grown_config_starts_as_the_weights_it_grew_from(n):
         assert torch.equal(before, after), target
 
 
-@pytest.mark.parametrize("level2_width", [0, 32])
-def test_offsets_per_interval_change_nothing_between_two_anchors_and_only_what_lies_past_them(level2_width):
-    """The same weights with `offsets_per_interval`: the same frames between two anchors, other frames past them."""
+def with_and_without_offsets_per_interval(level2_width: int = 0):
+    """The shipped weights with `level2_width` and `offsets_per_interval` off, and the same weights with it on."""
     shipped = model_from_weights(shipped_weights())
     config = dataclasses.replace(shipped.config, name="plain", level2_width=level2_width, offsets_per_interval=False)
     plain = create_model(config).eval()
@@ -358,8 +357,15 @@ def test_offsets_per_interval_change_nothing_between_two_anchors_and_only_what_l
     if plain.level2 is not None:  # the shipped weights have none: give its zero-initialised head something to add
         torch.manual_seed(0)
         torch.nn.init.normal_(plain.level2.head.weight, std=0.01)
-    per_interval = create_model(dataclasses.replace(plain.config, name="per", offsets_per_interval=True)).eval()
+    per_interval = create_model(dataclasses.replace(config, name="per", offsets_per_interval=True)).eval()
     per_interval.load_state_dict(plain.state_dict())
+    return plain, per_interval
+
+
+@pytest.mark.parametrize("level2_width", [0, 32])
+def test_offsets_per_interval_change_nothing_between_two_anchors_and_only_what_lies_past_them(level2_width):
+    """The same weights with `offsets_per_interval`: the same frames between two anchors, other frames past them."""
+    plain, per_interval = with_and_without_offsets_per_interval(level2_width)
     frames, times = moving_frames(2, shift=3), torch.tensor([[0.0, 1.0]])
     with torch.no_grad():
         for target, same in ((0.25, True), (0.5, True), (1.0, True), (2.0, False), (-1.5, False)):
@@ -371,11 +377,7 @@ def test_offsets_per_interval_change_nothing_between_two_anchors_and_only_what_l
 def test_two_steps_ahead_of_a_pan_offsets_per_interval_land_nearer_the_truth():
     """A blurred-noise pan at 8 px a frame, two steps past two anchors (the interior, where no new content enters):
     the shipped weights make it 6.4 dB worse seeing the offsets of two and three intervals as they are (46.4 dB)."""
-    shipped = model_from_weights(shipped_weights())
-    plain = create_model(dataclasses.replace(shipped.config, name="plain", offsets_per_interval=False)).eval()
-    plain.load_state_dict(shipped.state_dict())
-    per_interval = create_model(dataclasses.replace(plain.config, name="per", offsets_per_interval=True)).eval()
-    per_interval.load_state_dict(shipped.state_dict())
+    plain, per_interval = with_and_without_offsets_per_interval()
     texture = torch.from_numpy(blurred_noise(96, 192, 1.5)).permute(2, 0, 1).float() / 255
     frames = [texture[:, :, 32 - 8 * t : 192 - 8 * t] for t in range(4)]  # the picture moves 8 px right a frame
     anchors, truth, inside = torch.stack(frames[:2])[None], frames[3], slice(40, -40)

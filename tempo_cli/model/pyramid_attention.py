@@ -26,16 +26,16 @@ def shown_offsets(offsets: Tensor, dt: Tensor | None) -> Tensor:
     return offsets / dt.abs().clamp_min(1.0)[..., None, None, None].to(offsets.dtype)
 
 
-def _anchor_inputs(feats: Tensor, offsets: Tensor, state: Tensor | None, shown: Tensor) -> Tensor:
+def _anchor_inputs(feats: Tensor, offsets: Tensor, state: Tensor | None, dt: Tensor | None) -> Tensor:
     """What a level's stack sees per anchor: [B*N, 2C+2(+S), h, w].
 
     Each anchor's features [B,N,C,h,w] warped by its offsets [B,N,2,h,w], the mean over anchors
-    of those (what agrees), the offsets as `shown_offsets` gives them and the decoder state [B,S,h,w] if any.
+    of those (what agrees), the offsets as `shown_offsets` gives them for `dt` and the decoder state [B,S,h,w] if any.
     """
     b, n, c, h, w = feats.shape
     warped = backward_warp(feats.flatten(0, 1), offsets.flatten(0, 1)).view(b, n, c, h, w)
     ctx = warped.mean(dim=1, keepdim=True).expand(-1, n, -1, -1, -1)
-    parts = [warped, ctx, shown.to(warped.dtype)]
+    parts = [warped, ctx, shown_offsets(offsets, dt).to(warped.dtype)]
     if state is not None:
         parts.append(state[:, None].expand(-1, n, -1, -1, -1).to(warped.dtype))
     return torch.cat(parts, dim=2).flatten(0, 1)
@@ -89,8 +89,7 @@ class AttentionLevel(nn.Module):
         """
         b, n, _, h, w = feats.shape
         m = self.heads * self.points
-        shown = shown_offsets(offsets, dt if self.per_interval else None)
-        x = _anchor_inputs(feats, offsets, state, shown)
+        x = _anchor_inputs(feats, offsets, state, dt if self.per_interval else None)
         out = self.head(self.stack(x, time_emb.flatten(0, 1))).float().view(b, n, 2 + 3 * m, h, w)
         offsets = offsets.float() + out[:, :, :2]
         points = torch.stack([out[:, :, 2 : 2 + m], out[:, :, 2 + m : 2 + 2 * m]], dim=3)
@@ -152,7 +151,7 @@ class HypothesisRefinement(nn.Module):
         b, n, m, _, h, w = positions.shape
         within = torch.softmax(logits.float(), dim=2)
         flow = (within[:, :, :, None] * positions.float()).sum(dim=2)
-        x = _anchor_inputs(feats, flow, state, shown_offsets(flow, dt if self.per_interval else None))
+        x = _anchor_inputs(feats, flow, state, dt if self.per_interval else None)
         out = self.head(self.stack(x, time_emb.flatten(0, 1))).float().view(b, n, 3 * m, h, w)
         moves = torch.stack([out[:, :, :m], out[:, :, m : 2 * m]], dim=3)
         return moves, out[:, :, 2 * m :]
